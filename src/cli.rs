@@ -1,0 +1,517 @@
+//! Every clap type of the command line. The `///` comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Walk an online store through a security-breach response, one step at a time, and keep a
+/// tamper-evident record of every decision.
+///
+/// `breach start` opens an incident and guides you through the built-in ten-step breach
+/// runbook (assess, contain, notify, investigate, communicate, report, remediate, monitor,
+/// review, rebuild trust). Every answer is written to a hash-chained incident file the moment
+/// you give it. `breach status` shows what is open and which legal deadlines are running;
+/// `breach export` writes the post-mortem report.
+#[derive(Debug, Parser)]
+#[command(
+    name = "breach",
+    version,
+    propagate_version = true,
+    after_help = "Examples:\n  breach start                      open an incident and walk the default runbook\n  breach status                     what is open, which deadlines are running\n  breach export --format html -o report.html\n\nExit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 integrity,\n6 conflict, 7 needs a terminal, 130 interrupted (see docs/exit-codes.md)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// The incident to act on: its id, a unique prefix of the id, or a path to its file.
+    /// Default: the most recently started open incident in the incident directory.
+    #[arg(short = 'i', long = "incident", global = true, value_name = "INCIDENT")]
+    pub incident: Option<String>,
+
+    /// The incident directory.
+    #[arg(
+        long,
+        global = true,
+        env = "BREACH_DIR",
+        default_value = "incidents",
+        value_name = "DIR"
+    )]
+    pub dir: PathBuf,
+
+    /// Who is recording; stored on every record. Default: the login name.
+    #[arg(long, global = true, env = "BREACH_OPERATOR", value_name = "NAME")]
+    pub operator: Option<String>,
+
+    /// When to use colour. `auto` means only on a terminal and only if NO_COLOR is unset.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Incident severity, as chosen at intake.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// The lower-case name, as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open a new incident and walk through its runbook step by step.
+    ///
+    /// Asks a short intake (title, severity, when it was detected, which runbook), creates the
+    /// incident file and then guides you through each step: checklists, decisions, notes.
+    /// Every answer is recorded the moment you give it; Ctrl-C loses at most the question on
+    /// screen, and `breach resume` carries on.
+    ///
+    /// Without a terminal, use `--no-walk` (just create the incident) or `--answers FILE`
+    /// (drive the same walk from a YAML file).
+    #[command(
+        after_help = "Examples:\n  breach start\n  breach start --title \"Card skimmer on checkout\" --severity critical\n  breach start --no-walk --title \"Stolen customer database\" --detected-at 2026-11-23T08:00:00Z\n  breach start --runbook woocommerce --answers rehearsal.yaml"
+    )]
+    Start(StartArgs),
+
+    /// Continue walking an open incident from its first open step.
+    #[command(
+        after_help = "Examples:\n  breach resume\n  breach resume 20261123T101500Z --step report"
+    )]
+    Resume(ResumeArgs),
+
+    /// Show the steps, their progress and the legal deadlines that are running.
+    #[command(
+        after_help = "Examples:\n  breach status\n  breach status --json | jq '.deadlines[] | select(.state == \"overdue\")'"
+    )]
+    Status(StatusArgs),
+
+    /// Write the post-mortem report (Markdown, HTML or JSON).
+    #[command(
+        after_help = "Examples:\n  breach export > postmortem.md\n  breach export --format html -o postmortem.html\n  breach export --format json -o incident.json"
+    )]
+    Export(ExportArgs),
+
+    /// List the incidents in the incident directory, newest first.
+    #[command(after_help = "Examples:\n  breach list\n  breach list --json")]
+    List(ListArgs),
+
+    /// Add a free-text note to the incident.
+    #[command(
+        after_help = "Examples:\n  breach note \"Hosting provider confirms the skimmer was injected via the admin panel\"\n  breach note --step contain \"Checkout disabled at 10:42\""
+    )]
+    Note(NoteArgs),
+
+    /// Tick (or untick) a checklist item.
+    #[command(
+        after_help = "Examples:\n  breach check contain/disable_checkout\n  breach check contain/disable_checkout --undo"
+    )]
+    Check(CheckArgs),
+
+    /// Record the answer to a step's question; the value is checked against its kind.
+    #[command(
+        after_help = "Examples:\n  breach answer assess/breach_type card_skimming\n  breach answer assess/data_types payment_cards,email_addresses\n  breach answer assess/affected_customers 1200\n  breach answer assess/contained true"
+    )]
+    Answer(AnswerArgs),
+
+    /// Mark a step done, skip it with a reason, or reopen it.
+    #[command(
+        after_help = "Examples:\n  breach step contain --done\n  breach step rebuild-trust --skip \"No customer data was exposed\"\n  breach step investigate --reopen"
+    )]
+    Step(StepArgs),
+
+    /// Register evidence files (hashed) and check later that they are unchanged.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+
+    /// Draft communications from the runbook's templates and record notices sent.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
+
+    /// Check every record and the whole hash chain of an incident file.
+    #[command(
+        after_help = "Examples:\n  breach verify\n  breach verify incidents/20261123T101500Z-card-skimmer-on-checkout.yaml\n  breach verify --repair"
+    )]
+    Verify(VerifyArgs),
+
+    /// Close an incident; nothing more can be recorded afterwards.
+    #[command(after_help = "Examples:\n  breach close\n  breach close 20261123T101500Z")]
+    Close(CloseArgs),
+
+    /// List, show, validate and copy runbooks.
+    #[command(subcommand)]
+    Runbook(RunbookCommand),
+
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  breach completions bash > ~/.local/share/bash-completion/completions/breach\n  breach completions zsh > ~/.zfunc/_breach\n  breach completions fish > ~/.config/fish/completions/breach.fish"
+    )]
+    Completions(CompletionsArgs),
+
+    /// Print the manual page (roff) to standard output.
+    #[command(after_help = "Examples:\n  breach man > breach.1 && man ./breach.1")]
+    Man,
+}
+
+/// Arguments of `breach start`.
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// The runbook: a built-in name, a name found in ./runbooks or BREACH_RUNBOOKS, or a path.
+    /// Default: ecommerce-breach.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub runbook: Option<String>,
+    /// A short title for the incident; it also names the file.
+    #[arg(long, value_name = "TITLE")]
+    pub title: Option<String>,
+    /// How bad it is.
+    #[arg(long, value_enum)]
+    pub severity: Option<Severity>,
+    /// When the breach was detected (RFC 3339, or `YYYY-MM-DD HH:MM` local). Default: now.
+    #[arg(long, value_name = "TIME")]
+    pub detected_at: Option<String>,
+    /// When you became aware that personal data was affected (starts GDPR's 72 hours).
+    /// Default: the time the incident is opened.
+    #[arg(long, value_name = "TIME")]
+    pub aware_at: Option<String>,
+    /// When it was determined that a breach occurred (starts several US state clocks).
+    /// Default: not yet determined.
+    #[arg(long, value_name = "TIME")]
+    pub determined_at: Option<String>,
+    /// Only create the incident file; do not walk the steps.
+    #[arg(long, conflicts_with = "answers")]
+    pub no_walk: bool,
+    /// Drive the walk from a YAML answers file instead of a terminal.
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Print the result as JSON (with --no-walk).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `breach resume`.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    #[arg(value_name = "INCIDENT")]
+    pub incident: Option<String>,
+    /// Start at this step instead of the first open one.
+    #[arg(long, value_name = "ID")]
+    pub step: Option<String>,
+    /// Drive the walk from a YAML answers file instead of a terminal.
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+}
+
+/// Arguments of `breach status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    #[arg(value_name = "INCIDENT")]
+    pub incident: Option<String>,
+    /// Print the state as JSON (documented in docs/json.md).
+    #[arg(long)]
+    pub json: bool,
+    /// Show times in UTC instead of local time.
+    #[arg(long)]
+    pub utc: bool,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Markdown,
+    Html,
+    Json,
+}
+
+/// Arguments of `breach export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    #[arg(value_name = "INCIDENT")]
+    pub incident: Option<String>,
+    /// The report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Markdown)]
+    pub format: ExportFormat,
+    /// Write to this file (atomically, mode 0600) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `breach list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print the list as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `breach note`.
+#[derive(Debug, Args)]
+pub struct NoteArgs {
+    /// The note text.
+    #[arg(value_name = "TEXT", required = true)]
+    pub text: String,
+    /// Attach the note to a step.
+    #[arg(long, value_name = "STEP")]
+    pub step: Option<String>,
+}
+
+/// Arguments of `breach check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The checklist item, as STEP/ITEM.
+    #[arg(value_name = "STEP/ITEM")]
+    pub target: String,
+    /// Untick the item instead.
+    #[arg(long)]
+    pub undo: bool,
+}
+
+/// Arguments of `breach answer`.
+#[derive(Debug, Args)]
+pub struct AnswerArgs {
+    /// The question, as STEP/QUESTION.
+    #[arg(value_name = "STEP/QUESTION")]
+    pub target: String,
+    /// The answer: yes/no for confirm, an option id for select, comma-separated option ids
+    /// for multiselect, a number, a time, or free text.
+    #[arg(value_name = "VALUE", allow_hyphen_values = true)]
+    pub value: String,
+}
+
+/// Arguments of `breach step`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("outcome").required(true).args(["done", "skip", "reopen"])))]
+pub struct StepArgs {
+    /// The step id.
+    #[arg(value_name = "STEP")]
+    pub step: String,
+    /// Mark the step done.
+    #[arg(long)]
+    pub done: bool,
+    /// Skip the step, giving the reason.
+    #[arg(long, value_name = "REASON")]
+    pub skip: Option<String>,
+    /// Reopen a done or skipped step.
+    #[arg(long)]
+    pub reopen: bool,
+    /// With --done: mark it done even if required checklist items are still open.
+    #[arg(long, requires = "done")]
+    pub force: bool,
+}
+
+/// `breach evidence ...`
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Register files (directories are walked): SHA-256, size, modification time, collector.
+    #[command(
+        after_help = "Examples:\n  breach evidence add /var/log/nginx/access.log --note \"web log at time of skimmer\"\n  breach evidence add ./dump/ --copy"
+    )]
+    Add(EvidenceAddArgs),
+    /// List the registered evidence (the chain of custody).
+    #[command(after_help = "Examples:\n  breach evidence list\n  breach evidence list --json")]
+    List(JsonArg),
+    /// Re-hash every registered file and report unchanged, changed or missing.
+    #[command(after_help = "Examples:\n  breach evidence verify")]
+    Verify(JsonArg),
+}
+
+/// Arguments of `breach evidence add`.
+#[derive(Debug, Args)]
+pub struct EvidenceAddArgs {
+    /// Files or directories to register.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// A note about where the evidence came from.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Also copy each file into the incident's evidence folder (never overwriting).
+    #[arg(long)]
+    pub copy: bool,
+}
+
+/// A lone `--json` flag.
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `breach notify ...`
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Render a communication draft from a runbook template and the incident's facts.
+    #[command(
+        after_help = "Examples:\n  breach notify draft customer-notice\n  breach notify draft authority-notice -o notice.txt"
+    )]
+    Draft(NotifyDraftArgs),
+    /// Record that a notice went out; this satisfies the matching deadline.
+    #[command(
+        after_help = "Examples:\n  breach notify sent customer-notice --to \"all affected customers\"\n  breach notify sent authority-notice --at 2026-11-24T09:00:00Z --to \"CNIL\""
+    )]
+    Sent(NotifySentArgs),
+    /// List the templates the incident's runbook offers.
+    #[command(after_help = "Examples:\n  breach notify list")]
+    List(JsonArg),
+}
+
+/// Arguments of `breach notify draft`.
+#[derive(Debug, Args)]
+pub struct NotifyDraftArgs {
+    /// The template id.
+    #[arg(value_name = "TEMPLATE")]
+    pub template: String,
+    /// Write to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `breach notify sent`.
+#[derive(Debug, Args)]
+pub struct NotifySentArgs {
+    /// The template id of the notice that was sent.
+    #[arg(value_name = "TEMPLATE")]
+    pub template: String,
+    /// When it was sent. Default: now.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// To whom it was sent.
+    #[arg(long, value_name = "RECIPIENT")]
+    pub to: Option<String>,
+}
+
+/// Arguments of `breach verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    #[arg(value_name = "INCIDENT")]
+    pub incident: Option<String>,
+    /// Move a torn final record aside and truncate to the last good record. Never touches a
+    /// file whose chain is broken before its end.
+    #[arg(long)]
+    pub repair: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `breach close`.
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    #[arg(value_name = "INCIDENT")]
+    pub incident: Option<String>,
+}
+
+/// `breach runbook ...`
+#[derive(Debug, Subcommand)]
+pub enum RunbookCommand {
+    /// List the available runbooks and where each comes from.
+    #[command(
+        after_help = "Examples:\n  breach runbook list\n  BREACH_RUNBOOKS=~/runbooks breach runbook list --json"
+    )]
+    List(JsonArg),
+    /// Show a readable outline of a runbook: steps, checklist items, questions, deadlines.
+    #[command(
+        after_help = "Examples:\n  breach runbook show ecommerce-breach\n  breach runbook show ./runbooks/my-shop.yaml"
+    )]
+    Show(RunbookShowArgs),
+    /// Validate runbook files; every problem is reported with file:line:column.
+    #[command(after_help = "Examples:\n  breach runbook validate runbooks/*.yaml")]
+    Validate(RunbookValidateArgs),
+    /// Write a copy of a built-in runbook to edit (to ./runbooks/NAME.yaml by default).
+    #[command(
+        after_help = "Examples:\n  breach runbook init\n  breach runbook init woocommerce -o my-shop.yaml"
+    )]
+    Init(RunbookInitArgs),
+}
+
+/// Arguments of `breach runbook show`.
+#[derive(Debug, Args)]
+pub struct RunbookShowArgs {
+    /// A runbook name or path.
+    #[arg(value_name = "NAME|PATH")]
+    pub name: String,
+    /// Print the parsed runbook as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `breach runbook validate`.
+#[derive(Debug, Args)]
+pub struct RunbookValidateArgs {
+    /// Runbook files to check.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Print the problems as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `breach runbook init`.
+#[derive(Debug, Args)]
+pub struct RunbookInitArgs {
+    /// The built-in runbook to copy. Default: ecommerce-breach.
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+    /// Where to write it. Default: runbooks/NAME.yaml. An existing file is never overwritten.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Shells for `breach completions`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}
+
+/// Arguments of `breach completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate completions for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}

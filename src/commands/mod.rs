@@ -1,0 +1,52 @@
+//! One module per subcommand, each with a `run(args, ctx)` entry; this file only dispatches.
+
+mod completions;
+mod man;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::error::ExitStatus;
+use crate::output::Output;
+
+/// What every command gets: the global options and the output.
+pub struct Ctx<'a> {
+    pub global: &'a GlobalArgs,
+    pub out: &'a Output,
+}
+
+/// Runs the parsed command.
+pub fn dispatch(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
+    let ctx = Ctx {
+        global: &cli.global,
+        out,
+    };
+    match cli.command {
+        Command::Completions(args) => completions::run(&args, &ctx),
+        Command::Man => man::run(&ctx),
+        other => Err(crate::error::BreachError::NotFound(format!(
+            "`breach {}` is not available in this build yet",
+            command_name(&other)
+        ))
+        .into()),
+    }
+}
+
+fn command_name(c: &Command) -> &'static str {
+    match c {
+        Command::Start(_) => "start",
+        Command::Resume(_) => "resume",
+        Command::Status(_) => "status",
+        Command::Export(_) => "export",
+        Command::List(_) => "list",
+        Command::Note(_) => "note",
+        Command::Check(_) => "check",
+        Command::Answer(_) => "answer",
+        Command::Step(_) => "step",
+        Command::Evidence(_) => "evidence",
+        Command::Notify(_) => "notify",
+        Command::Verify(_) => "verify",
+        Command::Close(_) => "close",
+        Command::Runbook(_) => "runbook",
+        Command::Completions(_) => "completions",
+        Command::Man => "man",
+    }
+}

@@ -1,0 +1,312 @@
+//! Checks that a record about to be appended makes sense for the incident: the ids exist in
+//! the pinned runbook, an answer fits its question, the incident is open. The command-line
+//! commands and the interactive walk both go through here, so they accept exactly the same
+//! things.
+
+use crate::error::{conflict, invalid, not_found};
+use crate::journal::record::{Payload, StepOutcome};
+use crate::runbook::{Question, QuestionKind};
+
+use super::{AnswerValue, Incident, StepStatus};
+
+/// The longest note, answer text or reason accepted, in bytes.
+pub const MAX_TEXT_BYTES: usize = 64 * 1024;
+
+/// Splits `STEP/ID`.
+pub fn split_target<'a>(target: &'a str, what: &str) -> anyhow::Result<(&'a str, &'a str)> {
+    match target.split_once('/') {
+        Some((s, i)) if !s.is_empty() && !i.is_empty() && !i.contains('/') => Ok((s, i)),
+        _ => Err(invalid(format!(
+            "`{target}` is not of the form STEP/{what}"
+        ))),
+    }
+}
+
+/// Parses a value typed on the command line for a question.
+pub fn parse_answer(q: &Question, text: &str) -> anyhow::Result<AnswerValue> {
+    let t = text.trim();
+    let value = match q.kind {
+        QuestionKind::Confirm => match t.to_ascii_lowercase().as_str() {
+            "y" | "yes" | "true" => AnswerValue::Bool(true),
+            "n" | "no" | "false" => AnswerValue::Bool(false),
+            _ => {
+                return Err(invalid(format!(
+                    "`{}` is a yes/no question; got {text:?} (expected yes or no)",
+                    q.id
+                )));
+            }
+        },
+        QuestionKind::Number => match t.parse::<f64>() {
+            Ok(n) if n.is_finite() => AnswerValue::Number(n),
+            _ => {
+                return Err(invalid(format!(
+                    "`{}` expects a number; got {text:?}",
+                    q.id
+                )));
+            }
+        },
+        QuestionKind::Datetime => match crate::clock::parse_time(t) {
+            Ok(at) => AnswerValue::Text(crate::clock::format_utc(at)),
+            Err(e) => {
+                return Err(invalid(format!(
+                    "`{}` expects a date and time; got {text:?}: {e}",
+                    q.id
+                )));
+            }
+        },
+        QuestionKind::Text => AnswerValue::Text(text.to_string()),
+        QuestionKind::Select => AnswerValue::Text(t.to_string()),
+        QuestionKind::Multiselect => AnswerValue::List(
+            t.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+        ),
+    };
+    check_value(q, &value)?;
+    Ok(value)
+}
+
+/// Checks that a value fits a question's kind, options and `required`.
+pub fn check_value(q: &Question, value: &AnswerValue) -> anyhow::Result<()> {
+    let options = || {
+        q.options
+            .iter()
+            .map(|o| o.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let wrong = |expected: &str| {
+        invalid(format!(
+            "`{}` is a {} question; expected {expected}",
+            q.id,
+            q.kind.as_str()
+        ))
+    };
+    match (q.kind, value) {
+        (QuestionKind::Confirm, AnswerValue::Bool(_)) => {}
+        (QuestionKind::Confirm, _) => return Err(wrong("yes or no")),
+        (QuestionKind::Number, AnswerValue::Number(n)) if n.is_finite() => {}
+        (QuestionKind::Number, _) => return Err(wrong("a number")),
+        (QuestionKind::Datetime, AnswerValue::Text(t)) => {
+            if chrono::DateTime::parse_from_rfc3339(t).is_err() {
+                return Err(wrong("an RFC 3339 time such as 2026-11-23T10:15:00Z"));
+            }
+        }
+        (QuestionKind::Datetime, _) => return Err(wrong("a date and time")),
+        (QuestionKind::Text, AnswerValue::Text(t)) => {
+            if q.required && t.trim().is_empty() {
+                return Err(invalid(format!(
+                    "`{}` needs an answer; it cannot be empty",
+                    q.id
+                )));
+            }
+            if t.len() > MAX_TEXT_BYTES {
+                return Err(invalid(format!(
+                    "the answer to `{}` is longer than {MAX_TEXT_BYTES} bytes",
+                    q.id
+                )));
+            }
+        }
+        (QuestionKind::Text, _) => return Err(wrong("text")),
+        (QuestionKind::Select, AnswerValue::Text(t)) => {
+            if !q.options.iter().any(|o| &o.id == t) {
+                return Err(invalid(format!(
+                    "`{t}` is not an option of `{}`; expected one of {}",
+                    q.id,
+                    options()
+                )));
+            }
+        }
+        (QuestionKind::Select, _) => return Err(wrong(&format!("one of {}", options()))),
+        (QuestionKind::Multiselect, AnswerValue::List(v)) => {
+            for t in v {
+                if !q.options.iter().any(|o| &o.id == t) {
+                    return Err(invalid(format!(
+                        "`{t}` is not an option of `{}`; expected some of {}",
+                        q.id,
+                        options()
+                    )));
+                }
+            }
+            if q.required && v.is_empty() {
+                return Err(invalid(format!("`{}` needs at least one option", q.id)));
+            }
+        }
+        (QuestionKind::Multiselect, _) => {
+            return Err(wrong(&format!("a list of some of {}", options())));
+        }
+    }
+    Ok(())
+}
+
+fn step_index(incident: &Incident, step: &str) -> anyhow::Result<usize> {
+    incident.runbook.step_index(step).ok_or_else(|| {
+        let ids: Vec<&str> = incident
+            .runbook
+            .steps
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect();
+        not_found(format!(
+            "no step `{step}` in runbook {}; steps are: {}",
+            incident.runbook.id,
+            ids.join(", ")
+        ))
+    })
+}
+
+/// Checks a record about to be appended. `Ok` means it may be written.
+pub fn validate(incident: &Incident, payload: &Payload) -> anyhow::Result<()> {
+    if incident.is_closed() {
+        return Err(conflict(format!(
+            "incident {} is closed; nothing more can be recorded",
+            incident.id
+        )));
+    }
+    let non_empty = |text: &str, what: &str| -> anyhow::Result<()> {
+        if text.trim().is_empty() {
+            return Err(invalid(format!("{what} cannot be empty")));
+        }
+        if text.len() > MAX_TEXT_BYTES {
+            return Err(invalid(format!(
+                "{what} is longer than {MAX_TEXT_BYTES} bytes"
+            )));
+        }
+        Ok(())
+    };
+    match payload {
+        Payload::Opened(_) => return Err(conflict("the incident is already opened")),
+        Payload::Note(n) => {
+            non_empty(&n.text, "a note")?;
+            if let Some(step) = &n.step {
+                step_index(incident, step)?;
+            }
+        }
+        Payload::Check(c) => {
+            let idx = step_index(incident, &c.step)?;
+            let Some(item) = incident.steps[idx].item(&c.item) else {
+                let ids: Vec<&str> = incident.steps[idx]
+                    .items
+                    .iter()
+                    .map(|i| i.id.as_str())
+                    .collect();
+                return Err(not_found(format!(
+                    "no item `{}` in step `{}`; items are: {}",
+                    c.item,
+                    c.step,
+                    if ids.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        ids.join(", ")
+                    }
+                )));
+            };
+            if item.checked == c.checked {
+                return Err(conflict(format!(
+                    "`{}/{}` is already {}",
+                    c.step,
+                    c.item,
+                    if c.checked { "checked" } else { "unchecked" }
+                )));
+            }
+        }
+        Payload::Answer(a) => {
+            let idx = step_index(incident, &a.step)?;
+            let Some(q) = incident.runbook.steps[idx]
+                .questions
+                .iter()
+                .find(|q| q.id == a.question)
+            else {
+                let ids: Vec<&str> = incident.runbook.steps[idx]
+                    .questions
+                    .iter()
+                    .map(|q| q.id.as_str())
+                    .collect();
+                return Err(not_found(format!(
+                    "no question `{}` in step `{}`; questions are: {}",
+                    a.question,
+                    a.step,
+                    if ids.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        ids.join(", ")
+                    }
+                )));
+            };
+            check_value(q, &a.value)?;
+        }
+        Payload::Step(s) => {
+            let idx = step_index(incident, &s.step)?;
+            let status = incident.steps[idx].status;
+            match s.outcome {
+                StepOutcome::Done => {
+                    if status == StepStatus::Done {
+                        return Err(conflict(format!("step `{}` is already done", s.step)));
+                    }
+                    let open = incident.open_required_items(idx);
+                    let unconfirmed: Vec<&String> =
+                        open.iter().filter(|i| !s.open_items.contains(i)).collect();
+                    if !unconfirmed.is_empty() {
+                        return Err(conflict(format!(
+                            "step `{}` has required items still open: {}; check them, or mark it done anyway with --force",
+                            s.step,
+                            unconfirmed
+                                .iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )));
+                    }
+                }
+                StepOutcome::Skipped => {
+                    non_empty(
+                        s.reason.as_deref().unwrap_or(""),
+                        "the reason for skipping a step",
+                    )?;
+                    if status == StepStatus::Skipped {
+                        return Err(conflict(format!("step `{}` is already skipped", s.step)));
+                    }
+                }
+                StepOutcome::Reopened => {
+                    if !status.is_closed() {
+                        return Err(conflict(format!(
+                            "step `{}` is {}; only a done or skipped step can be reopened",
+                            s.step,
+                            status.as_str()
+                        )));
+                    }
+                }
+            }
+        }
+        Payload::Evidence(_) => {}
+        Payload::Notice(n) => {
+            if incident.runbook.template(&n.template).is_none() {
+                let ids: Vec<&str> = incident
+                    .runbook
+                    .templates
+                    .iter()
+                    .map(|t| t.id.as_str())
+                    .collect();
+                return Err(not_found(format!(
+                    "no template `{}` in runbook {}; templates are: {}",
+                    n.template,
+                    incident.runbook.id,
+                    if ids.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        ids.join(", ")
+                    }
+                )));
+            }
+        }
+        Payload::Closed(_) => {}
+        Payload::Unknown { kind, .. } => {
+            return Err(invalid(format!(
+                "cannot record an unknown record kind `{kind}`"
+            )));
+        }
+    }
+    Ok(())
+}

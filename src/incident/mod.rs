@@ -1,0 +1,463 @@
+//! The incident's state: a pure fold of the journal's records over the pinned runbook. No
+//! I/O and no clock here; everything is derived from the records, so the same file always
+//! yields the same state.
+
+pub mod action;
+mod value;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub use value::{AnswerValue, format_number};
+
+use crate::cli::Severity;
+use crate::journal::record::{Opened, Payload, Record, StepOutcome};
+use crate::runbook::condition::{Answers, applies};
+use crate::runbook::{Runbook, RunbookSource, parse_text};
+
+/// The state of a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Nothing recorded for it yet.
+    Pending,
+    /// Something recorded (a check, an answer, a note) or reopened.
+    InProgress,
+    Done,
+    Skipped,
+}
+
+impl StepStatus {
+    /// The name used in tables and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Pending => "pending",
+            StepStatus::InProgress => "in_progress",
+            StepStatus::Done => "done",
+            StepStatus::Skipped => "skipped",
+        }
+    }
+
+    /// Done or skipped.
+    pub fn is_closed(self) -> bool {
+        matches!(self, StepStatus::Done | StepStatus::Skipped)
+    }
+}
+
+/// Who did something, and when (the record's operator, time and sequence number).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stamp {
+    pub by: String,
+    #[serde(with = "crate::journal::record::utc")]
+    pub at: DateTime<Utc>,
+    pub seq: u64,
+}
+
+impl Stamp {
+    fn of(r: &Record) -> Stamp {
+        Stamp {
+            by: r.operator.clone(),
+            at: r.time,
+            seq: r.seq,
+        }
+    }
+}
+
+/// A checklist item's state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemState {
+    pub id: String,
+    pub checked: bool,
+    /// The last check or uncheck.
+    pub last: Option<Stamp>,
+}
+
+/// An answer's current value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnswerState {
+    pub value: AnswerValue,
+    pub stamp: Stamp,
+}
+
+/// A step's state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepState {
+    pub id: String,
+    pub status: StepStatus,
+    pub items: Vec<ItemState>,
+    /// Current answers by question id.
+    pub answers: BTreeMap<String, AnswerState>,
+    /// Why it was skipped (when skipped).
+    pub skip_reason: Option<String>,
+    /// Required items left open when it was marked done.
+    pub done_with_open_items: Vec<String>,
+    /// The first record about this step.
+    pub started: Option<Stamp>,
+    /// When it was last marked done or skipped (cleared on reopen).
+    pub finished: Option<Stamp>,
+    /// The latest record about this step.
+    pub last_activity: Option<Stamp>,
+}
+
+impl StepState {
+    /// `(checked, total)` over the given items.
+    pub fn progress(&self) -> (usize, usize) {
+        (
+            self.items.iter().filter(|i| i.checked).count(),
+            self.items.len(),
+        )
+    }
+
+    /// The state of one item.
+    pub fn item(&self, id: &str) -> Option<&ItemState> {
+        self.items.iter().find(|i| i.id == id)
+    }
+}
+
+/// A note.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NoteEntry {
+    pub text: String,
+    pub step: Option<String>,
+    pub stamp: Stamp,
+}
+
+/// A registered evidence file with who collected it and when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvidenceState {
+    #[serde(flatten)]
+    pub entry: crate::journal::EvidenceEntry,
+    pub stamp: Stamp,
+}
+
+/// A notice recorded as sent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NoticeState {
+    #[serde(flatten)]
+    pub notice: crate::journal::NoticeSent,
+    pub stamp: Stamp,
+}
+
+/// The incident, folded from its records.
+#[derive(Debug, Clone)]
+pub struct Incident {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub opened: Stamp,
+    pub detected_at: DateTime<Utc>,
+    pub aware_at: DateTime<Utc>,
+    pub determined_at: Option<DateTime<Utc>>,
+    /// The pinned runbook, parsed.
+    pub runbook: Runbook,
+    /// SHA-256 of the pinned runbook text.
+    pub runbook_sha256: String,
+    /// Where the runbook was loaded from when the incident was opened.
+    pub runbook_source: String,
+    /// One per runbook step, in runbook order.
+    pub steps: Vec<StepState>,
+    pub notes: Vec<NoteEntry>,
+    pub evidence: Vec<EvidenceState>,
+    pub notices: Vec<NoticeState>,
+    pub closed: Option<Stamp>,
+    /// Everyone who recorded something, in order of first appearance.
+    pub operators: Vec<String>,
+    /// How many records were folded.
+    pub record_count: u64,
+    /// The last record's time.
+    pub last_activity: DateTime<Utc>,
+    /// Records the fold could not apply (unknown kinds, ids not in the runbook), described.
+    pub warnings: Vec<String>,
+}
+
+/// Why records cannot be folded at all.
+#[derive(Debug, thiserror::Error)]
+pub enum FoldError {
+    #[error("the incident file has no records")]
+    Empty,
+    #[error(
+        "the first record (line {line}) is a `{kind}` record; an incident file must start with `opened`"
+    )]
+    NotOpened { kind: String, line: usize },
+    #[error(
+        "the incident file is format version {0}; this build of breach reads version 1 (upgrade breach)"
+    )]
+    UnsupportedFormat(u32),
+    #[error("the runbook pinned in the incident file is invalid: {0}")]
+    BadRunbook(String),
+}
+
+impl Answers for Incident {
+    fn answer(&self, path: &str) -> Option<&AnswerValue> {
+        let (step, q) = path.split_once('/')?;
+        let idx = self.runbook.step_index(step)?;
+        self.steps[idx].answers.get(q).map(|a| &a.value)
+    }
+}
+
+impl Incident {
+    /// Starts the state from the first record.
+    pub fn from_opened(opened: &Opened, record: &Record) -> Result<Incident, FoldError> {
+        if opened.format != crate::journal::record::FORMAT_VERSION {
+            return Err(FoldError::UnsupportedFormat(opened.format));
+        }
+        let runbook = parse_text(&opened.runbook.text, "pinned runbook").map_err(|problems| {
+            FoldError::BadRunbook(
+                problems
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        let steps = runbook
+            .steps
+            .iter()
+            .map(|s| StepState {
+                id: s.id.clone(),
+                status: StepStatus::Pending,
+                items: s
+                    .items
+                    .iter()
+                    .map(|i| ItemState {
+                        id: i.id.clone(),
+                        checked: false,
+                        last: None,
+                    })
+                    .collect(),
+                answers: BTreeMap::new(),
+                skip_reason: None,
+                done_with_open_items: Vec::new(),
+                started: None,
+                finished: None,
+                last_activity: None,
+            })
+            .collect();
+        Ok(Incident {
+            id: opened.id.clone(),
+            title: opened.title.clone(),
+            severity: opened.severity,
+            opened: Stamp::of(record),
+            detected_at: opened.detected_at,
+            aware_at: opened.aware_at,
+            determined_at: opened.determined_at,
+            runbook,
+            runbook_sha256: opened.runbook.sha256.clone(),
+            runbook_source: opened.runbook.source.clone(),
+            steps,
+            notes: Vec::new(),
+            evidence: Vec::new(),
+            notices: Vec::new(),
+            closed: None,
+            operators: vec![record.operator.clone()],
+            record_count: 1,
+            last_activity: record.time,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Applies one more record. Records that do not fit the runbook are noted in
+    /// `warnings` and otherwise ignored, so a file written by a newer or hand-edited
+    /// `breach` still folds.
+    pub fn apply(&mut self, r: &Record) {
+        self.record_count += 1;
+        self.last_activity = self.last_activity.max(r.time);
+        if !self.operators.contains(&r.operator) {
+            self.operators.push(r.operator.clone());
+        }
+        let stamp = Stamp::of(r);
+        match &r.payload {
+            Payload::Opened(_) => self.warn(r, "a second `opened` record is ignored".into()),
+            Payload::Note(n) => {
+                if let Some(step) = &n.step
+                    && self.touch(step, &stamp).is_none()
+                {
+                    self.warn(r, format!("note for unknown step `{step}`"));
+                }
+                self.notes.push(NoteEntry {
+                    text: n.text.clone(),
+                    step: n.step.clone(),
+                    stamp,
+                });
+            }
+            Payload::Check(c) => match self.touch(&c.step, &stamp) {
+                Some(idx) => match self.steps[idx].items.iter_mut().find(|i| i.id == c.item) {
+                    Some(item) => {
+                        item.checked = c.checked;
+                        item.last = Some(stamp);
+                    }
+                    None => self.warn(r, format!("check of unknown item `{}/{}`", c.step, c.item)),
+                },
+                None => self.warn(r, format!("check in unknown step `{}`", c.step)),
+            },
+            Payload::Answer(a) => {
+                let known = self
+                    .runbook
+                    .question(&format!("{}/{}", a.step, a.question))
+                    .is_some();
+                match self.touch(&a.step, &stamp) {
+                    Some(idx) if known => {
+                        self.steps[idx].answers.insert(
+                            a.question.clone(),
+                            AnswerState {
+                                value: a.value.clone(),
+                                stamp,
+                            },
+                        );
+                    }
+                    _ => self.warn(
+                        r,
+                        format!("answer to unknown question `{}/{}`", a.step, a.question),
+                    ),
+                }
+            }
+            Payload::Step(s) => match self.touch(&s.step, &stamp) {
+                Some(idx) => {
+                    let step = &mut self.steps[idx];
+                    match s.outcome {
+                        StepOutcome::Done => {
+                            step.status = StepStatus::Done;
+                            step.skip_reason = None;
+                            step.done_with_open_items = s.open_items.clone();
+                            step.finished = Some(stamp);
+                        }
+                        StepOutcome::Skipped => {
+                            step.status = StepStatus::Skipped;
+                            step.skip_reason = s.reason.clone();
+                            step.done_with_open_items.clear();
+                            step.finished = Some(stamp);
+                        }
+                        StepOutcome::Reopened => {
+                            step.status = StepStatus::InProgress;
+                            step.skip_reason = None;
+                            step.done_with_open_items.clear();
+                            step.finished = None;
+                        }
+                    }
+                }
+                None => self.warn(r, format!("outcome for unknown step `{}`", s.step)),
+            },
+            Payload::Evidence(e) => self.evidence.push(EvidenceState {
+                entry: e.clone(),
+                stamp,
+            }),
+            Payload::Notice(n) => self.notices.push(NoticeState {
+                notice: n.clone(),
+                stamp,
+            }),
+            Payload::Closed(_) => {
+                if self.closed.is_none() {
+                    self.closed = Some(stamp);
+                } else {
+                    self.warn(r, "a second `closed` record is ignored".into());
+                }
+            }
+            Payload::Unknown { kind, .. } => {
+                self.warn(r, format!("unknown record kind `{kind}` ignored"))
+            }
+        }
+    }
+
+    /// Marks activity on a step; returns its index if it exists.
+    fn touch(&mut self, step: &str, stamp: &Stamp) -> Option<usize> {
+        let idx = self.runbook.step_index(step)?;
+        let s = &mut self.steps[idx];
+        if s.started.is_none() {
+            s.started = Some(stamp.clone());
+        }
+        s.last_activity = Some(stamp.clone());
+        if s.status == StepStatus::Pending {
+            s.status = StepStatus::InProgress;
+        }
+        Some(idx)
+    }
+
+    fn warn(&mut self, r: &Record, text: String) {
+        self.warnings
+            .push(format!("record {} (line {}): {text}", r.seq, r.line));
+    }
+
+    /// Whether the incident is closed.
+    pub fn is_closed(&self) -> bool {
+        self.closed.is_some()
+    }
+
+    /// The state of the step with this id.
+    pub fn step(&self, id: &str) -> Option<&StepState> {
+        self.runbook.step_index(id).map(|i| &self.steps[i])
+    }
+
+    /// Whether step number `idx` applies (its `when` holds for the current answers).
+    pub fn step_applies(&self, idx: usize) -> bool {
+        applies(self.runbook.steps[idx].when.as_ref(), self)
+    }
+
+    /// The current answers keyed `STEP/QUESTION`.
+    pub fn answers(&self) -> BTreeMap<String, &AnswerState> {
+        let mut out = BTreeMap::new();
+        for s in &self.steps {
+            for (q, a) in &s.answers {
+                out.insert(format!("{}/{q}", s.id), a);
+            }
+        }
+        out
+    }
+
+    /// Required, applicable items of step `idx` that are not checked.
+    pub fn open_required_items(&self, idx: usize) -> Vec<String> {
+        let spec = &self.runbook.steps[idx];
+        let state = &self.steps[idx];
+        spec.items
+            .iter()
+            .zip(&state.items)
+            .filter(|(i, st)| i.required && !st.checked && applies(i.when.as_ref(), self))
+            .map(|(i, _)| i.id.clone())
+            .collect()
+    }
+
+    /// Index of the first applicable step that is neither done nor skipped.
+    pub fn first_open_step(&self) -> Option<usize> {
+        (0..self.steps.len()).find(|&i| !self.steps[i].status.is_closed() && self.step_applies(i))
+    }
+
+    /// `(closed, applicable)` step counts, for progress displays.
+    pub fn progress(&self) -> (usize, usize) {
+        let applicable: Vec<usize> = (0..self.steps.len())
+            .filter(|&i| self.step_applies(i))
+            .collect();
+        let closed = applicable
+            .iter()
+            .filter(|&&i| self.steps[i].status.is_closed())
+            .count();
+        (closed, applicable.len())
+    }
+
+    /// Where the runbook came from, for display.
+    pub fn runbook_origin(&self) -> RunbookSource {
+        match self.runbook_source.as_str() {
+            "built-in" => RunbookSource::Builtin,
+            path => RunbookSource::File(path.into()),
+        }
+    }
+}
+
+/// Folds a whole journal into the incident state.
+pub fn fold(records: &[Record]) -> Result<Incident, FoldError> {
+    let first = records.first().ok_or(FoldError::Empty)?;
+    let Payload::Opened(opened) = &first.payload else {
+        return Err(FoldError::NotOpened {
+            kind: first.payload.kind().to_string(),
+            line: first.line,
+        });
+    };
+    let mut incident = Incident::from_opened(opened, first)?;
+    for r in &records[1..] {
+        incident.apply(r);
+    }
+    Ok(incident)
+}
+
+#[cfg(test)]
+mod tests;

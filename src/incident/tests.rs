@@ -1,0 +1,452 @@
+//! Unit tests of the fold and of action validation.
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use super::action::{parse_answer, validate};
+use super::*;
+use crate::journal::record::{
+    Answer, Check, Closed, Note, NoticeSent, Opened, PinnedRunbook, StepChange,
+};
+
+const RUNBOOK: &str = r#"
+breach_runbook: 1
+id: test
+title: Test runbook
+steps:
+  - id: assess
+    title: Assess
+    owner: commander
+    guidance: Look.
+    items:
+      - {id: a1, text: First}
+      - {id: a2, text: Second, required: false}
+    questions:
+      - {id: cards, prompt: Cards?, kind: confirm}
+      - {id: count, prompt: How many?, kind: number}
+      - id: kinds
+        prompt: Which?
+        kind: multiselect
+        options: [{id: x, label: X}, {id: y, label: Y}]
+  - id: cards
+    title: Card step
+    owner: commander
+    guidance: Only with cards.
+    when: {answer: assess/cards, equals: true}
+    items:
+      - {id: acquirer, text: Tell the acquirer}
+  - id: last
+    title: Last
+    owner: commander
+    guidance: End.
+templates:
+  - {id: notice, audience: customers, subject: S, body: B}
+"#;
+
+fn t(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0)
+        .single()
+        .expect("valid test time")
+}
+
+fn rec(seq: u64, at: DateTime<Utc>, op: &str, payload: Payload) -> Record {
+    Record {
+        seq,
+        time: at,
+        operator: op.into(),
+        prev: String::new(),
+        hash: String::new(),
+        payload,
+        line: 0,
+    }
+}
+
+fn opened() -> Record {
+    rec(
+        0,
+        t(10, 0),
+        "alice",
+        Payload::Opened(Box::new(Opened {
+            format: 1,
+            id: "20261123T100000Z-test".into(),
+            title: "Test".into(),
+            severity: crate::cli::Severity::High,
+            detected_at: t(9, 0),
+            aware_at: t(10, 0),
+            determined_at: None,
+            runbook: PinnedRunbook {
+                id: "test".into(),
+                title: "Test runbook".into(),
+                source: "built-in".into(),
+                sha256: "00".into(),
+                text: RUNBOOK.into(),
+            },
+        })),
+    )
+}
+
+fn check(step: &str, item: &str, checked: bool) -> Payload {
+    Payload::Check(Check {
+        step: step.into(),
+        item: item.into(),
+        checked,
+    })
+}
+fn answer(step: &str, q: &str, value: AnswerValue) -> Payload {
+    Payload::Answer(Answer {
+        step: step.into(),
+        question: q.into(),
+        value,
+    })
+}
+fn outcome(step: &str, outcome: StepOutcome, reason: Option<&str>, open: &[&str]) -> Payload {
+    Payload::Step(StepChange {
+        step: step.into(),
+        outcome,
+        reason: reason.map(String::from),
+        open_items: open.iter().map(|s| s.to_string()).collect(),
+    })
+}
+
+fn fold_all(payloads: Vec<(DateTime<Utc>, &str, Payload)>) -> Incident {
+    let mut records = vec![opened()];
+    for (i, (at, op, p)) in payloads.into_iter().enumerate() {
+        records.push(rec(i as u64 + 1, at, op, p));
+    }
+    fold(&records).expect("fold succeeds")
+}
+
+#[test]
+fn a_fresh_incident_has_every_step_pending() {
+    let inc = fold_all(vec![]);
+    assert_eq!(inc.id, "20261123T100000Z-test");
+    assert_eq!(inc.steps.len(), 3);
+    assert!(inc.steps.iter().all(|s| s.status == StepStatus::Pending));
+    assert_eq!(inc.first_open_step(), Some(0));
+    assert_eq!(inc.operators, vec!["alice".to_string()]);
+    assert!(inc.warnings.is_empty());
+}
+
+#[test]
+fn checks_and_answers_start_a_step_and_record_who() {
+    let inc = fold_all(vec![
+        (t(10, 5), "bob", check("assess", "a1", true)),
+        (
+            t(10, 6),
+            "alice",
+            answer("assess", "count", AnswerValue::Number(12.0)),
+        ),
+    ]);
+    let s = &inc.steps[0];
+    assert_eq!(s.status, StepStatus::InProgress);
+    assert_eq!(s.progress(), (1, 2));
+    let item = s.item("a1").unwrap();
+    assert!(item.checked);
+    assert_eq!(item.last.as_ref().unwrap().by, "bob");
+    assert_eq!(s.started.as_ref().unwrap().at, t(10, 5));
+    assert_eq!(s.last_activity.as_ref().unwrap().at, t(10, 6));
+    assert_eq!(s.answers["count"].value, AnswerValue::Number(12.0));
+    assert_eq!(inc.operators, vec!["alice".to_string(), "bob".to_string()]);
+}
+
+#[test]
+fn unchecking_undoes_a_check_and_a_later_answer_replaces_an_earlier_one() {
+    let inc = fold_all(vec![
+        (t(10, 5), "a", check("assess", "a1", true)),
+        (t(10, 6), "a", check("assess", "a1", false)),
+        (
+            t(10, 7),
+            "a",
+            answer("assess", "count", AnswerValue::Number(1.0)),
+        ),
+        (
+            t(10, 8),
+            "a",
+            answer("assess", "count", AnswerValue::Number(2.0)),
+        ),
+    ]);
+    assert!(!inc.steps[0].item("a1").unwrap().checked);
+    assert_eq!(
+        inc.steps[0].answers["count"].value,
+        AnswerValue::Number(2.0)
+    );
+    assert_eq!(inc.steps[0].answers["count"].stamp.seq, 4);
+}
+
+#[test]
+fn done_skip_and_reopen_move_the_step_state() {
+    let inc = fold_all(vec![
+        (
+            t(10, 5),
+            "a",
+            outcome("assess", StepOutcome::Done, None, &["a1"]),
+        ),
+        (
+            t(10, 6),
+            "a",
+            outcome("last", StepOutcome::Skipped, Some("not needed"), &[]),
+        ),
+    ]);
+    assert_eq!(inc.steps[0].status, StepStatus::Done);
+    assert_eq!(inc.steps[0].done_with_open_items, vec!["a1".to_string()]);
+    assert_eq!(inc.steps[0].finished.as_ref().unwrap().at, t(10, 5));
+    assert_eq!(inc.steps[2].status, StepStatus::Skipped);
+    assert_eq!(inc.steps[2].skip_reason.as_deref(), Some("not needed"));
+
+    let inc = fold_all(vec![
+        (
+            t(10, 5),
+            "a",
+            outcome("last", StepOutcome::Skipped, Some("x"), &[]),
+        ),
+        (
+            t(10, 6),
+            "a",
+            outcome("last", StepOutcome::Reopened, None, &[]),
+        ),
+    ]);
+    assert_eq!(inc.steps[2].status, StepStatus::InProgress);
+    assert_eq!(inc.steps[2].skip_reason, None);
+    assert_eq!(inc.steps[2].finished, None);
+}
+
+#[test]
+fn conditional_steps_appear_and_disappear_with_answers() {
+    let inc = fold_all(vec![]);
+    assert!(
+        !inc.step_applies(1),
+        "no answer yet: the card step does not apply"
+    );
+    assert_eq!(inc.progress(), (0, 2));
+    let inc = fold_all(vec![(
+        t(10, 5),
+        "a",
+        answer("assess", "cards", AnswerValue::Bool(true)),
+    )]);
+    assert!(inc.step_applies(1));
+    assert_eq!(inc.progress(), (0, 3));
+    let inc = fold_all(vec![
+        (
+            t(10, 5),
+            "a",
+            answer("assess", "cards", AnswerValue::Bool(true)),
+        ),
+        (
+            t(10, 6),
+            "a",
+            answer("assess", "cards", AnswerValue::Bool(false)),
+        ),
+    ]);
+    assert!(!inc.step_applies(1));
+}
+
+#[test]
+fn first_open_step_skips_closed_and_inapplicable_steps() {
+    let inc = fold_all(vec![(
+        t(10, 5),
+        "a",
+        outcome("assess", StepOutcome::Done, None, &["a1"]),
+    )]);
+    assert_eq!(
+        inc.first_open_step(),
+        Some(2),
+        "card step does not apply, so `last` is next"
+    );
+    let inc = fold_all(vec![
+        (
+            t(10, 5),
+            "a",
+            outcome("assess", StepOutcome::Done, None, &["a1"]),
+        ),
+        (t(10, 6), "a", outcome("last", StepOutcome::Done, None, &[])),
+    ]);
+    assert_eq!(inc.first_open_step(), None);
+    assert_eq!(inc.progress(), (2, 2));
+}
+
+#[test]
+fn notes_evidence_notices_and_close_are_collected() {
+    let inc = fold_all(vec![
+        (
+            t(10, 5),
+            "a",
+            Payload::Note(Note {
+                text: "hello | <b>".into(),
+                step: Some("assess".into()),
+            }),
+        ),
+        (
+            t(10, 6),
+            "b",
+            Payload::Note(Note {
+                text: "general".into(),
+                step: None,
+            }),
+        ),
+        (
+            t(10, 7),
+            "a",
+            Payload::Notice(NoticeSent {
+                template: "notice".into(),
+                audience: "customers".into(),
+                sent_at: t(10, 0),
+                to: None,
+            }),
+        ),
+        (t(10, 8), "a", Payload::Closed(Closed::default())),
+    ]);
+    assert_eq!(inc.notes.len(), 2);
+    assert_eq!(
+        inc.steps[0].status,
+        StepStatus::InProgress,
+        "a step note counts as activity"
+    );
+    assert_eq!(inc.notices[0].notice.sent_at, t(10, 0));
+    assert_eq!(inc.closed.as_ref().unwrap().at, t(10, 8));
+    assert!(inc.is_closed());
+    assert_eq!(inc.record_count, 5);
+    assert_eq!(inc.last_activity, t(10, 8));
+}
+
+#[test]
+fn records_that_do_not_fit_the_runbook_become_warnings_not_failures() {
+    let inc = fold_all(vec![
+        (t(10, 5), "a", check("nope", "a1", true)),
+        (t(10, 6), "a", check("assess", "zz", true)),
+        (
+            t(10, 7),
+            "a",
+            answer("assess", "zz", AnswerValue::Bool(true)),
+        ),
+        (
+            t(10, 8),
+            "a",
+            Payload::Unknown {
+                kind: "future".into(),
+                payload: serde_yaml::Value::Null,
+            },
+        ),
+    ]);
+    assert_eq!(inc.warnings.len(), 4, "{:?}", inc.warnings);
+    assert!(inc.warnings[3].contains("unknown record kind `future`"));
+    assert_eq!(inc.steps[0].progress(), (0, 2));
+}
+
+#[test]
+fn fold_rejects_files_that_do_not_start_with_opened() {
+    assert!(matches!(fold(&[]), Err(FoldError::Empty)));
+    let r = rec(
+        0,
+        t(10, 0),
+        "a",
+        Payload::Note(Note {
+            text: "x".into(),
+            step: None,
+        }),
+    );
+    assert!(matches!(fold(&[r]), Err(FoldError::NotOpened { .. })));
+    let mut o = opened();
+    if let Payload::Opened(p) = &mut o.payload {
+        p.format = 2;
+    }
+    assert!(matches!(fold(&[o]), Err(FoldError::UnsupportedFormat(2))));
+}
+
+#[test]
+fn validate_rejects_unknown_ids_wrong_values_and_closed_incidents() {
+    let inc = fold_all(vec![]);
+    let status = |p: Payload| validate(&inc, &p).map_err(|e| crate::error::status_of(&e));
+    use crate::error::ExitStatus::{Conflict, InvalidInput, NotFound};
+    assert_eq!(status(check("nope", "a1", true)), Err(NotFound));
+    assert_eq!(status(check("assess", "zz", true)), Err(NotFound));
+    assert_eq!(
+        status(check("assess", "a1", false)),
+        Err(Conflict),
+        "already unchecked"
+    );
+    assert_eq!(status(check("assess", "a1", true)), Ok(()));
+    assert_eq!(
+        status(answer("assess", "zz", AnswerValue::Bool(true))),
+        Err(NotFound)
+    );
+    assert_eq!(
+        status(answer("assess", "cards", AnswerValue::Number(1.0))),
+        Err(InvalidInput)
+    );
+    assert_eq!(
+        status(answer(
+            "assess",
+            "kinds",
+            AnswerValue::List(vec!["q".into()])
+        )),
+        Err(InvalidInput)
+    );
+    assert_eq!(
+        status(outcome("assess", StepOutcome::Done, None, &[])),
+        Err(Conflict),
+        "a1 is required and open"
+    );
+    assert_eq!(
+        status(outcome("assess", StepOutcome::Done, None, &["a1"])),
+        Ok(())
+    );
+    assert_eq!(
+        status(outcome("assess", StepOutcome::Skipped, Some("  "), &[])),
+        Err(InvalidInput)
+    );
+    assert_eq!(
+        status(outcome("assess", StepOutcome::Reopened, None, &[])),
+        Err(Conflict)
+    );
+    assert_eq!(
+        status(Payload::Note(Note {
+            text: "".into(),
+            step: None
+        })),
+        Err(InvalidInput)
+    );
+
+    let closed = fold_all(vec![(t(11, 0), "a", Payload::Closed(Closed::default()))]);
+    let err = validate(
+        &closed,
+        &Payload::Note(Note {
+            text: "x".into(),
+            step: None,
+        }),
+    )
+    .unwrap_err();
+    assert_eq!(crate::error::status_of(&err), Conflict);
+    assert!(err.to_string().contains("is closed"), "{err}");
+}
+
+#[test]
+fn command_line_values_are_parsed_by_question_kind() {
+    let inc = fold_all(vec![]);
+    let q = |id: &str| {
+        inc.runbook.steps[0]
+            .questions
+            .iter()
+            .find(|q| q.id == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        parse_answer(&q("cards"), "Yes").unwrap(),
+        AnswerValue::Bool(true)
+    );
+    assert_eq!(
+        parse_answer(&q("cards"), "no").unwrap(),
+        AnswerValue::Bool(false)
+    );
+    assert!(parse_answer(&q("cards"), "maybe").is_err());
+    assert_eq!(
+        parse_answer(&q("count"), "1200").unwrap(),
+        AnswerValue::Number(1200.0)
+    );
+    assert!(parse_answer(&q("count"), "lots").is_err());
+    assert!(parse_answer(&q("count"), "NaN").is_err());
+    assert_eq!(
+        parse_answer(&q("kinds"), "x, y").unwrap(),
+        AnswerValue::List(vec!["x".into(), "y".into()])
+    );
+    assert!(parse_answer(&q("kinds"), "x,z").is_err());
+}

@@ -1,0 +1,268 @@
+//! The records of an incident file. Each record is one event: the incident was opened, a
+//! note was added, an item checked, a question answered, a step done or skipped, evidence
+//! registered, a notice sent, the incident closed.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::cli::Severity;
+use crate::incident::AnswerValue;
+
+/// The incident file format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One record of the journal, as read back (hash already checked by the reader).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// 0 for the first record, then +1.
+    pub seq: u64,
+    /// When it was recorded (UTC, whole seconds).
+    pub time: DateTime<Utc>,
+    /// Who recorded it.
+    pub operator: String,
+    /// The SHA-256 (hex) of the previous record; 64 zeros for the first.
+    pub prev: String,
+    /// This record's SHA-256 (hex).
+    pub hash: String,
+    /// What happened.
+    pub payload: Payload,
+    /// The 1-based line of the record's `---` in the file (0 when not read from a file).
+    pub line: usize,
+}
+
+/// What a record says happened. The `kind` field of the file selects the variant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    Opened(Box<Opened>),
+    Note(Note),
+    Check(Check),
+    Answer(Answer),
+    Step(StepChange),
+    Evidence(EvidenceEntry),
+    Notice(NoticeSent),
+    Closed(Closed),
+    /// A kind this build does not know (written by a newer `breach`). Kept, verified,
+    /// shown in timelines, otherwise ignored.
+    Unknown {
+        kind: String,
+        payload: serde_yaml::Value,
+    },
+}
+
+impl Payload {
+    /// The `kind` written in the file.
+    pub fn kind(&self) -> &str {
+        match self {
+            Payload::Opened(_) => "opened",
+            Payload::Note(_) => "note",
+            Payload::Check(_) => "check",
+            Payload::Answer(_) => "answer",
+            Payload::Step(_) => "step",
+            Payload::Evidence(_) => "evidence",
+            Payload::Notice(_) => "notice",
+            Payload::Closed(_) => "closed",
+            Payload::Unknown { kind, .. } => kind,
+        }
+    }
+
+    /// The payload as a YAML value, for writing.
+    pub fn to_value(&self) -> Result<serde_yaml::Value, serde_yaml::Error> {
+        match self {
+            Payload::Opened(p) => serde_yaml::to_value(p),
+            Payload::Note(p) => serde_yaml::to_value(p),
+            Payload::Check(p) => serde_yaml::to_value(p),
+            Payload::Answer(p) => serde_yaml::to_value(p),
+            Payload::Step(p) => serde_yaml::to_value(p),
+            Payload::Evidence(p) => serde_yaml::to_value(p),
+            Payload::Notice(p) => serde_yaml::to_value(p),
+            Payload::Closed(p) => serde_yaml::to_value(p),
+            Payload::Unknown { payload, .. } => Ok(payload.clone()),
+        }
+    }
+
+    /// Builds a payload from a record's `kind` and `payload` fields. Unknown kinds become
+    /// [`Payload::Unknown`]; a known kind with a malformed payload is an error.
+    pub fn from_value(kind: &str, value: serde_yaml::Value) -> Result<Payload, serde_yaml::Error> {
+        Ok(match kind {
+            "opened" => Payload::Opened(Box::new(serde_yaml::from_value(value)?)),
+            "note" => Payload::Note(serde_yaml::from_value(value)?),
+            "check" => Payload::Check(serde_yaml::from_value(value)?),
+            "answer" => Payload::Answer(serde_yaml::from_value(value)?),
+            "step" => Payload::Step(serde_yaml::from_value(value)?),
+            "evidence" => Payload::Evidence(serde_yaml::from_value(value)?),
+            "notice" => Payload::Notice(serde_yaml::from_value(value)?),
+            "closed" => Payload::Closed(serde_yaml::from_value(value)?),
+            other => Payload::Unknown {
+                kind: other.to_string(),
+                payload: value,
+            },
+        })
+    }
+}
+
+/// The first record: the intake and the pinned runbook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Opened {
+    /// The incident file format version (1).
+    pub format: u32,
+    /// The incident id, e.g. `20261123T101500Z-card-skimmer-on-checkout`.
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    #[serde(with = "utc")]
+    pub detected_at: DateTime<Utc>,
+    #[serde(with = "utc")]
+    pub aware_at: DateTime<Utc>,
+    #[serde(default, with = "utc_opt", skip_serializing_if = "Option::is_none")]
+    pub determined_at: Option<DateTime<Utc>>,
+    /// The runbook, pinned: editing the runbook file later never changes this incident.
+    pub runbook: PinnedRunbook,
+}
+
+/// The runbook as it was when the incident was opened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinnedRunbook {
+    pub id: String,
+    pub title: String,
+    /// Where it was loaded from: `built-in` or a path.
+    pub source: String,
+    /// SHA-256 (hex) of `text`'s UTF-8 bytes.
+    pub sha256: String,
+    /// The full runbook YAML.
+    pub text: String,
+}
+
+/// A free-text note.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+}
+
+/// A checklist item ticked (`checked: true`) or unticked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    pub step: String,
+    pub item: String,
+    pub checked: bool,
+}
+
+/// A question answered (a later answer replaces an earlier one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    pub step: String,
+    pub question: String,
+    pub value: AnswerValue,
+}
+
+/// What happened to a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepOutcome {
+    Done,
+    Skipped,
+    Reopened,
+}
+
+/// A step marked done, skipped or reopened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepChange {
+    pub step: String,
+    pub outcome: StepOutcome,
+    /// Why it was skipped (required for `skipped`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Required items still unchecked when it was marked done (confirmed by the operator).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open_items: Vec<String>,
+}
+
+/// A registered evidence file. The collector is the record's operator and the time
+/// collected is the record's time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceEntry {
+    /// The absolute path of the original file.
+    pub path: String,
+    pub sha256: String,
+    pub size: u64,
+    #[serde(default, with = "utc_opt", skip_serializing_if = "Option::is_none")]
+    pub modified: Option<DateTime<Utc>>,
+    /// Where the copy is, relative to the incident directory, if one was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A notice that went out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeSent {
+    /// The template it was drafted from.
+    pub template: String,
+    /// The template's audience.
+    pub audience: String,
+    /// When it was sent (may be earlier than the record).
+    #[serde(with = "utc")]
+    pub sent_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// The incident was closed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Closed {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+/// Serde for a UTC instant as an RFC 3339 string with `Z` and whole seconds.
+pub mod utc {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::clock::format_utc(*t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| serde::de::Error::custom(format!("invalid RFC 3339 time {text:?}: {e}")))
+    }
+}
+
+/// [`utc`] for an optional instant.
+pub mod utc_opt {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&crate::clock::format_utc(*t)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        let text: Option<String> = Option::deserialize(d)?;
+        text.map(|text| {
+            DateTime::parse_from_rfc3339(&text)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| {
+                    serde::de::Error::custom(format!("invalid RFC 3339 time {text:?}: {e}"))
+                })
+        })
+        .transpose()
+    }
+}

@@ -1,0 +1,49 @@
+//! `breach` walks an online store through a security-breach response and keeps a
+//! tamper-evident, append-only record of every decision.
+//!
+//! The data flow is: a YAML [`runbook`] is loaded and validated; an incident file (the
+//! [`journal`]) holds one hash-chained record per decision; [`incident::fold`] turns the
+//! pinned runbook and the records into the incident's state, which the commands render as
+//! status tables, deadlines and post-mortem reports.
+
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod error;
+pub mod incident;
+pub mod journal;
+pub mod output;
+pub mod report;
+pub mod runbook;
+pub mod walk;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use error::{BreachError, ExitStatus};
+
+/// Parses the command line, runs the command and maps the outcome to an exit code.
+pub fn main_entry() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help and version to stdout with exit 0, usage errors to stderr with 2.
+            let code = if err.use_stderr() {
+                ExitStatus::Usage
+            } else {
+                ExitStatus::Ok
+            };
+            let _ = err.print();
+            return code.into();
+        }
+    };
+    let out = output::Output::from_cli(&cli.global);
+    match commands::dispatch(cli, &out) {
+        Ok(status) => status.into(),
+        Err(err) => {
+            let status = error::report(&out, &err);
+            status.into()
+        }
+    }
+}

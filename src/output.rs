@@ -1,0 +1,109 @@
+//! All terminal output goes through [`Output`]: one place decides colour (NO_COLOR,
+//! `--color`, whether stdout is a terminal) and where text goes (results to stdout,
+//! diagnostics to stderr). A closed stdout pipe surfaces as a `BrokenPipe` I/O error, which
+//! the exit-code mapping treats as success.
+
+use std::io::{IsTerminal, Write};
+
+use crate::cli::{ColorChoice, GlobalArgs};
+
+/// Where and how `breach` writes to the terminal.
+#[derive(Debug, Clone)]
+pub struct Output {
+    color_stdout: bool,
+    color_stderr: bool,
+}
+
+impl Output {
+    /// Decides colour from the global flags and the environment.
+    pub fn from_cli(global: &GlobalArgs) -> Self {
+        Self::new(global.color)
+    }
+
+    /// Decides colour from a choice and the environment (`NO_COLOR`, terminals).
+    pub fn new(choice: ColorChoice) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let (color_stdout, color_stderr) = match choice {
+            ColorChoice::Always => (true, true),
+            ColorChoice::Never => (false, false),
+            ColorChoice::Auto => (
+                !no_color && std::io::stdout().is_terminal(),
+                !no_color && std::io::stderr().is_terminal(),
+            ),
+        };
+        Output {
+            color_stdout,
+            color_stderr,
+        }
+    }
+
+    /// Output with colour off everywhere (for tests and files).
+    pub fn plain() -> Self {
+        Output {
+            color_stdout: false,
+            color_stderr: false,
+        }
+    }
+
+    /// Whether text on stdout may carry colour.
+    pub fn color(&self) -> bool {
+        self.color_stdout
+    }
+
+    /// Writes a result to stdout (a trailing newline is added if missing).
+    pub fn print(&self, text: &str) -> std::io::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
+            stdout.write_all(b"\n")?;
+        }
+        stdout.flush()
+    }
+
+    /// Writes a value to stdout as pretty JSON.
+    pub fn print_json<T: serde::Serialize>(&self, value: &T) -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(value)?;
+        self.print(&text)?;
+        Ok(())
+    }
+
+    /// A diagnostic line on stderr: `error: ...`.
+    pub fn error(&self, text: &str) {
+        let label = self.paint_err("error:", console::Style::new().red().bold());
+        let _ = writeln!(std::io::stderr(), "{label} {text}");
+    }
+
+    /// A diagnostic line on stderr: `warning: ...`.
+    pub fn warn(&self, text: &str) {
+        let label = self.paint_err("warning:", console::Style::new().yellow().bold());
+        let _ = writeln!(std::io::stderr(), "{label} {text}");
+    }
+
+    /// A hint line on stderr: `hint: ...`.
+    pub fn hint(&self, text: &str) {
+        let label = self.paint_err("hint:", console::Style::new().cyan());
+        let _ = writeln!(std::io::stderr(), "{label} {text}");
+    }
+
+    /// An informational line on stderr (progress, confirmations that are not the result).
+    pub fn info(&self, text: &str) {
+        let _ = writeln!(std::io::stderr(), "{text}");
+    }
+
+    /// Styles text for stdout if colour is on.
+    pub fn paint(&self, text: &str, style: console::Style) -> String {
+        if self.color_stdout {
+            style.force_styling(true).apply_to(text).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn paint_err(&self, text: &str, style: console::Style) -> String {
+        if self.color_stderr {
+            style.force_styling(true).apply_to(text).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+}

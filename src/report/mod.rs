@@ -1,0 +1,1 @@
+//! Post-mortem reports: Markdown, HTML and JSON.

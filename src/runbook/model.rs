@@ -1,0 +1,612 @@
+//! The runbook format (`breach_runbook: 1`) as serde types. Unknown fields are errors
+//! everywhere, so a typo in a runbook is reported instead of silently ignored. The prose
+//! specification is `docs/runbook-format.md`.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+/// The runbook format version this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A runbook: an ordered list of steps plus the legal deadlines, communication templates
+/// and references that go with them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runbook {
+    /// The format version; must be 1.
+    pub breach_runbook: u32,
+    /// A stable identifier, e.g. `ecommerce-breach`.
+    pub id: String,
+    /// A human title.
+    pub title: String,
+    /// What the runbook is for.
+    #[serde(default)]
+    pub description: String,
+    /// The steps, walked in this order.
+    pub steps: Vec<Step>,
+    /// Legal and contractual clocks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deadlines: Vec<Deadline>,
+    /// Public holidays skipped by business-day deadlines (in addition to weekends).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holidays: Vec<NaiveDate>,
+    /// Communication drafts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub templates: Vec<Template>,
+    /// Further reading.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
+}
+
+/// One step of the response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub id: String,
+    pub title: String,
+    /// What to do and why, a few sentences.
+    pub guidance: String,
+    /// The role responsible, e.g. "incident commander".
+    pub owner: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<Item>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<Question>,
+    /// The step applies only when this holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Condition>,
+}
+
+/// A checklist item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    pub id: String,
+    pub text: String,
+    /// Whether marking the step done with this item unchecked needs confirmation.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Condition>,
+}
+
+/// A decision to record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: String,
+    pub prompt: String,
+    pub kind: QuestionKind,
+    /// The choices, for `select` and `multiselect`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<Choice>,
+    /// Whether the step needs an answer before it is done.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub required: bool,
+    /// A longer explanation shown under the prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Condition>,
+}
+
+/// The kinds of question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionKind {
+    /// Yes or no.
+    Confirm,
+    /// One of `options`.
+    Select,
+    /// Any subset of `options`.
+    Multiselect,
+    /// Free text.
+    Text,
+    /// A number.
+    Number,
+    /// A point in time.
+    Datetime,
+}
+
+impl QuestionKind {
+    /// The name as written in a runbook.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionKind::Confirm => "confirm",
+            QuestionKind::Select => "select",
+            QuestionKind::Multiselect => "multiselect",
+            QuestionKind::Text => "text",
+            QuestionKind::Number => "number",
+            QuestionKind::Datetime => "datetime",
+        }
+    }
+}
+
+/// One option of a select or multiselect question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    /// The value recorded.
+    pub id: String,
+    /// What the operator sees.
+    pub label: String,
+}
+
+/// A condition over earlier answers, written as structured YAML.
+///
+/// ```yaml
+/// when: {answer: assess/data_types, contains: payment_cards}
+/// when: {all: [{answer: assess/jurisdictions, contains: us_ca}, {answer: assess/ca_residents, more_than: 500}]}
+/// when: {not: {answer: assess/personal_data, equals: false}}
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawCondition", into = "RawCondition")]
+pub enum Condition {
+    /// All of these hold (true when empty).
+    All(Vec<Condition>),
+    /// At least one of these holds (false when empty).
+    Any(Vec<Condition>),
+    /// This does not hold.
+    Not(Box<Condition>),
+    /// A test of one answer, named `STEP/QUESTION`.
+    Answer { answer: String, test: AnswerTest },
+}
+
+/// What is tested of an answer. An unanswered question fails every test except
+/// `answered: false`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnswerTest {
+    /// The answer equals this value (yes/no, an option id, a number or text).
+    Equals(serde_yaml::Value),
+    /// A multiselect answer includes this option id (a select answer is it).
+    Contains(String),
+    /// A number answer is at least this.
+    AtLeast(f64),
+    /// A number answer is more than this.
+    MoreThan(f64),
+    /// The question has (true) or has not (false) been answered.
+    Answered(bool),
+}
+
+/// The on-disk shape of a [`Condition`]: exactly one of the keys groups must be present.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCondition {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all: Option<Vec<Condition>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any: Option<Vec<Condition>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not: Option<Box<Condition>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<serde_yaml::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contains: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub more_than: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered: Option<bool>,
+}
+
+impl TryFrom<RawCondition> for Condition {
+    type Error = String;
+
+    fn try_from(raw: RawCondition) -> Result<Self, String> {
+        let tests = [
+            raw.equals.is_some(),
+            raw.contains.is_some(),
+            raw.at_least.is_some(),
+            raw.more_than.is_some(),
+            raw.answered.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        let groups = [
+            raw.all.is_some(),
+            raw.any.is_some(),
+            raw.not.is_some(),
+            raw.answer.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        const EXPECTED: &str = "expected exactly one of `all`, `any`, `not`, or `answer` with one test \
+             (`equals`, `contains`, `at_least`, `more_than`, `answered`)";
+        if groups != 1 {
+            return Err(format!("invalid condition: {EXPECTED}"));
+        }
+        if let Some(answer) = raw.answer {
+            if tests != 1 {
+                return Err(format!(
+                    "invalid condition on `{answer}`: {} tests given; {EXPECTED}",
+                    tests
+                ));
+            }
+            let test = if let Some(v) = raw.equals {
+                AnswerTest::Equals(v)
+            } else if let Some(v) = raw.contains {
+                AnswerTest::Contains(v)
+            } else if let Some(v) = raw.at_least {
+                AnswerTest::AtLeast(v)
+            } else if let Some(v) = raw.more_than {
+                AnswerTest::MoreThan(v)
+            } else {
+                AnswerTest::Answered(raw.answered.unwrap_or(true))
+            };
+            return Ok(Condition::Answer { answer, test });
+        }
+        if tests != 0 {
+            return Err(format!(
+                "invalid condition: a test needs `answer`; {EXPECTED}"
+            ));
+        }
+        Ok(if let Some(all) = raw.all {
+            Condition::All(all)
+        } else if let Some(any) = raw.any {
+            Condition::Any(any)
+        } else if let Some(not) = raw.not {
+            Condition::Not(not)
+        } else {
+            return Err(format!("invalid condition: {EXPECTED}"));
+        })
+    }
+}
+
+impl From<Condition> for RawCondition {
+    fn from(c: Condition) -> Self {
+        let mut raw = RawCondition::default();
+        match c {
+            Condition::All(v) => raw.all = Some(v),
+            Condition::Any(v) => raw.any = Some(v),
+            Condition::Not(v) => raw.not = Some(v),
+            Condition::Answer { answer, test } => {
+                raw.answer = Some(answer);
+                match test {
+                    AnswerTest::Equals(v) => raw.equals = Some(v),
+                    AnswerTest::Contains(v) => raw.contains = Some(v),
+                    AnswerTest::AtLeast(v) => raw.at_least = Some(v),
+                    AnswerTest::MoreThan(v) => raw.more_than = Some(v),
+                    AnswerTest::Answered(v) => raw.answered = Some(v),
+                }
+            }
+        }
+        raw
+    }
+}
+
+impl Condition {
+    /// Every `STEP/QUESTION` this condition reads, in order of appearance.
+    pub fn answers_referenced(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.collect_refs(&mut out);
+        out
+    }
+
+    fn collect_refs<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Condition::All(v) | Condition::Any(v) => v.iter().for_each(|c| c.collect_refs(out)),
+            Condition::Not(c) => c.collect_refs(out),
+            Condition::Answer { answer, .. } => out.push(answer),
+        }
+    }
+}
+
+/// A legal or contractual clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deadline {
+    pub id: String,
+    pub title: String,
+    /// Who must be told, e.g. "EU supervisory authority".
+    pub authority: String,
+    /// The legal source, e.g. "GDPR Art. 33(1)".
+    pub citation: String,
+    /// When the clock starts.
+    pub from: Anchor,
+    /// How long after the anchor it is due. Absent when `asap` is true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Within>,
+    /// No fixed deadline ("without undue delay"): show elapsed time instead of a countdown.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub asap: bool,
+    /// The events that meet the deadline; the first one recorded counts.
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub satisfied_by: Vec<EventRef>,
+    /// The deadline applies only when this holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Condition>,
+    /// A caution shown with the deadline, e.g. "verify for your jurisdiction".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Whether this default was checked against the operative legal text (false: verify it
+    /// for your jurisdiction before relying on it).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub verified: bool,
+}
+
+/// A duration: exactly one of the fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Within {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<u32>,
+    /// Calendar days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    /// Days other than Saturday, Sunday and the runbook's `holidays`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_days: Option<u32>,
+    /// Calendar months (same day of month, clamped to the month's end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub months: Option<u32>,
+}
+
+impl Within {
+    /// How many of the fields are set (valid when exactly one).
+    pub fn fields_set(&self) -> usize {
+        [
+            self.hours.is_some(),
+            self.days.is_some(),
+            self.business_days.is_some(),
+            self.months.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count()
+    }
+}
+
+impl fmt::Display for Within {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural =
+            |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        if let Some(h) = self.hours {
+            write!(f, "{}", plural(h, "hour", "hours"))
+        } else if let Some(d) = self.days {
+            write!(f, "{}", plural(d, "calendar day", "calendar days"))
+        } else if let Some(d) = self.business_days {
+            write!(f, "{}", plural(d, "business day", "business days"))
+        } else if let Some(m) = self.months {
+            write!(f, "{}", plural(m, "month", "months"))
+        } else {
+            write!(f, "(no duration)")
+        }
+    }
+}
+
+/// The intake times an incident records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IntakeAnchor {
+    /// When the breach was detected.
+    Detected,
+    /// When the organisation became aware that personal data was affected.
+    Aware,
+    /// When it was determined that a breach occurred.
+    Determined,
+    /// When the incident was opened in `breach`.
+    Opened,
+}
+
+impl IntakeAnchor {
+    /// All intake anchors, for messages.
+    pub const ALL: [IntakeAnchor; 4] = [
+        IntakeAnchor::Detected,
+        IntakeAnchor::Aware,
+        IntakeAnchor::Determined,
+        IntakeAnchor::Opened,
+    ];
+
+    /// The name as written in a runbook.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntakeAnchor::Detected => "detected",
+            IntakeAnchor::Aware => "aware",
+            IntakeAnchor::Determined => "determined",
+            IntakeAnchor::Opened => "opened",
+        }
+    }
+}
+
+/// When a clock starts: an intake time, or the time of a recorded event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Anchor {
+    /// `from: aware`
+    Intake(IntakeAnchor),
+    /// `from: {notice: customer-notice}` and the like.
+    Event(EventRef),
+}
+
+/// A recorded event: exactly one of the fields.
+///
+/// - `item: STEP/ITEM`: when the item was (last) checked;
+/// - `answer: STEP/QUESTION`: a datetime answer's value, otherwise when it was answered;
+/// - `step: STEP`: when the step was marked done;
+/// - `notice: TEMPLATE`: when a notice from that template was recorded as sent;
+/// - `deadline: ID`: when another deadline was met.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventRef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+}
+
+/// An [`EventRef`] resolved to the one field that is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event<'a> {
+    Item(&'a str),
+    Answer(&'a str),
+    Step(&'a str),
+    Notice(&'a str),
+    Deadline(&'a str),
+}
+
+impl EventRef {
+    /// The one field that is set, or `None` if zero or several are.
+    pub fn event(&self) -> Option<Event<'_>> {
+        let set = [
+            self.item.as_deref().map(Event::Item),
+            self.answer.as_deref().map(Event::Answer),
+            self.step.as_deref().map(Event::Step),
+            self.notice.as_deref().map(Event::Notice),
+            self.deadline.as_deref().map(Event::Deadline),
+        ];
+        let mut found = set.into_iter().flatten();
+        match (found.next(), found.next()) {
+            (Some(e), None) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for EventRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.event() {
+            Some(Event::Item(s)) => write!(f, "item {s} checked"),
+            Some(Event::Answer(s)) => write!(f, "answer {s}"),
+            Some(Event::Step(s)) => write!(f, "step {s} done"),
+            Some(Event::Notice(s)) => write!(f, "notice {s} sent"),
+            Some(Event::Deadline(s)) => write!(f, "deadline {s} met"),
+            None => write!(f, "(invalid event)"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Anchor {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct AnchorVisitor;
+        impl<'de> Visitor<'de> for AnchorVisitor {
+            type Value = Anchor;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "an intake anchor (detected, aware, determined, opened) or an event \
+                     such as {notice: TEMPLATE}, {item: STEP/ITEM}, {answer: STEP/QUESTION}, \
+                     {step: STEP} or {deadline: ID}",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Anchor, E> {
+                IntakeAnchor::ALL
+                    .into_iter()
+                    .find(|a| a.as_str() == v)
+                    .map(Anchor::Intake)
+                    .ok_or_else(|| {
+                        E::custom(format!(
+                            "unknown deadline anchor `{v}`, expected one of detected, aware, \
+                             determined, opened, or an event such as {{notice: TEMPLATE}}"
+                        ))
+                    })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Anchor, A::Error> {
+                EventRef::deserialize(de::value::MapAccessDeserializer::new(map)).map(Anchor::Event)
+            }
+        }
+        d.deserialize_any(AnchorVisitor)
+    }
+}
+
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<EventRef>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Vec<EventRef>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an event such as {notice: TEMPLATE} or a list of them")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            EventRef::deserialize(de::value::MapAccessDeserializer::new(map)).map(|e| vec![e])
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            Vec::<EventRef>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// A communication draft, rendered with the incident's facts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    pub id: String,
+    /// Who receives it, e.g. "affected customers".
+    pub audience: String,
+    pub subject: String,
+    /// The text, with `{{ fact }}` placeholders (minijinja syntax).
+    pub body: String,
+}
+
+/// Further reading.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn is_true(b: &bool) -> bool {
+    *b
+}
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Runbook {
+    /// The step with this id.
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    /// The position (0-based) of the step with this id.
+    pub fn step_index(&self, id: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == id)
+    }
+
+    /// The question named `STEP/QUESTION`.
+    pub fn question(&self, path: &str) -> Option<(&Step, &Question)> {
+        let (step, q) = path.split_once('/')?;
+        let step = self.step(step)?;
+        step.questions.iter().find(|x| x.id == q).map(|x| (step, x))
+    }
+
+    /// The item named `STEP/ITEM`.
+    pub fn item(&self, path: &str) -> Option<(&Step, &Item)> {
+        let (step, i) = path.split_once('/')?;
+        let step = self.step(step)?;
+        step.items.iter().find(|x| x.id == i).map(|x| (step, x))
+    }
+
+    /// The template with this id.
+    pub fn template(&self, id: &str) -> Option<&Template> {
+        self.templates.iter().find(|t| t.id == id)
+    }
+
+    /// The deadline with this id.
+    pub fn deadline(&self, id: &str) -> Option<&Deadline> {
+        self.deadlines.iter().find(|d| d.id == id)
+    }
+}

@@ -1,0 +1,1 @@
+//! The interactive walk through a runbook's steps.
