@@ -107,3 +107,14 @@ impl Output {
         }
     }
 }
+
+/// The width to lay tables out in: the terminal's, or 80 columns when not a terminal.
+pub fn terminal_width() -> u16 {
+    let (rows, cols) = console::Term::stdout().size_checked().unwrap_or((24, 80));
+    let _ = rows;
+    if std::io::stdout().is_terminal() {
+        cols.max(40)
+    } else {
+        80
+    }
+}

@@ -1,7 +1,12 @@
 //! One module per subcommand, each with a `run(args, ctx)` entry; this file only dispatches.
 
+mod common;
 mod completions;
+mod list;
 mod man;
+mod record;
+pub mod start;
+mod verify;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::ExitStatus;
@@ -22,6 +27,14 @@ pub fn dispatch(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Completions(args) => completions::run(&args, &ctx),
         Command::Man => man::run(&ctx),
+        Command::Start(args) => start::run(&args, &ctx),
+        Command::List(args) => list::run(&args, &ctx),
+        Command::Note(args) => record::note(&args, &ctx),
+        Command::Check(args) => record::check(&args, &ctx),
+        Command::Answer(args) => record::answer(&args, &ctx),
+        Command::Step(args) => record::step(&args, &ctx),
+        Command::Close(args) => record::close(&args, &ctx),
+        Command::Verify(args) => verify::run(&args, &ctx),
         other => Err(crate::error::BreachError::NotFound(format!(
             "`breach {}` is not available in this build yet",
             command_name(&other)

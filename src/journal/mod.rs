@@ -1,9 +1,14 @@
 //! The incident file: an append-only, hash-chained YAML journal. [`record`] holds the record
-//! types; the byte-level format is specified in `docs/incident-file-format.md`.
+//! types, [`format`] the byte-level encoding and hashing, [`file`] reading, verifying,
+//! appending and repairing, and [`store`] the incident directory. The format is specified
+//! in `docs/incident-file-format.md`.
 
+pub mod file;
+pub mod format;
 pub mod record;
+pub mod store;
 
 pub use record::{
-    Answer, Check, Closed, EvidenceEntry, NoticeSent, Opened, Payload, PinnedRunbook, Record,
+    Answer, Check, Closed, EvidenceEntry, Note, NoticeSent, Opened, Payload, PinnedRunbook, Record,
     StepChange, StepOutcome,
 };

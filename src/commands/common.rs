@@ -1,0 +1,60 @@
+//! What several commands share: finding the incident, the operator, the clock, appending.
+
+use std::path::{Path, PathBuf};
+
+use super::Ctx;
+use crate::error::invalid;
+use crate::incident::Incident;
+use crate::journal::{Payload, Record, file, store};
+
+impl Ctx<'_> {
+    /// The incident directory.
+    pub fn dir(&self) -> &Path {
+        &self.global.dir
+    }
+
+    /// Who is recording.
+    pub fn operator(&self) -> anyhow::Result<String> {
+        store::operator(self.global.operator.as_deref())
+    }
+
+    /// The incident named by `-i` or a positional argument (they must agree), or the
+    /// latest open one.
+    pub fn incident_path(&self, positional: Option<&str>) -> anyhow::Result<PathBuf> {
+        let spec = match (self.global.incident.as_deref(), positional) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(invalid(format!(
+                    "two different incidents given: `-i {a}` and `{b}`; give one"
+                )));
+            }
+            (a, b) => a.or(b),
+        };
+        store::resolve(self.dir(), spec)
+    }
+
+    /// Reads, verifies and folds the incident.
+    pub fn load(&self, positional: Option<&str>) -> anyhow::Result<(file::Scan, Incident)> {
+        file::load(&self.incident_path(positional)?)
+    }
+
+    /// Appends one record to the incident (which must be inside the incident directory).
+    pub fn record(
+        &self,
+        positional: Option<&str>,
+        build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
+    ) -> anyhow::Result<(PathBuf, Record, Incident)> {
+        let path = self.incident_path(positional)?;
+        store::require_inside(self.dir(), &path)?;
+        let operator = self.operator()?;
+        let now = crate::clock::now()?;
+        let (record, incident) = file::append(&path, &operator, now, build)?;
+        Ok((path, record, incident))
+    }
+
+    /// Prints the standard confirmation of a recorded record.
+    pub fn recorded(&self, record: &Record, what: &str) -> anyhow::Result<()> {
+        self.out
+            .print(&format!("recorded #{}: {what}", record.seq))?;
+        Ok(())
+    }
+}

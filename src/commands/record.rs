@@ -1,0 +1,136 @@
+//! The commands that append one record each: `note`, `check`, `answer`, `step`, `close`.
+
+use super::Ctx;
+use crate::cli::{AnswerArgs, CheckArgs, CloseArgs, NoteArgs, StepArgs};
+use crate::error::{ExitStatus, not_found};
+use crate::incident::action::{parse_answer, split_target};
+use crate::journal::{Answer, Check, Closed, Note, Payload, StepChange, StepOutcome};
+
+pub fn note(args: &NoteArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let (_, record, _) = ctx.record(None, |_| {
+        Ok(Payload::Note(Note {
+            text: args.text.clone(),
+            step: args.step.clone(),
+        }))
+    })?;
+    ctx.recorded(&record, "note added")?;
+    Ok(ExitStatus::Ok)
+}
+
+pub fn check(args: &CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let (step, item) = split_target(&args.target, "ITEM")?;
+    let (_, record, _) = ctx.record(None, |_| {
+        Ok(Payload::Check(Check {
+            step: step.into(),
+            item: item.into(),
+            checked: !args.undo,
+        }))
+    })?;
+    let what = if args.undo { "unchecked" } else { "checked" };
+    ctx.recorded(&record, &format!("{step}/{item} {what}"))?;
+    Ok(ExitStatus::Ok)
+}
+
+pub fn answer(args: &AnswerArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let (step, question) = split_target(&args.target, "QUESTION")?;
+    let mut shown = String::new();
+    let (_, record, _) = ctx.record(None, |incident| {
+        let (_, q) = incident.runbook.question(&args.target).ok_or_else(|| {
+            let known = incident.runbook.step(step).map(|s| {
+                s.questions
+                    .iter()
+                    .map(|q| q.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            });
+            match known {
+                Some(list) if !list.is_empty() => not_found(format!(
+                    "no question `{question}` in step `{step}`; questions are: {list}"
+                )),
+                Some(_) => not_found(format!("step `{step}` has no questions")),
+                None => not_found(format!(
+                    "no step `{step}` in runbook {}",
+                    incident.runbook.id
+                )),
+            }
+        })?;
+        let value = parse_answer(q, &args.value)?;
+        shown = value.display(Some(q));
+        Ok(Payload::Answer(Answer {
+            step: step.into(),
+            question: question.into(),
+            value,
+        }))
+    })?;
+    ctx.recorded(&record, &format!("{step}/{question} = {shown}"))?;
+    Ok(ExitStatus::Ok)
+}
+
+pub fn step(args: &StepArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let (_, record, _) = ctx.record(None, |incident| {
+        let (outcome, reason, open_items) = if args.done {
+            let idx = incident.runbook.step_index(&args.step).ok_or_else(|| {
+                not_found(format!(
+                    "no step `{}` in runbook {}",
+                    args.step, incident.runbook.id
+                ))
+            })?;
+            let open = if args.force {
+                incident.open_required_items(idx)
+            } else {
+                Vec::new()
+            };
+            (StepOutcome::Done, None, open)
+        } else if let Some(reason) = &args.skip {
+            (StepOutcome::Skipped, Some(reason.clone()), Vec::new())
+        } else {
+            (StepOutcome::Reopened, None, Vec::new())
+        };
+        Ok(Payload::Step(StepChange {
+            step: args.step.clone(),
+            outcome,
+            reason,
+            open_items,
+        }))
+    })?;
+    let what = match &record.payload {
+        Payload::Step(s) if !s.open_items.is_empty() => {
+            format!(
+                "step {} done with items open: {}",
+                s.step,
+                s.open_items.join(", ")
+            )
+        }
+        Payload::Step(s) => format!(
+            "step {} {}",
+            s.step,
+            match s.outcome {
+                StepOutcome::Done => "done",
+                StepOutcome::Skipped => "skipped",
+                StepOutcome::Reopened => "reopened",
+            }
+        ),
+        _ => String::new(),
+    };
+    ctx.recorded(&record, &what)?;
+    Ok(ExitStatus::Ok)
+}
+
+pub fn close(args: &CloseArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let (_, record, incident) = ctx.record(args.incident.as_deref(), |_| {
+        Ok(Payload::Closed(Closed::default()))
+    })?;
+    ctx.recorded(&record, &format!("incident {} closed", incident.id))?;
+    let (done, total) = incident.progress();
+    if done < total {
+        ctx.out.warn(&format!(
+            "closed with {} of {total} steps still open",
+            total - done
+        ));
+    }
+    ctx.out.info(&format!(
+        "the post-mortem report: `breach export {} --format html -o report.html`",
+        incident.id
+    ));
+    Ok(ExitStatus::Ok)
+}

@@ -1,0 +1,71 @@
+//! `breach verify`: checks every record and the hash chain; `--repair` moves a torn tail aside.
+
+use super::Ctx;
+use crate::cli::VerifyArgs;
+use crate::error::ExitStatus;
+use crate::journal::file::{self, ChainStatus};
+use crate::journal::store;
+
+pub fn run(args: &VerifyArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let path = ctx.incident_path(args.incident.as_deref())?;
+    if args.repair {
+        store::require_inside(ctx.dir(), &path)?;
+        let repaired = file::repair(&path, crate::clock::now()?)?;
+        if let Some(r) = &repaired {
+            ctx.out.info(&format!(
+                "moved an incomplete final record ({} bytes) to {}; {} records kept",
+                r.bytes,
+                r.moved_to.display(),
+                r.records
+            ));
+        }
+    }
+    let scan = file::read(&path)?;
+    let status = match &scan.status {
+        ChainStatus::Intact => ExitStatus::Ok,
+        _ => ExitStatus::Integrity,
+    };
+    if args.json {
+        ctx.out.print_json(&serde_json::json!({
+            "path": path,
+            "ok": status == ExitStatus::Ok,
+            "records": scan.records.len(),
+            "last_hash": scan.last_hash(),
+            "status": scan.status,
+        }))?;
+        return Ok(status);
+    }
+    match &scan.status {
+        ChainStatus::Intact => {
+            ctx.out.print(&format!(
+                "ok: {} records, chain intact, last hash {}",
+                scan.records.len(),
+                scan.last_hash()
+            ))?;
+        }
+        ChainStatus::TornTail { line, bytes } => {
+            ctx.out.error(&format!(
+                "{}: torn tail: the last record (line {line}, {bytes} bytes) is incomplete, probably cut short by a crash; the {} records before it verify",
+                path.display(),
+                scan.records.len()
+            ));
+            ctx.out
+                .hint("`breach verify --repair` moves the incomplete record to a side file");
+        }
+        ChainStatus::Broken(b) => {
+            ctx.out.error(&format!(
+                "{}: record {} (line {}) is {}: {}; the {} records before it verify",
+                path.display(),
+                b.expected_seq,
+                b.line,
+                b.kind.as_str(),
+                b.detail,
+                scan.records.len()
+            ));
+            ctx.out.hint(
+                "the file was changed after it was written; keep this copy as it is for the record",
+            );
+        }
+    }
+    Ok(status)
+}

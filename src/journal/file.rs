@@ -1,0 +1,524 @@
+//! Reading, verifying, creating and appending to incident files.
+//!
+//! Appends take an exclusive lock on the file, re-read and verify it under the lock, check
+//! the new record against the folded state, write the record in one `write` call and
+//! `fsync` before reporting success. A crash can therefore leave at most one torn record at
+//! the end of the file, which `verify` reports and `verify --repair` moves aside.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+
+use super::format::{self, DecodeError, GENESIS};
+use super::record::{Opened, Payload, Record};
+use crate::error::{BreachError, integrity, invalid};
+use crate::incident::{self, Incident, action};
+
+/// The largest incident file `breach` reads, in bytes (far above any real incident: a
+/// 100,000-record incident is about 40 MB).
+pub const MAX_INCIDENT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// What is wrong with a chain, at the first record that is wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakKind {
+    /// The record's bytes do not match its hash: it was edited.
+    Edited,
+    /// Sequence numbers jump: one or more records were deleted.
+    Missing,
+    /// A sequence number goes backwards or repeats: records were reordered or duplicated.
+    Reordered,
+    /// The record's `prev` is not the previous record's hash: the record before it was
+    /// replaced, or records were spliced.
+    Unlinked,
+    /// The text is not a record at all.
+    Malformed,
+}
+
+impl BreakKind {
+    /// A short word for messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreakKind::Edited => "edited",
+            BreakKind::Missing => "missing records",
+            BreakKind::Reordered => "reordered",
+            BreakKind::Unlinked => "chain broken",
+            BreakKind::Malformed => "malformed",
+        }
+    }
+}
+
+/// Where and how a chain breaks.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Break {
+    /// The position of the bad record in the file (0-based).
+    pub index: usize,
+    /// The sequence number the record should have had.
+    pub expected_seq: u64,
+    /// The 1-based line where the bad record starts.
+    pub line: usize,
+    pub kind: BreakKind,
+    /// A sentence saying what is wrong.
+    pub detail: String,
+}
+
+/// The integrity of a file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ChainStatus {
+    /// Every record verifies and links to the one before.
+    Intact,
+    /// Every record verifies, but the file ends with an incomplete record (a write was cut
+    /// short by a crash). The incomplete record was never acknowledged.
+    TornTail { line: usize, bytes: usize },
+    /// A record in the file does not verify.
+    Broken(Break),
+}
+
+/// An incident file, read and verified.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    pub path: PathBuf,
+    /// The records that verify, in order (all of them when intact).
+    pub records: Vec<Record>,
+    /// Records after a break that could still be parsed (not verified), for reports.
+    pub unverified: Vec<Record>,
+    /// Bytes of the verified prefix.
+    pub good_len: usize,
+    pub status: ChainStatus,
+}
+
+impl Scan {
+    /// The last verified record's hash (the genesis value for an empty file).
+    pub fn last_hash(&self) -> &str {
+        self.records.last().map_or(GENESIS, |r| r.hash.as_str())
+    }
+
+    /// An error if the chain is not intact, naming the first bad record.
+    pub fn require_intact(&self) -> anyhow::Result<()> {
+        let path = self.path.display();
+        match &self.status {
+            ChainStatus::Intact => Ok(()),
+            ChainStatus::TornTail { line, .. } => Err(integrity(format!(
+                "{path}: the last record (line {line}) is incomplete, probably cut short by a crash\n\
+                 hint: run `breach verify --repair` to move it aside"
+            ))),
+            ChainStatus::Broken(b) => Err(integrity(format!(
+                "{path}: record {} (line {}) is {}: {}\n\
+                 hint: the file was changed after it was written; nothing more can be recorded in it",
+                b.expected_seq,
+                b.line,
+                b.kind.as_str(),
+                b.detail
+            ))),
+        }
+    }
+}
+
+/// Verifies a file's text.
+pub fn scan_text(path: &Path, text: &str) -> Scan {
+    let mut scan = Scan {
+        path: path.to_path_buf(),
+        records: Vec::new(),
+        unverified: Vec::new(),
+        good_len: 0,
+        status: ChainStatus::Intact,
+    };
+    let parts = format::chunks(text);
+    let count = parts.len();
+    let mut prev = GENESIS.to_string();
+    for (index, (line, chunk)) in parts.into_iter().enumerate() {
+        if !matches!(scan.status, ChainStatus::Intact) {
+            if let Ok(r) = format::decode(chunk, line) {
+                scan.unverified.push(r);
+            } else if let Some(r) = decode_lenient(chunk, line) {
+                scan.unverified.push(r);
+            }
+            continue;
+        }
+        let expected_seq = index as u64;
+        let broken = |kind, detail: String| {
+            ChainStatus::Broken(Break {
+                index,
+                expected_seq,
+                line,
+                kind,
+                detail,
+            })
+        };
+        if !(chunk.starts_with("---\n") || index + 1 == count && "---\n".starts_with(chunk)) {
+            scan.status = broken(
+                BreakKind::Malformed,
+                "text that is not a record (records start with a `---` line)".into(),
+            );
+            continue;
+        }
+        match format::decode(chunk, line) {
+            Err(DecodeError::Incomplete) if index + 1 == count => {
+                scan.status = ChainStatus::TornTail {
+                    line,
+                    bytes: chunk.len(),
+                };
+            }
+            Err(DecodeError::Incomplete) => {
+                scan.status = broken(BreakKind::Edited, "it has no valid `hash:` line".into());
+            }
+            Err(DecodeError::HashMismatch { stored, computed }) => {
+                scan.status = broken(
+                    BreakKind::Edited,
+                    format!("its content hashes to {computed} but it says {stored}"),
+                );
+            }
+            Err(DecodeError::Malformed(e)) => {
+                scan.status = broken(BreakKind::Malformed, e);
+            }
+            Ok(r) if r.seq > expected_seq => {
+                let detail = if r.seq == expected_seq + 1 {
+                    format!(
+                        "record {expected_seq} is missing (found record {} here)",
+                        r.seq
+                    )
+                } else {
+                    format!(
+                        "records {expected_seq} to {} are missing (found record {} here)",
+                        r.seq - 1,
+                        r.seq
+                    )
+                };
+                scan.status = broken(BreakKind::Missing, detail);
+                scan.unverified.push(r);
+            }
+            Ok(r) if r.seq < expected_seq => {
+                scan.status = broken(
+                    BreakKind::Reordered,
+                    format!("found record {} where record {expected_seq} belongs", r.seq),
+                );
+                scan.unverified.push(r);
+            }
+            Ok(r) if r.prev != prev => {
+                scan.status = broken(
+                    BreakKind::Unlinked,
+                    format!(
+                        "its `prev` does not match the hash of record {}",
+                        expected_seq.saturating_sub(1)
+                    ),
+                );
+                scan.unverified.push(r);
+            }
+            Ok(r) => {
+                prev = r.hash.clone();
+                scan.good_len += chunk.len();
+                scan.records.push(r);
+            }
+        }
+    }
+    scan
+}
+
+/// Parses a record without checking its hash (for reporting on a broken file).
+fn decode_lenient(chunk: &str, line: usize) -> Option<Record> {
+    let (hashed, _) = format::split_hash(chunk)?;
+    let fixed = format!("{hashed}hash: {}\n", format::sha256_hex(hashed.as_bytes()));
+    format::decode(&fixed, line).ok()
+}
+
+/// Refuses symlinks and non-files, so nothing is read or written through a link.
+fn check_regular(path: &Path) -> anyhow::Result<std::fs::Metadata> {
+    let meta = std::fs::symlink_metadata(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            crate::error::not_found(format!("incident file {} does not exist", path.display()))
+        } else {
+            anyhow::Error::new(e).context(format!("cannot read {}", path.display()))
+        }
+    })?;
+    if meta.file_type().is_symlink() {
+        return Err(invalid(format!(
+            "{} is a symbolic link; breach only reads and writes incident files directly",
+            path.display()
+        )));
+    }
+    if !meta.is_file() {
+        return Err(invalid(format!("{} is not a regular file", path.display())));
+    }
+    if meta.len() > MAX_INCIDENT_BYTES {
+        return Err(BreachError::TooLarge {
+            path: path.to_path_buf(),
+            size: meta.len(),
+            limit: MAX_INCIDENT_BYTES,
+            what: "incident file",
+        }
+        .into());
+    }
+    Ok(meta)
+}
+
+fn read_text(file: &mut File, path: &Path) -> anyhow::Result<String> {
+    let mut bytes = Vec::new();
+    file.seek(SeekFrom::Start(0))?;
+    Read::by_ref(file)
+        .take(MAX_INCIDENT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > MAX_INCIDENT_BYTES {
+        return Err(BreachError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            limit: MAX_INCIDENT_BYTES,
+            what: "incident file",
+        }
+        .into());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        integrity(format!(
+            "{}: not valid UTF-8 at byte {}; incident files are UTF-8 text, so it was damaged or is not an incident file",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// Reads and verifies an incident file (a shared lock keeps a concurrent append out).
+pub fn read(path: &Path) -> anyhow::Result<Scan> {
+    check_regular(path)?;
+    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    file.lock_shared()
+        .with_context(|| format!("cannot lock {}", path.display()))?;
+    let text = read_text(&mut file, path)?;
+    Ok(scan_text(path, &text))
+}
+
+/// Folds a scan's verified records into the incident state.
+pub fn fold(scan: &Scan) -> anyhow::Result<Incident> {
+    incident::fold(&scan.records).map_err(|e| invalid(format!("{}: {e}", scan.path.display())))
+}
+
+/// Reads, verifies and folds; fails unless the chain is intact.
+pub fn load(path: &Path) -> anyhow::Result<(Scan, Incident)> {
+    let scan = read(path)?;
+    scan.require_intact()?;
+    let incident = fold(&scan)?;
+    Ok((scan, incident))
+}
+
+/// Appends one record. `build` sees the current state (read under the lock) and returns
+/// the payload; the payload is validated against that state before anything is written.
+/// Returns the written record and the state including it. The record is on disk (written
+/// and fsynced) when this returns `Ok`.
+pub fn append(
+    path: &Path,
+    operator: &str,
+    now: DateTime<Utc>,
+    build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
+) -> anyhow::Result<(Record, Incident)> {
+    check_regular(path)?;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .custom_flags(O_NOFOLLOW)
+        .open(path)
+        .with_context(|| format!("cannot open {} for writing", path.display()))?;
+    file.lock()
+        .with_context(|| format!("cannot lock {}", path.display()))?;
+    let text = read_text(&mut file, path)?;
+    let scan = scan_text(path, &text);
+    scan.require_intact()?;
+    let mut incident = fold(&scan)?;
+    let payload = build(&incident)?;
+    action::validate(&incident, &payload)?;
+    let last = scan
+        .records
+        .last()
+        .ok_or_else(|| integrity(format!("{}: no records", path.display())))?;
+    let seq = last.seq + 1;
+    let (record_text, hash) = format::encode(seq, now, operator, &last.hash, &payload)?;
+    write_durably(&mut file, record_text.as_bytes(), path)?;
+    let record = Record {
+        seq,
+        time: now,
+        operator: operator.to_string(),
+        prev: last.hash.clone(),
+        hash,
+        payload,
+        line: text.lines().count() + 1,
+    };
+    incident.apply(&record);
+    Ok((record, incident))
+}
+
+/// `O_NOFOLLOW` on Linux and the BSDs/macOS: opening a symlink fails instead of following it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const O_NOFOLLOW: i32 = 0o400000;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const O_NOFOLLOW: i32 = 0x0100;
+
+fn write_durably(file: &mut File, bytes: &[u8], path: &Path) -> anyhow::Result<()> {
+    let before = file.metadata()?.len();
+    if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_data()) {
+        // Take back a partial write (a full disk, a file-size limit) so the file still ends
+        // with a complete record; if even that fails, `verify --repair` will.
+        let _ = file.set_len(before).and_then(|()| file.sync_data());
+        return Err(anyhow::Error::new(e).context(format!(
+            "could not write the record to {}; nothing was recorded",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Creates the incident directory if missing (mode 0700).
+pub fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
+    if let Ok(meta) = std::fs::symlink_metadata(dir) {
+        if meta.is_dir() {
+            return Ok(());
+        }
+        if meta.file_type().is_symlink() && dir.is_dir() {
+            return Ok(());
+        }
+        return Err(invalid(format!(
+            "{} exists and is not a directory",
+            dir.display()
+        )));
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("cannot create the incident directory {}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let _ = File::open(parent).and_then(|d| d.sync_all());
+    }
+    Ok(())
+}
+
+/// Creates a new incident file holding the `opened` record. `opened.id` names the file;
+/// if that name is taken, `-2`, `-3`, ... is appended to the id. Returns the path and the
+/// written record.
+pub fn create(
+    dir: &Path,
+    mut opened: Opened,
+    operator: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(PathBuf, Record)> {
+    ensure_dir(dir)?;
+    let base = opened.id.clone();
+    for attempt in 1..=1000u32 {
+        if attempt > 1 {
+            opened.id = format!("{base}-{attempt}");
+        }
+        let path = dir.join(format!("{}.yaml", opened.id));
+        let payload = Payload::Opened(Box::new(opened.clone()));
+        let (text, hash) = format::encode(0, now, operator, GENESIS, &payload)?;
+        let mut file = match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(O_NOFOLLOW)
+            .open(&path)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(
+                    anyhow::Error::new(e).context(format!("cannot create {}", path.display()))
+                );
+            }
+        };
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        if let Err(e) = file
+            .write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+        {
+            drop(file);
+            let _ = std::fs::remove_file(&path);
+            return Err(anyhow::Error::new(e).context(format!(
+                "cannot write {}; no incident was created",
+                path.display()
+            )));
+        }
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .with_context(|| format!("cannot sync {}", dir.display()))?;
+        let record = Record {
+            seq: 0,
+            time: now,
+            operator: operator.to_string(),
+            prev: GENESIS.into(),
+            hash,
+            payload,
+            line: 1,
+        };
+        return Ok((path, record));
+    }
+    Err(crate::error::conflict(format!(
+        "too many incidents named {base} in {}",
+        dir.display()
+    )))
+}
+
+/// What `repair` did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Repair {
+    /// Where the torn bytes were moved.
+    pub moved_to: PathBuf,
+    pub bytes: usize,
+    /// Records kept.
+    pub records: usize,
+}
+
+/// Moves a torn final record into a side file and truncates the incident file to its last
+/// good record. Returns `None` if the file is intact; refuses a file broken before its end.
+pub fn repair(path: &Path, now: DateTime<Utc>) -> anyhow::Result<Option<Repair>> {
+    check_regular(path)?;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(O_NOFOLLOW)
+        .open(path)
+        .with_context(|| format!("cannot open {} for repair", path.display()))?;
+    file.lock()
+        .with_context(|| format!("cannot lock {}", path.display()))?;
+    let text = read_text(&mut file, path)?;
+    let scan = scan_text(path, &text);
+    match &scan.status {
+        ChainStatus::Intact => Ok(None),
+        ChainStatus::Broken(_) => {
+            scan.require_intact()?;
+            Ok(None)
+        }
+        ChainStatus::TornTail { bytes, .. } => {
+            let stamp = now.format("%Y%m%dT%H%M%SZ");
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut side = path.with_file_name(format!("{name}.torn-{stamp}"));
+            let mut n = 1;
+            while side.exists() {
+                n += 1;
+                side = path.with_file_name(format!("{name}.torn-{stamp}-{n}"));
+            }
+            let mut out = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&side)?;
+            out.write_all(&text.as_bytes()[scan.good_len..])?;
+            out.sync_all()?;
+            file.set_len(scan.good_len as u64)?;
+            file.sync_all()?;
+            if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                let _ = File::open(dir).and_then(|d| d.sync_all());
+            }
+            Ok(Some(Repair {
+                moved_to: side,
+                bytes: *bytes,
+                records: scan.records.len(),
+            }))
+        }
+    }
+}
