@@ -2,6 +2,7 @@
 
 mod common;
 mod completions;
+mod export;
 mod list;
 mod man;
 mod record;
@@ -36,6 +37,7 @@ pub fn dispatch(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         Command::Step(args) => record::step(&args, &ctx),
         Command::Close(args) => record::close(&args, &ctx),
         Command::Verify(args) => verify::run(&args, &ctx),
+        Command::Export(args) => export::run(&args, &ctx),
         Command::Status(args) => status::run(&args, &ctx),
         other => Err(crate::error::BreachError::NotFound(format!(
             "`breach {}` is not available in this build yet",

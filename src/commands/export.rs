@@ -1,0 +1,111 @@
+//! `breach export`: the post-mortem report in Markdown, HTML or JSON.
+//!
+//! The incident is read with [`file::read`], not `load`, so a file whose chain is broken
+//! still gives a report: built from the records that verify, with the failure stated at
+//! the top. The exit status is then 5 (integrity), after the report has been written.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use anyhow::Context;
+
+use super::Ctx;
+use crate::cli::{ExportArgs, ExportFormat};
+use crate::error::{ExitStatus, integrity};
+use crate::journal::file::{self, ChainStatus};
+use crate::report::{Report, html, json, markdown, model};
+
+pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let path = ctx.incident_path(args.incident.as_deref())?;
+    let scan = file::read(&path)?;
+    if scan.records.is_empty() {
+        let why = match &scan.status {
+            ChainStatus::Broken(b) => format!(
+                "its first record (line {}) is {}: {}",
+                b.line,
+                b.kind.as_str(),
+                b.detail
+            ),
+            ChainStatus::TornTail { .. } => "its only record is incomplete".to_string(),
+            ChainStatus::Intact => "it holds no records".to_string(),
+        };
+        return Err(integrity(format!(
+            "{}: cannot export: {why}; without a verified first record there is no incident to report on\nhint: `breach verify {}` shows the details",
+            path.display(),
+            path.display()
+        )));
+    }
+    let incident = file::fold(&scan)?;
+    let now = crate::clock::now()?;
+    let report = Report::build(&scan, &incident, model::deadline_rows(&incident, now), now);
+    let text = match args.format {
+        ExportFormat::Markdown => markdown::render(&report),
+        ExportFormat::Html => html::render(&report),
+        ExportFormat::Json => json::render(&report)?,
+    };
+    match &args.output {
+        Some(out) => {
+            write_atomically(out, text.as_bytes())?;
+            ctx.out.info(&format!("wrote {}", out.display()));
+        }
+        None => ctx.out.print(&text)?,
+    }
+    if let Some(problem) = &report.integrity.problem {
+        ctx.out.error(&format!(
+            "{}: the hash chain does not verify: {problem}",
+            path.display()
+        ));
+        ctx.out
+            .hint("the report states this at the top; keep the incident file as it is");
+        return Ok(ExitStatus::Integrity);
+    }
+    Ok(ExitStatus::Ok)
+}
+
+/// Writes `bytes` to `path` so that readers see the old file or the complete new one,
+/// never a partial one: a temporary file in the same directory (mode 0600), fsync, rename
+/// over `path`, fsync the directory.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file name", path.display()))?
+        .to_string_lossy();
+    let mut attempt = 0u32;
+    let (tmp, mut file) = loop {
+        let tmp = dir.join(format!(".{name}.tmp-{}-{attempt}", std::process::id()));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+        {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("cannot create a file in {}", dir.display())));
+            }
+        }
+    };
+    let result = (|| -> std::io::Result<()> {
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, path)?;
+        File::open(dir)?.sync_all()
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(anyhow::Error::new(e).context(format!("cannot write {}", path.display())));
+    }
+    Ok(())
+}

@@ -1,0 +1,937 @@
+//! The report as one self-contained HTML page: inline CSS (screen and print), an inline SVG
+//! timeline chart, no scripts and no references to anything outside the file. Every piece
+//! of incident text goes through [`escape`].
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::model::{DeadlineRow, Fact, Report, StepReport, fmt_duration as dur, fmt_time as time};
+
+/// Escapes text for HTML element content and double- or single-quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escaped text with line breaks kept (`<br>`).
+fn multiline(s: &str) -> String {
+    escape(&s.replace("\r\n", "\n")).replace('\n', "<br>")
+}
+
+const CSS: &str = r#"
+:root { --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --soft: #f6f8fa;
+  --done: #2f8f5b; --skipped: #8c959f; --progress: #3b6fd4; --pending: #c9d1d9;
+  --met: #2a9d8f; --overdue: #cf222e; --open: #bf8700; }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { margin: 0; color: var(--ink); background: #fff;
+  font: 15px/1.5 -apple-system, "Segoe UI", "Helvetica Neue", Arial, "Noto Sans", sans-serif; }
+main { max-width: 1040px; margin: 0 auto; padding: 32px 28px 64px; }
+h1 { font-size: 28px; margin: 0 0 4px; line-height: 1.25; }
+h2 { font-size: 20px; margin: 36px 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
+h3 { font-size: 16px; margin: 24px 0 8px; }
+h4 { font-size: 14px; margin: 14px 0 6px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
+p.meta { color: var(--muted); margin: 0 0 16px; }
+.banner { padding: 12px 16px; border-radius: 6px; margin: 12px 0; }
+.banner.integrity { background: #ffebe9; border: 2px solid var(--overdue); color: #82071e; }
+.banner.draft { background: #fff8c5; border: 1px solid #d4a72c; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0 12px; font-size: 14px; }
+th, td { text-align: left; vertical-align: top; padding: 6px 10px; border-bottom: 1px solid var(--line); }
+thead th { background: var(--soft); font-weight: 600; border-bottom: 2px solid var(--line); }
+table.kv th { width: 230px; font-weight: 600; background: transparent; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+td.time, td.nowrap { white-space: nowrap; }
+code, .hash { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; word-break: break-all; }
+.muted { color: var(--muted); }
+.bad { color: var(--overdue); font-weight: 600; }
+.good { color: var(--done); }
+.pill { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; }
+.pill.done { background: var(--done); } .pill.skipped { background: var(--skipped); }
+.pill.in_progress { background: var(--progress); } .pill.pending, .pill.not_applicable { background: #8c959f; }
+.pill.met { background: var(--met); } .pill.overdue, .pill.missed { background: var(--overdue); }
+.pill.open, .pill.due_soon, .pill.waiting { background: var(--open); }
+.step { border: 1px solid var(--line); border-radius: 8px; padding: 4px 16px 8px; margin: 14px 0; break-inside: avoid-page; }
+ul.checklist { list-style: none; padding-left: 4px; margin: 4px 0; }
+ul.checklist li { margin: 3px 0; }
+.box { display: inline-block; width: 1.3em; font-weight: 700; }
+.box.yes { color: var(--done); } .box.no { color: var(--overdue); }
+tr.unverified td { background: #fff1f0; }
+figure { margin: 8px 0 16px; } figcaption { color: var(--muted); font-size: 13px; }
+svg { width: 100%; height: auto; font-family: inherit; }
+@media print {
+  body { font-size: 10.5pt; }
+  main { max-width: none; padding: 0; }
+  h2 { break-after: avoid; }
+  tr, .step, figure { break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"#;
+
+struct Html(String);
+
+impl Html {
+    fn line(&mut self, s: &str) {
+        self.0.push_str(s);
+        self.0.push('\n');
+    }
+    fn kv(&mut self, k: &str, v: &str) {
+        let _ = writeln!(self.0, "<tr><th>{}</th><td>{v}</td></tr>", escape(k));
+    }
+}
+
+fn or_not_yet(t: Option<DateTime<Utc>>) -> String {
+    t.map_or_else(|| "<span class=\"muted\">not yet</span>".into(), time)
+}
+
+fn fact(f: Option<&Fact>) -> String {
+    match f {
+        Some(f) if !f.labels.is_empty() => {
+            let items: Vec<String> = f.labels.iter().map(|l| escape(l)).collect();
+            items.join("<br>")
+        }
+        Some(f) => multiline(&f.display),
+        None => "<span class=\"muted\">not recorded</span>".into(),
+    }
+}
+
+/// A deadline's outcome as HTML: a pill and a sentence.
+fn outcome(d: &DeadlineRow) -> (String, String) {
+    let margin = d.margin.map(dur);
+    match (d.state.as_str(), d.met_at) {
+        (_, Some(met)) if d.late => (
+            "missed".into(),
+            format!(
+                "met late, {}{}",
+                time(met),
+                margin
+                    .map(|m| format!(", {m} after the due time"))
+                    .unwrap_or_default()
+            ),
+        ),
+        (_, Some(met)) if d.asap => (
+            "met".into(),
+            format!(
+                "{}{}",
+                time(met),
+                d.elapsed
+                    .map(|e| format!(", {} after the clock started", dur(e)))
+                    .unwrap_or_default()
+            ),
+        ),
+        (_, Some(met)) => (
+            "met".into(),
+            format!(
+                "{}{}",
+                time(met),
+                margin.map(|m| format!(", {m} early")).unwrap_or_default()
+            ),
+        ),
+        ("overdue", None) => (
+            "overdue".into(),
+            format!(
+                "not met; overdue by {}",
+                d.overdue_by.map(dur).unwrap_or_default()
+            ),
+        ),
+        ("waiting", None) => (
+            "waiting".into(),
+            format!("the clock starts at {}", escape(&d.anchor)),
+        ),
+        (state, None) => (
+            state.to_string(),
+            if d.asap {
+                format!(
+                    "still open (without undue delay){}",
+                    d.elapsed
+                        .map(|e| format!(", {} since the clock started", dur(e)))
+                        .unwrap_or_default()
+                )
+            } else {
+                format!(
+                    "still open{}",
+                    d.remaining
+                        .map(|r| format!(", {} left", dur(r)))
+                        .unwrap_or_default()
+                )
+            },
+        ),
+    }
+}
+
+fn state_label(s: &str) -> &str {
+    match s {
+        "in_progress" => "in progress",
+        "not_applicable" => "not applicable",
+        "due_soon" => "due soon",
+        other => other,
+    }
+}
+
+/// Renders the report.
+pub fn render(r: &Report) -> String {
+    let mut h = Html(String::new());
+    let s = &r.summary;
+    h.line("<!DOCTYPE html>");
+    h.line("<html lang=\"en\">");
+    h.line("<head>");
+    h.line("<meta charset=\"utf-8\">");
+    h.line("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
+    let _ = writeln!(
+        h.0,
+        "<title>Post-mortem report: {}{}</title>",
+        escape(&s.title),
+        if r.draft { " (draft)" } else { "" }
+    );
+    let _ = writeln!(h.0, "<style>{CSS}</style>");
+    h.line("</head>");
+    h.line("<body>");
+    h.line("<main>");
+    let _ = writeln!(h.0, "<h1>Post-mortem report: {}</h1>", escape(&s.title));
+    if let Some(problem) = &r.integrity.problem {
+        let _ = writeln!(
+            h.0,
+            "<p class=\"banner integrity\"><strong>INTEGRITY FAILURE: the incident file {} does not verify. {}.</strong></p>",
+            escape(&r.integrity.file),
+            escape(problem)
+        );
+    }
+    if r.draft {
+        let _ = writeln!(
+            h.0,
+            "<p class=\"banner draft\"><strong>DRAFT</strong>: the incident is still open; this report shows the record as of {}.</p>",
+            time(r.generated_at)
+        );
+    }
+    let _ = writeln!(
+        h.0,
+        "<p class=\"meta\">Generated {} by breach from the incident file <code>{}</code>.</p>",
+        time(r.generated_at),
+        escape(&r.integrity.file)
+    );
+
+    // 1
+    h.line("<section id=\"summary\"><h2>1. Summary</h2><table class=\"kv\">");
+    h.kv("Title", &escape(&s.title));
+    h.kv("Incident", &format!("<code>{}</code>", escape(&s.id)));
+    h.kv("Severity", &escape(&s.severity));
+    h.kv(
+        "State",
+        if r.draft {
+            "<span class=\"pill open\">open: draft</span>"
+        } else {
+            "<span class=\"pill done\">closed</span>"
+        },
+    );
+    h.kv(
+        "Runbook",
+        &format!(
+            "{} (<code>{}</code>, {})",
+            escape(&s.runbook_title),
+            escape(&s.runbook_id),
+            escape(&s.runbook_source)
+        ),
+    );
+    h.kv(
+        "Runbook SHA-256",
+        &format!("<span class=\"hash\">{}</span>", escape(&s.runbook_sha256)),
+    );
+    h.kv(
+        "Operators",
+        &s.operators
+            .iter()
+            .map(|o| escape(o))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    h.kv("Detected", &time(s.detected_at));
+    h.kv("Aware of personal data", &time(s.aware_at));
+    h.kv("Breach determined", &or_not_yet(s.determined_at));
+    h.kv("Opened in breach", &time(s.opened_at));
+    h.kv("Contained", &or_not_yet(s.contained_at));
+    h.kv("Closed", &or_not_yet(s.closed_at));
+    h.kv(
+        "Total duration",
+        &format!(
+            "{} <span class=\"muted\">({})</span>",
+            dur(s.duration),
+            if s.duration_ongoing {
+                "detection to now; still open"
+            } else {
+                "detection to closing"
+            }
+        ),
+    );
+    h.kv(
+        "Steps",
+        &format!(
+            "{} of {} applicable steps done or skipped",
+            s.steps_closed, s.steps_applicable
+        ),
+    );
+    h.line("</table></section>");
+
+    // 2
+    let i = &r.impact;
+    h.line("<section id=\"impact\"><h2>2. Impact</h2><table class=\"kv\">");
+    h.kv("Breach type", &fact(i.breach_type.as_ref()));
+    h.kv("Data categories", &fact(i.data_types.as_ref()));
+    h.kv("Affected customers", &fact(i.affected_customers.as_ref()));
+    h.kv("Jurisdictions", &fact(i.jurisdictions.as_ref()));
+    h.line("</table></section>");
+
+    // 3
+    h.line("<section id=\"metrics\"><h2>3. Key metrics</h2><p class=\"muted\">Each measured from detection.</p>");
+    h.line("<table><thead><tr><th>Metric</th><th class=\"num\">From detection</th><th>At</th><th>From</th></tr></thead><tbody>");
+    for m in &r.metrics {
+        let _ = writeln!(
+            h.0,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"time\">{}</td><td class=\"muted\">{}</td></tr>",
+            escape(&m.label),
+            m.from_detection
+                .map_or_else(|| "<span class=\"muted\">not yet</span>".into(), dur),
+            m.at.map_or_else(String::new, time),
+            m.source.as_deref().map(escape).unwrap_or_default()
+        );
+    }
+    h.line("</tbody></table></section>");
+
+    // 4
+    h.line("<section id=\"deadlines\"><h2>4. Regulatory deadlines</h2>");
+    let d = &r.deadlines;
+    if !d.evaluated {
+        h.line("<p class=\"muted\">This build of breach does not evaluate deadlines.</p>");
+    } else if d.rows.is_empty() {
+        let _ = writeln!(
+            h.0,
+            "<p>No deadline of the runbook applies to this incident ({} checked).</p>",
+            d.not_applicable
+        );
+    } else {
+        h.line("<table><thead><tr><th>#</th><th>Deadline</th><th>Authority</th><th>Due</th><th>Outcome</th><th>Citation</th></tr></thead><tbody>");
+        for (n, x) in d.rows.iter().enumerate() {
+            let due = match (x.due_at, &x.within) {
+                (Some(due), Some(w)) => format!(
+                    "{}<br><span class=\"muted\">{} from {}</span>",
+                    time(due),
+                    escape(w),
+                    escape(&x.anchor)
+                ),
+                (None, _) if x.asap => "without undue delay".into(),
+                (None, Some(w)) => format!("{} from {}", escape(w), escape(&x.anchor)),
+                (Some(due), None) => time(due),
+                (None, None) => String::new(),
+            };
+            let (pill, sentence) = outcome(x);
+            let _ = writeln!(
+                h.0,
+                "<tr><td>D{}</td><td>{}</td><td>{}</td><td class=\"nowrap\">{due}</td><td><span class=\"pill {pill}\">{}</span> {sentence}</td><td>{}{}</td></tr>",
+                n + 1,
+                escape(&x.title),
+                escape(&x.authority),
+                state_label(&pill),
+                escape(&x.citation),
+                if x.verified {
+                    ""
+                } else {
+                    " <span class=\"muted\">(default to verify)</span>"
+                }
+            );
+        }
+        h.line("</tbody></table>");
+        if d.not_applicable > 0 {
+            let _ = writeln!(
+                h.0,
+                "<p class=\"muted\">{} further deadline(s) of the runbook do not apply to this incident.</p>",
+                d.not_applicable
+            );
+        }
+    }
+    h.line("</section>");
+
+    // 5
+    let f = &r.findings;
+    h.line("<section id=\"findings\"><h2>5. Investigation findings</h2><table class=\"kv\">");
+    h.kv("Entry point", &fact(f.entry_point.as_ref()));
+    h.kv(
+        "Vulnerabilities exploited",
+        &fact(f.vulnerabilities.as_ref()),
+    );
+    h.kv(
+        "Unauthorised access began",
+        &fact(f.access_started.as_ref()),
+    );
+    h.kv("Unauthorised access ended", &fact(f.access_ended.as_ref()));
+    h.kv(
+        "Duration of unauthorised access",
+        &f.access_duration
+            .map_or_else(|| "<span class=\"muted\">not recorded</span>".into(), dur),
+    );
+    h.line("</table></section>");
+
+    // 6
+    h.line("<section id=\"steps\"><h2>6. Step by step</h2>");
+    for st in &r.steps {
+        step(&mut h, st);
+    }
+    h.line("</section>");
+
+    // 7
+    h.line("<section id=\"timeline\"><h2>7. Timeline</h2>");
+    h.line(&chart(r));
+    h.line("<table><thead><tr><th class=\"num\">#</th><th>Time (UTC)</th><th>Operator</th><th>What happened</th></tr></thead><tbody>");
+    for e in &r.timeline {
+        let _ = writeln!(
+            h.0,
+            "<tr{}><td class=\"num\">{}</td><td class=\"time\">{}</td><td>{}</td><td>{}{}</td></tr>",
+            if e.verified {
+                ""
+            } else {
+                " class=\"unverified\""
+            },
+            e.seq,
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            escape(&e.operator),
+            if e.verified {
+                ""
+            } else {
+                "<strong class=\"bad\">UNVERIFIED</strong> "
+            },
+            multiline(&e.text)
+        );
+    }
+    h.line("</tbody></table></section>");
+
+    // 8
+    let rv = &r.review;
+    h.line("<section id=\"review\"><h2>8. Action items and lessons learned</h2>");
+    h.line("<h3>Lessons learned</h3>");
+    match &rv.lessons_learned {
+        Some(l) => {
+            let _ = writeln!(
+                h.0,
+                "<p>{}</p><p class=\"muted\">Recorded by {} at {}.</p>",
+                multiline(&l.display),
+                escape(&l.by),
+                time(l.at)
+            );
+        }
+        None => h.line("<p class=\"muted\">Not recorded.</p>"),
+    }
+    h.line("<h3>Action items</h3>");
+    if rv.action_items.is_empty() {
+        h.line("<p class=\"muted\">None recorded.</p>");
+    } else {
+        h.line("<ul>");
+        for a in &rv.action_items {
+            let _ = writeln!(h.0, "<li>{}</li>", escape(a));
+        }
+        h.line("</ul>");
+        if let Some(f) = &rv.action_items_fact {
+            let _ = writeln!(
+                h.0,
+                "<p class=\"muted\">Recorded by {} at {}.</p>",
+                escape(&f.by),
+                time(f.at)
+            );
+        }
+    }
+    if !rv.notes.is_empty() {
+        h.line("<h3>Review notes</h3><ul>");
+        for n in &rv.notes {
+            let _ = writeln!(
+                h.0,
+                "<li>{} <span class=\"muted\">({}, {})</span></li>",
+                multiline(&n.text),
+                escape(&n.by),
+                time(n.at)
+            );
+        }
+        h.line("</ul>");
+    }
+    h.line("</section>");
+
+    // 9
+    h.line("<section id=\"evidence\"><h2>9. Evidence and notices</h2><h3>Evidence (chain of custody)</h3>");
+    if r.evidence.is_empty() {
+        h.line("<p class=\"muted\">No evidence registered.</p>");
+    } else {
+        h.line("<table><thead><tr><th>File</th><th>SHA-256</th><th class=\"num\">Size (bytes)</th><th>Collected by</th><th>Collected at</th><th>Note</th></tr></thead><tbody>");
+        for e in &r.evidence {
+            let _ = writeln!(
+                h.0,
+                "<tr><td><code>{}</code>{}</td><td class=\"hash\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"time\">{}</td><td>{}</td></tr>",
+                escape(&e.path),
+                e.copy
+                    .as_deref()
+                    .map(|c| format!("<br><span class=\"muted\">copy: {}</span>", escape(c)))
+                    .unwrap_or_default(),
+                escape(&e.sha256),
+                e.size,
+                escape(&e.collected_by),
+                time(e.collected_at),
+                e.note.as_deref().map(multiline).unwrap_or_default()
+            );
+        }
+        h.line("</tbody></table>");
+    }
+    h.line("<h3>Notices sent</h3>");
+    if r.notices.is_empty() {
+        h.line("<p class=\"muted\">No notices recorded as sent.</p>");
+    } else {
+        h.line("<table><thead><tr><th>Template</th><th>Audience</th><th>Sent at</th><th>To</th><th>Recorded by</th></tr></thead><tbody>");
+        for n in &r.notices {
+            let _ = writeln!(
+                h.0,
+                "<tr><td><code>{}</code></td><td>{}</td><td class=\"time\">{}</td><td>{}</td><td>{}, {}</td></tr>",
+                escape(&n.template),
+                escape(&n.audience),
+                time(n.sent_at),
+                n.to.as_deref().map(escape).unwrap_or_default(),
+                escape(&n.recorded_by),
+                time(n.recorded_at)
+            );
+        }
+        h.line("</tbody></table>");
+    }
+    h.line("</section>");
+
+    // 10
+    let ig = &r.integrity;
+    h.line("<section id=\"integrity\"><h2>10. Integrity</h2><table class=\"kv\">");
+    h.kv(
+        "Incident file",
+        &format!("<code>{}</code>", escape(&ig.file)),
+    );
+    h.kv(
+        "Records",
+        &if ig.unverified_records > 0 {
+            format!(
+                "{} verified; {} more after the break, read but not verified",
+                ig.verified_records, ig.unverified_records
+            )
+        } else {
+            ig.verified_records.to_string()
+        },
+    );
+    h.kv(
+        "Hash chain",
+        &match &ig.problem {
+            None => "<span class=\"good\">verifies</span>: every record matches its hash and links to the one before".to_string(),
+            Some(p) => format!("<strong class=\"bad\">does not verify</strong>: {}", escape(p)),
+        },
+    );
+    h.kv(
+        "Last verified hash",
+        &format!("<span class=\"hash\">{}</span>", escape(&ig.last_hash)),
+    );
+    h.line("</table>");
+    if !r.fold_warnings.is_empty() {
+        h.line("<p>Records that did not fit the runbook (kept, otherwise ignored):</p><ul>");
+        for w in &r.fold_warnings {
+            let _ = writeln!(h.0, "<li>{}</li>", escape(w));
+        }
+        h.line("</ul>");
+    }
+    h.line("</section>");
+    h.line("</main>");
+    h.line("</body>");
+    h.line("</html>");
+    h.0
+}
+
+fn step(h: &mut Html, st: &StepReport) {
+    let _ = writeln!(
+        h.0,
+        "<div class=\"step\" id=\"step-{}\"><h3>{}. {} <span class=\"pill {}\">{}</span></h3>",
+        escape(&st.id),
+        st.number,
+        escape(&st.title),
+        escape(&st.state),
+        state_label(&st.state)
+    );
+    h.line("<table class=\"kv\">");
+    h.kv(
+        "Step id / owner",
+        &format!("<code>{}</code> · {}", escape(&st.id), escape(&st.owner)),
+    );
+    if !st.who.is_empty() {
+        h.kv(
+            "Who",
+            &st.who
+                .iter()
+                .map(|w| escape(w))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    h.kv("Started", &or_not_yet(st.started_at));
+    h.kv(
+        "Finished",
+        &match (st.finished_at, &st.finished_by) {
+            (Some(t), Some(by)) => format!("{} by {}", time(t), escape(by)),
+            (Some(t), None) => time(t),
+            _ => "<span class=\"muted\">not yet</span>".into(),
+        },
+    );
+    if let Some(d) = st.duration {
+        h.kv("Duration", &dur(d));
+    }
+    if let Some(reason) = &st.skip_reason {
+        h.kv("Skipped because", &multiline(reason));
+    }
+    if !st.done_with_open_items.is_empty() {
+        h.kv(
+            "Done with required items open",
+            &format!(
+                "<span class=\"bad\">{}</span>",
+                st.done_with_open_items
+                    .iter()
+                    .map(|i| escape(i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    h.line("</table>");
+    if !st.items.is_empty() {
+        h.line("<h4>Checklist</h4><ul class=\"checklist\">");
+        for it in &st.items {
+            let (mark, tail) = match (it.checked, &it.by, it.at) {
+                (true, Some(by), Some(at)) => (
+                    "<span class=\"box yes\">✓</span>",
+                    format!(" <span class=\"muted\">{}, {}</span>", escape(by), time(at)),
+                ),
+                (true, _, _) => ("<span class=\"box yes\">✓</span>", String::new()),
+                (false, _, _) if !it.applies => (
+                    "<span class=\"box\">–</span>",
+                    " <span class=\"muted\">not applicable</span>".into(),
+                ),
+                (false, Some(by), Some(at)) => (
+                    "<span class=\"box no\">✗</span>",
+                    format!(
+                        " <span class=\"bad\">not done</span> <span class=\"muted\">(unchecked by {}, {})</span>",
+                        escape(by),
+                        time(at)
+                    ),
+                ),
+                (false, _, _) => (
+                    "<span class=\"box no\">✗</span>",
+                    " <span class=\"bad\">not done</span>".into(),
+                ),
+            };
+            let _ = writeln!(
+                h.0,
+                "<li>{mark}{}{}{tail}</li>",
+                escape(&it.text),
+                if it.required {
+                    ""
+                } else {
+                    " <span class=\"muted\">(optional)</span>"
+                }
+            );
+        }
+        h.line("</ul>");
+    }
+    if !st.answers.is_empty() {
+        h.line("<h4>Answers</h4><table><thead><tr><th>Question</th><th>Answer</th><th>By</th><th>At</th></tr></thead><tbody>");
+        for a in &st.answers {
+            let _ = writeln!(
+                h.0,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"time\">{}</td></tr>",
+                escape(&a.prompt),
+                multiline(&a.display),
+                escape(&a.by),
+                time(a.at)
+            );
+        }
+        h.line("</tbody></table>");
+    }
+    if !st.notes.is_empty() {
+        h.line("<h4>Notes</h4><ul>");
+        for n in &st.notes {
+            let _ = writeln!(
+                h.0,
+                "<li>{} <span class=\"muted\">({}, {})</span></li>",
+                multiline(&n.text),
+                escape(&n.by),
+                time(n.at)
+            );
+        }
+        h.line("</ul>");
+    }
+    h.line("</div>");
+}
+
+// ---- the SVG timeline chart ----
+
+const W: f64 = 980.0;
+const LABEL_W: f64 = 230.0;
+const RIGHT: f64 = 20.0;
+const TOP: f64 = 44.0;
+const ROW: f64 = 24.0;
+
+/// Tick spacings to choose from, smallest first.
+const TICKS: &[i64] = &[
+    60,
+    5 * 60,
+    15 * 60,
+    30 * 60,
+    3600,
+    2 * 3600,
+    3 * 3600,
+    6 * 3600,
+    12 * 3600,
+    86_400,
+    2 * 86_400,
+    7 * 86_400,
+    14 * 86_400,
+    30 * 86_400,
+];
+
+fn step_colour(state: &str) -> &'static str {
+    match state {
+        "done" => "#2f8f5b",
+        "skipped" => "#8c959f",
+        "in_progress" => "#3b6fd4",
+        _ => "#c9d1d9",
+    }
+}
+
+fn deadline_colour(d: &DeadlineRow) -> (&'static str, &'static str) {
+    match (d.met_at.is_some(), d.late, d.state.as_str()) {
+        (true, false, _) => ("#2a9d8f", "met"),
+        (true, true, _) | (false, _, "overdue") => ("#cf222e", "missed"),
+        _ => ("#bf8700", "open"),
+    }
+}
+
+/// The timeline chart: one bar per step from its first to its last record, on a UTC time
+/// axis starting at detection; deadlines as vertical markers labelled D1, D2, ...
+fn chart(r: &Report) -> String {
+    let start = r.summary.detected_at;
+    let mut end = r.summary.closed_at.unwrap_or(r.generated_at);
+    for st in &r.steps {
+        if let Some(t) = st.last_activity_at {
+            end = end.max(t);
+        }
+    }
+    // Deadlines that fall inside the incident's span (or were missed) are drawn; later ones
+    // are listed under the chart instead of squashing it.
+    let markers: Vec<(usize, &DeadlineRow, DateTime<Utc>)> = r
+        .deadlines
+        .rows
+        .iter()
+        .enumerate()
+        .filter_map(|(n, d)| d.due_at.map(|due| (n + 1, d, due)))
+        .collect();
+    let start = markers
+        .iter()
+        .map(|(_, _, t)| *t)
+        .chain(r.steps.iter().filter_map(|s| s.started_at))
+        .fold(start, DateTime::min);
+    let span_secs = (end - start).num_seconds().max(60);
+    let (shown, beyond): (Vec<_>, Vec<_>) = markers
+        .into_iter()
+        .partition(|(_, _, t)| *t <= end + TimeDelta::seconds(span_secs / 10));
+    let end = shown.iter().map(|(_, _, t)| *t).fold(end, DateTime::max);
+    let span = (end - start).num_seconds().max(60) as f64;
+    let plot_w = W - LABEL_W - RIGHT;
+    let x = |t: DateTime<Utc>| LABEL_W + (t - start).num_seconds() as f64 / span * plot_w;
+    let rows = r.steps.len() as f64;
+    let plot_h = rows * ROW;
+    let legend_y = TOP + plot_h + 34.0;
+    let height = legend_y + 30.0;
+
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "<figure><svg viewBox=\"0 0 {W} {height}\" role=\"img\" aria-label=\"Timeline of the steps and deadlines\">"
+    );
+    // Axis and ticks.
+    let step = TICKS
+        .iter()
+        .copied()
+        .find(|s| span / (*s as f64) <= 8.0)
+        .unwrap_or(30 * 86_400);
+    let fmt = if step >= 86_400 {
+        "%d %b"
+    } else {
+        "%d %b %H:%M"
+    };
+    let first = (start.timestamp() + step - 1).div_euclid(step) * step;
+    let mut t = first;
+    while t <= end.timestamp() {
+        if let Some(at) = DateTime::from_timestamp(t, 0) {
+            let px = x(at);
+            let _ = writeln!(
+                o,
+                "<line x1=\"{px:.1}\" y1=\"{:.1}\" x2=\"{px:.1}\" y2=\"{:.1}\" stroke=\"#d1d9e0\" stroke-width=\"1\"/>\
+                 <text x=\"{px:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#59636e\" text-anchor=\"middle\">{}</text>",
+                TOP - 6.0,
+                TOP + plot_h,
+                TOP - 12.0,
+                at.format(fmt)
+            );
+        }
+        t += step;
+    }
+    let _ = writeln!(
+        o,
+        "<text x=\"{LABEL_W}\" y=\"14\" font-size=\"12\" fill=\"#59636e\">UTC · from detection ({}) to {}</text>",
+        time(r.summary.detected_at),
+        if r.summary.closed_at.is_some() {
+            "closing"
+        } else {
+            "the report"
+        }
+    );
+    // Step rows.
+    for (n, st) in r.steps.iter().enumerate() {
+        let y = TOP + n as f64 * ROW;
+        if n % 2 == 0 {
+            let _ = writeln!(
+                o,
+                "<rect x=\"0\" y=\"{y:.1}\" width=\"{W}\" height=\"{ROW}\" fill=\"#f6f8fa\" opacity=\"0.6\"/>"
+            );
+        }
+        let title = format!("{}. {}", st.number, st.title);
+        let short: String = if title.chars().count() > 34 {
+            format!("{}…", title.chars().take(33).collect::<String>())
+        } else {
+            title.clone()
+        };
+        let _ = writeln!(
+            o,
+            "<text x=\"6\" y=\"{:.1}\" font-size=\"12\" fill=\"#1f2328\"><title>{}</title>{}</text>",
+            y + 16.0,
+            escape(&title),
+            escape(&short)
+        );
+        match (st.started_at, st.last_activity_at) {
+            (Some(a), Some(b)) => {
+                let x0 = x(a);
+                let w = (x(b) - x0).max(4.0);
+                let _ = writeln!(
+                    o,
+                    "<rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\" rx=\"3\" fill=\"{}\"><title>{}: {} to {}</title></rect>",
+                    y + 5.0,
+                    ROW - 10.0,
+                    step_colour(&st.state),
+                    escape(&st.title),
+                    time(a),
+                    time(b)
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    o,
+                    "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#8c959f\">{}</text>",
+                    LABEL_W + 4.0,
+                    y + 16.0,
+                    if st.state == "not_applicable" {
+                        "not applicable"
+                    } else {
+                        "no activity"
+                    }
+                );
+            }
+        }
+    }
+    // Deadline markers.
+    for (n, d, due) in &shown {
+        let px = x(*due);
+        let (colour, _) = deadline_colour(d);
+        let _ = writeln!(
+            o,
+            "<line x1=\"{px:.1}\" y1=\"{:.1}\" x2=\"{px:.1}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"5 3\"><title>D{n} {}: due {}</title></line>\
+             <text x=\"{px:.1}\" y=\"{:.1}\" font-size=\"11\" font-weight=\"700\" fill=\"{colour}\" text-anchor=\"middle\">D{n}</text>",
+            TOP - 2.0,
+            TOP + plot_h + 4.0,
+            escape(&d.title),
+            time(*due),
+            TOP + plot_h + 16.0
+        );
+    }
+    // Legend.
+    let mut lx = 6.0;
+    let swatch = |o: &mut String, lx: &mut f64, colour: &str, label: &str, dashed: bool| {
+        if dashed {
+            let _ = write!(
+                o,
+                "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>",
+                *lx + 6.0,
+                legend_y - 10.0,
+                *lx + 6.0,
+                legend_y + 4.0
+            );
+        } else {
+            let _ = write!(
+                o,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"14\" height=\"12\" rx=\"2\" fill=\"{colour}\"/>",
+                *lx,
+                legend_y - 9.0
+            );
+        }
+        let _ = writeln!(
+            o,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"#1f2328\">{label}</text>",
+            *lx + 20.0,
+            legend_y + 1.0
+        );
+        *lx += 20.0 + label.len() as f64 * 6.6 + 18.0;
+    };
+    swatch(&mut o, &mut lx, "#2f8f5b", "step done", false);
+    swatch(&mut o, &mut lx, "#8c959f", "skipped", false);
+    swatch(&mut o, &mut lx, "#3b6fd4", "in progress", false);
+    swatch(&mut o, &mut lx, "#2a9d8f", "deadline met", true);
+    swatch(
+        &mut o,
+        &mut lx,
+        "#cf222e",
+        "deadline missed / overdue",
+        true,
+    );
+    swatch(&mut o, &mut lx, "#bf8700", "deadline open", true);
+    o.push_str("</svg>\n");
+    let mut caption = String::from(
+        "Each bar runs from a step's first to its last record. Dashed lines are deadlines (due times), numbered as in section 4.",
+    );
+    if !beyond.is_empty() {
+        let list: Vec<String> = beyond
+            .iter()
+            .map(|(n, d, due)| format!("D{n} {} (due {})", escape(&d.title), time(*due)))
+            .collect();
+        let _ = write!(caption, " Due after the chart's end: {}.", list.join("; "));
+    }
+    let _ = writeln!(o, "<figcaption>{caption}</figcaption></figure>");
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escape_neutralises_markup_and_attribute_quotes() {
+        assert_eq!(
+            escape("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+    }
+
+    #[test]
+    fn escape_keeps_plain_and_non_ascii_text() {
+        assert_eq!(escape("naïve café 日本 | 100%"), "naïve café 日本 | 100%");
+    }
+}

@@ -1,0 +1,27 @@
+//! The report as JSON: the whole report model plus every record, in the versioned shape
+//! documented in `docs/report-json.md`.
+
+use serde::Serialize;
+
+use super::model::Report;
+
+/// The version of the JSON report shape. Readers check it: a higher number may have
+/// changed or removed fields; fields are only added within a version.
+pub const REPORT_FORMAT: u32 = 1;
+
+#[derive(Serialize)]
+struct Versioned<'a> {
+    report_format: u32,
+    #[serde(flatten)]
+    report: &'a Report,
+}
+
+/// Renders the report as pretty-printed JSON (with a final newline).
+pub fn render(report: &Report) -> anyhow::Result<String> {
+    let mut text = serde_json::to_string_pretty(&Versioned {
+        report_format: REPORT_FORMAT,
+        report,
+    })?;
+    text.push('\n');
+    Ok(text)
+}

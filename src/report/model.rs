@@ -1,0 +1,1020 @@
+//! The report model: everything the post-mortem report says, computed once from the verified
+//! scan, the folded incident, the evaluated deadlines and the report time. Pure: no I/O and
+//! no clock. The renderers ([`super::markdown`], [`super::html`], [`super::json`]) only
+//! format what is here, so the three formats can never disagree about a number.
+//!
+//! `docs/export.md` says where every section and number comes from; keep it in step with
+//! [`METRIC_RULES`] and [`Report::build`].
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::Serialize;
+
+use crate::incident::{AnswerValue, Incident, StepStatus};
+use crate::journal::file::{ChainStatus, Scan};
+use crate::journal::record::{utc, utc_opt};
+use crate::journal::{Payload, Record, StepOutcome};
+use crate::runbook::{Question, QuestionKind, condition::applies};
+
+/// Seconds, for the JSON shape (durations are whole seconds everywhere in `breach`).
+mod secs_opt {
+    use chrono::TimeDelta;
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(d: &Option<TimeDelta>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_i64(d.num_seconds()),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// When the report was generated (the `now` it was built at).
+    #[serde(with = "utc")]
+    pub generated_at: DateTime<Utc>,
+    /// Whether the incident is still open: the report is then a draft.
+    pub draft: bool,
+    pub integrity: Integrity,
+    pub summary: Summary,
+    pub impact: Impact,
+    pub metrics: Vec<Metric>,
+    pub deadlines: Deadlines,
+    pub findings: Findings,
+    pub steps: Vec<StepReport>,
+    pub timeline: Vec<TimelineEntry>,
+    pub review: Review,
+    pub evidence: Vec<EvidenceRow>,
+    pub notices: Vec<NoticeRow>,
+    /// Records the fold could not apply (unknown kinds, ids not in the runbook).
+    pub fold_warnings: Vec<String>,
+    /// Every record of the file as stored: the verified ones, then those after a break.
+    pub records: Vec<RawRecord>,
+}
+
+/// A record as stored in the incident file, for the JSON report.
+#[derive(Debug, Clone, Serialize)]
+pub struct RawRecord {
+    pub seq: u64,
+    #[serde(with = "utc")]
+    pub time: DateTime<Utc>,
+    pub operator: String,
+    pub kind: String,
+    /// The record's `payload` mapping, as in the file.
+    pub payload: serde_json::Value,
+    pub prev: String,
+    pub hash: String,
+    /// The 1-based line of the record's `---` in the file.
+    pub line: usize,
+    /// False for records after a break in the chain.
+    pub verified: bool,
+}
+
+impl RawRecord {
+    fn of(r: &Record, verified: bool) -> RawRecord {
+        let payload = r
+            .payload
+            .to_value()
+            .ok()
+            .and_then(|v| serde_json::to_value(v).ok())
+            .unwrap_or(serde_json::Value::Null);
+        RawRecord {
+            seq: r.seq,
+            time: r.time,
+            operator: r.operator.clone(),
+            kind: r.payload.kind().to_string(),
+            payload,
+            prev: r.prev.clone(),
+            hash: r.hash.clone(),
+            line: r.line,
+            verified,
+        }
+    }
+}
+
+/// Section 1.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub id: String,
+    pub title: String,
+    pub severity: String,
+    /// `open` or `closed`.
+    pub state: String,
+    pub runbook_id: String,
+    pub runbook_title: String,
+    pub runbook_sha256: String,
+    /// `built-in` or the path it was loaded from.
+    pub runbook_source: String,
+    /// Everyone who recorded something, in order of first appearance.
+    pub operators: Vec<String>,
+    #[serde(with = "utc")]
+    pub detected_at: DateTime<Utc>,
+    #[serde(with = "utc")]
+    pub aware_at: DateTime<Utc>,
+    #[serde(with = "utc_opt")]
+    pub determined_at: Option<DateTime<Utc>>,
+    #[serde(with = "utc")]
+    pub opened_at: DateTime<Utc>,
+    /// From the time-to-contain metric.
+    #[serde(with = "utc_opt")]
+    pub contained_at: Option<DateTime<Utc>>,
+    #[serde(with = "utc_opt")]
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Detection to closing, or to the report time while open.
+    #[serde(rename = "duration_secs", with = "secs")]
+    pub duration: TimeDelta,
+    /// Whether `duration` runs to the report time (the incident is open).
+    pub duration_ongoing: bool,
+    /// `(closed, applicable)` steps.
+    pub steps_closed: usize,
+    pub steps_applicable: usize,
+}
+
+mod secs {
+    use chrono::TimeDelta;
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(d: &TimeDelta, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(d.num_seconds())
+    }
+}
+
+/// One answer shown with its question's labels.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fact {
+    /// `STEP/QUESTION`.
+    pub question: String,
+    pub prompt: String,
+    /// The recorded value, as stored.
+    pub value: AnswerValue,
+    /// The value for people: option labels, `yes`/`no`, numbers without `.0`.
+    pub display: String,
+    /// For multi-select answers, each chosen option's label.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+    pub by: String,
+    #[serde(with = "utc")]
+    pub at: DateTime<Utc>,
+    pub seq: u64,
+}
+
+/// Section 2. Each is the answer to the question with that id, in whichever step asks it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Impact {
+    pub breach_type: Option<Fact>,
+    pub data_types: Option<Fact>,
+    pub affected_customers: Option<Fact>,
+    pub jurisdictions: Option<Fact>,
+}
+
+/// Where a metric's time came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Source {
+    /// The value of a date-time answer to the question with this id (any step).
+    Answer(&'static str),
+    /// When the checklist item with this id (any step) was last checked, if it is checked.
+    Item(&'static str),
+    /// When the step with this id was marked done.
+    StepDone(&'static str),
+    /// The earliest `sent_at` of the notices sent from this template.
+    Notice(&'static str),
+    /// When the incident was closed.
+    Closed,
+}
+
+/// How one key metric is found: the first source that has a time wins.
+#[derive(Debug, Clone, Copy)]
+pub struct MetricRule {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub sources: &'static [Source],
+}
+
+/// The key metrics, all measured from detection. Sources are tried in order; ids are
+/// looked up in any step, so the rules fit both built-in runbooks and most custom ones.
+/// The per-authority metrics come from the met deadlines instead (see [`Report::build`]).
+pub const METRIC_RULES: &[MetricRule] = &[
+    MetricRule {
+        id: "contain",
+        label: "Time to contain",
+        sources: &[
+            Source::Answer("contained_at"),
+            Source::StepDone("contain"),
+            Source::Item("systems_isolated"),
+        ],
+    },
+    MetricRule {
+        id: "security_team",
+        label: "Time to notify the security team",
+        sources: &[
+            Source::Notice("security-team-notice"),
+            Source::Item("security_team_informed"),
+            Source::Item("experts_involved"),
+        ],
+    },
+    MetricRule {
+        id: "customers",
+        label: "Time to notify customers",
+        sources: &[
+            Source::Notice("customer-notice"),
+            Source::Item("customers_notified"),
+        ],
+    },
+    MetricRule {
+        id: "close",
+        label: "Time to close",
+        sources: &[Source::Closed],
+    },
+];
+
+/// Section 3: one key metric.
+#[derive(Debug, Clone, Serialize)]
+pub struct Metric {
+    /// `contain`, `security_team`, `customers`, `close`, or `deadline:ID` for an authority.
+    pub id: String,
+    pub label: String,
+    /// When it happened; `None` means "not yet".
+    #[serde(with = "utc_opt")]
+    pub at: Option<DateTime<Utc>>,
+    /// From detection to `at`.
+    #[serde(rename = "from_detection_secs", with = "secs_opt")]
+    pub from_detection: Option<TimeDelta>,
+    /// Where `at` came from, e.g. `answer contain/contained_at`.
+    pub source: Option<String>,
+}
+
+/// Section 4.
+#[derive(Debug, Clone, Serialize)]
+pub struct Deadlines {
+    /// False when this build has no deadline engine; `rows` is then empty.
+    pub evaluated: bool,
+    /// The applicable deadlines, in runbook order.
+    pub rows: Vec<DeadlineRow>,
+    /// How many of the runbook's deadlines do not apply to this incident.
+    pub not_applicable: usize,
+}
+
+/// One deadline as the report shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadlineRow {
+    pub id: String,
+    pub title: String,
+    pub authority: String,
+    pub citation: String,
+    /// `open`, `due_soon`, `overdue`, `met`, `waiting`.
+    pub state: String,
+    /// The duration, e.g. `72 hours`; `None` for "without undue delay" deadlines.
+    pub within: Option<String>,
+    pub asap: bool,
+    /// What starts the clock, e.g. `aware`.
+    pub anchor: String,
+    #[serde(with = "utc_opt")]
+    pub anchor_at: Option<DateTime<Utc>>,
+    #[serde(with = "utc_opt")]
+    pub due_at: Option<DateTime<Utc>>,
+    #[serde(with = "utc_opt")]
+    pub met_at: Option<DateTime<Utc>>,
+    /// What met it, e.g. `notice authority-notice sent`.
+    pub met_by: Option<String>,
+    /// Met late (after `due_at`).
+    pub late: bool,
+    /// How far before (early) or after (late) the due time it was met.
+    #[serde(rename = "margin_secs", with = "secs_opt")]
+    pub margin: Option<TimeDelta>,
+    /// Not met and past due: by how much, at the report time.
+    #[serde(rename = "overdue_by_secs", with = "secs_opt")]
+    pub overdue_by: Option<TimeDelta>,
+    /// Not met and not yet due: how long is left, at the report time.
+    #[serde(rename = "remaining_secs", with = "secs_opt")]
+    pub remaining: Option<TimeDelta>,
+    /// `asap` deadlines: time from the anchor to now or to when it was met.
+    #[serde(rename = "elapsed_secs", with = "secs_opt")]
+    pub elapsed: Option<TimeDelta>,
+    /// False when the runbook says to verify this default for your jurisdiction.
+    pub verified: bool,
+    pub note: Option<String>,
+}
+
+/// The input for section 4: the evaluated deadlines, or `None` when this build has no
+/// deadline engine.
+pub type DeadlineInput = Option<(Vec<DeadlineRow>, usize)>;
+
+/// Evaluates the incident's deadlines at `now` for the report. This is the one place the
+/// report meets the deadline engine.
+pub fn deadline_rows(_incident: &Incident, _now: DateTime<Utc>) -> DeadlineInput {
+    None
+}
+
+/// Section 5. Answers to the questions with these ids, in whichever step asks them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Findings {
+    pub entry_point: Option<Fact>,
+    pub vulnerabilities: Option<Fact>,
+    pub access_started: Option<Fact>,
+    pub access_ended: Option<Fact>,
+    /// `access_ended - access_started`, when both are recorded times.
+    #[serde(rename = "access_duration_secs", with = "secs_opt")]
+    pub access_duration: Option<TimeDelta>,
+}
+
+/// A checklist item in the step-by-step section.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemRow {
+    pub id: String,
+    pub text: String,
+    pub required: bool,
+    /// Whether its `when` holds for the current answers.
+    pub applies: bool,
+    pub checked: bool,
+    /// The last check or uncheck.
+    pub by: Option<String>,
+    #[serde(with = "utc_opt")]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// A note.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteRow {
+    pub text: String,
+    pub step: Option<String>,
+    pub by: String,
+    #[serde(with = "utc")]
+    pub at: DateTime<Utc>,
+    pub seq: u64,
+}
+
+/// Section 6: one step.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    /// 1-based position in the runbook.
+    pub number: usize,
+    pub id: String,
+    pub title: String,
+    /// The role responsible.
+    pub owner: String,
+    /// `pending`, `in_progress`, `done`, `skipped`, or `not_applicable` (its `when` does
+    /// not hold and nothing was recorded for it).
+    pub state: String,
+    /// Operators who recorded something about this step, in order of first appearance.
+    pub who: Vec<String>,
+    #[serde(with = "utc_opt")]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(with = "utc_opt")]
+    pub finished_at: Option<DateTime<Utc>>,
+    pub finished_by: Option<String>,
+    /// The first and the last record about the step (for the timeline chart).
+    #[serde(with = "utc_opt")]
+    pub last_activity_at: Option<DateTime<Utc>>,
+    /// Started to finished.
+    #[serde(rename = "duration_secs", with = "secs_opt")]
+    pub duration: Option<TimeDelta>,
+    pub items: Vec<ItemRow>,
+    pub answers: Vec<Fact>,
+    pub notes: Vec<NoteRow>,
+    pub skip_reason: Option<String>,
+    /// Required items still open when it was marked done.
+    pub done_with_open_items: Vec<String>,
+}
+
+/// Section 7: one record in plain language.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    pub seq: u64,
+    #[serde(with = "utc")]
+    pub at: DateTime<Utc>,
+    pub operator: String,
+    pub kind: String,
+    pub text: String,
+    /// False for records after a break in the chain (read, but not verified).
+    pub verified: bool,
+}
+
+/// Section 8.
+#[derive(Debug, Clone, Serialize)]
+pub struct Review {
+    pub lessons_learned: Option<Fact>,
+    /// The `action_items` answer, one entry per non-empty line.
+    pub action_items: Vec<String>,
+    pub action_items_fact: Option<Fact>,
+    /// Notes on the step(s) that ask these questions.
+    pub notes: Vec<NoteRow>,
+}
+
+/// Section 9: evidence, the chain of custody.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceRow {
+    pub path: String,
+    pub sha256: String,
+    pub size: u64,
+    #[serde(with = "utc_opt")]
+    pub modified: Option<DateTime<Utc>>,
+    pub copy: Option<String>,
+    pub note: Option<String>,
+    pub collected_by: String,
+    #[serde(with = "utc")]
+    pub collected_at: DateTime<Utc>,
+    pub seq: u64,
+}
+
+/// Section 9: a notice sent.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeRow {
+    pub template: String,
+    pub audience: String,
+    #[serde(with = "utc")]
+    pub sent_at: DateTime<Utc>,
+    pub to: Option<String>,
+    pub recorded_by: String,
+    #[serde(with = "utc")]
+    pub recorded_at: DateTime<Utc>,
+    pub seq: u64,
+}
+
+/// Section 10 (and the banner at the top when the chain does not verify).
+#[derive(Debug, Clone, Serialize)]
+pub struct Integrity {
+    /// The incident file's name.
+    pub file: String,
+    /// Whether every record verifies and links to the one before.
+    pub intact: bool,
+    /// `intact`, `torn_tail` or `broken`.
+    pub state: String,
+    /// Records that verify (the report is built from these).
+    pub verified_records: usize,
+    /// Records after the break that could be read but are not verified.
+    pub unverified_records: usize,
+    /// The last verified record's hash.
+    pub last_hash: String,
+    /// A sentence saying what is wrong and where; `None` when intact.
+    pub problem: Option<String>,
+    /// The 1-based line where the problem starts.
+    pub line: Option<usize>,
+}
+
+impl Integrity {
+    fn of(scan: &Scan) -> Integrity {
+        let file = scan
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (state, problem, line) = match &scan.status {
+            ChainStatus::Intact => ("intact", None, None),
+            ChainStatus::TornTail { line, bytes } => (
+                "torn_tail",
+                Some(format!(
+                    "the last record (line {line}, {bytes} bytes) is incomplete, probably cut short by a crash; it was never acknowledged and is not part of this report"
+                )),
+                Some(*line),
+            ),
+            ChainStatus::Broken(b) => (
+                "broken",
+                Some(format!(
+                    "record {} (line {}) is {}: {}. The file was changed after it was written. This report is built from the {} records before it, which verify",
+                    b.expected_seq,
+                    b.line,
+                    b.kind.as_str(),
+                    b.detail,
+                    scan.records.len()
+                )),
+                Some(b.line),
+            ),
+        };
+        Integrity {
+            file,
+            intact: matches!(scan.status, ChainStatus::Intact),
+            state: state.into(),
+            verified_records: scan.records.len(),
+            unverified_records: scan.unverified.len(),
+            last_hash: scan.last_hash().to_string(),
+            problem,
+            line,
+        }
+    }
+}
+
+/// The step a record is about, if any.
+fn record_step(p: &Payload) -> Option<&str> {
+    match p {
+        Payload::Note(n) => n.step.as_deref(),
+        Payload::Check(c) => Some(&c.step),
+        Payload::Answer(a) => Some(&a.step),
+        Payload::Step(s) => Some(&s.step),
+        _ => None,
+    }
+}
+
+impl Report {
+    /// Builds the report. `scan` gives the records and their integrity, `incident` is the
+    /// fold of `scan.records`, `deadlines` comes from [`deadline_rows`].
+    pub fn build(
+        scan: &Scan,
+        incident: &Incident,
+        deadlines: DeadlineInput,
+        now: DateTime<Utc>,
+    ) -> Report {
+        let fact = |qid: &str| find_fact(incident, qid);
+
+        let metrics = build_metrics(incident, deadlines.as_ref().map(|(rows, _)| &rows[..]));
+        let contained_at = metrics
+            .iter()
+            .find(|m| m.id == "contain")
+            .and_then(|m| m.at);
+        let closed_at = incident.closed.as_ref().map(|s| s.at);
+        let end = closed_at.unwrap_or(now);
+        let (steps_closed, steps_applicable) = incident.progress();
+        let summary = Summary {
+            id: incident.id.clone(),
+            title: incident.title.clone(),
+            severity: incident.severity.as_str().into(),
+            state: if incident.is_closed() {
+                "closed"
+            } else {
+                "open"
+            }
+            .into(),
+            runbook_id: incident.runbook.id.clone(),
+            runbook_title: incident.runbook.title.clone(),
+            runbook_sha256: incident.runbook_sha256.clone(),
+            runbook_source: incident.runbook_source.clone(),
+            operators: incident.operators.clone(),
+            detected_at: incident.detected_at,
+            aware_at: incident.aware_at,
+            determined_at: incident.determined_at,
+            opened_at: incident.opened.at,
+            contained_at,
+            closed_at,
+            duration: end - incident.detected_at,
+            duration_ongoing: closed_at.is_none(),
+            steps_closed,
+            steps_applicable,
+        };
+
+        let impact = Impact {
+            breach_type: fact("breach_type"),
+            data_types: fact("data_types"),
+            affected_customers: fact("affected_customers"),
+            jurisdictions: fact("jurisdictions"),
+        };
+
+        let access_started = fact("access_started");
+        let access_ended = fact("access_ended");
+        let access_duration = match (
+            access_started.as_ref().and_then(fact_time),
+            access_ended.as_ref().and_then(fact_time),
+        ) {
+            (Some(a), Some(b)) => Some(b - a),
+            _ => None,
+        };
+        let findings = Findings {
+            entry_point: fact("entry_point"),
+            vulnerabilities: fact("vulnerabilities"),
+            access_started,
+            access_ended,
+            access_duration,
+        };
+
+        let steps = build_steps(scan, incident);
+
+        let review_steps: Vec<String> = ["lessons_learned", "action_items"]
+            .iter()
+            .filter_map(|q| find_question(incident, q).map(|(s, _)| s.to_string()))
+            .collect();
+        let action_items_fact = fact("action_items");
+        let action_items = match action_items_fact.as_ref().map(|f| &f.value) {
+            Some(AnswerValue::Text(t)) => t
+                .lines()
+                .map(|l| l.trim().trim_start_matches(['-', '*', '•']).trim())
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect(),
+            Some(AnswerValue::List(v)) => v.clone(),
+            Some(_) | None => Vec::new(),
+        };
+        let review = Review {
+            lessons_learned: fact("lessons_learned"),
+            action_items,
+            action_items_fact,
+            notes: incident
+                .notes
+                .iter()
+                .filter(|n| n.step.as_ref().is_some_and(|s| review_steps.contains(s)))
+                .map(note_row)
+                .collect(),
+        };
+
+        let mut timeline: Vec<TimelineEntry> = scan
+            .records
+            .iter()
+            .map(|r| timeline_entry(incident, r, true))
+            .collect();
+        timeline.extend(
+            scan.unverified
+                .iter()
+                .map(|r| timeline_entry(incident, r, false)),
+        );
+
+        let evidence = incident
+            .evidence
+            .iter()
+            .map(|e| EvidenceRow {
+                path: e.entry.path.clone(),
+                sha256: e.entry.sha256.clone(),
+                size: e.entry.size,
+                modified: e.entry.modified,
+                copy: e.entry.copy.clone(),
+                note: e.entry.note.clone(),
+                collected_by: e.stamp.by.clone(),
+                collected_at: e.stamp.at,
+                seq: e.stamp.seq,
+            })
+            .collect();
+        let notices = incident
+            .notices
+            .iter()
+            .map(|n| NoticeRow {
+                template: n.notice.template.clone(),
+                audience: n.notice.audience.clone(),
+                sent_at: n.notice.sent_at,
+                to: n.notice.to.clone(),
+                recorded_by: n.stamp.by.clone(),
+                recorded_at: n.stamp.at,
+                seq: n.stamp.seq,
+            })
+            .collect();
+
+        let deadlines = match deadlines {
+            Some((rows, not_applicable)) => Deadlines {
+                evaluated: true,
+                rows,
+                not_applicable,
+            },
+            None => Deadlines {
+                evaluated: false,
+                rows: Vec::new(),
+                not_applicable: 0,
+            },
+        };
+
+        Report {
+            generated_at: now,
+            draft: !incident.is_closed(),
+            integrity: Integrity::of(scan),
+            summary,
+            impact,
+            metrics,
+            deadlines,
+            findings,
+            steps,
+            timeline,
+            review,
+            evidence,
+            notices,
+            fold_warnings: incident.warnings.clone(),
+            records: scan
+                .records
+                .iter()
+                .map(|r| RawRecord::of(r, true))
+                .chain(scan.unverified.iter().map(|r| RawRecord::of(r, false)))
+                .collect(),
+        }
+    }
+}
+
+/// The first step (in runbook order) that asks the question with this id.
+fn find_question<'a>(incident: &'a Incident, qid: &str) -> Option<(&'a str, &'a Question)> {
+    incident.runbook.steps.iter().find_map(|s| {
+        s.questions
+            .iter()
+            .find(|q| q.id == qid)
+            .map(|q| (s.id.as_str(), q))
+    })
+}
+
+/// The answer to the question with this id, in whichever step asks it (the first step
+/// that has an answer).
+fn find_fact(incident: &Incident, qid: &str) -> Option<Fact> {
+    incident
+        .runbook
+        .steps
+        .iter()
+        .zip(&incident.steps)
+        .find_map(|(spec, state)| {
+            let q = spec.questions.iter().find(|q| q.id == qid)?;
+            let a = state.answers.get(qid)?;
+            Some(make_fact(&spec.id, q, a))
+        })
+}
+
+fn make_fact(step: &str, q: &Question, a: &crate::incident::AnswerState) -> Fact {
+    let labels = match (&a.value, q.kind) {
+        (AnswerValue::List(v), QuestionKind::Multiselect) => v
+            .iter()
+            .map(|id| {
+                q.options
+                    .iter()
+                    .find(|o| &o.id == id)
+                    .map_or_else(|| id.clone(), |o| o.label.clone())
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Fact {
+        question: format!("{step}/{}", q.id),
+        prompt: q.prompt.clone(),
+        value: a.value.clone(),
+        display: display_value(q, &a.value),
+        labels,
+        by: a.stamp.by.clone(),
+        at: a.stamp.at,
+        seq: a.stamp.seq,
+    }
+}
+
+/// An answer for people: option labels, `yes`/`no`, and date-time answers in the report's
+/// time format.
+fn display_value(q: &Question, v: &AnswerValue) -> String {
+    match (q.kind, v) {
+        (QuestionKind::Datetime, AnswerValue::Text(t)) => DateTime::parse_from_rfc3339(t)
+            .map_or_else(|_| t.clone(), |at| fmt_time(at.with_timezone(&Utc))),
+        _ => v.display(Some(q)),
+    }
+}
+
+/// A date-time answer's value.
+fn fact_time(f: &Fact) -> Option<DateTime<Utc>> {
+    match &f.value {
+        AnswerValue::Text(t) => DateTime::parse_from_rfc3339(t)
+            .ok()
+            .map(|t| t.with_timezone(&Utc)),
+        _ => None,
+    }
+}
+
+fn note_row(n: &crate::incident::NoteEntry) -> NoteRow {
+    NoteRow {
+        text: n.text.clone(),
+        step: n.step.clone(),
+        by: n.stamp.by.clone(),
+        at: n.stamp.at,
+        seq: n.stamp.seq,
+    }
+}
+
+/// Resolves one metric source against the incident: the time and a description.
+fn resolve_source(incident: &Incident, source: Source) -> Option<(DateTime<Utc>, String)> {
+    match source {
+        Source::Answer(qid) => {
+            let f = find_fact(incident, qid)?;
+            let at = fact_time(&f)?;
+            Some((at, format!("answer {}", f.question)))
+        }
+        Source::Item(iid) => incident.steps.iter().find_map(|s| {
+            let item = s.item(iid).filter(|i| i.checked)?;
+            let stamp = item.last.as_ref()?;
+            Some((stamp.at, format!("item {}/{iid} checked", s.id)))
+        }),
+        Source::StepDone(sid) => {
+            let s = incident
+                .step(sid)
+                .filter(|s| s.status == StepStatus::Done)?;
+            Some((s.finished.as_ref()?.at, format!("step {sid} done")))
+        }
+        Source::Notice(tid) => incident
+            .notices
+            .iter()
+            .filter(|n| n.notice.template == tid)
+            .map(|n| n.notice.sent_at)
+            .min()
+            .map(|at| (at, format!("notice {tid} sent"))),
+        Source::Closed => incident
+            .closed
+            .as_ref()
+            .map(|s| (s.at, "incident closed".to_string())),
+    }
+}
+
+fn build_metrics(incident: &Incident, deadlines: Option<&[DeadlineRow]>) -> Vec<Metric> {
+    let metric = |id: String, label: String, found: Option<(DateTime<Utc>, String)>| {
+        let (at, source) = found.unzip();
+        Metric {
+            id,
+            label,
+            at,
+            from_detection: at.map(|at| at - incident.detected_at),
+            source,
+        }
+    };
+    let mut out = Vec::new();
+    for rule in METRIC_RULES {
+        let found = rule
+            .sources
+            .iter()
+            .find_map(|s| resolve_source(incident, *s));
+        if rule.id == "close" {
+            // The per-authority metrics go before "time to close", in runbook order.
+            for d in deadlines.unwrap_or_default() {
+                let found = d.met_at.map(|at| {
+                    (
+                        at,
+                        d.met_by
+                            .clone()
+                            .unwrap_or_else(|| format!("deadline {} met", d.id)),
+                    )
+                });
+                out.push(metric(
+                    format!("deadline:{}", d.id),
+                    format!("Time to report to {}", d.authority),
+                    found,
+                ));
+            }
+        }
+        out.push(metric(rule.id.into(), rule.label.into(), found));
+    }
+    out
+}
+
+fn build_steps(scan: &Scan, incident: &Incident) -> Vec<StepReport> {
+    let mut who: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for r in &scan.records {
+        if let Some(step) = record_step(&r.payload) {
+            let list = who.entry(step).or_default();
+            if !list.contains(&r.operator) {
+                list.push(r.operator.clone());
+            }
+        }
+    }
+    incident
+        .runbook
+        .steps
+        .iter()
+        .zip(&incident.steps)
+        .enumerate()
+        .map(|(idx, (spec, state))| {
+            let state_name = if state.status == StepStatus::Pending && !incident.step_applies(idx) {
+                "not_applicable"
+            } else {
+                state.status.as_str()
+            };
+            let items = spec
+                .items
+                .iter()
+                .zip(&state.items)
+                .map(|(i, st)| ItemRow {
+                    id: i.id.clone(),
+                    text: i.text.clone(),
+                    required: i.required,
+                    applies: applies(i.when.as_ref(), incident),
+                    checked: st.checked,
+                    by: st.last.as_ref().map(|s| s.by.clone()),
+                    at: st.last.as_ref().map(|s| s.at),
+                })
+                .collect();
+            let answers = spec
+                .questions
+                .iter()
+                .filter_map(|q| state.answers.get(&q.id).map(|a| make_fact(&spec.id, q, a)))
+                .collect();
+            let started_at = state.started.as_ref().map(|s| s.at);
+            let finished_at = state.finished.as_ref().map(|s| s.at);
+            StepReport {
+                number: idx + 1,
+                id: spec.id.clone(),
+                title: spec.title.clone(),
+                owner: spec.owner.clone(),
+                state: state_name.into(),
+                who: who.get(spec.id.as_str()).cloned().unwrap_or_default(),
+                started_at,
+                finished_at,
+                finished_by: state.finished.as_ref().map(|s| s.by.clone()),
+                last_activity_at: state.last_activity.as_ref().map(|s| s.at),
+                duration: match (started_at, finished_at) {
+                    (Some(a), Some(b)) => Some(b - a),
+                    _ => None,
+                },
+                items,
+                answers,
+                notes: incident
+                    .notes
+                    .iter()
+                    .filter(|n| n.step.as_deref() == Some(spec.id.as_str()))
+                    .map(note_row)
+                    .collect(),
+                skip_reason: state.skip_reason.clone(),
+                done_with_open_items: state.done_with_open_items.clone(),
+            }
+        })
+        .collect()
+}
+
+/// A record in plain language.
+fn timeline_entry(incident: &Incident, r: &Record, verified: bool) -> TimelineEntry {
+    let rb = &incident.runbook;
+    let step_title = |id: &str| {
+        rb.step(id)
+            .map_or_else(|| format!("step {id}"), |s| format!("step “{}”", s.title))
+    };
+    let text = match &r.payload {
+        Payload::Opened(o) => format!(
+            "Opened the incident “{}” (severity {}) with runbook {} ({}); detected {}, aware {}{}",
+            o.title,
+            o.severity.as_str(),
+            o.runbook.id,
+            o.runbook.title,
+            fmt_time(o.detected_at),
+            fmt_time(o.aware_at),
+            o.determined_at
+                .map(|t| format!(", determined {}", fmt_time(t)))
+                .unwrap_or_default()
+        ),
+        Payload::Note(n) => match &n.step {
+            Some(s) => format!("Note on {}: {}", step_title(s), n.text),
+            None => format!("Note: {}", n.text),
+        },
+        Payload::Check(c) => {
+            let path = format!("{}/{}", c.step, c.item);
+            let text = rb
+                .item(&path)
+                .map_or_else(|| path.clone(), |(_, i)| format!("“{}” ({path})", i.text));
+            if c.checked {
+                format!("Checked {text}")
+            } else {
+                format!("Unchecked {text}")
+            }
+        }
+        Payload::Answer(a) => {
+            let path = format!("{}/{}", a.step, a.question);
+            match rb.question(&path) {
+                Some((_, q)) => format!(
+                    "Answered “{}” ({path}): {}",
+                    q.prompt,
+                    display_value(q, &a.value)
+                ),
+                None => format!("Answered {path}: {}", a.value.display(None)),
+            }
+        }
+        Payload::Step(s) => {
+            let t = step_title(&s.step);
+            match s.outcome {
+                StepOutcome::Done if s.open_items.is_empty() => format!("Marked {t} done"),
+                StepOutcome::Done => format!(
+                    "Marked {t} done with required items still open: {}",
+                    s.open_items.join(", ")
+                ),
+                StepOutcome::Skipped => format!(
+                    "Skipped {t}: {}",
+                    s.reason.as_deref().unwrap_or("(no reason given)")
+                ),
+                StepOutcome::Reopened => format!("Reopened {t}"),
+            }
+        }
+        Payload::Evidence(e) => format!(
+            "Registered evidence {} ({} bytes, SHA-256 {}){}",
+            e.path,
+            e.size,
+            e.sha256,
+            e.note
+                .as_deref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
+        ),
+        Payload::Notice(n) => format!(
+            "Recorded notice {} to {} as sent at {}{}",
+            n.template,
+            n.audience,
+            fmt_time(n.sent_at),
+            n.to.as_deref()
+                .map(|t| format!(" (to {t})"))
+                .unwrap_or_default()
+        ),
+        Payload::Closed(c) => match &c.summary {
+            Some(s) => format!("Closed the incident: {s}"),
+            None => "Closed the incident".to_string(),
+        },
+        Payload::Unknown { kind, .. } => {
+            format!("A `{kind}` record (written by a newer breach; not interpreted)")
+        }
+    };
+    TimelineEntry {
+        seq: r.seq,
+        at: r.time,
+        operator: r.operator.clone(),
+        kind: r.payload.kind().to_string(),
+        text,
+        verified,
+    }
+}
+
+/// The report's time format: UTC, to the second, marked as UTC.
+pub fn fmt_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// A duration for people: `2d 4h`, `3h 05m`, `12m`, `45s`.
+pub fn fmt_duration(d: TimeDelta) -> String {
+    crate::clock::format_duration(d)
+}

@@ -1,0 +1,583 @@
+//! End-to-end tests of `breach export`: a scripted incident, built by running the real
+//! binary with a fixed clock, exported in every format.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use breach::journal::{EvidenceEntry, NoticeSent, Payload, file};
+use chrono::{DateTime, Utc};
+use common::breach;
+
+fn at(t: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(t)
+        .expect("a valid test time")
+        .with_timezone(&Utc)
+}
+
+/// Runs one recording command at `now` as `operator`; it must succeed.
+fn run(dir: &Path, now: &str, operator: &str, args: &[&str]) {
+    breach(dir)
+        .env("BREACH_NOW", now)
+        .env("BREACH_OPERATOR", operator)
+        .args(args)
+        .assert()
+        .success();
+}
+
+/// Appends a record that has no command on this branch yet (notices, evidence) through the
+/// same append path the commands use.
+fn append(path: &Path, now: &str, operator: &str, payload: Payload) {
+    file::append(path, operator, at(now), |_| Ok(payload)).expect("append succeeds");
+}
+
+/// The incident file in `dir`.
+fn incident_file(dir: &Path) -> PathBuf {
+    let incidents = dir.join("incidents");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&incidents)
+        .expect("the incident directory exists")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files.pop().expect("one incident file")
+}
+
+/// Opens the incident and records the first steps: assessment, containment, security team.
+fn opening(dir: &Path) -> PathBuf {
+    run(
+        dir,
+        "2026-11-23T10:15:00Z",
+        "alice",
+        &[
+            "start",
+            "--no-walk",
+            "--title",
+            "Card skimmer on checkout",
+            "--severity",
+            "critical",
+            "--detected-at",
+            "2026-11-23T08:00:00Z",
+        ],
+    );
+    let a = "alice";
+    run(
+        dir,
+        "2026-11-23T10:20:00Z",
+        a,
+        &["answer", "assess/breach_type", "card_skimming"],
+    );
+    run(
+        dir,
+        "2026-11-23T10:21:00Z",
+        a,
+        &[
+            "answer",
+            "assess/data_types",
+            "payment_cards,contact_details",
+        ],
+    );
+    run(
+        dir,
+        "2026-11-23T10:22:00Z",
+        a,
+        &["answer", "assess/personal_data", "yes"],
+    );
+    run(
+        dir,
+        "2026-11-23T10:23:00Z",
+        a,
+        &["answer", "assess/affected_customers", "1200"],
+    );
+    run(
+        dir,
+        "2026-11-23T10:24:00Z",
+        a,
+        &["answer", "assess/jurisdictions", "eu,us_ca"],
+    );
+    run(
+        dir,
+        "2026-11-23T10:25:00Z",
+        a,
+        &["answer", "assess/ca_residents", "640"],
+    );
+    run(
+        dir,
+        "2026-11-23T10:26:00Z",
+        a,
+        &["answer", "assess/high_risk", "yes"],
+    );
+    for (t, item) in [
+        ("2026-11-23T10:30:00Z", "assess/breach_type_identified"),
+        ("2026-11-23T10:31:00Z", "assess/data_identified"),
+        ("2026-11-23T10:32:00Z", "assess/impact_estimated"),
+    ] {
+        run(dir, t, a, &["check", item]);
+    }
+    run(
+        dir,
+        "2026-11-23T10:40:00Z",
+        a,
+        &["step", "assess", "--done"],
+    );
+
+    let b = "bob";
+    run(
+        dir,
+        "2026-11-23T10:50:00Z",
+        b,
+        &["check", "contain/isolate_systems"],
+    );
+    run(
+        dir,
+        "2026-11-23T11:05:00Z",
+        b,
+        &["check", "contain/rotate_admin_passwords"],
+    );
+    run(
+        dir,
+        "2026-11-23T11:30:00Z",
+        b,
+        &["answer", "contain/contained", "yes"],
+    );
+    run(
+        dir,
+        "2026-11-23T11:31:00Z",
+        b,
+        &["answer", "contain/contained_at", "2026-11-23T11:20:00Z"],
+    );
+    run(
+        dir,
+        "2026-11-23T11:35:00Z",
+        b,
+        &["step", "contain", "--done", "--force"],
+    );
+    incident_file(dir)
+}
+
+/// The whole scripted incident: done, skipped, in-progress and pending steps; notes with
+/// `|`, `<script>`, newlines and non-ASCII; notices and evidence; closed at the end.
+fn scripted_incident(dir: &Path) -> PathBuf {
+    let path = opening(dir);
+    let (a, b) = ("alice", "bob");
+    run(
+        dir,
+        "2026-11-23T11:45:00Z",
+        a,
+        &["check", "notify/security_team_informed"],
+    );
+    append(
+        &path,
+        "2026-11-23T11:46:00Z",
+        a,
+        Payload::Notice(NoticeSent {
+            template: "security-team-notice".into(),
+            audience: "security team / incident responders".into(),
+            sent_at: at("2026-11-23T11:40:00Z"),
+            to: Some("SecureOps <ir@secureops.example>".into()),
+        }),
+    );
+    run(
+        dir,
+        "2026-11-23T11:50:00Z",
+        a,
+        &["answer", "notify/responders", "external"],
+    );
+    run(
+        dir,
+        "2026-11-23T11:51:00Z",
+        a,
+        &[
+            "answer",
+            "notify/responder_contact",
+            "Jane Roe | SecureOps, +33 1 23 45 67 89",
+        ],
+    );
+    run(
+        dir,
+        "2026-11-23T12:00:00Z",
+        a,
+        &["step", "notify", "--done"],
+    );
+
+    run(
+        dir,
+        "2026-11-23T14:00:00Z",
+        b,
+        &[
+            "answer",
+            "investigate/entry_point",
+            "Outdated payment plugin (v2.3) | exposed admin panel",
+        ],
+    );
+    run(
+        dir,
+        "2026-11-23T14:10:00Z",
+        b,
+        &[
+            "answer",
+            "investigate/vulnerabilities",
+            "Unauthenticated file upload in the plugin\n# weak admin password",
+        ],
+    );
+    run(
+        dir,
+        "2026-11-23T14:20:00Z",
+        b,
+        &[
+            "answer",
+            "investigate/access_started",
+            "2026-11-20T02:00:00Z",
+        ],
+    );
+    run(
+        dir,
+        "2026-11-23T14:21:00Z",
+        b,
+        &["answer", "investigate/access_ended", "2026-11-23T11:20:00Z"],
+    );
+    run(
+        dir,
+        "2026-11-23T14:30:00Z",
+        b,
+        &["check", "investigate/logs_analysed"],
+    );
+    run(
+        dir,
+        "2026-11-23T14:40:00Z",
+        b,
+        &[
+            "note",
+            "--step",
+            "investigate",
+            "Found <script>alert(1)</script> appended to checkout.js",
+        ],
+    );
+    append(
+        &path,
+        "2026-11-23T14:45:00Z",
+        b,
+        Payload::Evidence(EvidenceEntry {
+            path: "/var/log/nginx/access.log".into(),
+            sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+            size: 1_048_576,
+            modified: Some(at("2026-11-23T11:19:00Z")),
+            copy: Some("evidence/access.log".into()),
+            note: Some("web log | covers the whole access window".into()),
+        }),
+    );
+
+    run(
+        dir,
+        "2026-11-24T09:00:00Z",
+        a,
+        &["check", "report/acquirer_notified"],
+    );
+
+    for (t, item) in [
+        ("2026-11-25T15:00:00Z", "communicate/explain_what_happened"),
+        ("2026-11-25T15:01:00Z", "communicate/explain_data"),
+        ("2026-11-25T15:02:00Z", "communicate/customers_notified"),
+    ] {
+        run(dir, t, a, &["check", item]);
+    }
+    append(
+        &path,
+        "2026-11-25T15:05:00Z",
+        a,
+        Payload::Notice(NoticeSent {
+            template: "customer-notice".into(),
+            audience: "affected customers".into(),
+            sent_at: at("2026-11-25T14:30:00Z"),
+            to: Some("1,200 customers by e-mail".into()),
+        }),
+    );
+    run(
+        dir,
+        "2026-11-25T15:10:00Z",
+        a,
+        &["step", "communicate", "--done", "--force"],
+    );
+
+    run(
+        dir,
+        "2026-11-26T09:00:00Z",
+        a,
+        &[
+            "step",
+            "rebuild-trust",
+            "--skip",
+            "The acquirer's programme covers card monitoring | no extra offer",
+        ],
+    );
+
+    run(
+        dir,
+        "2026-11-28T10:00:00Z",
+        a,
+        &[
+            "answer",
+            "review/lessons_learned",
+            "Patch plugins weekly.\nMFA for every admin — même les stagiaires.",
+        ],
+    );
+    run(
+        dir,
+        "2026-11-28T10:05:00Z",
+        a,
+        &[
+            "answer",
+            "review/action_items",
+            "- Enable MFA for all admin accounts (owner: Bob)\n- Weekly plugin updates (owner: Alice) | review in Q1\n\n- Subscribe to the plugin's security advisories",
+        ],
+    );
+    run(
+        dir,
+        "2026-11-28T10:10:00Z",
+        a,
+        &[
+            "note",
+            "--step",
+            "review",
+            "Post-mortem held with the whole team 🙂",
+        ],
+    );
+    run(
+        dir,
+        "2026-11-28T10:15:00Z",
+        a,
+        &["check", "review/staff_training"],
+    );
+    run(
+        dir,
+        "2026-11-28T10:20:00Z",
+        a,
+        &["step", "review", "--done", "--force"],
+    );
+    run(
+        dir,
+        "2026-11-28T11:00:00Z",
+        b,
+        &[
+            "note",
+            "Hosting provider: \"no other sites affected\"\n- a line starting with a dash\n# and one with a hash | and a pipe",
+        ],
+    );
+    run(dir, "2026-11-30T17:00:00Z", a, &["close"]);
+    path
+}
+
+const REPORT_NOW: &str = "2026-12-01T09:00:00Z";
+
+fn export(dir: &Path, format: &str) -> String {
+    let out = breach(dir)
+        .env("BREACH_NOW", REPORT_NOW)
+        .arg("export")
+        .arg(incident_file(dir))
+        .args(["--format", format])
+        .assert()
+        .success();
+    String::from_utf8(out.get_output().stdout.clone()).expect("UTF-8 report")
+}
+
+fn settings(dir: &Path) -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.add_filter(&regex_escape(&dir.display().to_string()), "[DIR]");
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '/' || c == '_' || c == '-' {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn scripted_incident_exports_in_all_three_formats() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path();
+    scripted_incident(dir);
+    let md = export(dir, "markdown");
+    let html = export(dir, "html");
+    let json = export(dir, "json");
+    settings(dir).bind(|| {
+        insta::assert_snapshot!("export_markdown", md);
+        insta::assert_snapshot!("export_html", html);
+        insta::assert_snapshot!("export_json", json);
+    });
+
+    // Markdown is the default and ends with exactly one newline.
+    let default = breach(dir)
+        .env("BREACH_NOW", REPORT_NOW)
+        .arg("export")
+        .arg(incident_file(dir))
+        .assert()
+        .success();
+    assert_eq!(String::from_utf8_lossy(&default.get_output().stdout), md);
+
+    // The JSON is versioned and holds every record.
+    let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    assert_eq!(v["report_format"], 1);
+    let records = v["records"].as_array().expect("records");
+    assert_eq!(records.first().map(|r| &r["kind"]), Some(&"opened".into()));
+    assert_eq!(records.last().map(|r| &r["kind"]), Some(&"closed".into()));
+    assert_eq!(
+        v["integrity"]["verified_records"].as_u64(),
+        Some(records.len() as u64)
+    );
+}
+
+#[test]
+fn html_is_self_contained_and_escapes_incident_text() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path();
+    scripted_incident(dir);
+    let html = export(dir, "html");
+    let lower = html.to_ascii_lowercase();
+    for banned in [
+        "http://", "https://", "src=", "<script", "@import", "url(", "<link", "href=",
+    ] {
+        assert!(!lower.contains(banned), "the HTML contains {banned:?}");
+    }
+    assert!(html.contains("Found &lt;script&gt;alert(1)&lt;/script&gt; appended"));
+    assert!(html.contains("<svg"), "the timeline chart is inline SVG");
+    assert!(html.contains("@media print"), "there is a print style");
+}
+
+#[test]
+fn markdown_keeps_tables_intact_around_awkward_text() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path();
+    scripted_incident(dir);
+    let md = export(dir, "markdown");
+    // In every table row, the only unescaped pipes are the column separators.
+    let mut columns = None;
+    for line in md.lines() {
+        if line.starts_with('|') {
+            let cells = line.replace("\\|", "").matches('|').count();
+            match columns {
+                None => columns = Some(cells),
+                Some(n) => assert_eq!(cells, n, "row has a stray pipe: {line}"),
+            }
+        } else {
+            columns = None;
+        }
+    }
+    assert!(md.contains("Outdated payment plugin (v2.3) \\| exposed admin panel"));
+    assert!(md.contains("Unauthenticated file upload in the plugin<br># weak admin password"));
+    assert!(md.contains("\\<script\\>alert(1)\\</script\\>"));
+    assert!(md.contains("même les stagiaires"));
+}
+
+#[test]
+fn output_file_is_written_privately_and_equals_stdout() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path();
+    opening(dir);
+    let stdout = export(dir, "html");
+    let target = dir.join("report.html");
+    breach(dir)
+        .env("BREACH_NOW", REPORT_NOW)
+        .args(["export", "--format", "html", "-o"])
+        .arg(&target)
+        .assert()
+        .success()
+        .stdout("");
+    let meta = std::fs::metadata(&target).expect("the report exists");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::read_to_string(&target).expect("readable"), stdout);
+    // Nothing else is left behind in the directory.
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .expect("readable dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn an_open_incident_is_a_draft() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path();
+    opening(dir);
+    let md = export(dir, "markdown");
+    let top: Vec<&str> = md.lines().take(4).collect();
+    assert!(top.iter().any(|l| l.starts_with("**DRAFT**")), "{top:?}");
+    assert!(md.contains("| **State** | Open (**DRAFT**) |"));
+}
+
+#[test]
+fn a_tampered_file_still_exports_with_the_failure_at_the_top() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path();
+    let path = opening(dir);
+    // Flip one byte in the middle of the records: in the answer that the breach was contained.
+    let mut bytes = std::fs::read(&path).expect("readable");
+    let needle = b"question: contained\n";
+    let pos = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("the record is there");
+    bytes[pos + "question: ".len()] ^= 0x01;
+    std::fs::write(&path, &bytes).expect("writable");
+
+    for format in ["markdown", "html", "json"] {
+        let out = breach(dir)
+            .env("BREACH_NOW", REPORT_NOW)
+            .args(["export", "--format", format])
+            .arg(&path)
+            .assert()
+            .code(5);
+        let out = out.get_output();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("does not verify"), "{stderr}");
+        match format {
+            "markdown" => {
+                let banner = text.lines().nth(2).unwrap_or_default();
+                assert!(
+                    banner.starts_with("**INTEGRITY FAILURE: the incident file"),
+                    "{banner}"
+                );
+                assert!(banner.contains("is edited"), "{banner}");
+                assert!(text.contains("**UNVERIFIED**"), "later records are marked");
+            }
+            "html" => {
+                let body = text.split("<body>").nth(1).unwrap_or_default();
+                let first = body.lines().nth(3).unwrap_or_default();
+                assert!(
+                    first.starts_with("<p class=\"banner integrity\"><strong>INTEGRITY FAILURE"),
+                    "{first}"
+                );
+            }
+            _ => {
+                let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+                assert_eq!(v["integrity"]["intact"], false);
+                assert_eq!(v["integrity"]["state"], "broken");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_file_whose_first_record_is_bad_is_an_integrity_error() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path();
+    let path = opening(dir);
+    let text = std::fs::read_to_string(&path).expect("readable");
+    std::fs::write(&path, text.replacen("Card skimmer", "Card skimmeR", 1)).expect("writable");
+    breach(dir)
+        .arg("export")
+        .arg(&path)
+        .assert()
+        .code(5)
+        .stdout("")
+        .stderr(predicates::str::contains("cannot export: its first record"));
+}
