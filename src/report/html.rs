@@ -291,7 +291,7 @@ pub fn render(r: &Report) -> String {
     h.line("</table></section>");
 
     // 3
-    h.line("<section id=\"metrics\"><h2>3. Key metrics</h2><p class=\"muted\">Each measured from detection.</p>");
+    h.line("<section id=\"metrics\"><h2>3. Key metrics</h2><p class=\"muted\">Each measured from detection. The rows named after a regulatory deadline (section 4) measure the time to report to that authority or those people: until the deadline was met.</p>");
     h.line("<table><thead><tr><th>Metric</th><th class=\"num\">From detection</th><th>At</th><th>From</th></tr></thead><tbody>");
     for m in &r.metrics {
         let _ = writeln!(
@@ -676,7 +676,7 @@ fn step(h: &mut Html, st: &StepReport) {
 // ---- the SVG timeline chart ----
 
 const W: f64 = 980.0;
-const LABEL_W: f64 = 230.0;
+const LABEL_W: f64 = 270.0;
 const RIGHT: f64 = 20.0;
 const TOP: f64 = 44.0;
 const ROW: f64 = 24.0;
@@ -750,7 +750,7 @@ fn chart(r: &Report) -> String {
     let x = |t: DateTime<Utc>| LABEL_W + (t - start).num_seconds() as f64 / span * plot_w;
     let rows = r.steps.len() as f64;
     let plot_h = rows * ROW;
-    let legend_y = TOP + plot_h + 34.0;
+    let legend_y = TOP + plot_h + 60.0;
     let height = legend_y + 30.0;
 
     let mut o = String::new();
@@ -806,8 +806,8 @@ fn chart(r: &Report) -> String {
             );
         }
         let title = format!("{}. {}", st.number, st.title);
-        let short: String = if title.chars().count() > 34 {
-            format!("{}…", title.chars().take(33).collect::<String>())
+        let short: String = if title.chars().count() > 40 {
+            format!("{}…", title.chars().take(39).collect::<String>())
         } else {
             title.clone()
         };
@@ -848,19 +848,40 @@ fn chart(r: &Report) -> String {
             }
         }
     }
-    // Deadline markers.
-    for (n, d, due) in &shown {
+    // Deadline markers; labels that would collide move down a row.
+    let mut label_rows: Vec<f64> = Vec::new();
+    let mut by_x: Vec<&(usize, &DeadlineRow, DateTime<Utc>)> = shown.iter().collect();
+    by_x.sort_by_key(|(_, _, due)| *due);
+    for (n, d, due) in by_x {
         let px = x(*due);
         let (colour, _) = deadline_colour(d);
+        let level = match label_rows.iter().position(|last| px - last >= 28.0) {
+            Some(i) => {
+                label_rows[i] = px;
+                i
+            }
+            None if label_rows.len() < 3 => {
+                label_rows.push(px);
+                label_rows.len() - 1
+            }
+            // Three rows fit above the legend; beyond that, reuse the row free longest.
+            None => {
+                let i = (0..label_rows.len())
+                    .min_by(|a, b| label_rows[*a].total_cmp(&label_rows[*b]))
+                    .unwrap_or(0);
+                label_rows[i] = px;
+                i
+            }
+        };
         let _ = writeln!(
             o,
             "<line x1=\"{px:.1}\" y1=\"{:.1}\" x2=\"{px:.1}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"5 3\"><title>D{n} {}: due {}</title></line>\
              <text x=\"{px:.1}\" y=\"{:.1}\" font-size=\"11\" font-weight=\"700\" fill=\"{colour}\" text-anchor=\"middle\">D{n}</text>",
             TOP - 2.0,
-            TOP + plot_h + 4.0,
+            TOP + plot_h + 4.0 + level as f64 * 13.0,
             escape(&d.title),
             time(*due),
-            TOP + plot_h + 16.0
+            TOP + plot_h + 16.0 + level as f64 * 13.0
         );
     }
     // Legend.

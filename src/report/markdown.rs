@@ -134,6 +134,9 @@ pub fn deadline_outcome(d: &DeadlineRow) -> String {
     }
 }
 
+const METRICS_INTRO: &str = "\n## 3. Key metrics\n\nEach measured from detection. The rows named after a regulatory deadline \
+(section 4) measure the time to report to that authority or those people: until the deadline was met.\n\n";
+
 /// Renders the report.
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
@@ -252,7 +255,7 @@ pub fn render(r: &Report) -> String {
     );
 
     // 3
-    o.push_str("\n## 3. Key metrics\n\nEach measured from detection.\n\n");
+    o.push_str(METRICS_INTRO);
     header(&mut o, &["Metric", "From detection", "At", "From"]);
     for m in &r.metrics {
         row(

@@ -304,7 +304,8 @@ pub struct DeadlineRow {
 pub type DeadlineInput = Option<(Vec<DeadlineRow>, usize)>;
 
 /// Evaluates the incident's deadlines at `now` for the report. This is the one place the
-/// report meets the deadline engine.
+/// report meets the deadline engine; until it is part of this build there is nothing to
+/// evaluate, and the report says so.
 pub fn deadline_rows(_incident: &Incident, _now: DateTime<Utc>) -> DeadlineInput {
     None
 }
@@ -826,11 +827,7 @@ fn build_metrics(incident: &Incident, deadlines: Option<&[DeadlineRow]>) -> Vec<
                             .unwrap_or_else(|| format!("deadline {} met", d.id)),
                     )
                 });
-                out.push(metric(
-                    format!("deadline:{}", d.id),
-                    format!("Time to report to {}", d.authority),
-                    found,
-                ));
+                out.push(metric(format!("deadline:{}", d.id), d.title.clone(), found));
             }
         }
         out.push(metric(rule.id.into(), rule.label.into(), found));
