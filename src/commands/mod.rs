@@ -2,6 +2,7 @@
 
 mod completions;
 mod man;
+mod runbook;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::ExitStatus;
@@ -22,6 +23,7 @@ pub fn dispatch(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Completions(args) => completions::run(&args, &ctx),
         Command::Man => man::run(&ctx),
+        Command::Runbook(cmd) => runbook::run(&cmd, &ctx),
         other => Err(crate::error::BreachError::NotFound(format!(
             "`breach {}` is not available in this build yet",
             command_name(&other)
