@@ -6,6 +6,7 @@
 //! depth and a fixed total size it stops recording (runbooks are far shallower and smaller).
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use saphyr_parser::{Event, Parser, Span};
 
@@ -40,6 +41,8 @@ impl Pos {
 pub struct SpanIndex {
     values: HashMap<String, Pos>,
     keys: HashMap<String, Pos>,
+    /// Keys that appear twice in one mapping: the path and the second occurrence.
+    duplicates: Vec<(String, Pos)>,
 }
 
 enum Frame {
@@ -97,7 +100,12 @@ impl SpanIndex {
                         // A key: remember it and where it is.
                         let full = join_key(path, &value);
                         if stack_depth_ok(depth) && charge(&mut budget, full.len()) {
-                            index.keys.insert(full, pos);
+                            match index.keys.entry(full) {
+                                Entry::Occupied(e) => index.duplicates.push((e.key().clone(), pos)),
+                                Entry::Vacant(e) => {
+                                    e.insert(pos);
+                                }
+                            }
                         }
                         *key = Some(value.into_owned());
                         continue;
@@ -189,6 +197,11 @@ impl SpanIndex {
             .unwrap_or_else(|| self.value(path))
     }
 
+    /// Keys that appear more than once in the same mapping, with the position of each repeat.
+    pub fn duplicate_keys(&self) -> &[(String, Pos)] {
+        &self.duplicates
+    }
+
     /// Whether a value was recorded at exactly this path.
     pub fn has(&self, path: &str) -> bool {
         self.values.contains_key(path)
@@ -266,6 +279,13 @@ mod tests {
         assert_eq!(ix.value("x"), pos(3, 4));
         assert_eq!(ix.value("y"), pos(4, 4));
         assert_eq!(ix.value("z"), pos(5, 4));
+        assert!(ix.duplicate_keys().is_empty());
+    }
+
+    #[test]
+    fn repeated_keys_are_found() {
+        let ix = SpanIndex::build("a:\n  b: 1\n  c: 2\n  b: 3\n").expect("well-formed");
+        assert_eq!(ix.duplicate_keys(), &[("a.b".to_string(), pos(4, 3))]);
     }
 
     #[test]

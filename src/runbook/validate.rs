@@ -112,9 +112,32 @@ pub fn validate_text(text: &str, origin: &str) -> Result<Runbook, Vec<Problem>> 
         }
         Some(_) => {}
     }
+    // YAML says keys are unique; yaml_serde reports a repeat at the mapping's start, the
+    // index knows where the repeat is.
+    if !spans.duplicate_keys().is_empty() {
+        return Err(spans
+            .duplicate_keys()
+            .iter()
+            .map(|(path, pos)| {
+                let (parent, key) = match path.rsplit_once('.') {
+                    Some((p, k)) => (p, k),
+                    None => ("the top level", path.as_str()),
+                };
+                Problem::at(
+                    origin,
+                    *pos,
+                    format!("{parent}: duplicate key `{key}`; each key may appear only once"),
+                )
+            })
+            .collect());
+    }
     let runbook: Runbook = match serde_yaml::from_str(text) {
         Ok(r) => r,
-        Err(e) => return Err(vec![serde_problem(origin, &e)]),
+        Err(e) => {
+            let mut problem = serde_problem(origin, &e);
+            refine_condition_position(&mut problem, &spans);
+            return Err(vec![problem]);
+        }
     };
     let problems = check(&runbook, &spans, origin);
     if problems.is_empty() {
@@ -154,6 +177,27 @@ fn serde_problem(origin: &str, e: &serde_yaml::Error) -> Problem {
         None => Pos { line: 1, column: 1 },
     };
     Problem::at(origin, pos, polish(&message))
+}
+
+/// yaml_serde places a malformed condition at the mapping that holds `when`; point at the
+/// `when` itself.
+fn refine_condition_position(problem: &mut Problem, spans: &SpanIndex) {
+    let Some((path, rest)) = problem.message.split_once(": ") else {
+        return;
+    };
+    if !rest.starts_with("invalid condition") {
+        return;
+    }
+    let when = if path.ends_with(".when") || path.contains(".when.") {
+        path.to_string()
+    } else {
+        format!("{path}.when")
+    };
+    if spans.has(&when) {
+        let pos = spans.value(&when);
+        problem.line = Some(pos.line);
+        problem.column = Some(pos.column);
+    }
 }
 
 /// Plain words for serde's type names, and suggestions for typos.
@@ -334,7 +378,7 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str) -> Vec<Problem> {
                         add(
                             &format!("{qp}.kind"),
                             format!(
-                                "question `{name}` is a {} but has no `options`; expected a list of {{id, label}}",
+                                "question `{name}` is a {} question but has no `options`; expected a list of {{id, label}}",
                                 q.kind.as_str()
                             ),
                         );
@@ -357,7 +401,7 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str) -> Vec<Problem> {
                         add(
                             &format!("{qp}.options"),
                             format!(
-                                "question `{name}` is a {} and cannot have `options`; only select and multiselect questions do",
+                                "question `{name}` is a {} question and cannot have `options`; only select and multiselect questions do",
                                 q.kind.as_str()
                             ),
                         );
