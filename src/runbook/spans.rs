@@ -5,8 +5,7 @@
 //! aliases and never recurses, so it costs time and memory linear in the input; beyond a fixed
 //! depth and a fixed total size it stops recording (runbooks are far shallower and smaller).
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Parser, Span};
 
@@ -45,14 +44,18 @@ pub struct SpanIndex {
     duplicates: Vec<(String, Pos)>,
 }
 
+/// A collection being walked. `path` is `None` when the collection is not indexed (too deep,
+/// over budget, or a complex key); its contents are then not indexed either.
 enum Frame {
     Map {
-        path: String,
+        path: Option<String>,
         /// The key whose value comes next; `None` while a key is expected.
         key: Option<String>,
+        /// The keys seen so far, to find repeats (kept whether or not the map is indexed).
+        seen: HashSet<String>,
     },
     Seq {
-        path: String,
+        path: Option<String>,
         next: usize,
     },
 }
@@ -88,57 +91,68 @@ impl SpanIndex {
             {
                 return Err((pos, too_deep()));
             }
+            let depth = stack.len();
+            // Is this node a mapping key? Then note it and move on.
+            let is_node = matches!(
+                event,
+                Event::Scalar(..)
+                    | Event::Alias(_)
+                    | Event::SequenceStart(..)
+                    | Event::MappingStart(..)
+            );
+            if is_node
+                && let Some(Frame::Map { path, key, seen }) = stack.last_mut()
+                && key.is_none()
+            {
+                let name = match &event {
+                    Event::Scalar(value, ..) => value.to_string(),
+                    // An alias or a collection used as a key has no name to index by.
+                    _ => String::from("?"),
+                };
+                if let Event::Scalar(..) = event {
+                    let full = path.as_deref().map(|p| join_key(p, &name));
+                    if !seen.insert(name.clone()) {
+                        let shown = full.clone().unwrap_or_else(|| name.clone());
+                        index.duplicates.push((shown, pos));
+                    } else if let Some(full) = full
+                        && depth <= MAX_DEPTH
+                        && charge(&mut budget, full.len())
+                    {
+                        index.keys.insert(full, pos);
+                    }
+                }
+                *key = Some(name);
+                match event {
+                    Event::SequenceStart(..) => stack.push(Frame::Seq {
+                        path: None,
+                        next: 0,
+                    }),
+                    Event::MappingStart(..) => stack.push(Frame::Map {
+                        path: None,
+                        key: None,
+                        seen: HashSet::new(),
+                    }),
+                    _ => {}
+                }
+                continue;
+            }
             match event {
                 Event::DocumentStart(_) if started => break,
                 Event::DocumentStart(_) => started = true,
                 Event::DocumentEnd | Event::StreamEnd => break,
-                Event::Scalar(value, ..) => {
-                    let depth = stack.len();
-                    if let Some(Frame::Map { path, key }) = stack.last_mut()
-                        && key.is_none()
-                    {
-                        // A key: remember it and where it is.
-                        let full = join_key(path, &value);
-                        if stack_depth_ok(depth) && charge(&mut budget, full.len()) {
-                            match index.keys.entry(full) {
-                                Entry::Occupied(e) => index.duplicates.push((e.key().clone(), pos)),
-                                Entry::Vacant(e) => {
-                                    e.insert(pos);
-                                }
-                            }
-                        }
-                        *key = Some(value.into_owned());
-                        continue;
-                    }
+                Event::Scalar(..) | Event::Alias(_) => {
                     index.record(&mut stack, pos, &mut budget);
                 }
-                Event::Alias(_) => {
-                    if let Some(Frame::Map {
-                        key: key @ None, ..
-                    }) = stack.last_mut()
-                    {
-                        // An alias used as a key has no name to index by.
-                        *key = Some(String::from("*"));
-                        continue;
-                    }
-                    index.record(&mut stack, pos, &mut budget);
+                Event::SequenceStart(..) => {
+                    let path = index.record(&mut stack, pos, &mut budget);
+                    stack.push(Frame::Seq { path, next: 0 });
                 }
-                Event::SequenceStart(..) | Event::MappingStart(..) => {
-                    let path = if let Some(Frame::Map {
-                        key: key @ None, ..
-                    }) = stack.last_mut()
-                    {
-                        // A collection used as a key: it gets no path of its own.
-                        *key = Some(String::from("?"));
-                        None
-                    } else {
-                        index.record(&mut stack, pos, &mut budget)
-                    };
-                    let path = path.unwrap_or_default();
-                    stack.push(if matches!(event, Event::MappingStart(..)) {
-                        Frame::Map { path, key: None }
-                    } else {
-                        Frame::Seq { path, next: 0 }
+                Event::MappingStart(..) => {
+                    let path = index.record(&mut stack, pos, &mut budget);
+                    stack.push(Frame::Map {
+                        path,
+                        key: None,
+                        seen: HashSet::new(),
                     });
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
@@ -151,22 +165,22 @@ impl SpanIndex {
     }
 
     /// Records a value node at the position the parent frame says, advances the parent, and
-    /// returns the node's path.
+    /// returns the node's path if it is indexed.
     fn record(&mut self, stack: &mut [Frame], pos: Pos, budget: &mut usize) -> Option<String> {
         let depth = stack.len();
         let path = match stack.last_mut() {
-            None => String::new(),
-            Some(Frame::Map { path, key }) => {
+            None => Some(String::new()),
+            Some(Frame::Map { path, key, .. }) => {
                 let k = key.take().unwrap_or_default();
-                join_key(path, &k)
+                path.as_deref().map(|p| join_key(p, &k))
             }
             Some(Frame::Seq { path, next }) => {
-                let p = format!("{path}[{next}]");
+                let p = path.as_deref().map(|p| format!("{p}[{next}]"));
                 *next += 1;
                 p
             }
-        };
-        if stack_depth_ok(depth) && charge(budget, path.len()) {
+        }?;
+        if depth <= MAX_DEPTH && charge(budget, path.len()) {
             self.values.insert(path.clone(), pos);
             Some(path)
         } else {
@@ -218,10 +232,6 @@ fn join_key(path: &str, key: &str) -> String {
     } else {
         format!("{path}.{key}")
     }
-}
-
-fn stack_depth_ok(depth: usize) -> bool {
-    depth <= MAX_DEPTH
 }
 
 fn charge(budget: &mut usize, n: usize) -> bool {
@@ -286,6 +296,22 @@ mod tests {
     fn repeated_keys_are_found() {
         let ix = SpanIndex::build("a:\n  b: 1\n  c: 2\n  b: 3\n").expect("well-formed");
         assert_eq!(ix.duplicate_keys(), &[("a.b".to_string(), pos(4, 3))]);
+    }
+
+    #[test]
+    fn unindexed_collections_do_not_leak_keys_into_the_top_level() {
+        // Past the path budget nothing is indexed, but repeats are still found per mapping.
+        let mut ix = SpanIndex::default();
+        let mut budget = 0;
+        let mut stack = vec![Frame::Seq {
+            path: Some("steps".into()),
+            next: 0,
+        }];
+        assert_eq!(ix.record(&mut stack, pos(1, 1), &mut budget), None);
+        let text: String = (0..3).map(|i| format!("- {{id: s{i}, t: x}}\n")).collect();
+        let ix = SpanIndex::build(&text).expect("well-formed");
+        assert!(ix.duplicate_keys().is_empty());
+        assert_eq!(ix.value("[2].id"), pos(3, 8));
     }
 
     #[test]
