@@ -684,3 +684,30 @@ fn the_documented_example_is_valid() {
     let o = run(tmp.path(), &["runbook", "show", "example.yaml"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
 }
+
+/// A valid runbook just under the size limit is accepted, in bounded time, even though it is
+/// far larger than the position index records.
+#[test]
+fn a_valid_runbook_near_the_size_limit_is_accepted() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut text = String::from(PREFIX);
+    text.push_str("steps:\n");
+    let mut i = 0;
+    while text.len() < 3_900_000 {
+        let when = if i == 0 {
+            String::new()
+        } else {
+            format!(", when: {{answer: s{}/q, equals: true}}", i - 1)
+        };
+        text.push_str(&format!(
+            "  - {{id: s{i}, title: T, guidance: G, owner: O, items: [{{id: a, text: A}}], \
+             questions: [{{id: q, prompt: P, kind: confirm{when}}}]}}\n"
+        ));
+        i += 1;
+    }
+    std::fs::write(tmp.path().join("big.yaml"), &text).expect("write");
+    let o = run(tmp.path(), &["runbook", "validate", "big.yaml"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.took < QUICK * 2, "took {:?}", o.took);
+    assert!(o.stdout.contains(&format!("{i} steps")), "{}", o.stdout);
+}
