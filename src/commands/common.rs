@@ -51,6 +51,17 @@ impl Ctx<'_> {
         Ok((path, record, incident))
     }
 
+    /// Appends a record that needs only the pinned runbook to validate (a note, evidence,
+    /// a notice) without re-reading the whole incident; see `file::append_quick`.
+    pub fn record_quick(&self, payload: Payload) -> anyhow::Result<(PathBuf, Record)> {
+        let path = self.incident_path(None)?;
+        store::require_inside(self.dir(), &path)?;
+        let operator = self.operator()?;
+        let now = crate::clock::now()?;
+        let record = file::append_quick(&path, &operator, now, payload)?;
+        Ok((path, record))
+    }
+
     /// Prints the standard confirmation of a recorded record.
     pub fn recorded(&self, record: &Record, what: &str) -> anyhow::Result<()> {
         self.out

@@ -9,6 +9,7 @@ mod record;
 pub mod start;
 mod status;
 mod verify;
+mod runbook;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::ExitStatus;
@@ -39,6 +40,7 @@ pub fn dispatch(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         Command::Verify(args) => verify::run(&args, &ctx),
         Command::Export(args) => export::run(&args, &ctx),
         Command::Status(args) => status::run(&args, &ctx),
+        Command::Runbook(cmd) => runbook::run(&cmd, &ctx),
         other => Err(crate::error::BreachError::NotFound(format!(
             "`breach {}` is not available in this build yet",
             command_name(&other)

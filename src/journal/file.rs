@@ -522,3 +522,224 @@ pub fn repair(path: &Path, now: DateTime<Utc>) -> anyhow::Result<Option<Repair>>
         }
     }
 }
+
+/// Whether a record's validity depends only on the pinned runbook and on whether the
+/// incident is closed, so that it can be appended after reading just the first and the last
+/// record ([`append_quick`]).
+pub fn is_header_only(payload: &Payload) -> bool {
+    matches!(
+        payload,
+        Payload::Note(_) | Payload::Evidence(_) | Payload::Notice(_)
+    )
+}
+
+/// Reads `len` bytes at `offset`.
+fn read_at(file: &mut File, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
+    let mut buf = vec![0; len];
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(&mut buf)?;
+    Ok(buf)
+}
+
+/// Reads the first record, growing the window until it is complete.
+fn read_first(file: &mut File, size: u64, path: &Path) -> anyhow::Result<Record> {
+    let mut window = 64 * 1024u64;
+    loop {
+        let len = window.min(size);
+        let bytes = read_at(file, 0, len as usize)?;
+        let text = String::from_utf8_lossy(&bytes);
+        let parts = format::chunks(&text);
+        // Complete when a second record starts in the window, or the window is the file.
+        if parts.len() >= 2 || len == size {
+            let (line, chunk) = parts.first().copied().unwrap_or((1, ""));
+            return match format::decode(chunk, line) {
+                Ok(r) if r.seq == 0 && r.prev == GENESIS => Ok(r),
+                _ => {
+                    // Let the full reader name the problem precisely.
+                    let scan = read(path)?;
+                    scan.require_intact()?;
+                    Err(integrity(format!(
+                        "{}: the first record does not verify",
+                        path.display()
+                    )))
+                }
+            };
+        }
+        window *= 2;
+    }
+}
+
+/// Reads the last record, growing the window until a record boundary is inside it.
+fn read_last(file: &mut File, size: u64, path: &Path) -> anyhow::Result<Record> {
+    let mut window = 16 * 1024u64;
+    loop {
+        let start = size.saturating_sub(window);
+        let bytes = read_at(file, start, (size - start) as usize)?;
+        let text = String::from_utf8_lossy(&bytes);
+        // A record starts at a `---` line; at a window start that is not the file start, the
+        // first partial line cannot count.
+        let boundary = if start == 0 && text.starts_with("---\n") {
+            Some(0)
+        } else {
+            text.rfind("\n---\n").map(|i| i + 1)
+        };
+        if let Some(at) = boundary {
+            let chunk = &text[at..];
+            return match format::decode(chunk, 0) {
+                Ok(r) => Ok(r),
+                Err(_) => {
+                    let scan = read(path)?;
+                    scan.require_intact()?;
+                    Err(integrity(format!(
+                        "{}: the last record does not verify",
+                        path.display()
+                    )))
+                }
+            };
+        }
+        if start == 0 {
+            let scan = read(path)?;
+            scan.require_intact()?;
+            return Err(integrity(format!(
+                "{}: no complete record found",
+                path.display()
+            )));
+        }
+        window *= 4;
+    }
+}
+
+/// Appends a record whose validity depends only on the pinned runbook and on whether the
+/// incident is closed (see [`is_header_only`]), reading only the first and the last record:
+/// its cost does not grow with the length of the incident. The rest of the chain is not
+/// re-verified here; `breach verify` does that.
+pub fn append_quick(
+    path: &Path,
+    operator: &str,
+    now: DateTime<Utc>,
+    payload: Payload,
+) -> anyhow::Result<Record> {
+    if !is_header_only(&payload) {
+        return append(path, operator, now, |_| Ok(payload)).map(|(r, _)| r);
+    }
+    check_regular(path)?;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .custom_flags(O_NOFOLLOW)
+        .open(path)
+        .with_context(|| format!("cannot open {} for writing", path.display()))?;
+    file.lock()
+        .with_context(|| format!("cannot lock {}", path.display()))?;
+    let size = file.metadata()?.len();
+    let first = read_first(&mut file, size, path)?;
+    let last = read_last(&mut file, size, path)?;
+    let Payload::Opened(opened) = &first.payload else {
+        return Err(integrity(format!(
+            "{}: the first record is not `opened`",
+            path.display()
+        )));
+    };
+    let mut incident = Incident::from_opened(opened, &first)
+        .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    if matches!(last.payload, Payload::Closed(_)) {
+        incident.apply(&last);
+    }
+    action::validate(&incident, &payload)?;
+    let seq = last.seq + 1;
+    let (text, hash) = format::encode(seq, now, operator, &last.hash, &payload)?;
+    write_durably(&mut file, text.as_bytes(), path)?;
+    Ok(Record {
+        seq,
+        time: now,
+        operator: operator.to_string(),
+        prev: last.hash,
+        hash,
+        payload,
+        line: 0,
+    })
+}
+
+/// A writing session: the file is locked and read once, then any number of records are
+/// appended against the state kept in memory. Used where many records are written by one
+/// process (bulk generation for benchmarks, imports).
+pub struct Writer {
+    file: File,
+    path: PathBuf,
+    incident: Incident,
+    last_seq: u64,
+    last_hash: String,
+}
+
+impl Writer {
+    /// Locks the file exclusively and reads, verifies and folds it.
+    pub fn open(path: &Path) -> anyhow::Result<Writer> {
+        check_regular(path)?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .custom_flags(O_NOFOLLOW)
+            .open(path)
+            .with_context(|| format!("cannot open {} for writing", path.display()))?;
+        file.lock()
+            .with_context(|| format!("cannot lock {}", path.display()))?;
+        let text = read_text(&mut file, path)?;
+        let scan = scan_text(path, &text);
+        scan.require_intact()?;
+        let incident = fold(&scan)?;
+        let last = scan
+            .records
+            .last()
+            .ok_or_else(|| integrity(format!("{}: no records", path.display())))?;
+        Ok(Writer {
+            last_seq: last.seq,
+            last_hash: last.hash.clone(),
+            file,
+            path: path.to_path_buf(),
+            incident,
+        })
+    }
+
+    /// The current state.
+    pub fn incident(&self) -> &Incident {
+        &self.incident
+    }
+
+    /// Validates and appends one record. With `sync` the record is fsynced before this
+    /// returns (as every command does); without, durability is left to the caller.
+    pub fn append(
+        &mut self,
+        operator: &str,
+        now: DateTime<Utc>,
+        payload: Payload,
+        sync: bool,
+    ) -> anyhow::Result<Record> {
+        action::validate(&self.incident, &payload)?;
+        let seq = self.last_seq + 1;
+        let (text, hash) = format::encode(seq, now, operator, &self.last_hash, &payload)?;
+        if sync {
+            write_durably(&mut self.file, text.as_bytes(), &self.path)?;
+        } else {
+            self.file.write_all(text.as_bytes())?;
+        }
+        let record = Record {
+            seq,
+            time: now,
+            operator: operator.to_string(),
+            prev: self.last_hash.clone(),
+            hash: hash.clone(),
+            payload,
+            line: 0,
+        };
+        self.incident.apply(&record);
+        self.last_seq = seq;
+        self.last_hash = hash;
+        Ok(record)
+    }
+
+    /// Flushes everything written to stable storage.
+    pub fn sync(&mut self) -> anyhow::Result<()> {
+        self.file.sync_data()?;
+        Ok(())
+    }
+}

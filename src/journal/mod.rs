@@ -8,6 +8,9 @@ pub mod format;
 pub mod record;
 pub mod store;
 
+#[cfg(test)]
+mod quick_tests;
+
 pub use record::{
     Answer, Check, Closed, EvidenceEntry, Note, NoticeSent, Opened, Payload, PinnedRunbook, Record,
     StepChange, StepOutcome,
