@@ -6,10 +6,10 @@ mod export;
 mod list;
 mod man;
 mod record;
+mod runbook;
 pub mod start;
 mod status;
 mod verify;
-mod runbook;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::ExitStatus;

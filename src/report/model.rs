@@ -304,10 +304,41 @@ pub struct DeadlineRow {
 pub type DeadlineInput = Option<(Vec<DeadlineRow>, usize)>;
 
 /// Evaluates the incident's deadlines at `now` for the report. This is the one place the
-/// report meets the deadline engine; until it is part of this build there is nothing to
-/// evaluate, and the report says so.
-pub fn deadline_rows(_incident: &Incident, _now: DateTime<Utc>) -> DeadlineInput {
-    None
+/// report meets the deadline engine: the applicable deadlines become rows, the others are
+/// counted.
+pub fn deadline_rows(incident: &Incident, now: DateTime<Utc>) -> DeadlineInput {
+    use crate::incident::deadlines::{self, DeadlineState, MetTiming};
+    let statuses = deadlines::evaluate(incident, now);
+    let not_applicable = statuses
+        .iter()
+        .filter(|d| d.state == DeadlineState::NotApplicable)
+        .count();
+    let rows = statuses
+        .into_iter()
+        .filter(|d| d.state != DeadlineState::NotApplicable)
+        .map(|d| DeadlineRow {
+            state: d.state.as_str().to_string(),
+            late: d.met_timing == Some(MetTiming::Late),
+            anchor: d.anchor.description,
+            anchor_at: d.anchor.at,
+            met_by: d.met_by.map(|m| m.description),
+            id: d.id,
+            title: d.title,
+            authority: d.authority,
+            citation: d.citation,
+            within: d.within,
+            asap: d.asap,
+            due_at: d.due_at,
+            met_at: d.met_at,
+            margin: d.met_margin,
+            overdue_by: d.overdue_by,
+            remaining: d.remaining,
+            elapsed: d.elapsed,
+            verified: d.verified,
+            note: d.note,
+        })
+        .collect();
+    Some((rows, not_applicable))
 }
 
 /// Section 5. Answers to the questions with these ids, in whichever step asks them.
