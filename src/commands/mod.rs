@@ -5,6 +5,7 @@ mod completions;
 mod list;
 mod man;
 mod record;
+mod resume;
 pub mod start;
 mod verify;
 
@@ -28,6 +29,7 @@ pub fn dispatch(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         Command::Completions(args) => completions::run(&args, &ctx),
         Command::Man => man::run(&ctx),
         Command::Start(args) => start::run(&args, &ctx),
+        Command::Resume(args) => resume::run(&args, &ctx),
         Command::List(args) => list::run(&args, &ctx),
         Command::Note(args) => record::note(&args, &ctx),
         Command::Check(args) => record::check(&args, &ctx),
