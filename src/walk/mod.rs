@@ -182,7 +182,9 @@ fn start_inner(
         incident.runbook.steps.len()
     ))?;
     if matches!(answering, Answering::Terminal(_)) {
-        answering.prompter().show(KEYS)?;
+        answering
+            .prompter()
+            .show(&text::wrap(KEYS, text::width(), ""))?;
     }
     let operator = ctx.operator()?;
     let mut walker = Walker::open(&path, &operator, answering.prompter())?;
@@ -321,9 +323,7 @@ fn finish(
     });
     if interrupted {
         let line = match incident {
-            Some(id) => format!(
-                "\ninterrupted: every answer given before this question is recorded; carry on with `breach resume {id}`"
-            ),
+            Some(id) => format!("\ninterrupted; resume with: breach resume {id}"),
             None => "\ninterrupted: no incident was opened".to_string(),
         };
         ctx.out.info(&line);

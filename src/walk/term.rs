@@ -55,11 +55,36 @@ impl DialoguerPrompter {
         Ok(())
     }
 
-    fn help(&self, ask: &Ask) -> anyhow::Result<()> {
+    /// Writes the help text and a key hint above a prompt, and returns the prompt to give
+    /// dialoguer. A prompt too long for one line is written out wrapped and replaced by a
+    /// short one: dialoguer redraws its prompt line, which breaks when the line wraps.
+    fn preamble(&self, ask: &Ask, hint: &str, reserve: usize) -> anyhow::Result<String> {
+        let mut out = String::new();
         if let Some(help) = &ask.help {
-            self.write(&text::wrap(help, self.width, "  "))?;
+            out.push_str(&text::wrap(help, self.width, "  "));
         }
-        Ok(())
+        let prompt = if console::measure_text_width(&ask.prompt) + reserve > self.width {
+            out.push_str(&text::wrap(&ask.prompt, self.width, "  "));
+            "Answer".to_string()
+        } else {
+            ask.prompt.clone()
+        };
+        if !hint.is_empty() {
+            out.push_str(&console::style(format!("  ({hint})")).dim().to_string());
+            out.push('\n');
+        }
+        if !out.is_empty() {
+            self.write(&out)?;
+        }
+        Ok(prompt)
+    }
+
+    /// Choice labels cut to one line: dialoguer redraws its list, which breaks on wrapped lines.
+    fn labels(&self, choices: &[Choice]) -> Vec<String> {
+        choices
+            .iter()
+            .map(|c| text::one_line(&c.label, self.width.saturating_sub(4)))
+            .collect()
     }
 
     fn write(&self, text: &str) -> anyhow::Result<()> {
@@ -78,12 +103,11 @@ impl DialoguerPrompter {
         parse: &dyn Fn(&str) -> Result<T, String>,
     ) -> anyhow::Result<Option<T>> {
         self.guard()?;
-        self.help(ask)?;
-        let prompt = if hint.is_empty() {
-            ask.prompt.clone()
-        } else {
-            format!("{} {hint}", ask.prompt)
-        };
+        let reserve = 14
+            + default
+                .as_ref()
+                .map_or(0, |d| console::measure_text_width(d));
+        let prompt = self.preamble(ask, hint, reserve)?;
         let required = ask.required;
         let mut input = Input::<String>::with_theme(self.theme.as_ref())
             .with_prompt(prompt)
@@ -150,8 +174,8 @@ impl Prompter for DialoguerPrompter {
 
     fn confirm(&mut self, ask: &Ask, default: Option<bool>) -> anyhow::Result<Option<bool>> {
         self.guard()?;
-        self.help(ask)?;
-        let mut c = Confirm::with_theme(self.theme.as_ref()).with_prompt(ask.prompt.clone());
+        let prompt = self.preamble(ask, "", 14)?;
+        let mut c = Confirm::with_theme(self.theme.as_ref()).with_prompt(prompt);
         if let Some(d) = default {
             c = c.default(d);
         }
@@ -172,10 +196,10 @@ impl Prompter for DialoguerPrompter {
         default: Option<usize>,
     ) -> anyhow::Result<Option<usize>> {
         self.guard()?;
-        self.help(ask)?;
-        let labels: Vec<&str> = choices.iter().map(|c| c.label.as_str()).collect();
+        let prompt = self.preamble(ask, "", 6)?;
+        let labels = self.labels(choices);
         let s = Select::with_theme(self.theme.as_ref())
-            .with_prompt(ask.prompt.clone())
+            .with_prompt(prompt)
             .items(&labels)
             .default(default.unwrap_or(0));
         let answer = if ask.required {
@@ -195,10 +219,10 @@ impl Prompter for DialoguerPrompter {
         checked: &[bool],
     ) -> anyhow::Result<Option<Vec<bool>>> {
         self.guard()?;
-        self.help(ask)?;
-        let labels: Vec<&str> = choices.iter().map(|c| c.label.as_str()).collect();
+        let prompt = self.preamble(ask, "space picks, enter confirms", 6)?;
+        let labels = self.labels(choices);
         let picked = MultiSelect::with_theme(self.theme.as_ref())
-            .with_prompt(format!("{} (space picks, enter confirms)", ask.prompt))
+            .with_prompt(prompt)
             .items(&labels)
             .defaults(checked)
             .interact_on_opt(&self.term)
@@ -214,15 +238,29 @@ impl Prompter for DialoguerPrompter {
         checked: &[bool],
     ) -> anyhow::Result<Option<Vec<bool>>> {
         self.guard()?;
-        let labels: Vec<&str> = items.iter().map(|c| c.label.as_str()).collect();
+        let prompt = self.preamble(ask, "space ticks or unticks, enter confirms", 6)?;
+        let labels = self.labels(items);
         let picked = MultiSelect::with_theme(self.theme.as_ref())
-            .with_prompt(format!("{} (space ticks, enter confirms)", ask.prompt))
+            .with_prompt(prompt)
             .items(&labels)
             .defaults(checked)
+            .report(false)
             .interact_on_opt(&self.term)
             .map_err(dialoguer_error)?;
         self.guard()?;
-        Ok(picked.map(|idx| (0..items.len()).map(|i| idx.contains(&i)).collect()))
+        let flags: Option<Vec<bool>> =
+            picked.map(|idx| (0..items.len()).map(|i| idx.contains(&i)).collect());
+        let ticked = flags
+            .as_ref()
+            .unwrap_or(&checked.to_vec())
+            .iter()
+            .filter(|f| **f)
+            .count();
+        self.write(&format!(
+            "✔ Checklist · {ticked} of {} ticked\n",
+            items.len()
+        ))?;
+        Ok(flags)
     }
 
     fn text(
@@ -235,7 +273,7 @@ impl Prompter for DialoguerPrompter {
         let hint = if ask.required || default.is_some() {
             ""
         } else {
-            "(enter: skip)"
+            "enter: skip"
         };
         let answer = self.line(ask, default.map(String::from), hint, &parse)?;
         Ok(answer.or_else(|| default.map(String::from)))
@@ -249,7 +287,7 @@ impl Prompter for DialoguerPrompter {
         let hint = if ask.required || default.is_some() {
             ""
         } else {
-            "(enter: skip)"
+            "enter: skip"
         };
         let shown = default.map(crate::incident::format_number);
         let answer = self.line(ask, shown, hint, &parse)?;
@@ -270,9 +308,9 @@ impl Prompter for DialoguerPrompter {
             }
         };
         let hint = if ask.required || default.is_some() {
-            "(e.g. now, 2026-11-23 10:15)"
+            "`now`, or a local time like 2026-11-23 10:15"
         } else {
-            "(e.g. now, 2026-11-23 10:15; enter: skip)"
+            "`now`, or a local time like 2026-11-23 10:15; enter: skip"
         };
         let answer = self.line(ask, shown.clone(), hint, &parse)?;
         Ok(answer.or(default))

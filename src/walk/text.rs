@@ -87,6 +87,7 @@ pub fn step_header(incident: &Incident, idx: usize, width: usize, deadlines: &[S
             out.push_str(&wrap(d, width, "  ⏱ "));
         }
     }
+    out.push('\n');
     out
 }
 
