@@ -7,6 +7,7 @@ mod man;
 mod record;
 mod resume;
 pub mod start;
+mod status;
 mod verify;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -37,6 +38,7 @@ pub fn dispatch(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         Command::Step(args) => record::step(&args, &ctx),
         Command::Close(args) => record::close(&args, &ctx),
         Command::Verify(args) => verify::run(&args, &ctx),
+        Command::Status(args) => status::run(&args, &ctx),
         other => Err(crate::error::BreachError::NotFound(format!(
             "`breach {}` is not available in this build yet",
             command_name(&other)

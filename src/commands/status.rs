@@ -1,0 +1,318 @@
+//! `breach status`: the incident at a glance — header, steps, legal clocks, what to do next.
+
+use chrono::{DateTime, Local, Utc};
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use serde::Serialize;
+
+use super::Ctx;
+use crate::cli::StatusArgs;
+use crate::clock::{format_duration, format_utc};
+use crate::error::ExitStatus;
+use crate::incident::{AnswerValue, Incident, StepStatus};
+use crate::journal::store;
+
+/// The documented `status --json` shape (see docs/status-json.md).
+#[derive(Serialize)]
+struct StatusJson<'a> {
+    status_format: u32,
+    id: &'a str,
+    title: &'a str,
+    severity: &'a str,
+    state: &'static str,
+    path: String,
+    runbook: RunbookJson<'a>,
+    #[serde(with = "crate::journal::record::utc")]
+    opened_at: DateTime<Utc>,
+    #[serde(with = "crate::journal::record::utc")]
+    detected_at: DateTime<Utc>,
+    #[serde(with = "crate::journal::record::utc")]
+    aware_at: DateTime<Utc>,
+    #[serde(with = "crate::journal::record::utc_opt")]
+    determined_at: Option<DateTime<Utc>>,
+    #[serde(with = "crate::journal::record::utc_opt")]
+    closed_at: Option<DateTime<Utc>>,
+    #[serde(with = "crate::journal::record::utc")]
+    now: DateTime<Utc>,
+    progress: Progress,
+    records: u64,
+    steps: Vec<StepJson<'a>>,
+    next: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RunbookJson<'a> {
+    id: &'a str,
+    title: &'a str,
+    sha256: &'a str,
+}
+
+#[derive(Serialize)]
+struct Progress {
+    steps_closed: usize,
+    steps_applicable: usize,
+}
+
+#[derive(Serialize)]
+struct StepJson<'a> {
+    number: usize,
+    id: &'a str,
+    title: &'a str,
+    owner: &'a str,
+    applies: bool,
+    state: &'static str,
+    items: Vec<ItemJson<'a>>,
+    answers: serde_json::Map<String, serde_json::Value>,
+    skip_reason: Option<&'a str>,
+    #[serde(with = "crate::journal::record::utc_opt")]
+    last_activity: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize)]
+struct ItemJson<'a> {
+    id: &'a str,
+    checked: bool,
+}
+
+fn answer_json(v: &AnswerValue) -> serde_json::Value {
+    match v {
+        AnswerValue::Bool(b) => (*b).into(),
+        AnswerValue::Number(n) => {
+            serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, Into::into)
+        }
+        AnswerValue::Text(t) => t.clone().into(),
+        AnswerValue::List(l) => l.clone().into(),
+    }
+}
+
+/// What to do next, in one sentence.
+fn next_action(inc: &Incident) -> Option<String> {
+    if inc.is_closed() {
+        return None;
+    }
+    match inc.first_open_step() {
+        Some(i) => {
+            let spec = &inc.runbook.steps[i];
+            let (done, total) = inc.steps[i].progress();
+            Some(format!(
+                "step {} \"{}\", {done}/{total} items\n      owner: {}; walk it with `breach resume`",
+                i + 1,
+                spec.title,
+                spec.owner
+            ))
+        }
+        None => {
+            Some("every step is done or skipped\n      `breach close`, then `breach export`".into())
+        }
+    }
+}
+
+/// Shortens text to `max` characters, ending with an ellipsis when cut.
+pub(crate) fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn short_time(t: DateTime<Utc>, utc: bool) -> String {
+    if utc {
+        t.format("%d %b %H:%MZ").to_string()
+    } else {
+        t.with_timezone(&Local).format("%d %b %H:%M").to_string()
+    }
+}
+
+fn local(t: DateTime<Utc>, utc: bool) -> String {
+    if utc {
+        format_utc(t)
+    } else {
+        t.with_timezone(&Local)
+            .format("%Y-%m-%d %H:%M %Z")
+            .to_string()
+    }
+}
+
+pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let path = match ctx.incident_path(args.incident.as_deref()) {
+        Ok(p) => p,
+        Err(e) if ctx.global.incident.is_none() && args.incident.is_none() => {
+            let none_yet = store::incident_files(ctx.dir())
+                .map(|f| f.is_empty())
+                .unwrap_or(false);
+            if none_yet && !args.json {
+                ctx.out.print(&format!(
+                    "No incidents yet in {}.\n\nTo open one and be walked through the response:\n  breach start\n\nTo open one without prompts:\n  breach start --no-walk --title \"Card skimmer on checkout\"",
+                    ctx.dir().display()
+                ))?;
+                return Ok(ExitStatus::Ok);
+            }
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    let (_, inc) = crate::journal::file::load(&path)?;
+    let now = crate::clock::now()?;
+    let (closed, applicable) = inc.progress();
+
+    if args.json {
+        let steps = inc
+            .runbook
+            .steps
+            .iter()
+            .zip(&inc.steps)
+            .enumerate()
+            .map(|(i, (spec, st))| StepJson {
+                number: i + 1,
+                id: &spec.id,
+                title: &spec.title,
+                owner: &spec.owner,
+                applies: inc.step_applies(i),
+                state: st.status.as_str(),
+                items: st
+                    .items
+                    .iter()
+                    .map(|it| ItemJson {
+                        id: &it.id,
+                        checked: it.checked,
+                    })
+                    .collect(),
+                answers: st
+                    .answers
+                    .iter()
+                    .map(|(k, a)| (k.clone(), answer_json(&a.value)))
+                    .collect(),
+                skip_reason: st.skip_reason.as_deref(),
+                last_activity: st.last_activity.as_ref().map(|s| s.at),
+            })
+            .collect();
+        ctx.out.print_json(&StatusJson {
+            status_format: 1,
+            id: &inc.id,
+            title: &inc.title,
+            severity: inc.severity.as_str(),
+            state: if inc.is_closed() { "closed" } else { "open" },
+            path: path.display().to_string(),
+            runbook: RunbookJson {
+                id: &inc.runbook.id,
+                title: &inc.runbook.title,
+                sha256: &inc.runbook_sha256,
+            },
+            opened_at: inc.opened.at,
+            detected_at: inc.detected_at,
+            aware_at: inc.aware_at,
+            determined_at: inc.determined_at,
+            closed_at: inc.closed.as_ref().map(|s| s.at),
+            now,
+            progress: Progress {
+                steps_closed: closed,
+                steps_applicable: applicable,
+            },
+            records: inc.record_count,
+            steps,
+            next: next_action(&inc),
+        })?;
+        return Ok(ExitStatus::Ok);
+    }
+
+    let out = ctx.out;
+    let bold = console::Style::new().bold();
+    let mut text = String::new();
+    let state = if inc.is_closed() { "closed" } else { "open" };
+    text.push_str(&format!("{}\n", out.paint(&inc.title, bold.clone())));
+    text.push_str(&format!("  id        {}\n", inc.id));
+    text.push_str(&format!(
+        "  severity  {}    state {state}    progress {closed}/{applicable} steps\n",
+        inc.severity.as_str()
+    ));
+    text.push_str(&format!(
+        "  runbook   {} ({})\n",
+        inc.runbook.id,
+        &inc.runbook_sha256[..inc.runbook_sha256.len().min(12)]
+    ));
+    let end = inc.closed.as_ref().map_or(now, |s| s.at);
+    text.push_str(&format!(
+        "  opened    {} ({} {})\n",
+        local(inc.opened.at, args.utc),
+        format_duration(end - inc.opened.at),
+        if inc.is_closed() {
+            "open in total"
+        } else {
+            "ago"
+        }
+    ));
+    text.push_str(&format!(
+        "  detected  {}\n",
+        local(inc.detected_at, args.utc)
+    ));
+    text.push_str(&format!("  file      {}\n", path.display()));
+
+    let width = usize::from(crate::output::terminal_width());
+    // One line per step. The owner column appears when there is room for it; the title gets
+    // whatever the fixed columns leave.
+    let show_owner = width >= 100;
+    let fixed = 2 + 13 + 11 + 5 + 12 + if show_owner { 18 } else { 0 };
+    let columns = if show_owner { 7 } else { 6 };
+    let title_width = width.saturating_sub(fixed + 2 * columns + 2).clamp(12, 60);
+    let mut table = Table::new();
+    let mut header = vec!["#", "id", "step", "state", "items"];
+    if show_owner {
+        header.push("owner");
+    }
+    header.push("last activity");
+    table
+        .load_preset(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header);
+    for (i, (spec, st)) in inc.runbook.steps.iter().zip(&inc.steps).enumerate() {
+        let applies = inc.step_applies(i);
+        let (done, total) = st.progress();
+        let state_text = if applies {
+            st.status.as_str().replace('_', " ")
+        } else {
+            "n/a".to_string()
+        };
+        let mut state_cell = Cell::new(&state_text);
+        if out.color() {
+            state_cell = match (applies, st.status) {
+                (false, _) => state_cell.fg(Color::DarkGrey),
+                (_, StepStatus::Done) => state_cell.fg(Color::Green),
+                (_, StepStatus::Skipped) => state_cell.fg(Color::DarkGrey),
+                (_, StepStatus::InProgress) => state_cell.fg(Color::Cyan),
+                (_, StepStatus::Pending) => state_cell,
+            };
+        }
+        let mut row = vec![
+            Cell::new(i + 1),
+            Cell::new(truncate(&spec.id, 13)),
+            Cell::new(truncate(&spec.title, title_width)),
+            state_cell,
+            Cell::new(if total == 0 {
+                "-".to_string()
+            } else {
+                format!("{done}/{total}")
+            }),
+        ];
+        if show_owner {
+            row.push(Cell::new(truncate(&spec.owner, 18)));
+        }
+        row.push(Cell::new(
+            st.last_activity
+                .as_ref()
+                .map_or("-".to_string(), |s| short_time(s.at, args.utc)),
+        ));
+        table.add_row(row);
+    }
+    text.push('\n');
+    text.push_str(&table.to_string());
+    text.push('\n');
+    if let Some(next) = next_action(&inc) {
+        text.push_str(&format!("\n{} {next}\n", out.paint("Next:", bold)));
+    }
+    for w in &inc.warnings {
+        out.warn(w);
+    }
+    out.print(&text)?;
+    Ok(ExitStatus::Ok)
+}
