@@ -312,7 +312,9 @@ fn finish(
     answering: &Answering,
     incident: Option<&str>,
 ) -> anyhow::Result<ExitStatus> {
-    let _ = console::Term::stderr().show_cursor();
+    if std::io::stderr().is_terminal() {
+        let _ = console::Term::stderr().show_cursor();
+    }
     let interrupted = result.as_ref().err().is_some_and(|e| {
         e.chain().any(|c| {
             matches!(

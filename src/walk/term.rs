@@ -24,6 +24,7 @@ pub struct DialoguerPrompter {
     theme: Box<dyn Theme>,
     interrupted: Arc<AtomicBool>,
     width: usize,
+    color: bool,
 }
 
 impl DialoguerPrompter {
@@ -44,6 +45,7 @@ impl DialoguerPrompter {
             theme,
             interrupted,
             width: text::width(),
+            color,
         })
     }
 
@@ -256,10 +258,12 @@ impl Prompter for DialoguerPrompter {
             .iter()
             .filter(|f| **f)
             .count();
-        self.write(&format!(
-            "✔ Checklist · {ticked} of {} ticked\n",
-            items.len()
-        ))?;
+        let mark = if self.color {
+            "✔ Checklist ·"
+        } else {
+            "Checklist:"
+        };
+        self.write(&format!("{mark} {ticked} of {} ticked\n", items.len()))?;
         Ok(flags)
     }
 
