@@ -3,6 +3,7 @@
 //! yields the same state.
 
 pub mod action;
+pub mod facts;
 mod value;
 
 use std::collections::BTreeMap;
