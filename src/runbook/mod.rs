@@ -6,6 +6,7 @@ pub mod builtin;
 pub mod condition;
 pub mod load;
 pub mod model;
+pub mod templates;
 pub mod validate;
 
 pub use load::{LoadedRunbook, RunbookSource, load, parse_text};
