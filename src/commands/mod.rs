@@ -2,6 +2,7 @@
 
 mod common;
 mod completions;
+mod evidence;
 mod list;
 mod man;
 mod record;
@@ -35,6 +36,7 @@ pub fn dispatch(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         Command::Step(args) => record::step(&args, &ctx),
         Command::Close(args) => record::close(&args, &ctx),
         Command::Verify(args) => verify::run(&args, &ctx),
+        Command::Evidence(cmd) => evidence::run(&cmd, &ctx),
         other => Err(crate::error::BreachError::NotFound(format!(
             "`breach {}` is not available in this build yet",
             command_name(&other)
