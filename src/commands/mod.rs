@@ -5,6 +5,7 @@ mod completions;
 mod evidence;
 mod list;
 mod man;
+mod notify;
 mod record;
 pub mod start;
 mod verify;
@@ -37,6 +38,7 @@ pub fn dispatch(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         Command::Close(args) => record::close(&args, &ctx),
         Command::Verify(args) => verify::run(&args, &ctx),
         Command::Evidence(cmd) => evidence::run(&cmd, &ctx),
+        Command::Notify(cmd) => notify::run(&cmd, &ctx),
         other => Err(crate::error::BreachError::NotFound(format!(
             "`breach {}` is not available in this build yet",
             command_name(&other)
