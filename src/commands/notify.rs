@@ -159,7 +159,8 @@ fn sent(args: &NotifySentArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 struct Row<'a> {
     id: &'a str,
     audience: &'a str,
-    subject: &'a str,
+    /// The subject rendered with the incident's facts (as written, if it cannot be).
+    subject: String,
     /// Every time a notice from this template was recorded as sent.
     sent: Vec<SentJson<'a>>,
 }
@@ -172,8 +173,17 @@ struct SentJson<'a> {
     by: &'a str,
 }
 
+fn local(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono::Local)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let (_, incident) = ctx.load(None)?;
+    let facts = facts::compute(&incident, crate::clock::now()?);
+    let env = facts::environment();
+    let context = facts.context();
     let rows: Vec<Row> = incident
         .runbook
         .templates
@@ -181,7 +191,10 @@ fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         .map(|t| Row {
             id: &t.id,
             audience: &t.audience,
-            subject: &t.subject,
+            subject: env
+                .render_str(&t.subject, &context)
+                .map(|s| s.trim().to_string())
+                .unwrap_or_else(|_| t.subject.clone()),
             sent: incident
                 .notices
                 .iter()
@@ -216,8 +229,8 @@ fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             r.sent
                 .iter()
                 .map(|s| match s.to {
-                    Some(to) => format!("{} to {to}", format_utc(s.at)),
-                    None => format_utc(s.at),
+                    Some(to) => format!("{} to {to}", local(s.at)),
+                    None => local(s.at),
                 })
                 .collect::<Vec<_>>()
                 .join("\n")
@@ -225,7 +238,7 @@ fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         table.add_row([
             r.id.to_string(),
             r.audience.to_string(),
-            r.subject.to_string(),
+            r.subject.clone(),
             sent,
         ]);
     }
