@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod deadlines;
+pub mod facts;
 mod value;
 
 use std::collections::BTreeMap;

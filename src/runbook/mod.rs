@@ -7,6 +7,7 @@ pub mod condition;
 pub mod load;
 pub mod model;
 pub mod spans;
+pub mod templates;
 pub mod validate;
 
 pub use load::{LoadedRunbook, RunbookSource, load, parse_text};
