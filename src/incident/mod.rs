@@ -419,6 +419,20 @@ impl Incident {
             .collect()
     }
 
+    /// `(checked, applicable)` checklist items of step `idx`: items whose `when` does not
+    /// hold are not counted.
+    pub fn item_progress(&self, idx: usize) -> (usize, usize) {
+        let spec = &self.runbook.steps[idx];
+        let applicable: Vec<bool> = spec
+            .items
+            .iter()
+            .zip(&self.steps[idx].items)
+            .filter(|(i, _)| applies(i.when.as_ref(), self))
+            .map(|(_, st)| st.checked)
+            .collect();
+        (applicable.iter().filter(|c| **c).count(), applicable.len())
+    }
+
     /// Index of the first applicable step that is neither done nor skipped.
     pub fn first_open_step(&self) -> Option<usize> {
         (0..self.steps.len()).find(|&i| !self.steps[i].status.is_closed() && self.step_applies(i))

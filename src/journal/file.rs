@@ -541,6 +541,18 @@ fn read_at(file: &mut File, offset: u64, len: usize) -> std::io::Result<Vec<u8>>
     Ok(buf)
 }
 
+/// The precise error for a file whose first or last record did not verify, read through the
+/// handle already holding the lock (a second handle would wait for that lock forever).
+fn explain(file: &mut File, path: &Path, fallback: &str) -> anyhow::Error {
+    match read_text(file, path) {
+        Ok(text) => match scan_text(path, &text).require_intact() {
+            Err(e) => e,
+            Ok(()) => integrity(format!("{}: {fallback}", path.display())),
+        },
+        Err(e) => e,
+    }
+}
+
 /// Reads the first record, growing the window until it is complete.
 fn read_first(file: &mut File, size: u64, path: &Path) -> anyhow::Result<Record> {
     let mut window = 64 * 1024u64;
@@ -554,15 +566,7 @@ fn read_first(file: &mut File, size: u64, path: &Path) -> anyhow::Result<Record>
             let (line, chunk) = parts.first().copied().unwrap_or((1, ""));
             return match format::decode(chunk, line) {
                 Ok(r) if r.seq == 0 && r.prev == GENESIS => Ok(r),
-                _ => {
-                    // Let the full reader name the problem precisely.
-                    let scan = read(path)?;
-                    scan.require_intact()?;
-                    Err(integrity(format!(
-                        "{}: the first record does not verify",
-                        path.display()
-                    )))
-                }
+                _ => Err(explain(file, path, "the first record does not verify")),
             };
         }
         window *= 2;
@@ -584,26 +588,11 @@ fn read_last(file: &mut File, size: u64, path: &Path) -> anyhow::Result<Record> 
             text.rfind("\n---\n").map(|i| i + 1)
         };
         if let Some(at) = boundary {
-            let chunk = &text[at..];
-            return match format::decode(chunk, 0) {
-                Ok(r) => Ok(r),
-                Err(_) => {
-                    let scan = read(path)?;
-                    scan.require_intact()?;
-                    Err(integrity(format!(
-                        "{}: the last record does not verify",
-                        path.display()
-                    )))
-                }
-            };
+            return format::decode(&text[at..], 0)
+                .map_err(|_| explain(file, path, "the last record does not verify"));
         }
         if start == 0 {
-            let scan = read(path)?;
-            scan.require_intact()?;
-            return Err(integrity(format!(
-                "{}: no complete record found",
-                path.display()
-            )));
+            return Err(explain(file, path, "no complete record found"));
         }
         window *= 4;
     }
