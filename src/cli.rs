@@ -45,7 +45,13 @@ pub struct GlobalArgs {
     pub dir: PathBuf,
 
     /// Who is recording; stored on every record. Default: the login name.
-    #[arg(long, global = true, env = "BREACH_OPERATOR", hide_env_values = true, value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        env = "BREACH_OPERATOR",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
     pub operator: Option<String>,
 
     /// When to use colour. `auto` means only on a terminal and only if NO_COLOR is unset.
