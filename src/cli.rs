@@ -45,7 +45,13 @@ pub struct GlobalArgs {
     pub dir: PathBuf,
 
     /// Who is recording; stored on every record. Default: the login name.
-    #[arg(long, global = true, env = "BREACH_OPERATOR", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        env = "BREACH_OPERATOR",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
     pub operator: Option<String>,
 
     /// When to use colour. `auto` means only on a terminal and only if NO_COLOR is unset.
@@ -245,7 +251,7 @@ pub struct StatusArgs {
     /// The incident (id, unique id prefix or path). Default: the latest open one.
     #[arg(value_name = "INCIDENT")]
     pub incident: Option<String>,
-    /// Print the state as JSON (documented in docs/json.md).
+    /// Print the state as JSON (the shape is documented in docs/status-json.md).
     #[arg(long)]
     pub json: bool,
     /// Show times in UTC instead of local time.

@@ -314,8 +314,17 @@ pub fn append(
     now: DateTime<Utc>,
     build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
 ) -> anyhow::Result<(Record, Incident)> {
+    let mut writer = Writer::open(path)?;
+    let payload = build(writer.incident())?;
+    let record = writer.append(operator, now, payload, true)?;
+    Ok((record, writer.into_incident()))
+}
+
+/// Opens an incident file for appending (never through a symlink) and takes the exclusive
+/// lock.
+fn open_locked(path: &Path) -> anyhow::Result<File> {
     check_regular(path)?;
-    let mut file = OpenOptions::new()
+    let file = OpenOptions::new()
         .read(true)
         .append(true)
         .custom_flags(O_NOFOLLOW)
@@ -323,30 +332,7 @@ pub fn append(
         .with_context(|| format!("cannot open {} for writing", path.display()))?;
     file.lock()
         .with_context(|| format!("cannot lock {}", path.display()))?;
-    let text = read_text(&mut file, path)?;
-    let scan = scan_text(path, &text);
-    scan.require_intact()?;
-    let mut incident = fold(&scan)?;
-    let payload = build(&incident)?;
-    action::validate(&incident, &payload)?;
-    let last = scan
-        .records
-        .last()
-        .ok_or_else(|| integrity(format!("{}: no records", path.display())))?;
-    let seq = last.seq + 1;
-    let (record_text, hash) = format::encode(seq, now, operator, &last.hash, &payload)?;
-    write_durably(&mut file, record_text.as_bytes(), path)?;
-    let record = Record {
-        seq,
-        time: now,
-        operator: operator.to_string(),
-        prev: last.hash.clone(),
-        hash,
-        payload,
-        line: text.lines().count() + 1,
-    };
-    incident.apply(&record);
-    Ok((record, incident))
+    Ok(file)
 }
 
 /// `O_NOFOLLOW` on Linux and the BSDs/macOS: opening a symlink fails instead of following it.
@@ -356,10 +342,19 @@ const O_NOFOLLOW: i32 = 0o400000;
 const O_NOFOLLOW: i32 = 0x0100;
 
 fn write_durably(file: &mut File, bytes: &[u8], path: &Path) -> anyhow::Result<()> {
+    write_record(file, bytes, path, true)
+}
+
+/// Writes one record in a single call, fsyncing it when `sync`. On failure the file is cut
+/// back to where it was, so it still ends with a complete record.
+fn write_record(file: &mut File, bytes: &[u8], path: &Path, sync: bool) -> anyhow::Result<()> {
     let before = file.metadata()?.len();
-    if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_data()) {
-        // Take back a partial write (a full disk, a file-size limit) so the file still ends
-        // with a complete record; if even that fails, `verify --repair` will.
+    let result = file
+        .write_all(bytes)
+        .and_then(|()| if sync { file.sync_data() } else { Ok(()) });
+    if let Err(e) = result {
+        // Take back a partial write (a full disk, a file-size limit); if even that fails,
+        // `verify --repair` will.
         let _ = file.set_len(before).and_then(|()| file.sync_data());
         return Err(anyhow::Error::new(e).context(format!(
             "could not write the record to {}; nothing was recorded",
@@ -611,15 +606,7 @@ pub fn append_quick(
     if !is_header_only(&payload) {
         return append(path, operator, now, |_| Ok(payload)).map(|(r, _)| r);
     }
-    check_regular(path)?;
-    let mut file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .custom_flags(O_NOFOLLOW)
-        .open(path)
-        .with_context(|| format!("cannot open {} for writing", path.display()))?;
-    file.lock()
-        .with_context(|| format!("cannot lock {}", path.display()))?;
+    let mut file = open_locked(path)?;
     let size = file.metadata()?.len();
     let first = read_first(&mut file, size, path)?;
     let last = read_last(&mut file, size, path)?;
@@ -663,15 +650,7 @@ pub struct Writer {
 impl Writer {
     /// Locks the file exclusively and reads, verifies and folds it.
     pub fn open(path: &Path) -> anyhow::Result<Writer> {
-        check_regular(path)?;
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .custom_flags(O_NOFOLLOW)
-            .open(path)
-            .with_context(|| format!("cannot open {} for writing", path.display()))?;
-        file.lock()
-            .with_context(|| format!("cannot lock {}", path.display()))?;
+        let mut file = open_locked(path)?;
         let text = read_text(&mut file, path)?;
         let scan = scan_text(path, &text);
         scan.require_intact()?;
@@ -694,6 +673,11 @@ impl Writer {
         &self.incident
     }
 
+    /// The current state, ending the session (and releasing the lock).
+    pub fn into_incident(self) -> Incident {
+        self.incident
+    }
+
     /// Validates and appends one record. With `sync` the record is fsynced before this
     /// returns (as every command does); without, durability is left to the caller.
     pub fn append(
@@ -706,11 +690,7 @@ impl Writer {
         action::validate(&self.incident, &payload)?;
         let seq = self.last_seq + 1;
         let (text, hash) = format::encode(seq, now, operator, &self.last_hash, &payload)?;
-        if sync {
-            write_durably(&mut self.file, text.as_bytes(), &self.path)?;
-        } else {
-            self.file.write_all(text.as_bytes())?;
-        }
+        write_record(&mut self.file, text.as_bytes(), &self.path, sync)?;
         let record = Record {
             seq,
             time: now,
