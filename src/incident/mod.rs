@@ -17,7 +17,7 @@ pub use value::{AnswerValue, format_number};
 use crate::cli::Severity;
 use crate::journal::record::{Opened, Payload, Record, StepOutcome};
 use crate::runbook::condition::{Answers, applies};
-use crate::runbook::{Runbook, RunbookSource, parse_text};
+use crate::runbook::{Runbook, RunbookSource, parse_pinned};
 
 /// The state of a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -205,7 +205,7 @@ impl Incident {
         if opened.format != crate::journal::record::FORMAT_VERSION {
             return Err(FoldError::UnsupportedFormat(opened.format));
         }
-        let runbook = parse_text(&opened.runbook.text, "pinned runbook").map_err(|problems| {
+        let runbook = parse_pinned(&opened.runbook.text, "pinned runbook").map_err(|problems| {
             FoldError::BadRunbook(
                 problems
                     .iter()
