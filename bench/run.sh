@@ -63,12 +63,12 @@ fi
 echo "$EXPORT" >"$OUT/export"
 
 # time_one NAME N RUNS PREPARE COMMAND...: hyperfine JSON to $OUT/json, peak memory to
-# $OUT/rss. PREPARE (a command without shell syntax, or "") runs before every timed run.
+# $OUT/rss. PREPARE (a bash command line, or "") runs before every timed run.
 time_one() {
   local name=$1 n=$2 runs=$3 prepare=$4
   shift 4
   local opts=()
-  [ -n "$prepare" ] && opts=(--prepare "$prepare")
+  [ -n "$prepare" ] && opts=(--prepare "bash -c $(printf '%q' "$prepare")")
   local cmd
   cmd=$(printf '%q ' "$@")
   hyperfine -N --style none --warmup "$WARMUP" --runs "$runs" "${opts[@]}" \
@@ -76,7 +76,7 @@ time_one() {
   # Peak resident memory: the largest of three runs.
   local peak=0 kb
   for _ in 1 2 3; do
-    [ -n "$prepare" ] && $prepare
+    [ -n "$prepare" ] && bash -c "$prepare"
     kb=$(/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1)
     [ "$kb" -gt "$peak" ] && peak=$kb
   done
@@ -99,9 +99,10 @@ for n in $SIZES; do
       time_one "export $f" "$n" "$runs" "" "$BREACH" --dir "$d" -i "$path" export --format "$f"
     done
   fi
-  # One note appended (with its fsync) to a fresh copy of the incident each run.
+  # One note appended (with its fsync) to a fresh copy of the incident each run. The copy is
+  # synced first, or the note's fsync would also write out the whole copied file.
   copy="$OUT/notes/$(basename "$path")"
-  time_one "note" "$n" "$runs" "cp $path $copy" \
+  time_one "note" "$n" "$runs" "cp $path $copy && sync $copy" \
     "$BREACH" --dir "$OUT/notes" -i "$copy" note "Benchmark note: checked the logs again."
   echo "$n@$(stat -c %s "$path")" >>"$OUT/sizes"
 done
