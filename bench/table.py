@@ -73,7 +73,8 @@ for c in order[2:]:
         a, b = med(c, n), med("breach --version", n)
         cols.append(f"{a / b:.1f}x" if a and b else "–")
     a, b = med(c, ns[-1]), med("sha256sum", ns[-1])
-    cols.append(f"{a / b:.1f}x" if a and b else "–")
+    # A note reads only the ends of the file; the hashing floor does not apply to it.
+    cols.append(f"{a / b:.1f}x" if a and b and c != "note" else "–")
     print(f"| `{c}` | " + " | ".join(cols) + " |")
 
 print("\n### Targets\n")
