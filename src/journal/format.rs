@@ -77,6 +77,24 @@ pub fn encode(
     text.push_str("hash: ");
     text.push_str(&hash);
     text.push('\n');
+    // What is written must read back exactly as it was given, and as one record. YAML
+    // readers treat a few characters (such as U+2028 LINE SEPARATOR) as line breaks, which
+    // would change text silently; such a record is refused instead.
+    let faithful = chunks(&text).len() == 1
+        && decode(&text, 0).is_ok_and(|back| {
+            back.seq == seq
+                && back.time == time
+                && back.operator == operator
+                && back.prev == prev
+                && back.payload == *payload
+        });
+    if !faithful {
+        return Err(crate::error::invalid(
+            "this text cannot be stored exactly: it contains characters that YAML reads back \
+             differently (such as U+2028, U+2029 or U+0085 line separators, or a byte order mark); \
+             remove them and try again",
+        ));
+    }
     Ok((text, hash))
 }
 
@@ -226,6 +244,22 @@ mod tests {
     }
 
     #[test]
+    fn text_that_would_not_read_back_exactly_is_refused() {
+        for text in ["\n\u{2028}", "a\u{2029}b", "x\u{85}y", "\u{feff}start"] {
+            let result = encode(0, t(), "a", GENESIS, &note(text));
+            if let Ok((encoded, _)) = &result {
+                let back = decode(encoded, 1).unwrap();
+                assert_eq!(
+                    back.payload,
+                    note(text),
+                    "{text:?} was accepted but changed"
+                );
+            }
+        }
+        assert!(encode(0, t(), "a", GENESIS, &note("\n\u{2028}")).is_err());
+    }
+
+    #[test]
     fn the_hash_covers_exactly_the_bytes_before_the_hash_line() {
         let (text, hash) = encode(0, t(), "a", GENESIS, &note("x")).unwrap();
         let cut = text.rfind("hash: ").unwrap();
@@ -369,8 +403,12 @@ mod tests {
             text in "\\PC{1,40}|[ -~\\n\\t\u{85}\u{a0}\u{2028}\u{feff}é]{1,40}",
             operator in "[ -~é]{1,12}",
         ) {
-            let (encoded, _) = encode(3, t(), &operator, GENESIS, &note(&text)).unwrap();
+            // Text that would not read back exactly is refused by `encode` (tested above).
+            let Ok((encoded, _)) = encode(3, t(), &operator, GENESIS, &note(&text)) else {
+                return Ok(());
+            };
             let body = hashed(&encoded);
+            proptest::prop_assert_eq!(decode(&encoded, 1).unwrap().payload, note(&text));
             if let Some(quick) = quick_raw(body) {
                 proptest::prop_assert_eq!(Ok(quick), via_serde(body));
                 let r = decode(&encoded, 1).unwrap();
