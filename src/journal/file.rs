@@ -256,7 +256,7 @@ fn check_regular(path: &Path) -> anyhow::Result<std::fs::Metadata> {
     Ok(meta)
 }
 
-fn read_text(file: &mut File, path: &Path) -> anyhow::Result<String> {
+fn read_bytes(file: &mut File, path: &Path) -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     file.seek(SeekFrom::Start(0))?;
     Read::by_ref(file)
@@ -272,13 +272,46 @@ fn read_text(file: &mut File, path: &Path) -> anyhow::Result<String> {
         }
         .into());
     }
-    String::from_utf8(bytes).map_err(|e| {
-        integrity(format!(
-            "{}: not valid UTF-8 at byte {}; incident files are UTF-8 text, so it was damaged or is not an incident file",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
-    })
+    Ok(bytes)
+}
+
+/// Verifies a file's bytes. A write cut short by a crash can end in the middle of a
+/// multi-byte character: those last bytes belong to the torn record, so they are counted
+/// in the torn tail rather than making the whole file unreadable. Any other invalid UTF-8
+/// means the file was damaged.
+pub fn scan_bytes(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        // `error_len() == None`: the bytes end inside an incomplete character.
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(e) => {
+            return Err(integrity(format!(
+                "{}: not valid UTF-8 at byte {}; incident files are UTF-8 text, so it was damaged or is not an incident file",
+                path.display(),
+                e.valid_up_to()
+            )));
+        }
+    };
+    let cut = bytes.len() - text.len();
+    let mut scan = scan_text(path, text);
+    if cut > 0 {
+        match &mut scan.status {
+            ChainStatus::TornTail { bytes, .. } => *bytes += cut,
+            ChainStatus::Intact => {
+                scan.status = ChainStatus::Broken(Break {
+                    index: scan.records.len(),
+                    expected_seq: scan.records.len() as u64,
+                    line: text.lines().count() + 1,
+                    kind: BreakKind::Malformed,
+                    detail: "bytes after the last record that are not a record".into(),
+                });
+            }
+            ChainStatus::Broken(_) => {}
+        }
+    }
+    Ok(scan)
 }
 
 /// Reads and verifies an incident file (a shared lock keeps a concurrent append out).
@@ -287,8 +320,8 @@ pub fn read(path: &Path) -> anyhow::Result<Scan> {
     let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     file.lock_shared()
         .with_context(|| format!("cannot lock {}", path.display()))?;
-    let text = read_text(&mut file, path)?;
-    Ok(scan_text(path, &text))
+    let bytes = read_bytes(&mut file, path)?;
+    scan_bytes(path, &bytes)
 }
 
 /// Folds a scan's verified records into the incident state.
@@ -323,8 +356,8 @@ pub fn append(
         .with_context(|| format!("cannot open {} for writing", path.display()))?;
     file.lock()
         .with_context(|| format!("cannot lock {}", path.display()))?;
-    let text = read_text(&mut file, path)?;
-    let scan = scan_text(path, &text);
+    let bytes = read_bytes(&mut file, path)?;
+    let scan = scan_bytes(path, &bytes)?;
     scan.require_intact()?;
     let mut incident = fold(&scan)?;
     let payload = build(&incident)?;
@@ -343,7 +376,7 @@ pub fn append(
         prev: last.hash.clone(),
         hash,
         payload,
-        line: text.lines().count() + 1,
+        line: bytes.iter().filter(|&&b| b == b'\n').count() + 1,
     };
     incident.apply(&record);
     Ok((record, incident))
@@ -482,8 +515,8 @@ pub fn repair(path: &Path, now: DateTime<Utc>) -> anyhow::Result<Option<Repair>>
         .with_context(|| format!("cannot open {} for repair", path.display()))?;
     file.lock()
         .with_context(|| format!("cannot lock {}", path.display()))?;
-    let text = read_text(&mut file, path)?;
-    let scan = scan_text(path, &text);
+    let raw = read_bytes(&mut file, path)?;
+    let scan = scan_bytes(path, &raw)?;
     match &scan.status {
         ChainStatus::Intact => Ok(None),
         ChainStatus::Broken(_) => {
@@ -507,7 +540,7 @@ pub fn repair(path: &Path, now: DateTime<Utc>) -> anyhow::Result<Option<Repair>>
                 .create_new(true)
                 .mode(0o600)
                 .open(&side)?;
-            out.write_all(&text.as_bytes()[scan.good_len..])?;
+            out.write_all(&raw[scan.good_len..])?;
             out.sync_all()?;
             file.set_len(scan.good_len as u64)?;
             file.sync_all()?;
@@ -520,5 +553,54 @@ pub fn repair(path: &Path, now: DateTime<Utc>) -> anyhow::Result<Option<Repair>>
                 records: scan.records.len(),
             }))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::record::Note;
+
+    fn two_records() -> String {
+        let t = crate::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+        let note = |text: &str| {
+            Payload::Note(Note {
+                text: text.into(),
+                step: None,
+            })
+        };
+        let (a, h) = format::encode(0, t, "a", GENESIS, &note("first")).unwrap();
+        let (b, _) = format::encode(1, t, "a", &h, &note("ünïcödé ✓")).unwrap();
+        format!("{a}{b}")
+    }
+
+    #[test]
+    fn a_write_cut_inside_a_character_is_a_torn_tail() {
+        let text = two_records();
+        let cut = text.find('✓').unwrap() + 1;
+        let bytes = &text.as_bytes()[..cut];
+        assert!(std::str::from_utf8(bytes).is_err());
+        let scan = scan_bytes(Path::new("x.yaml"), bytes).unwrap();
+        let first_len = text.find("---\nseq: 1").unwrap();
+        assert_eq!(scan.records.len(), 1);
+        assert_eq!(
+            scan.status,
+            ChainStatus::TornTail {
+                line: text[..first_len].lines().count() + 1,
+                bytes: cut - first_len,
+            }
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_elsewhere_is_damage() {
+        let mut bytes = two_records().into_bytes();
+        bytes[10] = 0xff;
+        let err = scan_bytes(Path::new("x.yaml"), &bytes).unwrap_err();
+        assert!(err.to_string().contains("not valid UTF-8"), "{err}");
+        let mut bytes = two_records().into_bytes();
+        bytes.push(0xc3);
+        let scan = scan_bytes(Path::new("x.yaml"), &bytes).unwrap();
+        assert!(matches!(scan.status, ChainStatus::Broken(_)), "{scan:?}");
     }
 }
