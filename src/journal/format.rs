@@ -152,14 +152,18 @@ pub fn decode(chunk: &str, line: usize) -> Result<Record, DecodeError> {
 
 /// Splits a file's text into record chunks: `(1-based line of the "---", chunk text)`.
 /// Text before the first `---` line is returned as a chunk with line 1 so the reader can
-/// report it.
+/// report it. A final `-` or `--` without a newline (a write cut short in its first line)
+/// is a chunk of its own.
 pub fn chunks(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut start = 0usize;
     let mut start_line = 1usize;
     let mut pos = 0usize;
     for (line_no, line) in (1usize..).zip(text.split_inclusive('\n')) {
-        let is_sep = line == "---\n" || (line == "---" && pos + line.len() == text.len());
+        // A last line without its newline that is the start of `---` is a new record cut
+        // short, not the end of the record before it (which ends with a newline).
+        let is_sep = line == "---\n"
+            || (pos + line.len() == text.len() && !line.is_empty() && "---".starts_with(line));
         if is_sep && pos > start {
             out.push((start_line, &text[start..pos]));
             start = pos;
@@ -237,6 +241,18 @@ mod tests {
                 decode(&text[..len], 1).unwrap_err(),
                 DecodeError::Incomplete,
                 "cut at {len}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_write_cut_in_its_separator_line_is_its_own_chunk() {
+        let (a, _) = encode(0, t(), "a", GENESIS, &note("x")).unwrap();
+        for tail in ["-", "--", "---"] {
+            let file = format!("{a}{tail}");
+            assert_eq!(
+                chunks(&file),
+                [(1, a.as_str()), (a.lines().count() + 1, tail)]
             );
         }
     }

@@ -41,7 +41,9 @@ def split_records(data):
     pos = 0
     line_no = 1
     for line in data.splitlines(keepends=True):
-        if line in (b"---\n", b"---") and (line.endswith(b"\n") or pos + 3 == len(data)):
+        # A last line without LF that is "-", "--" or "---" starts a new, cut-short record.
+        last_without_lf = pos + len(line) == len(data) and not line.endswith(b"\n")
+        if line == b"---\n" or (last_without_lf and line in (b"-", b"--", b"---")):
             if start is not None:
                 records.append((start_line, data[start:pos]))
             start, start_line = pos, line_no
