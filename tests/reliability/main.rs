@@ -2,13 +2,17 @@
 //! durability, concurrency, crash safety, tamper detection, file limits, permissions and bad
 //! input. `docs/guarantees.md` names the test behind each promise.
 
-#![expect(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on any unexpected error"
+)]
 
 #[path = "../common/mod.rs"]
 mod common;
 
 mod security;
 mod selection;
+mod tamper;
 mod whole_incident;
 
 use std::path::{Path, PathBuf};
