@@ -10,6 +10,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod concurrency;
+mod crash;
 mod security;
 mod selection;
 mod tamper;
