@@ -12,6 +12,9 @@ mod common;
 
 mod concurrency;
 mod crash;
+mod full_disk;
+mod independent;
+mod limits;
 mod security;
 mod selection;
 mod tamper;
