@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use std::io::Read as _;
+
 use anyhow::Context;
 
 use super::builtin;
@@ -70,6 +72,13 @@ pub fn read_bounded(path: &Path, limit: u64, what: &'static str) -> anyhow::Resu
             path.display()
         )));
     }
+    if !meta.is_file() {
+        // A device or a FIFO would be read forever or block: only regular files.
+        return Err(invalid(format!(
+            "{} is not a regular file, expected a {what}",
+            path.display()
+        )));
+    }
     if meta.len() > limit {
         return Err(BreachError::TooLarge {
             path: path.to_path_buf(),
@@ -79,7 +88,10 @@ pub fn read_bounded(path: &Path, limit: u64, what: &'static str) -> anyhow::Resu
         }
         .into());
     }
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| std::io::Read::take(f, limit + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("cannot read {}", path.display()))?;
     if bytes.len() as u64 > limit {
         return Err(BreachError::TooLarge {
             path: path.to_path_buf(),
