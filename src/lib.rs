@@ -16,6 +16,7 @@ pub mod output;
 pub mod report;
 pub mod runbook;
 pub mod walk;
+pub mod yaml_guard;
 
 use std::process::ExitCode;
 

@@ -368,6 +368,17 @@ pub fn append(
         .ok_or_else(|| integrity(format!("{}: no records", path.display())))?;
     let seq = last.seq + 1;
     let (record_text, hash) = format::encode(seq, now, operator, &last.hash, &payload)?;
+    // Never write what the reader would refuse (text nested too deeply, say): the file
+    // would become unreadable.
+    if let Err(e) = format::decode(&record_text, 0) {
+        let why = match e {
+            DecodeError::Malformed(why) => why,
+            other => format!("{other:?}"),
+        };
+        return Err(invalid(format!(
+            "this record cannot be stored in a form breach can read back: {why}"
+        )));
+    }
     write_durably(&mut file, record_text.as_bytes(), path)?;
     let record = Record {
         seq,

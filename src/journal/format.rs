@@ -126,6 +126,7 @@ pub fn decode(chunk: &str, line: usize) -> Result<Record, DecodeError> {
         });
     }
     // The hash line is read as text above; only the hashed part is parsed as YAML.
+    crate::yaml_guard::check(hashed).map_err(DecodeError::Malformed)?;
     let raw: RawRecord =
         serde_yaml::from_str(hashed).map_err(|e| DecodeError::Malformed(e.to_string()))?;
     let time = DateTime::parse_from_rfc3339(&raw.time)

@@ -50,6 +50,14 @@ pub struct LoadedRunbook {
 
 /// Parses and validates runbook text; `origin` names it in error messages.
 pub fn parse_text(text: &str, origin: &str) -> Result<Runbook, Vec<Problem>> {
+    if let Err(message) = crate::yaml_guard::check(text) {
+        return Err(vec![Problem {
+            file: origin.to_string(),
+            line: None,
+            column: None,
+            message,
+        }]);
+    }
     validate::validate_text(text, origin)
 }
 
