@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod bad_input;
 mod concurrency;
 mod crash;
 mod full_disk;
