@@ -16,6 +16,7 @@ mod crash;
 mod full_disk;
 mod independent;
 mod limits;
+mod props;
 mod security;
 mod selection;
 mod tamper;
