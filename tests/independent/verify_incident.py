@@ -110,8 +110,6 @@ def check_record(index, line_no, chunk, prev_hash, is_last):
         version = int(unquote(fmt[0].split(":", 1)[1].strip()))
         if version not in SUPPORTED_FORMATS:
             return "unsupported", "format version %d is not supported" % version, None
-    elif values["kind"] == "opened":
-        return "bad", where + ": malformed (a second opened record)", None
     return "ok", "", stored
 
 

@@ -169,3 +169,31 @@ fn the_independent_verifier_agrees_with_breach() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_independent_verifier_agrees_on_the_bad_input_corpus() {
+    let Some(py) = python() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad-input/incidents");
+    for sub in ["integrity", "invalid", "accepted"] {
+        for entry in std::fs::read_dir(base.join(sub)).unwrap() {
+            let f = entry.unwrap().path();
+            let (code, said) = independent(py, &f);
+            let out = run(tmp.path(), &["verify", f.to_str().unwrap()]);
+            let theirs = out.status.code().unwrap();
+            // The independent verifier checks the chain, not the payloads' shapes: where it
+            // accepts a file breach refuses, breach must be objecting to a payload.
+            let agree = (code == 0) == (theirs == 0)
+                || (code == 0
+                    && (stderr(&out).contains("malformed") || stderr(&out).contains("runbook")));
+            assert!(
+                agree,
+                "{f:?}: independent {code} ({said}), breach {theirs}: {}",
+                stderr(&out)
+            );
+            if sub == "integrity" && !stderr(&out).contains("malformed") {
+                assert_ne!(code, 0, "{f:?}: {said}");
+            }
+        }
+    }
+}
