@@ -123,7 +123,7 @@ fn killed_writers_lose_no_acknowledged_record() {
     }
     assert!(kills >= 200 - 5, "only {kills} writers were killed mid-run");
     assert!(
-        acked.len() > 200,
+        acked.len() >= 200,
         "too few appends acknowledged: {}",
         acked.len()
     );
