@@ -23,9 +23,21 @@ impl Ctx<'_> {
     pub fn incident_path(&self, positional: Option<&str>) -> anyhow::Result<PathBuf> {
         let spec = match (self.global.incident.as_deref(), positional) {
             (Some(a), Some(b)) if a != b => {
-                return Err(invalid(format!(
-                    "two different incidents given: `-i {a}` and `{b}`; give one"
-                )));
+                // Two spellings of one incident (an id and its prefix, say) are fine.
+                let (pa, pb) = (
+                    store::resolve(self.dir(), Some(a))?,
+                    store::resolve(self.dir(), Some(b))?,
+                );
+                let same = match (pa.canonicalize(), pb.canonicalize()) {
+                    (Ok(x), Ok(y)) => x == y,
+                    _ => pa == pb,
+                };
+                if !same {
+                    return Err(invalid(format!(
+                        "two different incidents given: `-i {a}` and `{b}`; give one"
+                    )));
+                }
+                return Ok(pa);
             }
             (a, b) => a.or(b),
         };

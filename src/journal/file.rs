@@ -256,7 +256,7 @@ fn check_regular(path: &Path) -> anyhow::Result<std::fs::Metadata> {
     Ok(meta)
 }
 
-fn read_text(file: &mut File, path: &Path) -> anyhow::Result<String> {
+fn read_bytes(file: &mut File, path: &Path) -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     file.seek(SeekFrom::Start(0))?;
     Read::by_ref(file)
@@ -272,13 +272,46 @@ fn read_text(file: &mut File, path: &Path) -> anyhow::Result<String> {
         }
         .into());
     }
-    String::from_utf8(bytes).map_err(|e| {
-        integrity(format!(
-            "{}: not valid UTF-8 at byte {}; incident files are UTF-8 text, so it was damaged or is not an incident file",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
-    })
+    Ok(bytes)
+}
+
+/// Verifies a file's bytes. A write cut short by a crash can end in the middle of a
+/// multi-byte character: those last bytes belong to the torn record, so they are counted
+/// in the torn tail rather than making the whole file unreadable. Any other invalid UTF-8
+/// means the file was damaged.
+pub fn scan_bytes(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        // `error_len() == None`: the bytes end inside an incomplete character.
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(e) => {
+            return Err(integrity(format!(
+                "{}: not valid UTF-8 at byte {}; incident files are UTF-8 text, so it was damaged or is not an incident file",
+                path.display(),
+                e.valid_up_to()
+            )));
+        }
+    };
+    let cut = bytes.len() - text.len();
+    let mut scan = scan_text(path, text);
+    if cut > 0 {
+        match &mut scan.status {
+            ChainStatus::TornTail { bytes, .. } => *bytes += cut,
+            ChainStatus::Intact => {
+                scan.status = ChainStatus::Broken(Break {
+                    index: scan.records.len(),
+                    expected_seq: scan.records.len() as u64,
+                    line: text.lines().count() + 1,
+                    kind: BreakKind::Malformed,
+                    detail: "bytes after the last record that are not a record".into(),
+                });
+            }
+            ChainStatus::Broken(_) => {}
+        }
+    }
+    Ok(scan)
 }
 
 /// Reads and verifies an incident file (a shared lock keeps a concurrent append out).
@@ -287,8 +320,8 @@ pub fn read(path: &Path) -> anyhow::Result<Scan> {
     let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     file.lock_shared()
         .with_context(|| format!("cannot lock {}", path.display()))?;
-    let text = read_text(&mut file, path)?;
-    Ok(scan_text(path, &text))
+    let bytes = read_bytes(&mut file, path)?;
+    scan_bytes(path, &bytes)
 }
 
 /// Folds a scan's verified records into the incident state.
@@ -477,8 +510,8 @@ pub fn repair(path: &Path, now: DateTime<Utc>) -> anyhow::Result<Option<Repair>>
         .with_context(|| format!("cannot open {} for repair", path.display()))?;
     file.lock()
         .with_context(|| format!("cannot lock {}", path.display()))?;
-    let text = read_text(&mut file, path)?;
-    let scan = scan_text(path, &text);
+    let raw = read_bytes(&mut file, path)?;
+    let scan = scan_bytes(path, &raw)?;
     match &scan.status {
         ChainStatus::Intact => Ok(None),
         ChainStatus::Broken(_) => {
@@ -502,7 +535,7 @@ pub fn repair(path: &Path, now: DateTime<Utc>) -> anyhow::Result<Option<Repair>>
                 .create_new(true)
                 .mode(0o600)
                 .open(&side)?;
-            out.write_all(&text.as_bytes()[scan.good_len..])?;
+            out.write_all(&raw[scan.good_len..])?;
             out.sync_all()?;
             file.set_len(scan.good_len as u64)?;
             file.sync_all()?;
@@ -539,8 +572,8 @@ fn read_at(file: &mut File, offset: u64, len: usize) -> std::io::Result<Vec<u8>>
 /// The precise error for a file whose first or last record did not verify, read through the
 /// handle already holding the lock (a second handle would wait for that lock forever).
 fn explain(file: &mut File, path: &Path, fallback: &str) -> anyhow::Error {
-    match read_text(file, path) {
-        Ok(text) => match scan_text(path, &text).require_intact() {
+    match read_bytes(file, path).and_then(|bytes| scan_bytes(path, &bytes)) {
+        Ok(scan) => match scan.require_intact().and_then(|()| fold(&scan).map(drop)) {
             Err(e) => e,
             Ok(()) => integrity(format!("{}: {fallback}", path.display())),
         },
@@ -577,11 +610,10 @@ fn read_last(file: &mut File, size: u64, path: &Path) -> anyhow::Result<Record> 
         let text = String::from_utf8_lossy(&bytes);
         // A record starts at a `---` line; at a window start that is not the file start, the
         // first partial line cannot count.
-        let boundary = if start == 0 && text.starts_with("---\n") {
-            Some(0)
-        } else {
-            text.rfind("\n---\n").map(|i| i + 1)
-        };
+        let boundary = text
+            .rfind("\n---\n")
+            .map(|i| i + 1)
+            .or_else(|| (start == 0 && text.starts_with("---\n")).then_some(0));
         if let Some(at) = boundary {
             return format::decode(&text[at..], 0)
                 .map_err(|_| explain(file, path, "the last record does not verify"));
@@ -645,14 +677,16 @@ pub struct Writer {
     incident: Incident,
     last_seq: u64,
     last_hash: String,
+    /// Lines in the file so far, so each new record knows the line it starts on.
+    lines: usize,
 }
 
 impl Writer {
     /// Locks the file exclusively and reads, verifies and folds it.
     pub fn open(path: &Path) -> anyhow::Result<Writer> {
         let mut file = open_locked(path)?;
-        let text = read_text(&mut file, path)?;
-        let scan = scan_text(path, &text);
+        let bytes = read_bytes(&mut file, path)?;
+        let scan = scan_bytes(path, &bytes)?;
         scan.require_intact()?;
         let incident = fold(&scan)?;
         let last = scan
@@ -662,6 +696,7 @@ impl Writer {
         Ok(Writer {
             last_seq: last.seq,
             last_hash: last.hash.clone(),
+            lines: bytes.iter().filter(|&&b| b == b'\n').count(),
             file,
             path: path.to_path_buf(),
             incident,
@@ -698,11 +733,12 @@ impl Writer {
             prev: self.last_hash.clone(),
             hash: hash.clone(),
             payload,
-            line: 0,
+            line: self.lines + 1,
         };
         self.incident.apply(&record);
         self.last_seq = seq;
         self.last_hash = hash;
+        self.lines += text.bytes().filter(|&b| b == b'\n').count();
         Ok(record)
     }
 
@@ -710,5 +746,54 @@ impl Writer {
     pub fn sync(&mut self) -> anyhow::Result<()> {
         self.file.sync_data()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::record::Note;
+
+    fn two_records() -> String {
+        let t = crate::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+        let note = |text: &str| {
+            Payload::Note(Note {
+                text: text.into(),
+                step: None,
+            })
+        };
+        let (a, h) = format::encode(0, t, "a", GENESIS, &note("first")).unwrap();
+        let (b, _) = format::encode(1, t, "a", &h, &note("ünïcödé ✓")).unwrap();
+        format!("{a}{b}")
+    }
+
+    #[test]
+    fn a_write_cut_inside_a_character_is_a_torn_tail() {
+        let text = two_records();
+        let cut = text.find('✓').unwrap() + 1;
+        let bytes = &text.as_bytes()[..cut];
+        assert!(std::str::from_utf8(bytes).is_err());
+        let scan = scan_bytes(Path::new("x.yaml"), bytes).unwrap();
+        let first_len = text.find("---\nseq: 1").unwrap();
+        assert_eq!(scan.records.len(), 1);
+        assert_eq!(
+            scan.status,
+            ChainStatus::TornTail {
+                line: text[..first_len].lines().count() + 1,
+                bytes: cut - first_len,
+            }
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_elsewhere_is_damage() {
+        let mut bytes = two_records().into_bytes();
+        bytes[10] = 0xff;
+        let err = scan_bytes(Path::new("x.yaml"), &bytes).unwrap_err();
+        assert!(err.to_string().contains("not valid UTF-8"), "{err}");
+        let mut bytes = two_records().into_bytes();
+        bytes.push(0xc3);
+        let scan = scan_bytes(Path::new("x.yaml"), &bytes).unwrap();
+        assert!(matches!(scan.status, ChainStatus::Broken(_)), "{scan:?}");
     }
 }

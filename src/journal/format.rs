@@ -77,6 +77,13 @@ pub fn encode(
     text.push_str("hash: ");
     text.push_str(&hash);
     text.push('\n');
+    // Never write what the general YAML reader would refuse (text nested too deeply):
+    // the file would become unreadable for it.
+    if let Err(why) = crate::yaml_guard::check(&text) {
+        return Err(crate::error::invalid(format!(
+            "this record cannot be stored in a form breach can read back: {why}"
+        )));
+    }
     // What is written must read back exactly as it was given, and as one record. YAML
     // readers treat a few characters (such as U+2028 LINE SEPARATOR) as line breaks, which
     // would change text silently; such a record is refused instead.
@@ -161,7 +168,10 @@ pub fn decode(chunk: &str, line: usize) -> Result<Record, DecodeError> {
     // The hash line is read as text above; only the hashed part is parsed as YAML.
     let raw = match quick_raw(hashed) {
         Some(raw) => raw,
-        None => serde_yaml::from_str(hashed).map_err(|e| DecodeError::Malformed(e.to_string()))?,
+        None => {
+            crate::yaml_guard::check(hashed).map_err(DecodeError::Malformed)?;
+            serde_yaml::from_str(hashed).map_err(|e| DecodeError::Malformed(e.to_string()))?
+        }
     };
     let time = DateTime::parse_from_rfc3339(&raw.time)
         .map_err(|e| DecodeError::Malformed(format!("invalid time {:?}: {e}", raw.time)))?
@@ -187,14 +197,18 @@ pub fn decode(chunk: &str, line: usize) -> Result<Record, DecodeError> {
 
 /// Splits a file's text into record chunks: `(1-based line of the "---", chunk text)`.
 /// Text before the first `---` line is returned as a chunk with line 1 so the reader can
-/// report it.
+/// report it. A final `-` or `--` without a newline (a write cut short in its first line)
+/// is a chunk of its own.
 pub fn chunks(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut start = 0usize;
     let mut start_line = 1usize;
     let mut pos = 0usize;
     for (line_no, line) in (1usize..).zip(text.split_inclusive('\n')) {
-        let is_sep = line == "---\n" || (line == "---" && pos + line.len() == text.len());
+        // A last line without its newline that is the start of `---` is a new record cut
+        // short, not the end of the record before it (which ends with a newline).
+        let is_sep = line == "---\n"
+            || (pos + line.len() == text.len() && !line.is_empty() && "---".starts_with(line));
         if is_sep && pos > start {
             out.push((start_line, &text[start..pos]));
             start = pos;
@@ -454,6 +468,18 @@ mod tests {
             if let Some(quick) = quick_raw(&body) {
                 proptest::prop_assert_eq!(Ok(quick), via_serde(&body), "{}", body);
             }
+        }
+    }
+
+    #[test]
+    fn a_write_cut_in_its_separator_line_is_its_own_chunk() {
+        let (a, _) = encode(0, t(), "a", GENESIS, &note("x")).unwrap();
+        for tail in ["-", "--", "---"] {
+            let file = format!("{a}{tail}");
+            assert_eq!(
+                chunks(&file),
+                [(1, a.as_str()), (a.lines().count() + 1, tail)]
+            );
         }
     }
 

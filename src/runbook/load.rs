@@ -47,6 +47,8 @@ pub struct LoadedRunbook {
 }
 
 /// Parses and validates runbook text; `origin` names it in error messages.
+/// (Excessive nesting is refused, with its position, by the linear span pass inside
+/// `validate_text` before the YAML deserializer sees the text.)
 pub fn parse_text(text: &str, origin: &str) -> Result<Runbook, Vec<Problem>> {
     validate::validate_text(text, origin)
 }
@@ -105,6 +107,13 @@ pub fn read_bounded_bytes(path: &Path, limit: u64, what: &'static str) -> anyhow
     if meta.is_dir() {
         return Err(invalid(format!(
             "{} is a directory, expected a {what} file",
+            path.display()
+        )));
+    }
+    if !meta.is_file() {
+        // A device or a FIFO would be read forever or block: only regular files.
+        return Err(invalid(format!(
+            "{} is not a regular file, expected a {what}",
             path.display()
         )));
     }
