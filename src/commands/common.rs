@@ -66,11 +66,19 @@ impl Ctx<'_> {
     /// Appends a record that needs only the pinned runbook to validate (a note, evidence,
     /// a notice) without re-reading the whole incident; see `file::append_quick`.
     pub fn record_quick(&self, payload: Payload) -> anyhow::Result<(PathBuf, Record)> {
+        self.record_quick_with(|_| Ok(payload))
+    }
+
+    /// [`Ctx::record_quick`] with the payload built from the pinned runbook.
+    pub fn record_quick_with(
+        &self,
+        build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
+    ) -> anyhow::Result<(PathBuf, Record)> {
         let path = self.incident_path(None)?;
         store::require_inside(self.dir(), &path)?;
         let operator = self.operator()?;
         let now = crate::clock::now()?;
-        let record = file::append_quick(&path, &operator, now, payload)?;
+        let record = file::append_quick_with(&path, &operator, now, build)?;
         Ok((path, record))
     }
 

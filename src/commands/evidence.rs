@@ -319,9 +319,9 @@ fn register(
         copy: copy.as_ref().map(|(_, rel)| rel.display().to_string()),
         note: note.map(String::from),
     };
-    let recorded = ctx.record(None, |_| Ok(Payload::Evidence(entry)));
+    let recorded = ctx.record_quick(Payload::Evidence(entry));
     let record = match recorded {
-        Ok((_, record, _)) => record,
+        Ok((_, record)) => record,
         Err(e) => {
             if let Some((copy_path, _)) = &copy {
                 let _ = std::fs::remove_file(copy_path);

@@ -138,7 +138,7 @@ fn sent(args: &NotifySentArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     {
         return Err(invalid("--to must be one line of at most 500 characters"));
     }
-    let (_, record, _) = ctx.record(None, |incident| {
+    let (_, record) = ctx.record_quick_with(|incident| {
         let tmpl = template(incident, &args.template)?;
         Ok(Payload::Notice(NoticeSent {
             template: tmpl.id.clone(),

@@ -635,9 +635,18 @@ pub fn append_quick(
     now: DateTime<Utc>,
     payload: Payload,
 ) -> anyhow::Result<Record> {
-    if !is_header_only(&payload) {
-        return append(path, operator, now, |_| Ok(payload)).map(|(r, _)| r);
-    }
+    append_quick_with(path, operator, now, |_| Ok(payload))
+}
+
+/// [`append_quick`] with the payload built from the state read from the file's ends: the
+/// pinned runbook (e.g. to look up a template) and whether the incident is closed, but no
+/// answers or checks. A payload that needs more than that is appended through [`append`].
+pub fn append_quick_with(
+    path: &Path,
+    operator: &str,
+    now: DateTime<Utc>,
+    build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
+) -> anyhow::Result<Record> {
     let mut file = open_locked(path)?;
     let size = file.metadata()?.len();
     let first = read_first(&mut file, size, path)?;
@@ -652,6 +661,11 @@ pub fn append_quick(
         .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
     if matches!(last.payload, Payload::Closed(_)) {
         incident.apply(&last);
+    }
+    let payload = build(&incident)?;
+    if !is_header_only(&payload) {
+        drop(file);
+        return append(path, operator, now, |_| Ok(payload)).map(|(r, _)| r);
     }
     action::validate(&incident, &payload)?;
     let seq = last.seq + 1;
