@@ -2,10 +2,13 @@
 
 mod common;
 mod completions;
+mod evidence;
 mod list;
 mod man;
+mod notify;
 mod record;
 mod resume;
+mod runbook;
 pub mod start;
 mod status;
 mod verify;
@@ -39,6 +42,9 @@ pub fn dispatch(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         Command::Close(args) => record::close(&args, &ctx),
         Command::Verify(args) => verify::run(&args, &ctx),
         Command::Status(args) => status::run(&args, &ctx),
+        Command::Runbook(cmd) => runbook::run(&cmd, &ctx),
+        Command::Evidence(cmd) => evidence::run(&cmd, &ctx),
+        Command::Notify(cmd) => notify::run(&cmd, &ctx),
         other => Err(crate::error::BreachError::NotFound(format!(
             "`breach {}` is not available in this build yet",
             command_name(&other)

@@ -5,8 +5,12 @@
 
 pub mod file;
 pub mod format;
+mod quick_parse;
 pub mod record;
 pub mod store;
+
+#[cfg(test)]
+mod quick_tests;
 
 pub use record::{
     Answer, Check, Closed, EvidenceEntry, Note, NoticeSent, Opened, Payload, PinnedRunbook, Record,

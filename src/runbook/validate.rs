@@ -1,12 +1,26 @@
 //! Runbook validation. Every problem names file:line:column and says what was expected.
-//! Parsing catches syntax, unknown fields, missing fields and wrong types; the semantic pass
-//! catches duplicate ids, references to things that do not exist or come later, and
-//! malformed durations.
+//!
+//! Validation runs in three passes over the text:
+//! 1. the format version is read first, so a file for another tool (or a future format) gets
+//!    one clear message instead of a list of unknown fields;
+//! 2. serde parses the whole runbook, catching syntax errors, unknown fields (with a "did
+//!    you mean" when a known field is close), missing fields and wrong types; serde stops at
+//!    the first of these;
+//! 3. the semantic pass reports every duplicate id, every reference to something that does
+//!    not exist or comes later, and every malformed duration, each at the position of the
+//!    offending node (looked up in a [`SpanIndex`]).
+//!
+//! Input is bounded before it gets here (`load::MAX_RUNBOOK_BYTES`); yaml_serde limits
+//! nesting depth and alias expansion, and the span index neither recurses nor expands
+//! aliases, so no input makes validation panic, hang or exhaust memory.
 
 use std::collections::HashSet;
 use std::fmt;
 
-use super::model::{Event, EventRef, FORMAT_VERSION, QuestionKind, Runbook};
+use serde::Deserialize;
+
+use super::model::{Condition, Event, EventRef, FORMAT_VERSION, QuestionKind, Runbook};
+use super::spans::{Pos, SpanIndex};
 
 /// One thing wrong with a runbook.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -31,43 +45,251 @@ impl fmt::Display for Problem {
     }
 }
 
+impl Problem {
+    /// A problem at a known position.
+    pub fn at(file: &str, pos: Pos, message: impl Into<String>) -> Problem {
+        Problem {
+            file: file.to_string(),
+            line: Some(pos.line),
+            column: Some(pos.column),
+            message: message.into(),
+        }
+    }
+}
+
+const EXPECTED_RUNBOOK: &str =
+    "expected a mapping with `breach_runbook: 1`, `id`, `title` and `steps`";
+
+/// Only the version, read before anything else; every other field is ignored here.
+#[derive(Deserialize)]
+struct VersionProbe {
+    #[serde(default)]
+    breach_runbook: Option<serde_yaml::Value>,
+}
+
 /// Parses and checks a runbook's text. Returns every problem found.
 pub fn validate_text(text: &str, origin: &str) -> Result<Runbook, Vec<Problem>> {
-    let problem = |line: Option<usize>, column: Option<usize>, message: String| Problem {
-        file: origin.to_string(),
-        line,
-        column,
-        message,
-    };
+    let start = Pos { line: 1, column: 1 };
     if text.trim().is_empty() {
-        return Err(vec![problem(Some(1), Some(1), "the runbook is empty; expected a mapping with `breach_runbook: 1`, `id`, `title` and `steps`".into())]);
+        return Err(vec![Problem::at(
+            origin,
+            start,
+            format!("the runbook is empty; {EXPECTED_RUNBOOK}"),
+        )]);
+    }
+    // The event-level pass comes first: it is linear in the input and refuses excessive
+    // nesting before yaml_serde's scanner sees it.
+    let spans = match SpanIndex::build(text) {
+        Ok(s) => s,
+        Err((pos, message)) => return Err(vec![Problem::at(origin, pos, message)]),
+    };
+    let probe: VersionProbe = match serde_yaml::from_str(text) {
+        Ok(p) => p,
+        Err(e) => return Err(vec![serde_problem(origin, &e)]),
+    };
+    match &probe.breach_runbook {
+        None => {
+            return Err(vec![Problem::at(
+                origin,
+                spans.value(""),
+                "missing `breach_runbook: 1`; a breach runbook starts with its format version \
+                 (is this a file for another tool?)",
+            )]);
+        }
+        Some(v) if v.as_u64() != Some(u64::from(FORMAT_VERSION)) => {
+            let found = match v {
+                serde_yaml::Value::Number(n) => n.to_string(),
+                other => describe_value(other),
+            };
+            return Err(vec![Problem::at(
+                origin,
+                spans.value("breach_runbook"),
+                format!(
+                    "unsupported runbook format version {found}; this build of breach reads \
+                     `breach_runbook: {FORMAT_VERSION}`"
+                ),
+            )]);
+        }
+        Some(_) => {}
+    }
+    // YAML says keys are unique; yaml_serde reports a repeat at the mapping's start, the
+    // index knows where the repeat is.
+    if !spans.duplicate_keys().is_empty() {
+        return Err(spans
+            .duplicate_keys()
+            .iter()
+            .map(|(path, pos)| {
+                let (parent, key) = match path.rsplit_once('.') {
+                    Some((p, k)) => (p, k),
+                    None => ("the top level", path.as_str()),
+                };
+                Problem::at(
+                    origin,
+                    *pos,
+                    format!("{parent}: duplicate key `{key}`; each key may appear only once"),
+                )
+            })
+            .collect());
     }
     let runbook: Runbook = match serde_yaml::from_str(text) {
         Ok(r) => r,
         Err(e) => {
-            let loc = e.location();
-            return Err(vec![problem(
-                loc.as_ref().map(|l| l.line()),
-                loc.as_ref().map(|l| l.column()),
-                e.to_string(),
-            )]);
+            let mut problem = serde_problem(origin, &e);
+            refine_condition_position(&mut problem, &spans);
+            return Err(vec![problem]);
         }
     };
-    let mut problems = Vec::new();
-    let mut add = |message: String| problems.push(problem(None, None, message));
+    let mut problems = check(&runbook, &spans, origin);
+    problems.extend(super::templates::check_templates(&runbook, text, origin));
+    if problems.is_empty() {
+        Ok(runbook)
+    } else {
+        Err(problems)
+    }
+}
 
-    if runbook.breach_runbook != FORMAT_VERSION {
-        add(format!(
-            "unsupported format version breach_runbook: {}; this build reads version {FORMAT_VERSION}",
-            runbook.breach_runbook
-        ));
+fn describe_value(v: &serde_yaml::Value) -> String {
+    match v {
+        serde_yaml::Value::Null => "null".into(),
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        serde_yaml::Value::String(s) => format!("\"{s}\""),
+        serde_yaml::Value::Sequence(_) => "a sequence".into(),
+        serde_yaml::Value::Mapping(_) => "a mapping".into(),
+        serde_yaml::Value::Tagged(_) => "a tagged value".into(),
     }
+}
+
+/// Turns a serde error into a problem: the position moves into the prefix and the message
+/// reads as a fragment, with a "did you mean" for a near-miss field or variant name.
+fn serde_problem(origin: &str, e: &serde_yaml::Error) -> Problem {
+    let mut message = e.to_string();
+    let pos = match e.location() {
+        Some(loc) => {
+            let suffix = format!(" at line {} column {}", loc.line(), loc.column());
+            if let Some(i) = message.find(&suffix) {
+                message.replace_range(i..i + suffix.len(), "");
+            }
+            Pos {
+                line: loc.line(),
+                column: loc.column(),
+            }
+        }
+        None => Pos { line: 1, column: 1 },
+    };
+    Problem::at(origin, pos, polish(&message))
+}
+
+/// yaml_serde places a malformed condition at the mapping that holds `when`; point at the
+/// `when` itself.
+fn refine_condition_position(problem: &mut Problem, spans: &SpanIndex) {
+    let Some((path, rest)) = problem.message.split_once(": ") else {
+        return;
+    };
+    if !rest.starts_with("invalid condition") {
+        return;
+    }
+    let when = if path.ends_with(".when") || path.contains(".when.") {
+        path.to_string()
+    } else {
+        format!("{path}.when")
+    };
+    if spans.has(&when) {
+        let pos = spans.value(&when);
+        problem.line = Some(pos.line);
+        problem.column = Some(pos.column);
+    }
+}
+
+/// Plain words for serde's type names, and suggestions for typos.
+fn polish(message: &str) -> String {
+    // At the top level a wrong shape means the file is not a runbook at all.
+    if message.starts_with("invalid type: ")
+        && (message.ends_with("expected struct VersionProbe")
+            || message.ends_with("expected struct Runbook"))
+    {
+        let found = message["invalid type: ".len()..]
+            .split(", expected")
+            .next()
+            .unwrap_or("something else");
+        return format!("not a runbook: found {found}; {EXPECTED_RUNBOOK}");
+    }
+    const NAMES: &[(&str, &str)] = &[
+        ("struct Runbook", "a runbook mapping"),
+        (
+            "struct Step",
+            "a step (a mapping with `id`, `title`, `guidance`, `owner`)",
+        ),
+        (
+            "struct Item",
+            "a checklist item (a mapping with `id` and `text`)",
+        ),
+        (
+            "struct Question",
+            "a question (a mapping with `id`, `prompt` and `kind`)",
+        ),
+        (
+            "struct Choice",
+            "an option (a mapping with `id` and `label`)",
+        ),
+        ("struct Deadline", "a deadline mapping"),
+        (
+            "struct Within",
+            "a duration such as `{hours: 72}` or `{business_days: 5}`",
+        ),
+        ("struct Template", "a template mapping"),
+        ("struct Reference", "a reference (a mapping with `title`)"),
+        (
+            "struct RawCondition",
+            "a condition such as `{answer: STEP/QUESTION, equals: VALUE}`",
+        ),
+        ("struct EventRef", "an event such as `{notice: TEMPLATE}`"),
+        ("enum QuestionKind", "a question kind"),
+        ("enum IntakeAnchor", "a deadline anchor"),
+        ("a sequence", "a list"),
+    ];
+    let mut out = message.to_string();
+    for (from, to) in NAMES {
+        out = out.replace(from, to);
+    }
+    for marker in ["unknown field `", "unknown variant `"] {
+        if let Some(hint) = did_you_mean(&out, marker) {
+            out.push_str(&format!("; did you mean `{hint}`?"));
+            break;
+        }
+    }
+    out
+}
+
+/// For `unknown field `titel`, expected one of `id`, `title`` returns `title`.
+fn did_you_mean(message: &str, marker: &str) -> Option<String> {
+    let rest = &message[message.find(marker)? + marker.len()..];
+    let (unknown, rest) = rest.split_once('`')?;
+    let expected = rest.split_once("expected")?.1;
+    let candidates = expected.split('`').skip(1).step_by(2);
+    candidates
+        .map(|c| (strsim::jaro_winkler(unknown, c), c))
+        .filter(|(score, c)| {
+            *score >= 0.8 || strsim::damerau_levenshtein(unknown, c) <= 2.min(c.len() / 2)
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.to_string())
+}
+
+/// The semantic pass: every problem, each at the node it concerns.
+fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut add = |path: &str, message: String| {
+        problems.push(Problem::at(origin, spans.value(path), message));
+    };
+
+    check_id(&runbook.id, "id", "runbook", &mut add);
     if runbook.steps.is_empty() {
-        add("the runbook has no steps; expected at least one".into());
+        add(
+            "steps",
+            "the runbook has no steps; expected a list with at least one step".into(),
+        );
     }
-    let mut step_ids = HashSet::new();
-    // Answers and items defined so far, in walk order: a reference must point backwards.
-    let mut earlier_questions: HashSet<String> = HashSet::new();
     let mut all_questions: HashSet<String> = HashSet::new();
     let mut all_items: HashSet<String> = HashSet::new();
     for step in &runbook.steps {
@@ -78,212 +300,460 @@ pub fn validate_text(text: &str, origin: &str) -> Result<Runbook, Vec<Problem>> 
             all_items.insert(format!("{}/{}", step.id, i.id));
         }
     }
-    for step in &runbook.steps {
+    // Questions asked so far, in walk order: a condition may only look backwards.
+    let mut earlier: HashSet<String> = HashSet::new();
+    let mut step_ids = HashSet::new();
+    for (si, step) in runbook.steps.iter().enumerate() {
+        let sp = format!("steps[{si}]");
+        check_id(&step.id, &format!("{sp}.id"), "step", &mut add);
         if !step_ids.insert(step.id.as_str()) {
-            add(format!("duplicate step id `{}`", step.id));
+            add(
+                &format!("{sp}.id"),
+                format!("duplicate step id `{}`; step ids must be unique", step.id),
+            );
         }
         if let Some(when) = &step.when {
-            for r in when.answers_referenced() {
-                check_answer_ref(
-                    r,
-                    &earlier_questions,
+            let what = format!("step `{}`", step.id);
+            check_condition(
+                when,
+                &format!("{sp}.when"),
+                &what,
+                &earlier,
+                &all_questions,
+                &mut add,
+            );
+        }
+        let mut item_ids = HashSet::new();
+        for (ii, item) in step.items.iter().enumerate() {
+            let ip = format!("{sp}.items[{ii}]");
+            check_id(&item.id, &format!("{ip}.id"), "item", &mut add);
+            if !item_ids.insert(item.id.as_str()) {
+                add(
+                    &format!("{ip}.id"),
+                    format!(
+                        "duplicate item id `{}` in step `{}`; item ids must be unique within a step",
+                        item.id, step.id
+                    ),
+                );
+            }
+            if let Some(when) = &item.when {
+                let what = format!("item `{}/{}`", step.id, item.id);
+                check_condition(
+                    when,
+                    &format!("{ip}.when"),
+                    &what,
+                    &earlier,
                     &all_questions,
-                    &format!("step `{}`", step.id),
                     &mut add,
                 );
             }
         }
-        let mut item_ids = HashSet::new();
-        for item in &step.items {
-            if !item_ids.insert(item.id.as_str()) {
-                add(format!(
-                    "duplicate item id `{}` in step `{}`",
-                    item.id, step.id
-                ));
-            }
-            if let Some(when) = &item.when {
-                for r in when.answers_referenced() {
-                    check_answer_ref(
-                        r,
-                        &earlier_questions,
-                        &all_questions,
-                        &format!("item `{}/{}`", step.id, item.id),
-                        &mut add,
-                    );
-                }
-            }
-        }
         let mut question_ids = HashSet::new();
-        for q in &step.questions {
-            let path = format!("{}/{}", step.id, q.id);
+        for (qi, q) in step.questions.iter().enumerate() {
+            let qp = format!("{sp}.questions[{qi}]");
+            let name = format!("{}/{}", step.id, q.id);
+            check_id(&q.id, &format!("{qp}.id"), "question", &mut add);
             if !question_ids.insert(q.id.as_str()) {
-                add(format!(
-                    "duplicate question id `{}` in step `{}`",
-                    q.id, step.id
-                ));
+                add(
+                    &format!("{qp}.id"),
+                    format!(
+                        "duplicate question id `{}` in step `{}`; question ids must be unique within a step",
+                        q.id, step.id
+                    ),
+                );
             }
             if let Some(when) = &q.when {
-                for r in when.answers_referenced() {
-                    check_answer_ref(
-                        r,
-                        &earlier_questions,
-                        &all_questions,
-                        &format!("question `{path}`"),
-                        &mut add,
-                    );
-                }
+                let what = format!("question `{name}`");
+                check_condition(
+                    when,
+                    &format!("{qp}.when"),
+                    &what,
+                    &earlier,
+                    &all_questions,
+                    &mut add,
+                );
             }
             match q.kind {
                 QuestionKind::Select | QuestionKind::Multiselect => {
                     if q.options.is_empty() {
-                        add(format!(
-                            "question `{path}` is a {} but has no `options`",
-                            q.kind.as_str()
-                        ));
+                        add(
+                            &format!("{qp}.kind"),
+                            format!(
+                                "question `{name}` is a {} question but has no `options`; expected a list of {{id, label}}",
+                                q.kind.as_str()
+                            ),
+                        );
                     }
                     let mut seen = HashSet::new();
-                    for o in &q.options {
+                    for (oi, o) in q.options.iter().enumerate() {
                         if !seen.insert(o.id.as_str()) {
-                            add(format!("duplicate option `{}` in question `{path}`", o.id));
+                            add(
+                                &format!("{qp}.options[{oi}].id"),
+                                format!(
+                                    "duplicate option `{}` in question `{name}`; option ids must be unique",
+                                    o.id
+                                ),
+                            );
                         }
                     }
                 }
                 _ => {
                     if !q.options.is_empty() {
-                        add(format!(
-                            "question `{path}` is a {} and cannot have `options` (only select and multiselect do)",
-                            q.kind.as_str()
-                        ));
+                        add(
+                            &format!("{qp}.options"),
+                            format!(
+                                "question `{name}` is a {} question and cannot have `options`; only select and multiselect questions do",
+                                q.kind.as_str()
+                            ),
+                        );
                     }
                 }
             }
-            earlier_questions.insert(path);
+            earlier.insert(name);
         }
     }
+
     let template_ids: HashSet<&str> = runbook.templates.iter().map(|t| t.id.as_str()).collect();
     let deadline_ids: HashSet<&str> = runbook.deadlines.iter().map(|d| d.id.as_str()).collect();
     let mut seen = HashSet::new();
-    for t in &runbook.templates {
+    for (ti, t) in runbook.templates.iter().enumerate() {
+        let tp = format!("templates[{ti}].id");
+        check_id(&t.id, &tp, "template", &mut add);
         if !seen.insert(t.id.as_str()) {
-            add(format!("duplicate template id `{}`", t.id));
+            add(&tp, format!("duplicate template id `{}`", t.id));
         }
     }
+    let index = Index {
+        runbook,
+        items: &all_items,
+        questions: &all_questions,
+        templates: &template_ids,
+        deadlines: &deadline_ids,
+    };
     let mut seen = HashSet::new();
-    for d in &runbook.deadlines {
+    for (di, d) in runbook.deadlines.iter().enumerate() {
+        let dp = format!("deadlines[{di}]");
         let what = format!("deadline `{}`", d.id);
+        check_id(&d.id, &format!("{dp}.id"), "deadline", &mut add);
         if !seen.insert(d.id.as_str()) {
-            add(format!("duplicate deadline id `{}`", d.id));
+            add(
+                &format!("{dp}.id"),
+                format!("duplicate deadline id `{}`", d.id),
+            );
         }
         match (&d.within, d.asap) {
-            (Some(_), true) => add(format!(
-                "{what} has both `within` and `asap: true`; give one"
-            )),
-            (None, false) => add(format!(
-                "{what} needs `within` (hours, days, business_days or months) or `asap: true`"
-            )),
-            (Some(w), false) if w.fields_set() != 1 => add(format!(
-                "{what}: `within` needs exactly one of hours, days, business_days, months ({} given)",
-                w.fields_set()
-            )),
+            (Some(_), true) => add(
+                &format!("{dp}.asap"),
+                format!("{what} has both `within` and `asap: true`; expected one of them"),
+            ),
+            (None, false) => add(
+                &dp,
+                format!(
+                    "{what} has no time limit; expected `within` (hours, days, business_days or months) or `asap: true`"
+                ),
+            ),
+            (Some(w), false) if w.fields_set() != 1 => add(
+                &format!("{dp}.within"),
+                format!(
+                    "{what}: `within` has {} units; expected exactly one of hours, days, business_days, months",
+                    w.fields_set()
+                ),
+            ),
             _ => {}
         }
         if let Some(when) = &d.when {
-            for r in when.answers_referenced() {
-                check_answer_ref(r, &all_questions, &all_questions, &what, &mut add);
-            }
+            // Deadlines are computed over the whole incident, so any question will do.
+            check_condition(
+                when,
+                &format!("{dp}.when"),
+                &what,
+                &all_questions,
+                &all_questions,
+                &mut add,
+            );
         }
         if let super::model::Anchor::Event(e) = &d.from {
-            check_event(
-                e,
-                &what,
-                "from",
-                &runbook,
-                &all_items,
-                &all_questions,
-                &template_ids,
-                &deadline_ids,
-                &mut add,
-            );
+            index.check_event(e, &format!("{dp}.from"), &what, "from", &mut add);
             if e.deadline.as_deref() == Some(d.id.as_str()) {
-                add(format!("{what} is anchored on itself"));
+                add(
+                    &format!("{dp}.from.deadline"),
+                    format!("{what} starts when it is itself met; expected another deadline"),
+                );
             }
         }
-        for e in &d.satisfied_by {
-            check_event(
-                e,
-                &what,
-                "satisfied_by",
-                &runbook,
-                &all_items,
-                &all_questions,
-                &template_ids,
-                &deadline_ids,
-                &mut add,
+        let list_form = spans.has(&format!("{dp}.satisfied_by[0]"));
+        for (ei, e) in d.satisfied_by.iter().enumerate() {
+            let ep = if list_form {
+                format!("{dp}.satisfied_by[{ei}]")
+            } else {
+                format!("{dp}.satisfied_by")
+            };
+            index.check_event(e, &ep, &what, "satisfied_by", &mut add);
+        }
+    }
+    problems
+}
+
+/// Ids appear in command lines as `STEP/ITEM`, so they may not be empty or contain `/` or
+/// white space.
+fn check_id(id: &str, path: &str, kind: &str, add: &mut impl FnMut(&str, String)) {
+    if id.is_empty() {
+        add(
+            path,
+            format!("empty {kind} id; expected a word such as `contain`"),
+        );
+    } else if id.contains('/') || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        add(
+            path,
+            format!(
+                "{kind} id `{id}` contains `/`, white space or a control character; expected a word such as `disable_checkout`"
+            ),
+        );
+    }
+}
+
+/// Checks every `answer:` a condition reads, each at its own position.
+fn check_condition(
+    c: &Condition,
+    path: &str,
+    what: &str,
+    earlier: &HashSet<String>,
+    all: &HashSet<String>,
+    add: &mut impl FnMut(&str, String),
+) {
+    match c {
+        Condition::All(v) | Condition::Any(v) => {
+            let key = if matches!(c, Condition::All(_)) {
+                "all"
+            } else {
+                "any"
+            };
+            for (i, sub) in v.iter().enumerate() {
+                check_condition(sub, &format!("{path}.{key}[{i}]"), what, earlier, all, add);
+            }
+        }
+        Condition::Not(sub) => {
+            check_condition(sub, &format!("{path}.not"), what, earlier, all, add)
+        }
+        Condition::Answer { answer, .. } if earlier.contains(answer) => {}
+        Condition::Answer { answer, .. } => {
+            let detail = if all.contains(answer) {
+                "which is asked later; a condition may only use earlier answers"
+            } else {
+                "which is not a question of this runbook; expected STEP/QUESTION"
+            };
+            add(
+                &format!("{path}.answer"),
+                format!("{what}: condition refers to `{answer}`, {detail}"),
             );
         }
     }
-    if problems.is_empty() {
-        Ok(runbook)
-    } else {
-        Err(problems)
+}
+
+/// What an event reference may point at.
+struct Index<'a> {
+    runbook: &'a Runbook,
+    items: &'a HashSet<String>,
+    questions: &'a HashSet<String>,
+    templates: &'a HashSet<&'a str>,
+    deadlines: &'a HashSet<&'a str>,
+}
+
+impl Index<'_> {
+    fn check_event(
+        &self,
+        e: &EventRef,
+        path: &str,
+        what: &str,
+        field: &str,
+        add: &mut impl FnMut(&str, String),
+    ) {
+        let at = |key: &str| format!("{path}.{key}");
+        match e.event() {
+            None => add(
+                path,
+                format!(
+                    "{what}: `{field}` needs exactly one of `item`, `answer`, `step`, `notice`, `deadline`"
+                ),
+            ),
+            Some(Event::Item(i)) if !self.items.contains(i) => add(
+                &at("item"),
+                format!(
+                    "{what}: `{field}` refers to item `{i}`, which does not exist; expected STEP/ITEM"
+                ),
+            ),
+            Some(Event::Answer(a)) if !self.questions.contains(a) => add(
+                &at("answer"),
+                format!(
+                    "{what}: `{field}` refers to question `{a}`, which does not exist; expected STEP/QUESTION"
+                ),
+            ),
+            Some(Event::Step(s)) if self.runbook.step(s).is_none() => add(
+                &at("step"),
+                format!("{what}: `{field}` refers to step `{s}`, which does not exist"),
+            ),
+            Some(Event::Notice(t)) if !self.templates.contains(t) => add(
+                &at("notice"),
+                format!("{what}: `{field}` refers to template `{t}`, which does not exist"),
+            ),
+            Some(Event::Deadline(d)) if !self.deadlines.contains(d) => add(
+                &at("deadline"),
+                format!("{what}: `{field}` refers to deadline `{d}`, which does not exist"),
+            ),
+            _ => {}
+        }
     }
 }
 
-fn check_answer_ref(
-    r: &str,
-    earlier: &HashSet<String>,
-    all: &HashSet<String>,
-    what: &str,
-    add: &mut impl FnMut(String),
-) {
-    if earlier.contains(r) {
-        return;
-    }
-    if all.contains(r) {
-        add(format!(
-            "{what}: condition refers to `{r}`, which is asked later; a condition may only use earlier answers"
-        ));
-    } else {
-        add(format!(
-            "{what}: condition refers to `{r}`, which is not a question of this runbook (expected STEP/QUESTION)"
-        ));
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a private helper over the validator's indexes"
-)]
-fn check_event(
-    e: &EventRef,
-    what: &str,
-    field: &str,
-    runbook: &Runbook,
-    items: &HashSet<String>,
-    questions: &HashSet<String>,
-    templates: &HashSet<&str>,
-    deadlines: &HashSet<&str>,
-    add: &mut impl FnMut(String),
-) {
-    match e.event() {
-        None => add(format!(
-            "{what}: `{field}` needs exactly one of item, answer, step, notice, deadline"
-        )),
-        Some(Event::Item(i)) if !items.contains(i) => add(format!(
-            "{what}: `{field}` refers to item `{i}`, which does not exist (expected STEP/ITEM)"
-        )),
-        Some(Event::Answer(a)) if !questions.contains(a) => add(format!(
-            "{what}: `{field}` refers to question `{a}`, which does not exist (expected STEP/QUESTION)"
-        )),
-        Some(Event::Step(s)) if runbook.step(s).is_none() => add(format!(
-            "{what}: `{field}` refers to step `{s}`, which does not exist"
-        )),
-        Some(Event::Notice(t)) if !templates.contains(t) => add(format!(
-            "{what}: `{field}` refers to template `{t}`, which does not exist"
-        )),
-        Some(Event::Deadline(d)) if !deadlines.contains(d) => add(format!(
-            "{what}: `{field}` refers to deadline `{d}`, which does not exist"
-        )),
-        _ => {}
+    const GOOD: &str = "\
+breach_runbook: 1
+id: t
+title: Test
+steps:
+  - id: assess
+    title: Assess
+    guidance: Look.
+    owner: lead
+    items:
+      - id: look
+        text: Look around
+    questions:
+      - id: kind
+        prompt: What kind?
+        kind: select
+        options:
+          - {id: a, label: A}
+          - {id: b, label: B}
+  - id: contain
+    title: Contain
+    guidance: Stop it.
+    owner: lead
+    when: {answer: assess/kind, equals: a}
+templates:
+  - {id: notice, audience: customers, subject: S, body: B}
+deadlines:
+  - id: gdpr
+    title: Tell the authority
+    authority: DPA
+    citation: Art. 33
+    from: aware
+    within: {hours: 72}
+    satisfied_by: {notice: notice}
+";
+
+    fn problems(text: &str) -> Vec<(usize, usize, String)> {
+        match validate_text(text, "t.yaml") {
+            Ok(_) => Vec::new(),
+            Err(ps) => ps
+                .into_iter()
+                .map(|p| (p.line.unwrap_or(0), p.column.unwrap_or(0), p.message))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_good_runbook_is_valid_and_the_built_ins_too() {
+        assert_eq!(problems(GOOD), Vec::new());
+        for (name, text) in super::super::builtin::BUILTINS {
+            assert!(validate_text(text, name).is_ok(), "built-in {name}");
+        }
+    }
+
+    #[test]
+    fn duplicate_ids_point_at_the_second_id() {
+        let text = GOOD.replace("id: contain", "id: assess");
+        let ps = problems(&text);
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert_eq!((ps[0].0, ps[0].1), (19, 9));
+        assert!(ps[0].2.contains("duplicate step id `assess`"));
+    }
+
+    #[test]
+    fn every_semantic_problem_is_reported_with_its_own_position() {
+        let text = GOOD
+            .replace("{id: b, label: B}", "{id: a, label: B}")
+            .replace("assess/kind", "assess/nope")
+            .replace("{notice: notice}", "{notice: nope}")
+            .replace("within: {hours: 72}", "within: {hours: 72, days: 3}");
+        let ps = problems(&text);
+        let got: Vec<(usize, usize)> = ps.iter().map(|p| (p.0, p.1)).collect();
+        assert_eq!(got, vec![(18, 18), (23, 20), (32, 13), (33, 28)], "{ps:?}");
+        assert!(ps[0].2.contains("duplicate option `a`"));
+        assert!(ps[1].2.contains("not a question of this runbook"));
+        assert!(ps[2].2.contains("2 units"));
+        assert!(ps[3].2.contains("template `nope`"));
+    }
+
+    #[test]
+    fn a_condition_on_a_later_question_is_refused() {
+        let text = GOOD.replace(
+            "        text: Look around\n",
+            "        text: Look around\n        when: {not: {answer: assess/kind, answered: true}}\n",
+        );
+        let ps = problems(&text);
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert_eq!((ps[0].0, ps[0].1), (12, 30));
+        assert!(ps[0].2.contains("asked later"));
+    }
+
+    #[test]
+    fn unknown_fields_suggest_the_close_one() {
+        let text = GOOD.replace("    title: Assess", "    titel: Assess");
+        let ps = problems(&text);
+        assert_eq!((ps[0].0, ps[0].1), (6, 5), "{ps:?}");
+        assert!(
+            ps[0].2.starts_with("steps[0]: unknown field `titel`"),
+            "{ps:?}"
+        );
+        assert!(ps[0].2.ends_with("did you mean `title`?"), "{ps:?}");
+        let text = GOOD.replace("kind: select", "kind: selcet");
+        let ps = problems(&text);
+        assert!(ps[0].2.ends_with("did you mean `select`?"), "{ps:?}");
+        let text = GOOD.replace("    owner: lead\n    items", "    zzzzzz: lead\n    items");
+        assert!(!problems(&text)[0].2.contains("did you mean"));
+    }
+
+    #[test]
+    fn the_version_is_checked_before_the_rest() {
+        let ps = problems(&GOOD.replace("breach_runbook: 1", "breach_runbook: 2\nfuture: x"));
+        assert_eq!(ps.len(), 1);
+        assert_eq!((ps[0].0, ps[0].1), (1, 17));
+        assert!(ps[0].2.contains("unsupported runbook format version 2"));
+        let ps = problems("# a playbook\nid: x\nname: y\n");
+        assert_eq!((ps[0].0, ps[0].1), (2, 1));
+        assert!(ps[0].2.starts_with("missing `breach_runbook: 1`"));
+    }
+
+    #[test]
+    fn odd_documents_get_clear_errors() {
+        let ps = problems("- a\n- b\n");
+        assert_eq!(
+            ps[0].2,
+            format!("not a runbook: found sequence; {EXPECTED_RUNBOOK}")
+        );
+        let ps = problems("  \n\t\n");
+        assert!(ps[0].2.starts_with("the runbook is empty"));
+        let ps = problems("breach_runbook: 1\nsteps: [\n");
+        assert_eq!(ps[0].0, 3, "{ps:?}");
+        assert!(!ps[0].2.contains(" at line "), "{ps:?}");
+    }
+
+    #[test]
+    fn alias_bombs_and_deep_nesting_are_refused_quickly() {
+        let mut bomb = String::from("breach_runbook: 1\na: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..9 {
+            let (prev, next) = (format!("l{i}"), format!("l{}", i + 1));
+            let prev = if i == 0 { "a".to_string() } else { prev };
+            bomb.push_str(&format!("{next}: &{next} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        let started = std::time::Instant::now();
+        assert!(!problems(&bomb).is_empty());
+        let deep = format!("breach_runbook: 1\nid: {}", "[".repeat(100_000));
+        assert!(!problems(&deep).is_empty());
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
     }
 }

@@ -1,0 +1,190 @@
+//! Tests of the appends that read only the first and last record, and of `Writer`.
+
+use std::path::Path;
+
+use super::file::{self, ChainStatus, Writer};
+use super::record::{Closed, FORMAT_VERSION, Note, Opened, Payload, PinnedRunbook};
+use crate::cli::Severity;
+
+fn t(s: &str) -> chrono::DateTime<chrono::Utc> {
+    crate::clock::parse_time(s).unwrap()
+}
+
+fn new_incident(dir: &Path) -> std::path::PathBuf {
+    let text = crate::runbook::builtin::get("ecommerce-breach").unwrap();
+    let opened = Opened {
+        format: FORMAT_VERSION,
+        id: "20261123T101500Z-test".into(),
+        title: "Test".into(),
+        severity: Severity::High,
+        detected_at: t("2026-11-23T10:00:00Z"),
+        aware_at: t("2026-11-23T10:15:00Z"),
+        determined_at: None,
+        runbook: PinnedRunbook {
+            id: "ecommerce-breach".into(),
+            title: "x".into(),
+            source: "built-in".into(),
+            sha256: super::format::sha256_hex(text.as_bytes()),
+            text: text.into(),
+        },
+    };
+    file::create(dir, opened, "alice", t("2026-11-23T10:15:00Z"))
+        .unwrap()
+        .0
+}
+
+fn note(text: &str) -> Payload {
+    Payload::Note(Note {
+        text: text.into(),
+        step: None,
+    })
+}
+
+#[test]
+fn quick_appends_chain_exactly_like_full_appends() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = new_incident(dir.path());
+    for i in 0..20 {
+        let p = note(&format!("note {i}\nwith --- and\n---\ninside"));
+        let r = if i % 2 == 0 {
+            file::append_quick(&path, "bob", t("2026-11-23T11:00:00Z"), p).unwrap()
+        } else {
+            file::append(&path, "bob", t("2026-11-23T11:00:00Z"), |_| Ok(p))
+                .unwrap()
+                .0
+        };
+        assert_eq!(r.seq, i + 1);
+    }
+    let scan = file::read(&path).unwrap();
+    assert_eq!(scan.status, ChainStatus::Intact);
+    assert_eq!(scan.records.len(), 21);
+}
+
+#[test]
+fn quick_appends_work_on_files_smaller_than_the_read_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "breach_runbook: 1\nid: tiny\ntitle: Tiny\nsteps:\n  - {id: one, title: One, owner: me, guidance: Do it.}\n";
+    let opened = Opened {
+        format: FORMAT_VERSION,
+        id: "20261123T101500Z-tiny".into(),
+        title: "Tiny".into(),
+        severity: Severity::Low,
+        detected_at: t("2026-11-23T10:00:00Z"),
+        aware_at: t("2026-11-23T10:15:00Z"),
+        determined_at: None,
+        runbook: PinnedRunbook {
+            id: "tiny".into(),
+            title: "Tiny".into(),
+            source: "test".into(),
+            sha256: super::format::sha256_hex(text.as_bytes()),
+            text: text.into(),
+        },
+    };
+    let path = file::create(dir.path(), opened, "alice", t("2026-11-23T10:15:00Z"))
+        .unwrap()
+        .0;
+    for i in 0..5 {
+        let r = file::append_quick(
+            &path,
+            "bob",
+            t("2026-11-23T11:00:00Z"),
+            note(&format!("n{i}")),
+        )
+        .unwrap();
+        assert_eq!(r.seq, i + 1);
+    }
+    assert!(std::fs::metadata(&path).unwrap().len() < 16 * 1024);
+    let scan = file::read(&path).unwrap();
+    assert_eq!((scan.status, scan.records.len()), (ChainStatus::Intact, 6));
+}
+
+#[test]
+fn quick_append_checks_the_step_and_refuses_closed_incidents() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = new_incident(dir.path());
+    let bad = Payload::Note(Note {
+        text: "x".into(),
+        step: Some("nope".into()),
+    });
+    let err = file::append_quick(&path, "bob", t("2026-11-23T11:00:00Z"), bad).unwrap_err();
+    assert_eq!(
+        crate::error::status_of(&err),
+        crate::error::ExitStatus::NotFound
+    );
+    file::append(&path, "bob", t("2026-11-23T11:00:00Z"), |_| {
+        Ok(Payload::Closed(Closed::default()))
+    })
+    .unwrap();
+    let err =
+        file::append_quick(&path, "bob", t("2026-11-23T11:00:00Z"), note("late")).unwrap_err();
+    assert_eq!(
+        crate::error::status_of(&err),
+        crate::error::ExitStatus::Conflict
+    );
+    assert_eq!(
+        file::read(&path).unwrap().records.len(),
+        2,
+        "nothing appended"
+    );
+}
+
+#[test]
+fn quick_append_refuses_a_torn_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = new_incident(dir.path());
+    file::append_quick(&path, "bob", t("2026-11-23T11:00:00Z"), note("one")).unwrap();
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("---\nseq: 2\ntime: 2026-");
+    std::fs::write(&path, &text).unwrap();
+    let err = file::append_quick(&path, "bob", t("2026-11-23T11:00:00Z"), note("two")).unwrap_err();
+    assert_eq!(
+        crate::error::status_of(&err),
+        crate::error::ExitStatus::Integrity
+    );
+    assert!(err.to_string().contains("--repair"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        text,
+        "nothing appended"
+    );
+}
+
+#[test]
+fn a_writer_appends_many_records_against_its_own_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = new_incident(dir.path());
+    let mut w = Writer::open(&path).unwrap();
+    for i in 0..50 {
+        w.append(
+            "carol",
+            t("2026-11-23T12:00:00Z"),
+            note(&format!("n{i}")),
+            i % 10 == 0,
+        )
+        .unwrap();
+    }
+    let check = Payload::Check(super::record::Check {
+        step: "contain".into(),
+        item: "isolate_systems".into(),
+        checked: true,
+    });
+    w.append("carol", t("2026-11-23T12:00:00Z"), check.clone(), false)
+        .unwrap();
+    assert!(
+        w.append("carol", t("2026-11-23T12:00:00Z"), check, false)
+            .is_err(),
+        "already checked"
+    );
+    w.sync().unwrap();
+    drop(w);
+    let (scan, inc) = file::load(&path).unwrap();
+    assert_eq!(scan.records.len(), 52);
+    assert_eq!(inc.notes.len(), 50);
+    assert!(
+        inc.step("contain")
+            .unwrap()
+            .item("isolate_systems")
+            .unwrap()
+            .checked
+    );
+}
