@@ -384,10 +384,49 @@ impl<'p> Walker<'p> {
     }
 }
 
-/// The deadlines that depend on step `idx`, one line each, for its header.
-///
-/// This is the hook for the deadline engine: until `crate::incident::deadlines` exists in
-/// this build it shows nothing.
-pub fn deadlines_for_step(_incident: &Incident, _idx: usize) -> Vec<String> {
-    Vec::new()
+/// The deadlines that depend on step `idx`, one line each, for its header: running clocks
+/// with their due time and time left, and clocks still waiting for their start. Met and
+/// inapplicable deadlines are left out.
+pub fn deadlines_for_step(incident: &Incident, idx: usize) -> Vec<String> {
+    use crate::clock::format_duration;
+    use crate::incident::deadlines::{self, DeadlineState};
+    let Ok(now) = crate::clock::now() else {
+        return Vec::new();
+    };
+    let statuses = deadlines::evaluate(incident, now);
+    let step = &incident.runbook.steps[idx].id;
+    let local = |t: DateTime<Utc>| {
+        t.with_timezone(&chrono::Local)
+            .format("%a %d %b %H:%M")
+            .to_string()
+    };
+    deadlines::deadlines_for_step(&statuses, step)
+        .into_iter()
+        .filter_map(|d| {
+            let when = match d.state {
+                DeadlineState::Overdue => format!(
+                    "OVERDUE by {}",
+                    d.overdue_by.map(format_duration).unwrap_or_default()
+                ),
+                DeadlineState::Open | DeadlineState::DueSoon if d.asap => format!(
+                    "as soon as possible; {} since {}",
+                    d.elapsed.map(format_duration).unwrap_or_default(),
+                    d.anchor.description
+                ),
+                DeadlineState::Open | DeadlineState::DueSoon => format!(
+                    "due {}{}, {} left",
+                    d.due_at.map(local).unwrap_or_default(),
+                    if d.state == DeadlineState::DueSoon {
+                        " (soon)"
+                    } else {
+                        ""
+                    },
+                    d.remaining.map(format_duration).unwrap_or_default()
+                ),
+                DeadlineState::Waiting => format!("starts at {}", d.anchor.description),
+                DeadlineState::Met | DeadlineState::NotApplicable => return None,
+            };
+            Some(format!("{}: {when}", d.title))
+        })
+        .collect()
 }

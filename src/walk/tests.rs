@@ -569,3 +569,37 @@ fn the_summary_counts_steps_and_names_the_next_commands() {
     assert!(d.contains("1. First step — skipped: n/a"), "{d}");
     assert!(d.contains("Is it ok?: no"), "{d}");
 }
+
+#[test]
+fn a_step_header_shows_the_running_deadlines_that_depend_on_it() {
+    let f = fixture();
+    let i = state(&f.path);
+    let last = i.runbook.step_index("last").expect("step");
+    // Not applicable until first/ok is yes.
+    assert!(deadlines_for_step(&i, last).is_empty());
+    walk(&f.path, script("first/ok: true\n"), None)
+        .0
+        .expect("walk runs");
+    let i = state(&f.path);
+    let lines = deadlines_for_step(&i, last);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("Report it to the authority: due "),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("left"), "{}", lines[0]);
+    let header = text::step_header(&i, last, 78, &lines);
+    assert!(
+        header.contains("Deadlines that depend on this step:"),
+        "{header}"
+    );
+    // Shown on the step whose answer decides it too, but not on an unrelated step.
+    assert_eq!(deadlines_for_step(&i, 0), lines);
+    assert!(deadlines_for_step(&i, 1).is_empty());
+    // Met once the item is ticked.
+    walk(&f.path, script("last/l1: true\n"), Some("last"))
+        .0
+        .expect("walk runs");
+    assert!(deadlines_for_step(&state(&f.path), last).is_empty());
+}

@@ -83,8 +83,11 @@ pub fn step_header(incident: &Incident, idx: usize, width: usize, deadlines: &[S
     out.push_str(&wrap(&spec.guidance, width, "  "));
     if !deadlines.is_empty() {
         out.push('\n');
+        out.push_str("  Deadlines that depend on this step:\n");
         for d in deadlines {
-            out.push_str(&wrap(d, width, "  ⏱ "));
+            let lines = wrap(d, width, "    ");
+            out.push_str("  - ");
+            out.push_str(lines.strip_prefix("    ").unwrap_or(&lines));
         }
     }
     out.push('\n');
