@@ -440,7 +440,9 @@ fn deadline_table(
         );
     }
     if shown.iter().any(|d| d.asap && d.state.is_running()) {
-        notes.push("asap: no fixed deadline (\"without undue delay\"); +time since its clock started".to_string());
+        notes.push(
+            "asap: no fixed deadline; +time is how long its clock has been running".to_string(),
+        );
     }
     if shown.iter().any(|d| d.state == DeadlineState::Waiting) {
         notes.push("waiting: the clock starts at an event not recorded yet".to_string());
