@@ -45,7 +45,13 @@ pub struct GlobalArgs {
     pub dir: PathBuf,
 
     /// Who is recording; stored on every record. Default: the login name.
-    #[arg(long, global = true, env = "BREACH_OPERATOR", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        env = "BREACH_OPERATOR",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
     pub operator: Option<String>,
 
     /// When to use colour. `auto` means only on a terminal and only if NO_COLOR is unset.
@@ -229,7 +235,7 @@ pub struct StartArgs {
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
     /// The incident (id, unique id prefix or path). Default: the latest open one.
-    #[arg(value_name = "INCIDENT")]
+    #[arg(id = "incident_arg", value_name = "INCIDENT")]
     pub incident: Option<String>,
     /// Start at this step instead of the first open one.
     #[arg(long, value_name = "ID")]
@@ -243,9 +249,9 @@ pub struct ResumeArgs {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// The incident (id, unique id prefix or path). Default: the latest open one.
-    #[arg(value_name = "INCIDENT")]
+    #[arg(id = "incident_arg", value_name = "INCIDENT")]
     pub incident: Option<String>,
-    /// Print the state as JSON (documented in docs/json.md).
+    /// Print the state as JSON (the shape is documented in docs/status-json.md).
     #[arg(long)]
     pub json: bool,
     /// Show times in UTC instead of local time.
@@ -265,7 +271,7 @@ pub enum ExportFormat {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The incident (id, unique id prefix or path). Default: the latest open one.
-    #[arg(value_name = "INCIDENT")]
+    #[arg(id = "incident_arg", value_name = "INCIDENT")]
     pub incident: Option<String>,
     /// The report format.
     #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Markdown)]
@@ -423,7 +429,7 @@ pub struct NotifySentArgs {
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The incident (id, unique id prefix or path). Default: the latest open one.
-    #[arg(value_name = "INCIDENT")]
+    #[arg(id = "incident_arg", value_name = "INCIDENT")]
     pub incident: Option<String>,
     /// Move a torn final record aside and truncate to the last good record. Never touches a
     /// file whose chain is broken before its end.
@@ -438,7 +444,7 @@ pub struct VerifyArgs {
 #[derive(Debug, Args)]
 pub struct CloseArgs {
     /// The incident (id, unique id prefix or path). Default: the latest open one.
-    #[arg(value_name = "INCIDENT")]
+    #[arg(id = "incident_arg", value_name = "INCIDENT")]
     pub incident: Option<String>,
 }
 

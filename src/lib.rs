@@ -16,6 +16,7 @@ pub mod output;
 pub mod report;
 pub mod runbook;
 pub mod walk;
+pub mod yaml_guard;
 
 use std::process::ExitCode;
 
@@ -23,8 +24,22 @@ use clap::Parser;
 
 pub use error::{BreachError, ExitStatus};
 
+/// Set when the process went over its file-size limit (`ulimit -f`, `RLIMIT_FSIZE`).
+static FILE_SIZE_EXCEEDED: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// By default a write past the file-size limit kills the process with `SIGXFSZ`, in the
+/// middle of an append, leaving a torn record. With a handler installed the write fails with
+/// `EFBIG` instead, so the append takes back its partial write and reports a clear error.
+/// Best effort: if the handler cannot be installed, a torn tail is still detected by
+/// `breach verify` and fixed by `--repair`.
+fn catch_file_size_signal() {
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, &FILE_SIZE_EXCEEDED);
+}
+
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main_entry() -> ExitCode {
+    catch_file_size_signal();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

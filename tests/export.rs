@@ -6,7 +6,7 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use breach::journal::{EvidenceEntry, NoticeSent, Payload, file};
+use breach::journal::{EvidenceEntry, Payload, file};
 use chrono::{DateTime, Utc};
 use common::breach;
 
@@ -26,8 +26,8 @@ fn run(dir: &Path, now: &str, operator: &str, args: &[&str]) {
         .success();
 }
 
-/// Appends a record that has no command on this branch yet (notices, evidence) through the
-/// same append path the commands use.
+/// Appends a record through the same append path the commands use: for evidence, whose
+/// command hashes a real file and records its (unfixable) modification time.
 fn append(path: &Path, now: &str, operator: &str, payload: Payload) {
     file::append(path, operator, at(now), |_| Ok(payload)).expect("append succeeds");
 }
@@ -167,16 +167,19 @@ fn scripted_incident(dir: &Path) -> PathBuf {
         a,
         &["check", "notify/security_team_informed"],
     );
-    append(
-        &path,
+    run(
+        dir,
         "2026-11-23T11:46:00Z",
         a,
-        Payload::Notice(NoticeSent {
-            template: "security-team-notice".into(),
-            audience: "security team / incident responders".into(),
-            sent_at: at("2026-11-23T11:40:00Z"),
-            to: Some("SecureOps <ir@secureops.example>".into()),
-        }),
+        &[
+            "notify",
+            "sent",
+            "security-team-notice",
+            "--at",
+            "2026-11-23T11:40:00Z",
+            "--to",
+            "SecureOps <ir@secureops.example>",
+        ],
     );
     run(
         dir,
@@ -282,16 +285,19 @@ fn scripted_incident(dir: &Path) -> PathBuf {
     ] {
         run(dir, t, a, &["check", item]);
     }
-    append(
-        &path,
+    run(
+        dir,
         "2026-11-25T15:05:00Z",
         a,
-        Payload::Notice(NoticeSent {
-            template: "customer-notice".into(),
-            audience: "affected customers".into(),
-            sent_at: at("2026-11-25T14:30:00Z"),
-            to: Some("1,200 customers by e-mail".into()),
-        }),
+        &[
+            "notify",
+            "sent",
+            "customer-notice",
+            "--at",
+            "2026-11-25T14:30:00Z",
+            "--to",
+            "1,200 customers by e-mail",
+        ],
     );
     run(
         dir,

@@ -23,9 +23,21 @@ impl Ctx<'_> {
     pub fn incident_path(&self, positional: Option<&str>) -> anyhow::Result<PathBuf> {
         let spec = match (self.global.incident.as_deref(), positional) {
             (Some(a), Some(b)) if a != b => {
-                return Err(invalid(format!(
-                    "two different incidents given: `-i {a}` and `{b}`; give one"
-                )));
+                // Two spellings of one incident (an id and its prefix, say) are fine.
+                let (pa, pb) = (
+                    store::resolve(self.dir(), Some(a))?,
+                    store::resolve(self.dir(), Some(b))?,
+                );
+                let same = match (pa.canonicalize(), pb.canonicalize()) {
+                    (Ok(x), Ok(y)) => x == y,
+                    _ => pa == pb,
+                };
+                if !same {
+                    return Err(invalid(format!(
+                        "two different incidents given: `-i {a}` and `{b}`; give one"
+                    )));
+                }
+                return Ok(pa);
             }
             (a, b) => a.or(b),
         };
@@ -54,11 +66,19 @@ impl Ctx<'_> {
     /// Appends a record that needs only the pinned runbook to validate (a note, evidence,
     /// a notice) without re-reading the whole incident; see `file::append_quick`.
     pub fn record_quick(&self, payload: Payload) -> anyhow::Result<(PathBuf, Record)> {
+        self.record_quick_with(|_| Ok(payload))
+    }
+
+    /// [`Ctx::record_quick`] with the payload built from the pinned runbook.
+    pub fn record_quick_with(
+        &self,
+        build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
+    ) -> anyhow::Result<(PathBuf, Record)> {
         let path = self.incident_path(None)?;
         store::require_inside(self.dir(), &path)?;
         let operator = self.operator()?;
         let now = crate::clock::now()?;
-        let record = file::append_quick(&path, &operator, now, payload)?;
+        let record = file::append_quick_with(&path, &operator, now, build)?;
         Ok((path, record))
     }
 

@@ -2,10 +2,13 @@
 
 mod common;
 mod completions;
+mod evidence;
 mod export;
 mod list;
 mod man;
+mod notify;
 mod record;
+mod resume;
 mod runbook;
 pub mod start;
 mod status;
@@ -31,6 +34,7 @@ pub fn dispatch(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         Command::Completions(args) => completions::run(&args, &ctx),
         Command::Man => man::run(&ctx),
         Command::Start(args) => start::run(&args, &ctx),
+        Command::Resume(args) => resume::run(&args, &ctx),
         Command::List(args) => list::run(&args, &ctx),
         Command::Note(args) => record::note(&args, &ctx),
         Command::Check(args) => record::check(&args, &ctx),
@@ -41,31 +45,7 @@ pub fn dispatch(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         Command::Export(args) => export::run(&args, &ctx),
         Command::Status(args) => status::run(&args, &ctx),
         Command::Runbook(cmd) => runbook::run(&cmd, &ctx),
-        other => Err(crate::error::BreachError::NotFound(format!(
-            "`breach {}` is not available in this build yet",
-            command_name(&other)
-        ))
-        .into()),
-    }
-}
-
-fn command_name(c: &Command) -> &'static str {
-    match c {
-        Command::Start(_) => "start",
-        Command::Resume(_) => "resume",
-        Command::Status(_) => "status",
-        Command::Export(_) => "export",
-        Command::List(_) => "list",
-        Command::Note(_) => "note",
-        Command::Check(_) => "check",
-        Command::Answer(_) => "answer",
-        Command::Step(_) => "step",
-        Command::Evidence(_) => "evidence",
-        Command::Notify(_) => "notify",
-        Command::Verify(_) => "verify",
-        Command::Close(_) => "close",
-        Command::Runbook(_) => "runbook",
-        Command::Completions(_) => "completions",
-        Command::Man => "man",
+        Command::Evidence(cmd) => evidence::run(&cmd, &ctx),
+        Command::Notify(cmd) => notify::run(&cmd, &ctx),
     }
 }

@@ -7,12 +7,12 @@ use crate::incident::action::{parse_answer, split_target};
 use crate::journal::{Answer, Check, Closed, Note, Payload, StepChange, StepOutcome};
 
 pub fn note(args: &NoteArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let (_, record, _) = ctx.record(None, |_| {
-        Ok(Payload::Note(Note {
-            text: args.text.clone(),
-            step: args.step.clone(),
-        }))
-    })?;
+    // A note needs only the pinned runbook to validate, so its cost does not grow with the
+    // incident (`breach verify` checks the whole chain).
+    let (_, record) = ctx.record_quick(Payload::Note(Note {
+        text: args.text.clone(),
+        step: args.step.clone(),
+    }))?;
     ctx.recorded(&record, "note added")?;
     Ok(ExitStatus::Ok)
 }

@@ -8,6 +8,7 @@ use super::Ctx;
 use crate::cli::StatusArgs;
 use crate::clock::{format_duration, format_utc};
 use crate::error::ExitStatus;
+use crate::incident::deadlines::{self, DeadlineState, DeadlineStatus};
 use crate::incident::{AnswerValue, Incident, StepStatus};
 use crate::journal::store;
 
@@ -36,6 +37,7 @@ struct StatusJson<'a> {
     progress: Progress,
     records: u64,
     steps: Vec<StepJson<'a>>,
+    deadlines: &'a [DeadlineStatus],
     next: Option<String>,
 }
 
@@ -85,14 +87,34 @@ fn answer_json(v: &AnswerValue) -> serde_json::Value {
 }
 
 /// What to do next, in one sentence.
-fn next_action(inc: &Incident) -> Option<String> {
+fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
     if inc.is_closed() {
         return None;
+    }
+    if let Some(d) = deadlines::most_urgent(clocks)
+        .filter(|d| matches!(d.state, DeadlineState::Overdue | DeadlineState::DueSoon))
+    {
+        let when = match (d.state, d.overdue_by, d.remaining) {
+            (DeadlineState::Overdue, Some(by), _) => format!("overdue by {}", format_duration(by)),
+            (_, _, Some(left)) => format!("due in {}", format_duration(left)),
+            _ => "due now".to_string(),
+        };
+        return Some(format!(
+            "{}: {when}\n      {}",
+            d.title,
+            d.steps
+                .iter()
+                .find(|l| l.role == deadlines::LinkRole::SatisfiedBy)
+                .map_or("record it when done".to_string(), |l| format!(
+                    "record it in step `{}` ({})",
+                    l.step, l.via
+                ))
+        ));
     }
     match inc.first_open_step() {
         Some(i) => {
             let spec = &inc.runbook.steps[i];
-            let (done, total) = inc.steps[i].progress();
+            let (done, total) = inc.item_progress(i);
             Some(format!(
                 "step {} \"{}\", {done}/{total} items\n      owner: {}; walk it with `breach resume`",
                 i + 1,
@@ -155,6 +177,7 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let (_, inc) = crate::journal::file::load(&path)?;
     let now = crate::clock::now()?;
     let (closed, applicable) = inc.progress();
+    let clocks = deadlines::evaluate(&inc, now);
 
     if args.json {
         let steps = inc
@@ -211,7 +234,8 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             },
             records: inc.record_count,
             steps,
-            next: next_action(&inc),
+            deadlines: &clocks,
+            next: next_action(&inc, &clocks),
         })?;
         return Ok(ExitStatus::Ok);
     }
@@ -267,7 +291,7 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         .set_header(header);
     for (i, (spec, st)) in inc.runbook.steps.iter().zip(&inc.steps).enumerate() {
         let applies = inc.step_applies(i);
-        let (done, total) = st.progress();
+        let (done, total) = inc.item_progress(i);
         let state_text = if applies {
             st.status.as_str().replace('_', " ")
         } else {
@@ -307,7 +331,8 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     text.push('\n');
     text.push_str(&table.to_string());
     text.push('\n');
-    if let Some(next) = next_action(&inc) {
+    text.push_str(&deadline_table(&clocks, out, args.utc, width));
+    if let Some(next) = next_action(&inc, &clocks) {
         text.push_str(&format!("\n{} {next}\n", out.paint("Next:", bold)));
     }
     for w in &inc.warnings {
@@ -315,4 +340,120 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     }
     out.print(&text)?;
     Ok(ExitStatus::Ok)
+}
+
+/// The legal clocks: every applicable deadline, most pressing first.
+fn deadline_table(
+    clocks: &[DeadlineStatus],
+    out: &crate::output::Output,
+    utc: bool,
+    width: usize,
+) -> String {
+    let mut shown: Vec<&DeadlineStatus> = clocks
+        .iter()
+        .filter(|d| d.state != DeadlineState::NotApplicable)
+        .collect();
+    let hidden = clocks.len() - shown.len();
+    let rank = |d: &DeadlineStatus| match d.state {
+        DeadlineState::Overdue => 0,
+        DeadlineState::DueSoon => 1,
+        DeadlineState::Open => 2,
+        DeadlineState::Waiting => 3,
+        DeadlineState::Met => 4,
+        DeadlineState::NotApplicable => 5,
+    };
+    shown.sort_by_key(|d| (rank(d), d.due_at));
+    let mut text = String::from("\n");
+    if shown.is_empty() {
+        text.push_str("Deadlines: none apply yet");
+        if hidden > 0 {
+            text.push_str(" (they depend on the answers in the first step: data, people, places)");
+        }
+        text.push('\n');
+        return text;
+    }
+    let title_width = width
+        .saturating_sub(14 + 12 + 10 + 8 + 10 + 2)
+        .clamp(12, 60);
+    let mut table = Table::new();
+    table
+        .load_preset(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(["deadline", "authority", "due", "left", "state"]);
+    for d in &shown {
+        let due = match (d.due_at, d.asap) {
+            (_, true) => "asap".to_string(),
+            (Some(t), _) => short_time(t, utc),
+            (None, _) => "-".to_string(),
+        };
+        let left = match d.state {
+            DeadlineState::Overdue => d
+                .overdue_by
+                .map_or("-".into(), |x| format!("-{}", format_duration(x))),
+            DeadlineState::Open | DeadlineState::DueSoon if d.asap => d
+                .elapsed
+                .map_or("-".into(), |x| format!("{} on", format_duration(x))),
+            DeadlineState::Open | DeadlineState::DueSoon => {
+                d.remaining.map_or("-".into(), format_duration)
+            }
+            DeadlineState::Met => match d.met_timing {
+                Some(deadlines::MetTiming::Late) => "late".into(),
+                _ => "in time".into(),
+            },
+            _ => "-".into(),
+        };
+        let state = d.state.as_str().replace('_', " ");
+        let mut state_cell = Cell::new(&state);
+        let mut title_cell = Cell::new(truncate(
+            &format!("{}{}", if d.verified { "" } else { "*" }, d.title),
+            title_width,
+        ));
+        if out.color() {
+            let color = match d.state {
+                DeadlineState::Overdue => Some(Color::Red),
+                DeadlineState::DueSoon => Some(Color::Yellow),
+                DeadlineState::Met => Some(Color::Green),
+                DeadlineState::Waiting => Some(Color::DarkGrey),
+                _ => None,
+            };
+            if let Some(c) = color {
+                state_cell = state_cell.fg(c);
+                if matches!(d.state, DeadlineState::Overdue | DeadlineState::DueSoon) {
+                    title_cell = title_cell.fg(c);
+                }
+            }
+        }
+        table.add_row(vec![
+            title_cell,
+            Cell::new(truncate(&d.authority, 14)),
+            Cell::new(due),
+            Cell::new(left),
+            state_cell,
+        ]);
+    }
+    text.push_str(&table.to_string());
+    text.push('\n');
+    let mut notes = Vec::new();
+    if shown.iter().any(|d| !d.verified) {
+        notes.push(
+            "* a default from secondary sources: verify it for your jurisdiction".to_string(),
+        );
+    }
+    if shown.iter().any(|d| d.asap && d.state.is_running()) {
+        notes.push(
+            "asap: no fixed deadline; +time is how long its clock has been running".to_string(),
+        );
+    }
+    if shown.iter().any(|d| d.state == DeadlineState::Waiting) {
+        notes.push("waiting: the clock starts at an event not recorded yet".to_string());
+    }
+    if hidden > 0 {
+        notes.push(format!(
+            "{hidden} more deadlines do not apply to this incident's answers"
+        ));
+    }
+    for n in notes {
+        text.push_str(&format!("  {n}\n"));
+    }
+    text
 }

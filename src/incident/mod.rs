@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod deadlines;
+pub mod facts;
 mod value;
 
 use std::collections::BTreeMap;
@@ -16,7 +17,7 @@ pub use value::{AnswerValue, format_number};
 use crate::cli::Severity;
 use crate::journal::record::{Opened, Payload, Record, StepOutcome};
 use crate::runbook::condition::{Answers, applies};
-use crate::runbook::{Runbook, RunbookSource, parse_text};
+use crate::runbook::{Runbook, RunbookSource, parse_pinned};
 
 /// The state of a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -204,7 +205,7 @@ impl Incident {
         if opened.format != crate::journal::record::FORMAT_VERSION {
             return Err(FoldError::UnsupportedFormat(opened.format));
         }
-        let runbook = parse_text(&opened.runbook.text, "pinned runbook").map_err(|problems| {
+        let runbook = parse_pinned(&opened.runbook.text, "pinned runbook").map_err(|problems| {
             FoldError::BadRunbook(
                 problems
                     .iter()
@@ -416,6 +417,20 @@ impl Incident {
             .filter(|(i, st)| i.required && !st.checked && applies(i.when.as_ref(), self))
             .map(|(i, _)| i.id.clone())
             .collect()
+    }
+
+    /// `(checked, applicable)` checklist items of step `idx`: items whose `when` does not
+    /// hold are not counted.
+    pub fn item_progress(&self, idx: usize) -> (usize, usize) {
+        let spec = &self.runbook.steps[idx];
+        let applicable: Vec<bool> = spec
+            .items
+            .iter()
+            .zip(&self.steps[idx].items)
+            .filter(|(i, _)| applies(i.when.as_ref(), self))
+            .map(|(_, st)| st.checked)
+            .collect();
+        (applicable.iter().filter(|c| **c).count(), applicable.len())
     }
 
     /// Index of the first applicable step that is neither done nor skipped.

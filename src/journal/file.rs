@@ -256,7 +256,7 @@ fn check_regular(path: &Path) -> anyhow::Result<std::fs::Metadata> {
     Ok(meta)
 }
 
-fn read_text(file: &mut File, path: &Path) -> anyhow::Result<String> {
+fn read_bytes(file: &mut File, path: &Path) -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     file.seek(SeekFrom::Start(0))?;
     Read::by_ref(file)
@@ -272,13 +272,46 @@ fn read_text(file: &mut File, path: &Path) -> anyhow::Result<String> {
         }
         .into());
     }
-    String::from_utf8(bytes).map_err(|e| {
-        integrity(format!(
-            "{}: not valid UTF-8 at byte {}; incident files are UTF-8 text, so it was damaged or is not an incident file",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
-    })
+    Ok(bytes)
+}
+
+/// Verifies a file's bytes. A write cut short by a crash can end in the middle of a
+/// multi-byte character: those last bytes belong to the torn record, so they are counted
+/// in the torn tail rather than making the whole file unreadable. Any other invalid UTF-8
+/// means the file was damaged.
+pub fn scan_bytes(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        // `error_len() == None`: the bytes end inside an incomplete character.
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(e) => {
+            return Err(integrity(format!(
+                "{}: not valid UTF-8 at byte {}; incident files are UTF-8 text, so it was damaged or is not an incident file",
+                path.display(),
+                e.valid_up_to()
+            )));
+        }
+    };
+    let cut = bytes.len() - text.len();
+    let mut scan = scan_text(path, text);
+    if cut > 0 {
+        match &mut scan.status {
+            ChainStatus::TornTail { bytes, .. } => *bytes += cut,
+            ChainStatus::Intact => {
+                scan.status = ChainStatus::Broken(Break {
+                    index: scan.records.len(),
+                    expected_seq: scan.records.len() as u64,
+                    line: text.lines().count() + 1,
+                    kind: BreakKind::Malformed,
+                    detail: "bytes after the last record that are not a record".into(),
+                });
+            }
+            ChainStatus::Broken(_) => {}
+        }
+    }
+    Ok(scan)
 }
 
 /// Reads and verifies an incident file (a shared lock keeps a concurrent append out).
@@ -287,8 +320,8 @@ pub fn read(path: &Path) -> anyhow::Result<Scan> {
     let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     file.lock_shared()
         .with_context(|| format!("cannot lock {}", path.display()))?;
-    let text = read_text(&mut file, path)?;
-    Ok(scan_text(path, &text))
+    let bytes = read_bytes(&mut file, path)?;
+    scan_bytes(path, &bytes)
 }
 
 /// Folds a scan's verified records into the incident state.
@@ -314,8 +347,17 @@ pub fn append(
     now: DateTime<Utc>,
     build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
 ) -> anyhow::Result<(Record, Incident)> {
+    let mut writer = Writer::open(path)?;
+    let payload = build(writer.incident())?;
+    let record = writer.append(operator, now, payload, true)?;
+    Ok((record, writer.into_incident()))
+}
+
+/// Opens an incident file for appending (never through a symlink) and takes the exclusive
+/// lock.
+fn open_locked(path: &Path) -> anyhow::Result<File> {
     check_regular(path)?;
-    let mut file = OpenOptions::new()
+    let file = OpenOptions::new()
         .read(true)
         .append(true)
         .custom_flags(O_NOFOLLOW)
@@ -323,30 +365,7 @@ pub fn append(
         .with_context(|| format!("cannot open {} for writing", path.display()))?;
     file.lock()
         .with_context(|| format!("cannot lock {}", path.display()))?;
-    let text = read_text(&mut file, path)?;
-    let scan = scan_text(path, &text);
-    scan.require_intact()?;
-    let mut incident = fold(&scan)?;
-    let payload = build(&incident)?;
-    action::validate(&incident, &payload)?;
-    let last = scan
-        .records
-        .last()
-        .ok_or_else(|| integrity(format!("{}: no records", path.display())))?;
-    let seq = last.seq + 1;
-    let (record_text, hash) = format::encode(seq, now, operator, &last.hash, &payload)?;
-    write_durably(&mut file, record_text.as_bytes(), path)?;
-    let record = Record {
-        seq,
-        time: now,
-        operator: operator.to_string(),
-        prev: last.hash.clone(),
-        hash,
-        payload,
-        line: text.lines().count() + 1,
-    };
-    incident.apply(&record);
-    Ok((record, incident))
+    Ok(file)
 }
 
 /// `O_NOFOLLOW` on Linux and the BSDs/macOS: opening a symlink fails instead of following it.
@@ -356,10 +375,19 @@ const O_NOFOLLOW: i32 = 0o400000;
 const O_NOFOLLOW: i32 = 0x0100;
 
 fn write_durably(file: &mut File, bytes: &[u8], path: &Path) -> anyhow::Result<()> {
+    write_record(file, bytes, path, true)
+}
+
+/// Writes one record in a single call, fsyncing it when `sync`. On failure the file is cut
+/// back to where it was, so it still ends with a complete record.
+fn write_record(file: &mut File, bytes: &[u8], path: &Path, sync: bool) -> anyhow::Result<()> {
     let before = file.metadata()?.len();
-    if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_data()) {
-        // Take back a partial write (a full disk, a file-size limit) so the file still ends
-        // with a complete record; if even that fails, `verify --repair` will.
+    let result = file
+        .write_all(bytes)
+        .and_then(|()| if sync { file.sync_data() } else { Ok(()) });
+    if let Err(e) = result {
+        // Take back a partial write (a full disk, a file-size limit); if even that fails,
+        // `verify --repair` will.
         let _ = file.set_len(before).and_then(|()| file.sync_data());
         return Err(anyhow::Error::new(e).context(format!(
             "could not write the record to {}; nothing was recorded",
@@ -482,8 +510,8 @@ pub fn repair(path: &Path, now: DateTime<Utc>) -> anyhow::Result<Option<Repair>>
         .with_context(|| format!("cannot open {} for repair", path.display()))?;
     file.lock()
         .with_context(|| format!("cannot lock {}", path.display()))?;
-    let text = read_text(&mut file, path)?;
-    let scan = scan_text(path, &text);
+    let raw = read_bytes(&mut file, path)?;
+    let scan = scan_bytes(path, &raw)?;
     match &scan.status {
         ChainStatus::Intact => Ok(None),
         ChainStatus::Broken(_) => {
@@ -507,7 +535,7 @@ pub fn repair(path: &Path, now: DateTime<Utc>) -> anyhow::Result<Option<Repair>>
                 .create_new(true)
                 .mode(0o600)
                 .open(&side)?;
-            out.write_all(&text.as_bytes()[scan.good_len..])?;
+            out.write_all(&raw[scan.good_len..])?;
             out.sync_all()?;
             file.set_len(scan.good_len as u64)?;
             file.sync_all()?;
@@ -541,6 +569,18 @@ fn read_at(file: &mut File, offset: u64, len: usize) -> std::io::Result<Vec<u8>>
     Ok(buf)
 }
 
+/// The precise error for a file whose first or last record did not verify, read through the
+/// handle already holding the lock (a second handle would wait for that lock forever).
+fn explain(file: &mut File, path: &Path, fallback: &str) -> anyhow::Error {
+    match read_bytes(file, path).and_then(|bytes| scan_bytes(path, &bytes)) {
+        Ok(scan) => match scan.require_intact().and_then(|()| fold(&scan).map(drop)) {
+            Err(e) => e,
+            Ok(()) => integrity(format!("{}: {fallback}", path.display())),
+        },
+        Err(e) => e,
+    }
+}
+
 /// Reads the first record, growing the window until it is complete.
 fn read_first(file: &mut File, size: u64, path: &Path) -> anyhow::Result<Record> {
     let mut window = 64 * 1024u64;
@@ -554,15 +594,7 @@ fn read_first(file: &mut File, size: u64, path: &Path) -> anyhow::Result<Record>
             let (line, chunk) = parts.first().copied().unwrap_or((1, ""));
             return match format::decode(chunk, line) {
                 Ok(r) if r.seq == 0 && r.prev == GENESIS => Ok(r),
-                _ => {
-                    // Let the full reader name the problem precisely.
-                    let scan = read(path)?;
-                    scan.require_intact()?;
-                    Err(integrity(format!(
-                        "{}: the first record does not verify",
-                        path.display()
-                    )))
-                }
+                _ => Err(explain(file, path, "the first record does not verify")),
             };
         }
         window *= 2;
@@ -578,32 +610,16 @@ fn read_last(file: &mut File, size: u64, path: &Path) -> anyhow::Result<Record> 
         let text = String::from_utf8_lossy(&bytes);
         // A record starts at a `---` line; at a window start that is not the file start, the
         // first partial line cannot count.
-        let boundary = if start == 0 && text.starts_with("---\n") {
-            Some(0)
-        } else {
-            text.rfind("\n---\n").map(|i| i + 1)
-        };
+        let boundary = text
+            .rfind("\n---\n")
+            .map(|i| i + 1)
+            .or_else(|| (start == 0 && text.starts_with("---\n")).then_some(0));
         if let Some(at) = boundary {
-            let chunk = &text[at..];
-            return match format::decode(chunk, 0) {
-                Ok(r) => Ok(r),
-                Err(_) => {
-                    let scan = read(path)?;
-                    scan.require_intact()?;
-                    Err(integrity(format!(
-                        "{}: the last record does not verify",
-                        path.display()
-                    )))
-                }
-            };
+            return format::decode(&text[at..], 0)
+                .map_err(|_| explain(file, path, "the last record does not verify"));
         }
         if start == 0 {
-            let scan = read(path)?;
-            scan.require_intact()?;
-            return Err(integrity(format!(
-                "{}: no complete record found",
-                path.display()
-            )));
+            return Err(explain(file, path, "no complete record found"));
         }
         window *= 4;
     }
@@ -619,18 +635,19 @@ pub fn append_quick(
     now: DateTime<Utc>,
     payload: Payload,
 ) -> anyhow::Result<Record> {
-    if !is_header_only(&payload) {
-        return append(path, operator, now, |_| Ok(payload)).map(|(r, _)| r);
-    }
-    check_regular(path)?;
-    let mut file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .custom_flags(O_NOFOLLOW)
-        .open(path)
-        .with_context(|| format!("cannot open {} for writing", path.display()))?;
-    file.lock()
-        .with_context(|| format!("cannot lock {}", path.display()))?;
+    append_quick_with(path, operator, now, |_| Ok(payload))
+}
+
+/// [`append_quick`] with the payload built from the state read from the file's ends: the
+/// pinned runbook (e.g. to look up a template) and whether the incident is closed, but no
+/// answers or checks. A payload that needs more than that is appended through [`append`].
+pub fn append_quick_with(
+    path: &Path,
+    operator: &str,
+    now: DateTime<Utc>,
+    build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
+) -> anyhow::Result<Record> {
+    let mut file = open_locked(path)?;
     let size = file.metadata()?.len();
     let first = read_first(&mut file, size, path)?;
     let last = read_last(&mut file, size, path)?;
@@ -644,6 +661,11 @@ pub fn append_quick(
         .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
     if matches!(last.payload, Payload::Closed(_)) {
         incident.apply(&last);
+    }
+    let payload = build(&incident)?;
+    if !is_header_only(&payload) {
+        drop(file);
+        return append(path, operator, now, |_| Ok(payload)).map(|(r, _)| r);
     }
     action::validate(&incident, &payload)?;
     let seq = last.seq + 1;
@@ -669,22 +691,16 @@ pub struct Writer {
     incident: Incident,
     last_seq: u64,
     last_hash: String,
+    /// Lines in the file so far, so each new record knows the line it starts on.
+    lines: usize,
 }
 
 impl Writer {
     /// Locks the file exclusively and reads, verifies and folds it.
     pub fn open(path: &Path) -> anyhow::Result<Writer> {
-        check_regular(path)?;
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .custom_flags(O_NOFOLLOW)
-            .open(path)
-            .with_context(|| format!("cannot open {} for writing", path.display()))?;
-        file.lock()
-            .with_context(|| format!("cannot lock {}", path.display()))?;
-        let text = read_text(&mut file, path)?;
-        let scan = scan_text(path, &text);
+        let mut file = open_locked(path)?;
+        let bytes = read_bytes(&mut file, path)?;
+        let scan = scan_bytes(path, &bytes)?;
         scan.require_intact()?;
         let incident = fold(&scan)?;
         let last = scan
@@ -694,6 +710,7 @@ impl Writer {
         Ok(Writer {
             last_seq: last.seq,
             last_hash: last.hash.clone(),
+            lines: bytes.iter().filter(|&&b| b == b'\n').count(),
             file,
             path: path.to_path_buf(),
             incident,
@@ -703,6 +720,11 @@ impl Writer {
     /// The current state.
     pub fn incident(&self) -> &Incident {
         &self.incident
+    }
+
+    /// The current state, ending the session (and releasing the lock).
+    pub fn into_incident(self) -> Incident {
+        self.incident
     }
 
     /// Validates and appends one record. With `sync` the record is fsynced before this
@@ -717,11 +739,7 @@ impl Writer {
         action::validate(&self.incident, &payload)?;
         let seq = self.last_seq + 1;
         let (text, hash) = format::encode(seq, now, operator, &self.last_hash, &payload)?;
-        if sync {
-            write_durably(&mut self.file, text.as_bytes(), &self.path)?;
-        } else {
-            self.file.write_all(text.as_bytes())?;
-        }
+        write_record(&mut self.file, text.as_bytes(), &self.path, sync)?;
         let record = Record {
             seq,
             time: now,
@@ -729,11 +747,12 @@ impl Writer {
             prev: self.last_hash.clone(),
             hash: hash.clone(),
             payload,
-            line: 0,
+            line: self.lines + 1,
         };
         self.incident.apply(&record);
         self.last_seq = seq;
         self.last_hash = hash;
+        self.lines += text.bytes().filter(|&b| b == b'\n').count();
         Ok(record)
     }
 
@@ -741,5 +760,54 @@ impl Writer {
     pub fn sync(&mut self) -> anyhow::Result<()> {
         self.file.sync_data()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::record::Note;
+
+    fn two_records() -> String {
+        let t = crate::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+        let note = |text: &str| {
+            Payload::Note(Note {
+                text: text.into(),
+                step: None,
+            })
+        };
+        let (a, h) = format::encode(0, t, "a", GENESIS, &note("first")).unwrap();
+        let (b, _) = format::encode(1, t, "a", &h, &note("ünïcödé ✓")).unwrap();
+        format!("{a}{b}")
+    }
+
+    #[test]
+    fn a_write_cut_inside_a_character_is_a_torn_tail() {
+        let text = two_records();
+        let cut = text.find('✓').unwrap() + 1;
+        let bytes = &text.as_bytes()[..cut];
+        assert!(std::str::from_utf8(bytes).is_err());
+        let scan = scan_bytes(Path::new("x.yaml"), bytes).unwrap();
+        let first_len = text.find("---\nseq: 1").unwrap();
+        assert_eq!(scan.records.len(), 1);
+        assert_eq!(
+            scan.status,
+            ChainStatus::TornTail {
+                line: text[..first_len].lines().count() + 1,
+                bytes: cut - first_len,
+            }
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_elsewhere_is_damage() {
+        let mut bytes = two_records().into_bytes();
+        bytes[10] = 0xff;
+        let err = scan_bytes(Path::new("x.yaml"), &bytes).unwrap_err();
+        assert!(err.to_string().contains("not valid UTF-8"), "{err}");
+        let mut bytes = two_records().into_bytes();
+        bytes.push(0xc3);
+        let scan = scan_bytes(Path::new("x.yaml"), &bytes).unwrap();
+        assert!(matches!(scan.status, ChainStatus::Broken(_)), "{scan:?}");
     }
 }

@@ -77,11 +77,36 @@ pub fn encode(
     text.push_str("hash: ");
     text.push_str(&hash);
     text.push('\n');
+    // Never write what the general YAML reader would refuse (text nested too deeply):
+    // the file would become unreadable for it.
+    if let Err(why) = crate::yaml_guard::check(&text) {
+        return Err(crate::error::invalid(format!(
+            "this record cannot be stored in a form breach can read back: {why}"
+        )));
+    }
+    // What is written must read back exactly as it was given, and as one record. YAML
+    // readers treat a few characters (such as U+2028 LINE SEPARATOR) as line breaks, which
+    // would change text silently; such a record is refused instead.
+    let faithful = chunks(&text).len() == 1
+        && decode(&text, 0).is_ok_and(|back| {
+            back.seq == seq
+                && back.time == time
+                && back.operator == operator
+                && back.prev == prev
+                && back.payload == *payload
+        });
+    if !faithful {
+        return Err(crate::error::invalid(
+            "this text cannot be stored exactly: it contains characters that YAML reads back \
+             differently (such as U+2028, U+2029 or U+0085 line separators, or a byte order mark); \
+             remove them and try again",
+        ));
+    }
     Ok((text, hash))
 }
 
 /// The on-disk fields of a record, as parsed.
-#[derive(Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRecord {
     seq: u64,
@@ -91,6 +116,21 @@ struct RawRecord {
     prev: String,
     #[serde(default)]
     payload: serde_yaml::Value,
+}
+
+/// The record's fields read by the fast reader for the subset of YAML that [`encode`]
+/// writes, or `None` when the text (or a field's type) is outside it and `serde_yaml` must
+/// decide. Where this answers, it answers as `serde_yaml::from_str` does.
+fn quick_raw(hashed: &str) -> Option<RawRecord> {
+    let f = super::quick_parse::record(hashed)?;
+    Some(RawRecord {
+        seq: f.seq,
+        time: f.time,
+        operator: f.operator,
+        kind: f.kind,
+        prev: f.prev,
+        payload: f.payload,
+    })
 }
 
 /// Why one record's text could not be decoded.
@@ -126,8 +166,13 @@ pub fn decode(chunk: &str, line: usize) -> Result<Record, DecodeError> {
         });
     }
     // The hash line is read as text above; only the hashed part is parsed as YAML.
-    let raw: RawRecord =
-        serde_yaml::from_str(hashed).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    let raw = match quick_raw(hashed) {
+        Some(raw) => raw,
+        None => {
+            crate::yaml_guard::check(hashed).map_err(DecodeError::Malformed)?;
+            serde_yaml::from_str(hashed).map_err(|e| DecodeError::Malformed(e.to_string()))?
+        }
+    };
     let time = DateTime::parse_from_rfc3339(&raw.time)
         .map_err(|e| DecodeError::Malformed(format!("invalid time {:?}: {e}", raw.time)))?
         .with_timezone(&Utc);
@@ -152,14 +197,18 @@ pub fn decode(chunk: &str, line: usize) -> Result<Record, DecodeError> {
 
 /// Splits a file's text into record chunks: `(1-based line of the "---", chunk text)`.
 /// Text before the first `---` line is returned as a chunk with line 1 so the reader can
-/// report it.
+/// report it. A final `-` or `--` without a newline (a write cut short in its first line)
+/// is a chunk of its own.
 pub fn chunks(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut start = 0usize;
     let mut start_line = 1usize;
     let mut pos = 0usize;
     for (line_no, line) in (1usize..).zip(text.split_inclusive('\n')) {
-        let is_sep = line == "---\n" || (line == "---" && pos + line.len() == text.len());
+        // A last line without its newline that is the start of `---` is a new record cut
+        // short, not the end of the record before it (which ends with a newline).
+        let is_sep = line == "---\n"
+            || (pos + line.len() == text.len() && !line.is_empty() && "---".starts_with(line));
         if is_sep && pos > start {
             out.push((start_line, &text[start..pos]));
             start = pos;
@@ -209,6 +258,22 @@ mod tests {
     }
 
     #[test]
+    fn text_that_would_not_read_back_exactly_is_refused() {
+        for text in ["\n\u{2028}", "a\u{2029}b", "x\u{85}y", "\u{feff}start"] {
+            let result = encode(0, t(), "a", GENESIS, &note(text));
+            if let Ok((encoded, _)) = &result {
+                let back = decode(encoded, 1).unwrap();
+                assert_eq!(
+                    back.payload,
+                    note(text),
+                    "{text:?} was accepted but changed"
+                );
+            }
+        }
+        assert!(encode(0, t(), "a", GENESIS, &note("\n\u{2028}")).is_err());
+    }
+
+    #[test]
     fn the_hash_covers_exactly_the_bytes_before_the_hash_line() {
         let (text, hash) = encode(0, t(), "a", GENESIS, &note("x")).unwrap();
         let cut = text.rfind("hash: ").unwrap();
@@ -237,6 +302,183 @@ mod tests {
                 decode(&text[..len], 1).unwrap_err(),
                 DecodeError::Incomplete,
                 "cut at {len}"
+            );
+        }
+    }
+
+    /// The hashed part of an encoded record.
+    fn hashed(text: &str) -> &str {
+        split_hash(text).unwrap().0
+    }
+
+    /// What `serde_yaml` alone makes of a record's text.
+    fn via_serde(text: &str) -> Result<RawRecord, String> {
+        serde_yaml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    fn every_kind() -> Vec<Payload> {
+        use crate::incident::AnswerValue;
+        use crate::journal::record::*;
+        let runbook = crate::runbook::builtin::get("ecommerce-breach").unwrap();
+        vec![
+            Payload::Opened(Box::new(Opened {
+                format: FORMAT_VERSION,
+                id: "20261123T101500Z-card-skimmer".into(),
+                title: "Card skimmer: checkout".into(),
+                severity: crate::cli::Severity::High,
+                detected_at: t(),
+                aware_at: t(),
+                determined_at: Some(t()),
+                runbook: PinnedRunbook {
+                    id: "ecommerce-breach".into(),
+                    title: "x".into(),
+                    source: "built-in".into(),
+                    sha256: sha256_hex(runbook.as_bytes()),
+                    text: runbook.into(),
+                },
+            })),
+            note("plain text, with commas"),
+            note("Update 2: it's \"quoted\" | <b>"),
+            note("line one\nline two\n\nline four"),
+            note("trailing space \nnext"),
+            Payload::Check(Check {
+                step: "contain".into(),
+                item: "isolate_systems".into(),
+                checked: false,
+            }),
+            Payload::Answer(Answer {
+                step: "assess".into(),
+                question: "affected_customers".into(),
+                value: AnswerValue::Number(1200.0),
+            }),
+            Payload::Answer(Answer {
+                step: "assess".into(),
+                question: "affected_customers".into(),
+                value: AnswerValue::Number(12.5),
+            }),
+            Payload::Answer(Answer {
+                step: "assess".into(),
+                question: "data_types".into(),
+                value: AnswerValue::List(vec!["payment_cards".into(), "contact_details".into()]),
+            }),
+            Payload::Answer(Answer {
+                step: "assess".into(),
+                question: "high_risk".into(),
+                value: AnswerValue::Bool(true),
+            }),
+            Payload::Answer(Answer {
+                step: "assess".into(),
+                question: "determined_at".into(),
+                value: AnswerValue::Text("2026-11-23T10:15:00Z".into()),
+            }),
+            Payload::Step(StepChange {
+                step: "contain".into(),
+                outcome: StepOutcome::Done,
+                reason: None,
+                open_items: vec!["isolate_systems".into()],
+            }),
+            Payload::Evidence(EvidenceEntry {
+                path: "/srv/evidence/access log.txt".into(),
+                sha256: sha256_hex(b"x"),
+                size: 1024,
+                modified: Some(t()),
+                copy: Some("evidence/access log.txt".into()),
+                note: Some("from the host".into()),
+            }),
+            Payload::Notice(NoticeSent {
+                template: "customer-notice".into(),
+                audience: "affected customers".into(),
+                sent_at: t(),
+                to: Some("a@example.org".into()),
+            }),
+            Payload::Closed(Closed::default()),
+        ]
+    }
+
+    #[test]
+    fn the_fast_reader_takes_every_kind_the_encoder_writes_and_agrees_with_serde() {
+        for payload in every_kind() {
+            let (text, _) = encode(7, t(), "alice", GENESIS, &payload).unwrap();
+            let body = hashed(&text);
+            let quick = quick_raw(body);
+            assert!(quick.is_some(), "fast reader declined:\n{body}");
+            assert_eq!(quick.map(Ok), Some(via_serde(body)), "{body}");
+            assert_eq!(decode(&text, 1).unwrap().payload, payload);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Whatever text and operator are written, the fast reader either declines or reads
+        /// exactly what serde_yaml reads.
+        #[test]
+        fn any_written_text_reads_the_same_both_ways(
+            text in "\\PC{1,40}|[ -~\\n\\t\u{85}\u{a0}\u{2028}\u{feff}é]{1,40}",
+            operator in "[ -~é]{1,12}",
+        ) {
+            // Text that would not read back exactly is refused by `encode` (tested above).
+            let Ok((encoded, _)) = encode(3, t(), &operator, GENESIS, &note(&text)) else {
+                return Ok(());
+            };
+            let body = hashed(&encoded);
+            proptest::prop_assert_eq!(decode(&encoded, 1).unwrap().payload, note(&text));
+            if let Some(quick) = quick_raw(body) {
+                proptest::prop_assert_eq!(Ok(quick), via_serde(body));
+                let r = decode(&encoded, 1).unwrap();
+                proptest::prop_assert_eq!(r.payload, note(&text));
+                proptest::prop_assert_eq!(r.operator, operator);
+            }
+        }
+
+        /// Damaged or hand-edited records: wherever the fast reader answers, serde_yaml
+        /// accepts the text and reads the same fields.
+        #[test]
+        fn edited_records_read_the_same_both_ways(
+            kind in 1usize..15,
+            edits in proptest::collection::vec(
+                (0usize..4000, 0usize..3, proptest::sample::select(vec![
+                    " ", "\n", ":", ": ", "-", "- ", "#", " #", "'", "\"", "|", "|-", "\\", "a",
+                    "0", "1.5", ".", "{", "}", "[", "]", "&", "*", "!", "\t", "é", "\u{85}",
+                    "~", "null", "true", "  ", "\n  ", "\n- ", "0x", "e5", "\\n", "''",
+                ])),
+                1..4,
+            ),
+        ) {
+            let payload = &every_kind()[kind];
+            let (encoded, _) = encode(3, t(), "alice", GENESIS, payload).unwrap();
+            let mut body = hashed(&encoded).to_string();
+            for (at, op, piece) in edits {
+                let mut at = at % (body.len() + 1);
+                while !body.is_char_boundary(at) {
+                    at -= 1;
+                }
+                match op {
+                    0 => body.insert_str(at, piece),
+                    1 => {
+                        let end = body[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+                        body.replace_range(at..end, "");
+                    }
+                    _ => {
+                        let end = body[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+                        body.replace_range(at..end, piece);
+                    }
+                }
+            }
+            if let Some(quick) = quick_raw(&body) {
+                proptest::prop_assert_eq!(Ok(quick), via_serde(&body), "{}", body);
+            }
+        }
+    }
+
+    #[test]
+    fn a_write_cut_in_its_separator_line_is_its_own_chunk() {
+        let (a, _) = encode(0, t(), "a", GENESIS, &note("x")).unwrap();
+        for tail in ["-", "--", "---"] {
+            let file = format!("{a}{tail}");
+            assert_eq!(
+                chunks(&file),
+                [(1, a.as_str()), (a.lines().count() + 1, tail)]
             );
         }
     }

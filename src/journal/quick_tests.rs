@@ -61,6 +61,44 @@ fn quick_appends_chain_exactly_like_full_appends() {
 }
 
 #[test]
+fn quick_appends_work_on_files_smaller_than_the_read_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "breach_runbook: 1\nid: tiny\ntitle: Tiny\nsteps:\n  - {id: one, title: One, owner: me, guidance: Do it.}\n";
+    let opened = Opened {
+        format: FORMAT_VERSION,
+        id: "20261123T101500Z-tiny".into(),
+        title: "Tiny".into(),
+        severity: Severity::Low,
+        detected_at: t("2026-11-23T10:00:00Z"),
+        aware_at: t("2026-11-23T10:15:00Z"),
+        determined_at: None,
+        runbook: PinnedRunbook {
+            id: "tiny".into(),
+            title: "Tiny".into(),
+            source: "test".into(),
+            sha256: super::format::sha256_hex(text.as_bytes()),
+            text: text.into(),
+        },
+    };
+    let path = file::create(dir.path(), opened, "alice", t("2026-11-23T10:15:00Z"))
+        .unwrap()
+        .0;
+    for i in 0..5 {
+        let r = file::append_quick(
+            &path,
+            "bob",
+            t("2026-11-23T11:00:00Z"),
+            note(&format!("n{i}")),
+        )
+        .unwrap();
+        assert_eq!(r.seq, i + 1);
+    }
+    assert!(std::fs::metadata(&path).unwrap().len() < 16 * 1024);
+    let scan = file::read(&path).unwrap();
+    assert_eq!((scan.status, scan.records.len()), (ChainStatus::Intact, 6));
+}
+
+#[test]
 fn quick_append_checks_the_step_and_refuses_closed_incidents() {
     let dir = tempfile::tempdir().unwrap();
     let path = new_incident(dir.path());

@@ -154,7 +154,7 @@ pub fn resolve(dir: &Path, spec: Option<&str>) -> anyhow::Result<PathBuf> {
                 "no incident matching `{spec}` in {} (see `breach list`)",
                 dir.display()
             ))),
-            _ => Err(invalid(format!(
+            _ => Err(not_found(format!(
                 "`{spec}` matches {} incidents: {}; give more of the id",
                 matches.len(),
                 matches

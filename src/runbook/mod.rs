@@ -7,8 +7,9 @@ pub mod condition;
 pub mod load;
 pub mod model;
 pub mod spans;
+pub mod templates;
 pub mod validate;
 
-pub use load::{LoadedRunbook, RunbookSource, load, parse_text};
+pub use load::{LoadedRunbook, RunbookSource, load, parse_pinned, parse_text};
 pub use model::*;
 pub use validate::Problem;

@@ -139,7 +139,8 @@ pub fn validate_text(text: &str, origin: &str) -> Result<Runbook, Vec<Problem>> 
             return Err(vec![problem]);
         }
     };
-    let problems = check(&runbook, &spans, origin);
+    let mut problems = check(&runbook, &spans, origin);
+    problems.extend(super::templates::check_templates(&runbook, text, origin));
     if problems.is_empty() {
         Ok(runbook)
     } else {

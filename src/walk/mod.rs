@@ -1,13 +1,346 @@
-//! The interactive walk through a runbook's steps.
+//! The interactive walk through a runbook's steps: `breach start` (intake, then the walk) and
+//! `breach resume`.
+//!
+//! The [`engine`] decides what to ask and appends each answer the moment it is given; a
+//! [`Prompter`] gets the answers, either from a terminal ([`DialoguerPrompter`]) or from an
+//! answers file ([`ScriptedPrompter`]). Both drive the same engine, so what the tests check
+//! without a terminal is what an operator runs with one. `docs/walk.md` describes the walk
+//! as the operator sees it; `docs/answers-file.md` the answers file.
 
-use crate::cli::StartArgs;
+pub mod engine;
+pub mod prompter;
+pub mod scripted;
+pub mod term;
+pub mod text;
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+pub use engine::{WalkEnd, Walker, deadlines_for_step};
+pub use prompter::{Ask, Choice, Prompter, StepAction};
+pub use scripted::ScriptedPrompter;
+pub use term::DialoguerPrompter;
+
+use crate::cli::{ColorChoice, ResumeArgs, Severity, StartArgs};
 use crate::commands::Ctx;
+use crate::commands::start::{Intake, check_title, open_incident, parse_time_arg};
 use crate::error::{BreachError, ExitStatus};
+use crate::runbook::{self, builtin};
 
-/// `breach start` without `--no-walk`.
-pub fn start(_args: &StartArgs, _ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    Err(BreachError::NeedsTerminal(
-        "the interactive walk is not available in this build yet; use `breach start --no-walk --title ...`".into(),
-    )
-    .into())
+/// Parses a time typed in the walk: `now`, RFC 3339, or `YYYY-MM-DD HH:MM` local.
+pub fn parse_when(text: &str) -> Result<DateTime<Utc>, String> {
+    if text.trim().eq_ignore_ascii_case("now") {
+        return crate::clock::now().map_err(|e| e.to_string());
+    }
+    crate::clock::parse_time(text)
 }
+
+/// Reads a severity name.
+pub fn severity_from(text: &str) -> Result<Severity, String> {
+    const ALL: [Severity; 4] = [
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+    ALL.into_iter()
+        .find(|s| s.as_str() == text.trim().to_ascii_lowercase())
+        .ok_or_else(|| format!("unknown severity `{text}`; expected low, medium, high or critical"))
+}
+
+/// The two ways of answering.
+enum Answering {
+    Terminal(DialoguerPrompter),
+    Script(ScriptedPrompter),
+}
+
+impl Answering {
+    /// Picks the prompter: the answers file if given, else the terminal if there is one,
+    /// else an immediate `NeedsTerminal` error (never a hang).
+    fn choose(answers: Option<&Path>, ctx: &Ctx, command: &str) -> anyhow::Result<Answering> {
+        if let Some(path) = answers {
+            return Ok(Answering::Script(ScriptedPrompter::load(path)?.echo(true)));
+        }
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            return Err(BreachError::NeedsTerminal(format!(
+                "`breach {command}` asks its questions on a terminal, and there is none\n\
+                 hint: answer from a file with `--answers FILE` (see docs/answers-file.md), \
+                 or open an incident without the walk with `breach start --no-walk --title ...` \
+                 and record with `breach check`, `breach answer` and `breach step`"
+            ))
+            .into());
+        }
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match ctx.global.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color,
+        };
+        Ok(Answering::Terminal(DialoguerPrompter::new(color)?))
+    }
+
+    fn prompter(&mut self) -> &mut dyn Prompter {
+        match self {
+            Answering::Terminal(p) => p,
+            Answering::Script(p) => p,
+        }
+    }
+
+    fn script(&self) -> Option<&ScriptedPrompter> {
+        match self {
+            Answering::Script(p) => Some(p),
+            Answering::Terminal(_) => None,
+        }
+    }
+}
+
+/// `breach start` without `--no-walk`: the intake, the incident file, then the walk.
+pub fn start(args: &StartArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let mut answering = Answering::choose(args.answers.as_deref(), ctx, "start")?;
+    let mut opened: Option<String> = None;
+    let result = start_inner(args, ctx, &mut answering, &mut opened);
+    finish(result, ctx, &answering, opened.as_deref())
+}
+
+fn start_inner(
+    args: &StartArgs,
+    ctx: &Ctx,
+    answering: &mut Answering,
+    opened: &mut Option<String>,
+) -> anyhow::Result<WalkEnd> {
+    let now = crate::clock::now()?;
+    let aware_at = parse_time_arg("--aware-at", args.aware_at.as_deref())?;
+    let determined_at = parse_time_arg("--determined-at", args.determined_at.as_deref())?;
+    let flag_detected = parse_time_arg("--detected-at", args.detected_at.as_deref())?;
+    let prompter = answering.prompter();
+    prompter.show("Open a new incident. Every answer is recorded as soon as you give it.\n")?;
+
+    let title = match &args.title {
+        Some(t) => check_title(t)?,
+        None => {
+            let ask = Ask::new("intake/title", "Short title of the incident", true);
+            let check = |s: &str| check_title(s).map(|_| ()).map_err(|e| e.to_string());
+            match prompter.text(&ask, None, &check)? {
+                Some(t) => check_title(&t)?,
+                None => {
+                    return Err(crate::error::invalid(
+                        "the incident needs a title: give `intake: {title: ...}` in the answers file or --title",
+                    ));
+                }
+            }
+        }
+    };
+    let severity = match args.severity {
+        Some(s) => s,
+        None => {
+            let choices: Vec<Choice> = ["low", "medium", "high", "critical"]
+                .iter()
+                .map(|s| Choice {
+                    id: (*s).into(),
+                    label: (*s).into(),
+                })
+                .collect();
+            let ask = Ask::new("intake/severity", "Severity", true);
+            match prompter.select(&ask, &choices, Some(2))? {
+                Some(i) => severity_from(&choices[i].id).map_err(crate::error::invalid)?,
+                None => Severity::High,
+            }
+        }
+    };
+    let detected_at = match flag_detected {
+        Some(t) => t,
+        None => {
+            let ask = Ask::new("intake/detected_at", "When was the breach detected?", true);
+            prompter.datetime(&ask, Some(now))?.unwrap_or(now)
+        }
+    };
+    let spec = match &args.runbook {
+        Some(r) => Some(r.clone()),
+        None => choose_runbook(prompter)?,
+    };
+    let loaded = runbook::load(spec.as_deref())?;
+    if let Some(script) = answering.script() {
+        script.check_against(&loaded.runbook)?;
+    }
+    let intake = Intake {
+        title,
+        severity,
+        detected_at,
+        aware_at,
+        determined_at,
+    };
+    let (path, incident) = open_incident(ctx, &loaded, &intake)?;
+    *opened = Some(incident.id.clone());
+    let prompter = answering.prompter();
+    prompter.show(&format!(
+        "\nOpened incident {}\nfile: {}\nrunbook: {} ({} steps)",
+        incident.id,
+        path.display(),
+        incident.runbook.title,
+        incident.runbook.steps.len()
+    ))?;
+    if matches!(answering, Answering::Terminal(_)) {
+        answering
+            .prompter()
+            .show(&text::wrap(KEYS, text::width(), ""))?;
+    }
+    let operator = ctx.operator()?;
+    let mut walker = Walker::open(&path, &operator, answering.prompter())?;
+    let end = walker.run(None)?;
+    ctx.out.print(&text::summary(
+        walker.incident(),
+        end == WalkEnd::Paused,
+        text::width(),
+    ))?;
+    Ok(end)
+}
+
+const KEYS: &str = "Keys: ↑/↓ move, space ticks, enter confirms, esc leaves a question \
+                    unanswered. Ctrl-C stops; answers given so far are kept.";
+
+/// The runbooks to choose from at intake: the built-ins and the files in the runbook
+/// directories (a file with a built-in's name replaces it, as `--runbook NAME` does).
+fn available_runbooks() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (name, text) in builtin::BUILTINS {
+        if let Ok(rb) = runbook::parse_text(text, name) {
+            out.push((
+                (*name).to_string(),
+                format!("{} ({name}, built-in)", rb.title),
+            ));
+        }
+    }
+    // `runbook::load` takes the first file found for a name, so the first one wins here too.
+    let mut from_files: Vec<String> = Vec::new();
+    for dir in runbook::load::search_dirs() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+        files.sort();
+        for path in files {
+            let is_yaml = path.extension().is_some_and(|x| x == "yaml" || x == "yml");
+            let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+                continue;
+            };
+            if !is_yaml || from_files.iter().any(|n| n == stem) {
+                continue;
+            }
+            let Ok(loaded) = runbook::load::load_file(&path) else {
+                continue;
+            };
+            from_files.push(stem.to_string());
+            let label = format!("{} ({})", loaded.runbook.title, path.display());
+            match out.iter_mut().find(|(n, _)| n == stem) {
+                Some(slot) => slot.1 = label,
+                None => out.push((stem.to_string(), label)),
+            }
+        }
+    }
+    out
+}
+
+fn choose_runbook(prompter: &mut dyn Prompter) -> anyhow::Result<Option<String>> {
+    let available = available_runbooks();
+    if available.len() < 2 {
+        return Ok(None);
+    }
+    let choices: Vec<Choice> = available
+        .iter()
+        .map(|(id, label)| Choice {
+            id: id.clone(),
+            label: label.clone(),
+        })
+        .collect();
+    let default = choices
+        .iter()
+        .position(|c| c.id == builtin::DEFAULT)
+        .unwrap_or(0);
+    let ask = Ask::new("intake/runbook", "Which runbook?", true);
+    Ok(prompter
+        .select(&ask, &choices, Some(default))?
+        .map(|i| choices[i].id.clone()))
+}
+
+/// `breach resume`: shows what was decided, then walks from the first open step.
+pub fn resume(args: &ResumeArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let mut answering = Answering::choose(args.answers.as_deref(), ctx, "resume")?;
+    let mut opened: Option<String> = None;
+    let result = resume_inner(args, ctx, &mut answering, &mut opened);
+    finish(result, ctx, &answering, opened.as_deref())
+}
+
+fn resume_inner(
+    args: &ResumeArgs,
+    ctx: &Ctx,
+    answering: &mut Answering,
+    opened: &mut Option<String>,
+) -> anyhow::Result<WalkEnd> {
+    let path = ctx.incident_path(args.incident.as_deref())?;
+    crate::journal::store::require_inside(ctx.dir(), &path)?;
+    let operator = ctx.operator()?;
+    let (_, incident) = crate::journal::file::load(&path)?;
+    if let Some(script) = answering.script() {
+        script.check_against(&incident.runbook)?;
+    }
+    *opened = Some(incident.id.clone());
+    let terminal = matches!(answering, Answering::Terminal(_));
+    let mut walker = Walker::open(&path, &operator, answering.prompter())?;
+    let (done, total) = walker.incident().progress();
+    let title = format!(
+        "Resuming incident {}: {}\n{done} of {total} steps done or skipped.\n",
+        walker.incident().id,
+        walker.incident().title
+    );
+    walker.show_decided_with(&title, terminal.then_some(KEYS))?;
+    let end = walker.run(args.step.as_deref())?;
+    ctx.out.print(&text::summary(
+        walker.incident(),
+        end == WalkEnd::Paused,
+        text::width(),
+    ))?;
+    Ok(end)
+}
+
+/// Turns the walk's result into the exit status: an interruption prints one line saying
+/// how to carry on and exits 130; the cursor is shown again on every path.
+fn finish(
+    result: anyhow::Result<WalkEnd>,
+    ctx: &Ctx,
+    answering: &Answering,
+    incident: Option<&str>,
+) -> anyhow::Result<ExitStatus> {
+    if std::io::stderr().is_terminal() {
+        let _ = console::Term::stderr().show_cursor();
+    }
+    let interrupted = result.as_ref().err().is_some_and(|e| {
+        e.chain().any(|c| {
+            matches!(
+                c.downcast_ref::<BreachError>(),
+                Some(BreachError::Interrupted)
+            )
+        })
+    });
+    if interrupted {
+        let line = match incident {
+            Some(id) => format!("\ninterrupted; resume with: breach resume {id}"),
+            None => "\ninterrupted: no incident was opened".to_string(),
+        };
+        ctx.out.info(&line);
+        return Ok(ExitStatus::Interrupted);
+    }
+    result?;
+    if let Some(script) = answering.script() {
+        for key in script.unused() {
+            ctx.out.warn(&format!(
+                "answers file: `{key}` was not used (its step was already closed or its question did not apply)"
+            ));
+        }
+    }
+    Ok(ExitStatus::Ok)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,18 +1,30 @@
 //! The shared harness of the end-to-end tests: the real binary, run in a private directory
-//! with a fixed clock, a fixed operator and no colour.
+//! with a fixed clock, a fixed operator, a fixed time zone and no colour.
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the harness"
+)]
 
 use std::path::Path;
 
-/// A command for the `breach` binary, run in `dir` with `BREACH_DIR=dir/incidents`,
-/// `BREACH_NOW=2026-11-23T10:15:00Z`, `BREACH_OPERATOR=tester` and `NO_COLOR=1`, and without
-/// any `BREACH_RUNBOOKS` from the environment the tests run in.
+/// The fixed "now" of every test.
+pub const NOW: &str = "2026-11-23T10:15:00Z";
+
+/// The fixed operator of every test.
+pub const OPERATOR: &str = "tester";
+
+/// A command for the `breach` binary, run in `dir` (incidents in `dir/incidents`, the
+/// default), with `BREACH_NOW` = [`NOW`], `BREACH_OPERATOR` = [`OPERATOR`], `TZ=UTC`,
+/// `NO_COLOR=1`, and without any `BREACH_DIR` or `BREACH_RUNBOOKS` from the environment.
 pub fn breach(dir: &Path) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_breach"));
     cmd.current_dir(dir)
-        .env("BREACH_DIR", dir.join("incidents"))
-        .env("BREACH_NOW", "2026-11-23T10:15:00Z")
-        .env("BREACH_OPERATOR", "tester")
+        .env_remove("BREACH_DIR")
+        .env_remove("BREACH_RUNBOOKS")
+        .env("BREACH_NOW", NOW)
+        .env("BREACH_OPERATOR", OPERATOR)
         .env("NO_COLOR", "1")
-        .env_remove("BREACH_RUNBOOKS");
+        .env("TZ", "UTC");
     cmd
 }

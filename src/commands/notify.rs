@@ -1,0 +1,249 @@
+//! `breach notify draft | sent | list`: communication drafts from the runbook's templates,
+//! and the record of notices sent (which is what meets a notice deadline).
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+
+use comfy_table::{ContentArrangement, Table, presets};
+use serde::Serialize;
+
+use super::Ctx;
+use crate::cli::{JsonArg, NotifyCommand, NotifyDraftArgs, NotifySentArgs};
+use crate::clock::format_utc;
+use crate::error::{ExitStatus, conflict, invalid, not_found};
+use crate::incident::Incident;
+use crate::incident::facts::{self, Draft};
+use crate::journal::{NoticeSent, Payload};
+use crate::runbook::Template;
+
+pub fn run(cmd: &NotifyCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    match cmd {
+        NotifyCommand::Draft(args) => draft(args, ctx),
+        NotifyCommand::Sent(args) => sent(args, ctx),
+        NotifyCommand::List(args) => list(args, ctx),
+    }
+}
+
+/// The template with this id, or a not-found error listing the ones there are.
+fn template<'a>(incident: &'a Incident, id: &str) -> anyhow::Result<&'a Template> {
+    incident.runbook.template(id).ok_or_else(|| {
+        let ids: Vec<&str> = incident
+            .runbook
+            .templates
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect();
+        not_found(format!(
+            "no template `{id}` in runbook {}; templates are: {}",
+            incident.runbook.id,
+            if ids.is_empty() {
+                "(none)".to_string()
+            } else {
+                ids.join(", ")
+            }
+        ))
+    })
+}
+
+/// The text of a draft as printed or written: a subject line, a blank line, the body.
+fn draft_text(d: &Draft) -> String {
+    let mut text = format!("Subject: {}\n\n{}", d.subject, d.body);
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+fn draft(args: &NotifyDraftArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let (_, incident) = ctx.load(None)?;
+    let tmpl = template(&incident, &args.template)?;
+    let now = crate::clock::now()?;
+    let facts = facts::compute(&incident, now);
+    let d = facts::render(tmpl, &facts).map_err(|e| {
+        invalid(format!(
+            "template `{}` of runbook {} cannot be rendered: {e}\nhint: check it with `breach runbook validate`",
+            tmpl.id, incident.runbook.id
+        ))
+    })?;
+    let text = draft_text(&d);
+    match &args.output {
+        None => ctx.out.print(&text)?,
+        Some(path) => {
+            // Never overwrite: the file may hold a draft already edited by hand.
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::AlreadyExists {
+                        conflict(format!(
+                            "{} already exists; breach never overwrites a draft (remove it or choose another name)",
+                            path.display()
+                        ))
+                    } else {
+                        anyhow::Error::new(e).context(format!("cannot create {}", path.display()))
+                    }
+                })?;
+            f.write_all(text.as_bytes())
+                .and_then(|()| f.sync_all())
+                .map_err(|e| {
+                    anyhow::Error::new(e).context(format!("cannot write {}", path.display()))
+                })?;
+            ctx.out.info(&format!(
+                "draft of `{}` for {} written to {}",
+                d.template,
+                d.audience,
+                path.display()
+            ));
+        }
+    }
+    if !d.missing.is_empty() {
+        let mut warning = format!(
+            "{} fact(s) not recorded yet; the draft shows [TO FILL: ...] in their place:",
+            d.missing.len()
+        );
+        for m in &d.missing {
+            warning.push_str(&format!("\n  - {}: {}", m.fact, m.description));
+            if !m.hint.is_empty() {
+                warning.push_str(&format!(" ({})", m.hint));
+            }
+        }
+        ctx.out.warn(&warning);
+    }
+    ctx.out.info(&format!(
+        "once it has gone out: `breach notify sent {} --to RECIPIENT`",
+        d.template
+    ));
+    Ok(ExitStatus::Ok)
+}
+
+fn sent(args: &NotifySentArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let now = crate::clock::now()?;
+    let at = match &args.at {
+        None => now,
+        Some(text) => {
+            crate::clock::parse_time(text).map_err(|e| invalid(format!("--at {text:?}: {e}")))?
+        }
+    };
+    if at > now {
+        return Err(invalid(format!(
+            "--at {} is in the future; record a notice once it has gone out",
+            format_utc(at)
+        )));
+    }
+    let to = args.to.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    if let Some(t) = to
+        && (t.len() > 500 || t.chars().any(char::is_control))
+    {
+        return Err(invalid("--to must be one line of at most 500 characters"));
+    }
+    let (_, record) = ctx.record_quick_with(|incident| {
+        let tmpl = template(incident, &args.template)?;
+        Ok(Payload::Notice(NoticeSent {
+            template: tmpl.id.clone(),
+            audience: tmpl.audience.clone(),
+            sent_at: at,
+            to: to.map(String::from),
+        }))
+    })?;
+    let mut what = format!("notice {} sent at {}", args.template, format_utc(at));
+    if let Some(t) = to {
+        what.push_str(&format!(" to {t}"));
+    }
+    ctx.recorded(&record, &what)?;
+    Ok(ExitStatus::Ok)
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    id: &'a str,
+    audience: &'a str,
+    /// The subject rendered with the incident's facts (as written, if it cannot be).
+    subject: String,
+    /// Every time a notice from this template was recorded as sent.
+    sent: Vec<SentJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct SentJson<'a> {
+    #[serde(with = "crate::journal::record::utc")]
+    at: chrono::DateTime<chrono::Utc>,
+    to: Option<&'a str>,
+    by: &'a str,
+}
+
+fn local(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono::Local)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let (_, incident) = ctx.load(None)?;
+    let facts = facts::compute(&incident, crate::clock::now()?);
+    let env = facts::environment();
+    let context = facts.context();
+    let rows: Vec<Row> = incident
+        .runbook
+        .templates
+        .iter()
+        .map(|t| Row {
+            id: &t.id,
+            audience: &t.audience,
+            subject: env
+                .render_str(&t.subject, &context)
+                .map(|s| s.trim().to_string())
+                .unwrap_or_else(|_| t.subject.clone()),
+            sent: incident
+                .notices
+                .iter()
+                .filter(|n| n.notice.template == t.id)
+                .map(|n| SentJson {
+                    at: n.notice.sent_at,
+                    to: n.notice.to.as_deref(),
+                    by: &n.stamp.by,
+                })
+                .collect(),
+        })
+        .collect();
+    if args.json {
+        ctx.out.print_json(&rows)?;
+        return Ok(ExitStatus::Ok);
+    }
+    if rows.is_empty() {
+        ctx.out
+            .print(&format!("runbook {} has no templates", incident.runbook.id))?;
+        return Ok(ExitStatus::Ok);
+    }
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_BORDERS_ONLY)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(crate::output::terminal_width())
+        .set_header(["template", "audience", "subject", "sent"]);
+    for r in &rows {
+        let sent = if r.sent.is_empty() {
+            "not yet".to_string()
+        } else {
+            r.sent
+                .iter()
+                .map(|s| match s.to {
+                    Some(to) => format!("{} to {to}", local(s.at)),
+                    None => local(s.at),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        table.add_row([
+            r.id.to_string(),
+            r.audience.to_string(),
+            r.subject.clone(),
+            sent,
+        ]);
+    }
+    ctx.out.print(&table.to_string())?;
+    ctx.out
+        .info("draft one with `breach notify draft TEMPLATE`");
+    Ok(ExitStatus::Ok)
+}

@@ -1,0 +1,432 @@
+//! The walk engine: goes through the open steps of an incident in runbook order, asks
+//! through a [`Prompter`], and appends every answer to the incident file the moment it is
+//! given, through [`crate::journal::file::append`] (which validates it with
+//! [`crate::incident::action::validate`], exactly like the `check`, `answer` and `step`
+//! commands). Nothing is batched: an interrupted walk loses at most the question on screen.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use super::prompter::{Ask, Choice, Prompter, StepAction};
+use super::text;
+use crate::error::{conflict, not_found};
+use crate::incident::action::check_value;
+use crate::incident::{AnswerValue, Incident};
+use crate::journal::{Answer, Check, Note, Payload, Record, StepChange, StepOutcome, file};
+use crate::runbook::QuestionKind;
+use crate::runbook::condition::applies;
+
+/// How a walk ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WalkEnd {
+    /// Every open step from the starting one on was gone through.
+    Finished,
+    /// The operator chose "pause and quit".
+    Paused,
+}
+
+/// How one step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StepEnd {
+    Closed,
+    LeftOpen,
+    Pause,
+}
+
+/// The walk over one incident file.
+pub struct Walker<'p> {
+    path: PathBuf,
+    operator: String,
+    prompter: &'p mut dyn Prompter,
+    incident: Incident,
+    width: usize,
+}
+
+impl<'p> Walker<'p> {
+    /// Reads and verifies the incident file; fails if its chain is not intact or it is
+    /// closed.
+    pub fn open(
+        path: &Path,
+        operator: &str,
+        prompter: &'p mut dyn Prompter,
+    ) -> anyhow::Result<Walker<'p>> {
+        let (_, incident) = file::load(path)?;
+        if incident.is_closed() {
+            return Err(conflict(format!(
+                "incident {} is closed; nothing more can be recorded",
+                incident.id
+            )));
+        }
+        Ok(Walker {
+            path: path.to_path_buf(),
+            operator: operator.to_string(),
+            prompter,
+            incident,
+            width: text::width(),
+        })
+    }
+
+    /// Sets the width text is wrapped to.
+    pub fn with_width(mut self, width: usize) -> Self {
+        self.width = width;
+        self
+    }
+
+    /// The incident as it stands after everything recorded so far.
+    pub fn incident(&self) -> &Incident {
+        &self.incident
+    }
+
+    /// Shows `intro`, what closed steps decided (for `breach resume`), and `keys`.
+    pub fn show_decided_with(&mut self, intro: &str, keys: Option<&str>) -> anyhow::Result<()> {
+        let mut out = intro.to_string();
+        out.push_str(&text::decided(&self.incident, self.width));
+        if let Some(keys) = keys {
+            out.push('\n');
+            out.push_str(&text::wrap(keys, self.width, ""));
+        }
+        self.prompter.show(&out)
+    }
+
+    /// Walks from `from` (a step id) or the first open step to the end of the runbook.
+    pub fn run(&mut self, from: Option<&str>) -> anyhow::Result<WalkEnd> {
+        let mut next = match from {
+            Some(id) => Some(self.starting_step(id)?),
+            None => self.incident.first_open_step(),
+        };
+        while let Some(idx) = next {
+            match self.walk_step(idx)? {
+                StepEnd::Pause => return Ok(WalkEnd::Paused),
+                StepEnd::Closed | StepEnd::LeftOpen => {}
+            }
+            // Re-evaluated after every step: answers change which later steps apply.
+            next = (idx + 1..self.incident.steps.len()).find(|&i| {
+                !self.incident.steps[i].status.is_closed() && self.incident.step_applies(i)
+            });
+        }
+        Ok(WalkEnd::Finished)
+    }
+
+    fn starting_step(&mut self, id: &str) -> anyhow::Result<usize> {
+        let runbook = &self.incident.runbook;
+        let idx = runbook.step_index(id).ok_or_else(|| {
+            let ids: Vec<&str> = runbook.steps.iter().map(|s| s.id.as_str()).collect();
+            not_found(format!(
+                "no step `{id}` in runbook {}; steps are: {}",
+                runbook.id,
+                ids.join(", ")
+            ))
+        })?;
+        let status = self.incident.steps[idx].status;
+        if status.is_closed() {
+            return Err(conflict(format!(
+                "step `{id}` is already {}\nhint: reopen it first with `breach step {id} --reopen`",
+                status.as_str()
+            )));
+        }
+        if !self.incident.step_applies(idx) {
+            self.prompter.show(&format!(
+                "Note: step `{id}` does not apply given the answers so far; walking it because it was asked for."
+            ))?;
+        }
+        Ok(idx)
+    }
+
+    /// Appends one record through the same path as the commands.
+    fn record(&mut self, payload: Payload) -> anyhow::Result<Record> {
+        let now = crate::clock::now()?;
+        let (record, incident) = file::append(&self.path, &self.operator, now, |_| Ok(payload))?;
+        self.incident = incident;
+        Ok(record)
+    }
+
+    fn walk_step(&mut self, idx: usize) -> anyhow::Result<StepEnd> {
+        let deadlines = deadlines_for_step(&self.incident, idx);
+        let header = text::step_header(&self.incident, idx, self.width, &deadlines);
+        self.prompter.show(&header)?;
+        self.checklist(idx)?;
+        let questions = self.incident.runbook.steps[idx].questions.len();
+        for q in 0..questions {
+            self.question(idx, q, false)?;
+        }
+        self.action_menu(idx)
+    }
+
+    fn checklist(&mut self, idx: usize) -> anyhow::Result<()> {
+        let spec = &self.incident.runbook.steps[idx];
+        let state = &self.incident.steps[idx];
+        let mut items = Vec::new();
+        let mut checked = Vec::new();
+        for (item, st) in spec.items.iter().zip(&state.items) {
+            if !applies(item.when.as_ref(), &self.incident) {
+                continue;
+            }
+            let label = if item.required {
+                item.text.clone()
+            } else {
+                format!("{} (optional)", item.text)
+            };
+            items.push(Choice {
+                id: item.id.clone(),
+                label,
+            });
+            checked.push(st.checked);
+        }
+        if items.is_empty() {
+            return Ok(());
+        }
+        let ask = Ask::new(spec.id.clone(), "Checklist: tick what is done", false);
+        let Some(now_checked) = self.prompter.checklist(&ask, &items, &checked)? else {
+            return Ok(());
+        };
+        let step = spec.id.clone();
+        for ((item, was), is) in items.iter().zip(checked).zip(now_checked) {
+            if was != is {
+                self.record(Payload::Check(Check {
+                    step: step.clone(),
+                    item: item.id.clone(),
+                    checked: is,
+                }))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Asks question `q` of step `idx` if it applies now. `insist` asks until answered.
+    fn question(&mut self, idx: usize, q: usize, insist: bool) -> anyhow::Result<()> {
+        let step_id = self.incident.runbook.steps[idx].id.clone();
+        let question = self.incident.runbook.steps[idx].questions[q].clone();
+        if !applies(question.when.as_ref(), &self.incident) {
+            return Ok(());
+        }
+        let current = self.incident.steps[idx]
+            .answers
+            .get(&question.id)
+            .map(|a| a.value.clone());
+        let ask = Ask {
+            key: format!("{step_id}/{}", question.id),
+            prompt: question.prompt.clone(),
+            help: question.help.clone(),
+            required: question.required || insist,
+        };
+        let choices: Vec<Choice> = question
+            .options
+            .iter()
+            .map(|o| Choice {
+                id: o.id.clone(),
+                label: o.label.clone(),
+            })
+            .collect();
+        loop {
+            let value = match question.kind {
+                QuestionKind::Confirm => {
+                    let default = match &current {
+                        Some(AnswerValue::Bool(b)) => Some(*b),
+                        _ => None,
+                    };
+                    self.prompter.confirm(&ask, default)?.map(AnswerValue::Bool)
+                }
+                QuestionKind::Select => {
+                    let default = current
+                        .as_ref()
+                        .and_then(|v| choices.iter().position(|c| v.contains(&c.id)));
+                    self.prompter
+                        .select(&ask, &choices, default)?
+                        .map(|i| AnswerValue::Text(choices[i].id.clone()))
+                }
+                QuestionKind::Multiselect => {
+                    let checked: Vec<bool> = choices
+                        .iter()
+                        .map(|c| current.as_ref().is_some_and(|v| v.contains(&c.id)))
+                        .collect();
+                    self.prompter
+                        .multiselect(&ask, &choices, &checked)?
+                        .map(|flags| {
+                            AnswerValue::List(
+                                choices
+                                    .iter()
+                                    .zip(flags)
+                                    .filter(|(_, f)| *f)
+                                    .map(|(c, _)| c.id.clone())
+                                    .collect(),
+                            )
+                        })
+                }
+                QuestionKind::Text => {
+                    let default = match &current {
+                        Some(AnswerValue::Text(t)) => Some(t.as_str()),
+                        _ => None,
+                    };
+                    let check = |s: &str| {
+                        let mut q = question.clone();
+                        q.required = ask.required;
+                        check_value(&q, &AnswerValue::Text(s.to_string()))
+                            .map_err(|e| e.to_string())
+                    };
+                    self.prompter
+                        .text(&ask, default, &check)?
+                        .map(AnswerValue::Text)
+                }
+                QuestionKind::Number => {
+                    let default = current.as_ref().and_then(AnswerValue::as_number);
+                    self.prompter
+                        .number(&ask, default)?
+                        .map(AnswerValue::Number)
+                }
+                QuestionKind::Datetime => {
+                    let default = match &current {
+                        Some(AnswerValue::Text(t)) => DateTime::parse_from_rfc3339(t)
+                            .ok()
+                            .map(|t| t.with_timezone(&Utc)),
+                        _ => None,
+                    };
+                    self.prompter
+                        .datetime(&ask, default)?
+                        .map(|t| AnswerValue::Text(crate::clock::format_utc(t)))
+                }
+            };
+            let Some(value) = value else {
+                return Ok(());
+            };
+            if let Err(e) = check_value(&question, &value) {
+                self.prompter.rejected(&ask, &e.to_string())?;
+                continue;
+            }
+            if current.as_ref() != Some(&value) {
+                self.record(Payload::Answer(Answer {
+                    step: step_id.clone(),
+                    question: question.id.clone(),
+                    value,
+                }))?;
+            }
+            return Ok(());
+        }
+    }
+
+    fn action_menu(&mut self, idx: usize) -> anyhow::Result<StepEnd> {
+        let step_id = self.incident.runbook.steps[idx].id.clone();
+        let ask = Ask::new(step_id.clone(), "What now with this step?", true);
+        loop {
+            match self.prompter.step_action(&ask)? {
+                StepAction::Done => {
+                    if let Some(q) = self.unanswered_required(idx) {
+                        let key = format!(
+                            "{step_id}/{}",
+                            self.incident.runbook.steps[idx].questions[q].id
+                        );
+                        self.prompter.rejected(
+                            &Ask::new(key, "", true),
+                            "this question needs an answer before the step is done",
+                        )?;
+                        self.question(idx, q, true)?;
+                        continue;
+                    }
+                    let open = self.incident.open_required_items(idx);
+                    if !open.is_empty() {
+                        let spec = &self.incident.runbook.steps[idx];
+                        let choices: Vec<Choice> = open
+                            .iter()
+                            .filter_map(|id| spec.items.iter().find(|i| &i.id == id))
+                            .map(|i| Choice {
+                                id: i.id.clone(),
+                                label: i.text.clone(),
+                            })
+                            .collect();
+                        if !self
+                            .prompter
+                            .confirm_done_with_open_items(&step_id, &choices)?
+                        {
+                            continue;
+                        }
+                    }
+                    self.record(Payload::Step(StepChange {
+                        step: step_id,
+                        outcome: StepOutcome::Done,
+                        reason: None,
+                        open_items: open,
+                    }))?;
+                    return Ok(StepEnd::Closed);
+                }
+                StepAction::Skip => {
+                    let reason = self.prompter.skip_reason(&step_id)?;
+                    self.record(Payload::Step(StepChange {
+                        step: step_id,
+                        outcome: StepOutcome::Skipped,
+                        reason: Some(reason),
+                        open_items: Vec::new(),
+                    }))?;
+                    return Ok(StepEnd::Closed);
+                }
+                StepAction::LeaveOpen => return Ok(StepEnd::LeftOpen),
+                StepAction::Note => {
+                    if let Some(text) = self.prompter.note(&step_id)? {
+                        self.record(Payload::Note(Note {
+                            text,
+                            step: Some(step_id.clone()),
+                        }))?;
+                    }
+                }
+                StepAction::Pause => return Ok(StepEnd::Pause),
+            }
+        }
+    }
+
+    /// The first required, applicable question of step `idx` with no answer.
+    fn unanswered_required(&self, idx: usize) -> Option<usize> {
+        let spec = &self.incident.runbook.steps[idx];
+        let state = &self.incident.steps[idx];
+        spec.questions.iter().position(|q| {
+            q.required
+                && !state.answers.contains_key(&q.id)
+                && applies(q.when.as_ref(), &self.incident)
+        })
+    }
+}
+
+/// The deadlines that depend on step `idx`, one line each, for its header: running clocks
+/// with their due time and time left, and clocks still waiting for their start. Met and
+/// inapplicable deadlines are left out.
+pub fn deadlines_for_step(incident: &Incident, idx: usize) -> Vec<String> {
+    use crate::clock::format_duration;
+    use crate::incident::deadlines::{self, DeadlineState};
+    let Ok(now) = crate::clock::now() else {
+        return Vec::new();
+    };
+    let statuses = deadlines::evaluate(incident, now);
+    let step = &incident.runbook.steps[idx].id;
+    let local = |t: DateTime<Utc>| {
+        t.with_timezone(&chrono::Local)
+            .format("%a %d %b %H:%M")
+            .to_string()
+    };
+    deadlines::deadlines_for_step(&statuses, step)
+        .into_iter()
+        .filter_map(|d| {
+            let when = match d.state {
+                DeadlineState::Overdue => format!(
+                    "OVERDUE by {}",
+                    d.overdue_by.map(format_duration).unwrap_or_default()
+                ),
+                DeadlineState::Open | DeadlineState::DueSoon if d.asap => format!(
+                    "as soon as possible; {} since {}",
+                    d.elapsed.map(format_duration).unwrap_or_default(),
+                    d.anchor.description
+                ),
+                DeadlineState::Open | DeadlineState::DueSoon => format!(
+                    "due {}{}, {} left",
+                    d.due_at.map(local).unwrap_or_default(),
+                    if d.state == DeadlineState::DueSoon {
+                        " (soon)"
+                    } else {
+                        ""
+                    },
+                    d.remaining.map(format_duration).unwrap_or_default()
+                ),
+                DeadlineState::Waiting => format!("starts at {}", d.anchor.description),
+                DeadlineState::Met | DeadlineState::NotApplicable => return None,
+            };
+            Some(format!("{}: {when}", d.title))
+        })
+        .collect()
+}

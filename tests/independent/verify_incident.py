@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""An independent verifier for breach incident files (format version 1).
+
+Written from docs/incident-file-format.md alone, with the Python standard library only, to
+show that the document is enough to verify a file without breach's own code.
+
+Usage: verify_incident.py FILE
+
+Prints one line and exits with:
+  0  "ok: N records, last hash H"               every record verifies
+  1  "bad: record S (line L): WHAT"             a record fails (the first one is named)
+  2  "torn: record S (line L): ..."             only the last record is incomplete
+  3  "unsupported: ..."                         a format version this verifier does not know
+  4  "error: ..."                               the file cannot be read
+"""
+
+import hashlib
+import re
+import sys
+
+GENESIS = "0" * 64
+HEX64 = re.compile(r"[0-9a-f]{64}")
+HASH_LINE = re.compile(rb"hash: ([0-9a-f]{64})\n")
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+FIELDS = ["seq", "time", "operator", "kind", "prev", "payload"]
+SUPPORTED_FORMATS = {1}
+
+
+def unquote(value):
+    """Strips one pair of matching YAML quotes (section 2)."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        inner = value[1:-1]
+        return inner.replace("''", "'") if value[0] == "'" else inner
+    return value
+
+
+def split_records(data):
+    """Splits at lines that are exactly '---' (section 2). Returns [(line_no, bytes)]."""
+    records = []
+    start = None
+    pos = 0
+    line_no = 1
+    for line in data.splitlines(keepends=True):
+        # A last line without LF that is "-", "--" or "---" starts a new, cut-short record.
+        last_without_lf = pos + len(line) == len(data) and not line.endswith(b"\n")
+        if line == b"---\n" or (last_without_lf and line in (b"-", b"--", b"---")):
+            if start is not None:
+                records.append((start_line, data[start:pos]))
+            start, start_line = pos, line_no
+        elif start is None:
+            # Bytes before the first '---': not a record.
+            return None, line_no
+        pos += len(line)
+        line_no += 1
+    if start is not None:
+        records.append((start_line, data[start:]))
+    return records, None
+
+
+def check_record(index, line_no, chunk, prev_hash, is_last):
+    """Returns (status, message, hash): status is 'ok', 'bad', 'torn' or 'unsupported'."""
+    where = "record %d (line %d)" % (index, line_no)
+    # Rule 1: the last line is a complete hash line.
+    body_end = chunk.rfind(b"\n", 0, len(chunk) - 1) + 1 if chunk.endswith(b"\n") else -1
+    match = HASH_LINE.fullmatch(chunk[body_end:]) if body_end >= 0 else None
+    if match is None:
+        if is_last:
+            return "torn", where + ": incomplete (torn tail)", None
+        return "bad", where + ": edited (no valid hash line)", None
+    hashed = chunk[:body_end]
+    stored = match.group(1).decode("ascii")
+    # Rule 2: the hash covers everything before the hash line.
+    computed = hashlib.sha256(hashed).hexdigest()
+    if computed != stored:
+        return "bad", where + ": edited (hash mismatch)", None
+    try:
+        text = hashed.decode("utf-8")
+    except UnicodeDecodeError:
+        return "bad", where + ": malformed (not UTF-8)", None
+    lines = text.split("\n")
+    # lines[0] is '---'; the fields follow at column 0 in a fixed order.
+    top = [l for l in lines[1:] if l and not l.startswith(" ")]
+    names = [l.split(":", 1)[0] for l in top]
+    if names != FIELDS:
+        return "bad", where + ": malformed (fields %s)" % names, None
+    values = {l.split(":", 1)[0]: unquote(l.split(":", 1)[1].strip()) for l in top}
+    if not re.fullmatch(r"\d+", values["seq"]):
+        return "bad", where + ": malformed (seq)", None
+    if not TIME.fullmatch(values["time"]):
+        return "bad", where + ": malformed (time)", None
+    seq = int(values["seq"])
+    # Rule 3: seq is the position.
+    if seq > index:
+        return "bad", where + ": missing records (found seq %d)" % seq, None
+    if seq < index:
+        return "bad", where + ": reordered (found seq %d)" % seq, None
+    # Rule 4: prev links to the previous record.
+    prev = values["prev"]
+    if not HEX64.fullmatch(prev):
+        return "bad", where + ": malformed (prev)", None
+    if prev != prev_hash:
+        return "bad", where + ": chain broken (prev does not match)", None
+    # Rule 6: the first record is 'opened' with a supported format.
+    if index == 0:
+        if values["kind"] != "opened":
+            return "bad", where + ": malformed (first record is not opened)", None
+        fmt = [l for l in lines if l.startswith("  format:")]
+        if len(fmt) != 1 or not re.fullmatch(r"\d+", unquote(fmt[0].split(":", 1)[1].strip())):
+            return "bad", where + ": malformed (no payload.format)", None
+        version = int(unquote(fmt[0].split(":", 1)[1].strip()))
+        if version not in SUPPORTED_FORMATS:
+            return "unsupported", "format version %d is not supported" % version, None
+    return "ok", "", stored
+
+
+def verify(data):
+    records, bad_line = split_records(data)
+    if records is None:
+        return 1, "bad: record 0 (line %d): malformed (text before the first ---)" % bad_line
+    if not records:
+        return 1, "bad: the file has no records"
+    prev = GENESIS
+    for index, (line_no, chunk) in enumerate(records):
+        status, message, digest = check_record(
+            index, line_no, chunk, prev, index + 1 == len(records)
+        )
+        if status == "torn":
+            return 2, "torn: " + message + "; %d records before it verify" % index
+        if status == "unsupported":
+            return 3, "unsupported: " + message
+        if status == "bad":
+            return 1, "bad: " + message
+        prev = digest
+    return 0, "ok: %d records, last hash %s" % (len(records), prev)
+
+
+def main(argv):
+    if len(argv) != 2:
+        print("usage: verify_incident.py FILE", file=sys.stderr)
+        return 4
+    try:
+        with open(argv[1], "rb") as f:
+            data = f.read()
+    except OSError as e:
+        print("error: %s" % e)
+        return 4
+    code, message = verify(data)
+    print(message)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,192 @@
+//! End-to-end tests of `breach status`: the legal clocks at chosen instants, the table and
+//! the JSON shape.
+
+mod common;
+
+use std::path::Path;
+
+use common::breach;
+use serde_json::Value;
+
+/// An EU card-data breach opened (and so known about) at 2026-11-23T10:15:00Z.
+fn eu_card_breach(dir: &Path) {
+    breach(dir)
+        .args([
+            "start",
+            "--no-walk",
+            "--title",
+            "Card skimmer on checkout",
+            "--severity",
+            "critical",
+        ])
+        .args(["--detected-at", "2026-11-23T08:00:00Z"])
+        .assert()
+        .success();
+    for (q, v) in [
+        ("assess/data_types", "payment_cards,contact_details"),
+        ("assess/personal_data", "yes"),
+        ("assess/jurisdictions", "eu"),
+        ("assess/affected_customers", "1200"),
+    ] {
+        breach(dir).args(["answer", q, v]).assert().success();
+    }
+}
+
+fn status_json(dir: &Path, now: &str) -> Value {
+    let out = breach(dir)
+        .env("BREACH_NOW", now)
+        .args(["status", "--json"])
+        .assert()
+        .success();
+    serde_json::from_slice(&out.get_output().stdout).expect("status --json prints JSON")
+}
+
+fn deadline<'a>(status: &'a Value, id: &str) -> &'a Value {
+    status["deadlines"]
+        .as_array()
+        .expect("deadlines is an array")
+        .iter()
+        .find(|d| d["id"] == id)
+        .unwrap_or_else(|| panic!("no deadline {id}"))
+}
+
+#[test]
+fn the_gdpr_authority_clock_is_due_soon_at_70_hours_and_overdue_at_73() {
+    let dir = tempfile::tempdir().unwrap();
+    eu_card_breach(dir.path());
+
+    let at_70h = status_json(dir.path(), "2026-11-26T08:15:00Z");
+    let gdpr = deadline(&at_70h, "gdpr-authority");
+    assert_eq!(gdpr["state"], "due_soon");
+    assert_eq!(gdpr["due_at"], "2026-11-26T10:15:00Z");
+    assert_eq!(gdpr["remaining_secs"], 2 * 3600);
+
+    let at_73h = status_json(dir.path(), "2026-11-26T11:15:00Z");
+    let gdpr = deadline(&at_73h, "gdpr-authority");
+    assert_eq!(gdpr["state"], "overdue");
+    assert_eq!(gdpr["overdue_by_secs"], 3600);
+
+    // Card data: both card brands run from detection (08:00); Mastercard's 24 hours are long gone.
+    assert_eq!(deadline(&at_73h, "mastercard")["state"], "overdue");
+    assert_eq!(deadline(&at_73h, "visa")["due_at"], "2026-11-26T08:00:00Z");
+    // Nothing here makes the UK, Texas or NIS2 clocks apply.
+    for id in ["uk-ico", "texas-individuals", "nis2-early-warning"] {
+        assert_eq!(deadline(&at_73h, id)["state"], "not_applicable", "{id}");
+    }
+}
+
+#[test]
+fn a_deadline_is_open_early_on_and_met_once_the_notice_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    eu_card_breach(dir.path());
+    let early = status_json(dir.path(), "2026-11-23T12:15:00Z");
+    assert_eq!(deadline(&early, "gdpr-authority")["state"], "open");
+    assert_eq!(
+        deadline(&early, "gdpr-authority")["remaining_secs"],
+        70 * 3600
+    );
+
+    breach(dir.path())
+        .env("BREACH_NOW", "2026-11-25T09:00:00Z")
+        .args([
+            "notify",
+            "sent",
+            "authority-notice",
+            "--to",
+            "CNIL",
+            "--at",
+            "2026-11-25T08:30:00Z",
+        ])
+        .assert()
+        .success();
+    let later = status_json(dir.path(), "2026-11-27T10:00:00Z");
+    let gdpr = deadline(&later, "gdpr-authority");
+    assert_eq!(gdpr["state"], "met");
+    assert_eq!(gdpr["met_at"], "2026-11-25T08:30:00Z");
+    assert_eq!(gdpr["met_timing"], "early");
+}
+
+#[test]
+fn the_json_has_the_documented_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    eu_card_breach(dir.path());
+    breach(dir.path())
+        .args(["check", "contain/isolate_systems"])
+        .assert()
+        .success();
+    breach(dir.path())
+        .args(["step", "rebuild-trust", "--skip", "not yet relevant"])
+        .assert()
+        .success();
+    let s = status_json(dir.path(), "2026-11-23T12:15:00Z");
+    for key in [
+        "id",
+        "title",
+        "severity",
+        "state",
+        "runbook",
+        "opened_at",
+        "steps",
+        "deadlines",
+    ] {
+        assert!(s.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(s["state"], "open");
+    assert_eq!(s["severity"], "critical");
+    assert_eq!(s["runbook"]["id"], "ecommerce-breach");
+    assert_eq!(s["runbook"]["sha256"].as_str().map(str::len), Some(64));
+    assert_eq!(s["opened_at"], "2026-11-23T10:15:00Z");
+    let steps = s["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 10);
+    assert_eq!(steps[0]["id"], "assess");
+    assert_eq!(steps[0]["state"], "in_progress");
+    assert_eq!(steps[0]["answers"]["affected_customers"], 1200.0);
+    assert_eq!(
+        steps[0]["answers"]["jurisdictions"],
+        serde_json::json!(["eu"])
+    );
+    assert_eq!(
+        steps[1]["items"][0],
+        serde_json::json!({"id": "isolate_systems", "checked": true})
+    );
+    assert_eq!(steps[9]["state"], "skipped");
+    assert_eq!(steps[2]["state"], "pending");
+    insta::assert_json_snapshot!("status_json", s);
+}
+
+#[test]
+fn the_table_fits_80_columns_and_reads_well() {
+    let dir = tempfile::tempdir().unwrap();
+    eu_card_breach(dir.path());
+    breach(dir.path())
+        .args(["check", "contain/isolate_systems"])
+        .assert()
+        .success();
+    breach(dir.path())
+        .args(["step", "rebuild-trust", "--skip", "not yet relevant"])
+        .assert()
+        .success();
+    let out = breach(dir.path())
+        .env("BREACH_NOW", "2026-11-26T08:15:00Z")
+        .arg("status")
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "wider than 80 columns: {line:?}"
+        );
+    }
+    assert!(!text.contains('\u{1b}'), "no colour when not a terminal");
+    insta::assert_snapshot!("status_table", text);
+}
+
+#[test]
+fn no_incident_gives_a_friendly_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = breach(dir.path()).arg("status").assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("No incidents yet"), "{text}");
+    assert!(text.contains("breach start"), "{text}");
+}

@@ -1,0 +1,548 @@
+//! End-to-end tests of the walk: the real binary in a pseudo-terminal pressing real keys,
+//! `--answers` files, and the refusal to run without a terminal.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use breach::incident::{AnswerValue, Incident, StepStatus};
+use common::{NOW, breach};
+use rexpect::process::WaitStatus;
+use rexpect::session::{Options, PtySession, spawn_with_options};
+
+const DOWN: &str = "\x1b[B";
+const ESC: &str = "\x1b";
+
+/// `breach ARGS` in a fresh pseudo-terminal, in `dir`, with the test environment.
+fn pty(dir: &Path, args: &[&str]) -> PtySession {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_breach"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("BREACH_NOW", NOW)
+        .env("BREACH_OPERATOR", "tester")
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env_remove("BREACH_DIR")
+        .env_remove("BREACH_RUNBOOKS");
+    // Generous per-expect timeout for a loaded 2-core machine; each test takes seconds.
+    let options = Options::new()
+        .timeout_ms(Some(20_000))
+        .strip_ansi_escape_codes(true);
+    spawn_with_options(cmd, options).expect("spawn breach in a pty")
+}
+
+/// Waits for `prompt` on screen, then types `keys`.
+fn answer(p: &mut PtySession, prompt: &str, keys: &str) {
+    if let Err(e) = p.exp_string(prompt) {
+        panic!("waiting for {prompt:?}: {e}");
+    }
+    // Let the prompt switch the terminal to raw mode before the keys arrive.
+    std::thread::sleep(Duration::from_millis(30));
+    p.send(keys).expect("send keys");
+    p.flush().expect("flush");
+}
+
+/// Skips the step whose action menu is next, with `reason`.
+fn skip(p: &mut PtySession, reason: &str) {
+    answer(p, "What now with this step?", &format!("{DOWN}\r"));
+    answer(p, "Why skip this step?", &format!("{reason}\r"));
+}
+
+fn exit_code(p: &mut PtySession) -> i32 {
+    p.exp_eof().expect("the program ends");
+    match p.process().wait().expect("wait") {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("breach did not exit normally: {other:?}"),
+    }
+}
+
+fn incident_file(dir: &Path) -> PathBuf {
+    let files: Vec<PathBuf> = std::fs::read_dir(dir.join("incidents"))
+        .expect("incident dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+fn load(dir: &Path) -> Incident {
+    breach::journal::file::load(&incident_file(dir))
+        .expect("incident loads")
+        .1
+}
+
+fn value<'a>(i: &'a Incident, step: &str, q: &str) -> Option<&'a AnswerValue> {
+    i.step(step)?.answers.get(q).map(|a| &a.value)
+}
+
+fn status(i: &Incident, step: &str) -> StepStatus {
+    i.step(step).expect("step exists").status
+}
+
+fn verify_ok(dir: &Path) {
+    breach(dir).arg("verify").assert().success();
+}
+
+fn text(s: &str) -> AnswerValue {
+    AnswerValue::Text(s.into())
+}
+
+#[test]
+fn pty_full_walk_of_the_default_runbook_with_real_keys() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let mut p = pty(dir, &["start"]);
+    // Intake: typed title, defaults for the rest.
+    answer(
+        &mut p,
+        "Short title of the incident",
+        "Card skimmer on checkout\r",
+    );
+    answer(&mut p, "Severity", "\r");
+    answer(&mut p, "When was the breach detected?", "\r");
+    answer(&mut p, "Which runbook?", "\r");
+    answer(&mut p, "Step 1 of 10", "");
+    // Step 1, every question kind: tick two of three items.
+    answer(
+        &mut p,
+        "Checklist: tick what is done",
+        &format!(" {DOWN} \r"),
+    );
+    answer(&mut p, "What kind of breach is it?", &format!("{DOWN}\r"));
+    answer(&mut p, "Which data may have been compromised?", " \r");
+    answer(&mut p, "Is personal data about people", "y");
+    answer(&mut p, "Roughly how many people are affected?", "1200\r");
+    answer(
+        &mut p,
+        "Where do the affected people live?",
+        &format!("{DOWN}{DOWN} \r"),
+    );
+    // Appears only because California was picked.
+    answer(
+        &mut p,
+        "How many affected people live in California?",
+        "300\r",
+    );
+    answer(&mut p, "Is the breach likely to pose a high risk", "n");
+    answer(&mut p, "NIS2", ESC);
+    answer(
+        &mut p,
+        "When was it determined that a breach actually occurred?",
+        "2026-11-23T09:00:00Z\r",
+    );
+    answer(&mut p, "What now with this step?", "\r");
+    answer(&mut p, "Mark the step done anyway?", "y");
+    // Steps 2 to 9: skipped with reasons after leaving their questions unanswered.
+    answer(&mut p, "Step 2 of 10", "");
+    answer(&mut p, "Checklist", "\r");
+    answer(&mut p, "Is the breach contained", "n");
+    skip(&mut p, "containment handled by the host");
+    answer(&mut p, "Step 3 of 10", "");
+    answer(&mut p, "Checklist", "\r");
+    answer(&mut p, "Who is handling the technical response?", ESC);
+    answer(&mut p, "Name and contact of the lead responder", "\r");
+    skip(&mut p, "no security team");
+    answer(&mut p, "Step 4 of 10", "");
+    answer(&mut p, "Checklist", "\r");
+    for q in [
+        "What was the entry point?",
+        "Which vulnerabilities were exploited?",
+        "When did the unauthorised access start",
+        "When did it end?",
+        "How many records were affected?",
+    ] {
+        answer(&mut p, q, "\r");
+    }
+    skip(&mut p, "investigation by the host");
+    answer(&mut p, "Step 5 of 10", "");
+    answer(&mut p, "Checklist", "\r");
+    answer(&mut p, "How are customers being told?", ESC);
+    answer(&mut p, "Where can customers get help", "\r");
+    skip(&mut p, "later");
+    answer(&mut p, "Step 6 of 10", "");
+    answer(&mut p, "Checklist", "\r");
+    answer(&mut p, "Which authorities have been notified", "\r");
+    answer(&mut p, "Has law enforcement been involved?", ESC);
+    skip(&mut p, "later");
+    answer(&mut p, "Step 7 of 10", "");
+    answer(&mut p, "Checklist", "\r");
+    answer(&mut p, "What was changed?", "\r");
+    skip(&mut p, "later");
+    answer(&mut p, "Step 8 of 10", "");
+    answer(&mut p, "Checklist", "\r");
+    answer(&mut p, "Until when will heightened monitoring run?", "\r");
+    answer(
+        &mut p,
+        "Has any further suspicious activity been seen?",
+        ESC,
+    );
+    skip(&mut p, "later");
+    answer(&mut p, "Step 9 of 10", "");
+    answer(&mut p, "Checklist", "\r");
+    answer(&mut p, "What are the lessons learned?", "\r");
+    answer(&mut p, "Which follow-up actions were agreed", "\r");
+    skip(&mut p, "later");
+    answer(&mut p, "Step 10 of 10", "");
+    answer(&mut p, "Checklist", "\r");
+    answer(
+        &mut p,
+        "Which measures were offered?",
+        "Free card monitoring\r",
+    );
+    answer(&mut p, "What now with this step?", "\r");
+    answer(&mut p, "Mark the step done anyway?", "y");
+    answer(&mut p, "Walk finished", "");
+    answer(&mut p, "2 done, 8 skipped, 0 open", "");
+    assert_eq!(exit_code(&mut p), 0);
+
+    verify_ok(dir);
+    let i = load(dir);
+    assert_eq!(i.title, "Card skimmer on checkout");
+    assert_eq!(i.severity.as_str(), "high");
+    assert_eq!(i.runbook.id, "ecommerce-breach");
+    let assess = i.step("assess").expect("assess");
+    assert_eq!(assess.status, StepStatus::Done);
+    assert_eq!(assess.done_with_open_items, ["impact_estimated"]);
+    assert_eq!(
+        value(&i, "assess", "breach_type"),
+        Some(&text("database_theft"))
+    );
+    assert_eq!(
+        value(&i, "assess", "data_types"),
+        Some(&AnswerValue::List(vec!["payment_cards".into()]))
+    );
+    assert_eq!(
+        value(&i, "assess", "personal_data"),
+        Some(&AnswerValue::Bool(true))
+    );
+    assert_eq!(
+        value(&i, "assess", "affected_customers"),
+        Some(&AnswerValue::Number(1200.0))
+    );
+    assert_eq!(
+        value(&i, "assess", "jurisdictions"),
+        Some(&AnswerValue::List(vec!["us_ca".into()]))
+    );
+    assert_eq!(
+        value(&i, "assess", "ca_residents"),
+        Some(&AnswerValue::Number(300.0))
+    );
+    assert_eq!(
+        value(&i, "assess", "high_risk"),
+        Some(&AnswerValue::Bool(false))
+    );
+    assert_eq!(
+        value(&i, "assess", "nis2_scope"),
+        None,
+        "esc leaves it unanswered"
+    );
+    assert_eq!(
+        value(&i, "assess", "determined_at"),
+        Some(&text("2026-11-23T09:00:00Z"))
+    );
+    assert_eq!(
+        value(&i, "contain", "contained"),
+        Some(&AnswerValue::Bool(false))
+    );
+    for step in [
+        "contain",
+        "notify",
+        "investigate",
+        "communicate",
+        "report",
+        "remediate",
+        "monitor",
+        "review",
+    ] {
+        assert_eq!(status(&i, step), StepStatus::Skipped, "{step}");
+    }
+    assert_eq!(
+        i.step("notify").and_then(|s| s.skip_reason.as_deref()),
+        Some("no security team")
+    );
+    assert_eq!(status(&i, "rebuild-trust"), StepStatus::Done);
+    assert_eq!(
+        value(&i, "rebuild-trust", "trust_measures"),
+        Some(&text("Free card monitoring"))
+    );
+    assert_eq!(i.progress(), (10, 10));
+}
+
+#[test]
+fn pty_interrupted_walk_keeps_answers_and_resume_completes_the_step() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let mut p = pty(
+        dir,
+        &[
+            "start",
+            "--title",
+            "Skimmer",
+            "--severity",
+            "critical",
+            "--runbook",
+            "ecommerce-breach",
+            "--detected-at",
+            "2026-11-23T08:00:00Z",
+        ],
+    );
+    answer(&mut p, "Checklist: tick what is done", " \r");
+    answer(&mut p, "What kind of breach is it?", &format!("{DOWN}\r"));
+    answer(&mut p, "Which data may have been compromised?", "");
+    std::thread::sleep(Duration::from_millis(200));
+    p.send_control('c').expect("ctrl-c");
+    answer(
+        &mut p,
+        "interrupted; resume with: breach resume 20261123T101500Z-skimmer",
+        "",
+    );
+    assert_eq!(exit_code(&mut p), 130);
+
+    verify_ok(dir);
+    let i = load(dir);
+    assert!(
+        i.step("assess")
+            .and_then(|s| s.item("breach_type_identified"))
+            .is_some_and(|x| x.checked)
+    );
+    assert_eq!(
+        value(&i, "assess", "breach_type"),
+        Some(&text("database_theft"))
+    );
+    let records_before = i.record_count;
+
+    let mut p = pty(dir, &["resume"]);
+    answer(&mut p, "Resuming incident 20261123T101500Z-skimmer", "");
+    answer(
+        &mut p,
+        "Started earlier: 1 of 3 items checked, 1 question answered",
+        "",
+    );
+    // The item ticked before Ctrl-C is shown ticked; tick the other two.
+    answer(&mut p, "Checklist", "");
+    answer(
+        &mut p,
+        "[x] Identify what kind of breach has occurred",
+        &format!("{DOWN} {DOWN} \r"),
+    );
+    // The earlier answer is the default: enter keeps it.
+    answer(&mut p, "What kind of breach is it?", "\r");
+    answer(&mut p, "Which data may have been compromised?", " \r");
+    answer(&mut p, "Is personal data about people", "n");
+    answer(&mut p, "Roughly how many people are affected?", "\r");
+    answer(&mut p, "Where do the affected people live?", ESC);
+    answer(&mut p, "NIS2", "n");
+    answer(&mut p, "When was it determined", "\r");
+    answer(&mut p, "What now with this step?", "\r");
+    answer(&mut p, "Step 2 of 10", "");
+    answer(&mut p, "Checklist", "\r");
+    answer(&mut p, "Is the breach contained", "y");
+    answer(&mut p, "When was it contained?", "now\r");
+    answer(
+        &mut p,
+        "What now with this step?",
+        &format!("{DOWN}{DOWN}{DOWN}{DOWN}\r"),
+    );
+    answer(&mut p, "Paused", "");
+    answer(&mut p, "breach resume 20261123T101500Z-skimmer", "");
+    assert_eq!(exit_code(&mut p), 0);
+
+    verify_ok(dir);
+    let i = load(dir);
+    let assess = i.step("assess").expect("assess");
+    assert_eq!(assess.status, StepStatus::Done);
+    assert!(assess.done_with_open_items.is_empty());
+    assert_eq!(
+        value(&i, "assess", "breach_type"),
+        Some(&text("database_theft"))
+    );
+    assert_eq!(value(&i, "contain", "contained_at"), Some(&text(NOW)));
+    assert_eq!(status(&i, "contain"), StepStatus::InProgress);
+    // The kept default (breach_type) is not recorded again: 2 checks, 3 answers and the
+    // step in `assess`, then 2 answers in `contain`.
+    assert_eq!(i.record_count, records_before + 8);
+}
+
+#[test]
+fn pty_skip_needs_a_reason_and_records_it() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    breach(dir)
+        .args(["start", "--no-walk", "--title", "Lost laptop"])
+        .assert()
+        .success();
+    let mut p = pty(dir, &["resume", "--step", "notify"]);
+    // (rexpect reads bytes one by one, so expected text stays ASCII.)
+    answer(&mut p, "Step 3 of 10", "");
+    answer(&mut p, "Notify your security team", "");
+    answer(&mut p, "Checklist", "\r");
+    answer(&mut p, "Who is handling the technical response?", ESC);
+    answer(&mut p, "Name and contact of the lead responder", "\r");
+    answer(&mut p, "What now with this step?", &format!("{DOWN}\r"));
+    // An empty reason is refused on the spot.
+    answer(&mut p, "Why skip this step?", "\r");
+    answer(&mut p, "an answer is needed", "We have no security team\r");
+    // The walk goes on to the next open step; pause there.
+    answer(&mut p, "Step 4 of 10", "");
+    answer(&mut p, "Checklist", ESC);
+    for q in [
+        "What was the entry point?",
+        "Which vulnerabilities were exploited?",
+        "When did the unauthorised access start",
+        "When did it end?",
+        "How many records were affected?",
+    ] {
+        answer(&mut p, q, "\r");
+    }
+    answer(
+        &mut p,
+        "What now with this step?",
+        &format!("{DOWN}{DOWN}{DOWN}{DOWN}\r"),
+    );
+    answer(&mut p, "0 done, 1 skipped, 9 open", "");
+    assert_eq!(exit_code(&mut p), 0);
+
+    verify_ok(dir);
+    let i = load(dir);
+    assert_eq!(status(&i, "notify"), StepStatus::Skipped);
+    assert_eq!(
+        i.step("notify").and_then(|s| s.skip_reason.as_deref()),
+        Some("We have no security team")
+    );
+    assert_eq!(status(&i, "assess"), StepStatus::Pending);
+    assert_eq!(i.record_count, 2);
+}
+
+#[test]
+fn without_a_terminal_start_and_resume_refuse_at_once() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    for args in [vec!["start"], vec!["start", "--title", "x"], vec!["resume"]] {
+        let started = Instant::now();
+        let out = breach(dir)
+            .args(&args)
+            .write_stdin("")
+            .timeout(Duration::from_secs(10))
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(7), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--no-walk"), "{err}");
+        assert!(err.contains("--answers"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+    assert!(!dir.join("incidents").exists(), "nothing was created");
+}
+
+/// The first ```yaml block of docs/answers-file.md: the full example.
+fn documented_example() -> String {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/answers-file.md"))
+        .expect("docs/answers-file.md");
+    let start = doc.find("```yaml\n").expect("a yaml example") + "```yaml\n".len();
+    let end = start + doc[start..].find("```").expect("end of the example");
+    doc[start..end].to_string()
+}
+
+#[test]
+fn answers_file_from_the_docs_drives_start_and_resume() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    std::fs::write(dir.join("rehearsal.yaml"), documented_example()).expect("write");
+    let out = breach(dir)
+        .args(["start", "--answers", "rehearsal.yaml"])
+        .write_stdin("")
+        .timeout(Duration::from_secs(20))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Walk finished: Card skimmer on checkout"),
+        "{stdout}"
+    );
+    verify_ok(dir);
+    let i = load(dir);
+    assert_eq!(i.severity.as_str(), "critical");
+    assert_eq!(status(&i, "assess"), StepStatus::Done);
+    assert_eq!(
+        value(&i, "assess", "breach_type"),
+        Some(&text("card_skimming"))
+    );
+    assert_eq!(
+        value(&i, "assess", "affected_customers"),
+        Some(&AnswerValue::Number(1200.0))
+    );
+    assert_eq!(status(&i, "contain"), StepStatus::Done);
+    assert_eq!(status(&i, "notify"), StepStatus::Skipped);
+    assert_eq!(status(&i, "investigate"), StepStatus::InProgress);
+
+    // Resume with a second file: finishes `investigate`, leaves the rest open.
+    std::fs::write(
+        dir.join("more.yaml"),
+        "investigate/logs_analysed: true\ninvestigate/entry_point: \"outdated checkout plugin\"\ninvestigate: done\n",
+    )
+    .expect("write");
+    let out = breach(dir)
+        .args(["resume", "--answers", "more.yaml"])
+        .write_stdin("")
+        .timeout(Duration::from_secs(20))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    verify_ok(dir);
+    let i = load(dir);
+    assert_eq!(status(&i, "investigate"), StepStatus::Done);
+    assert_eq!(
+        i.step("investigate").expect("step").done_with_open_items,
+        [
+            "entry_point_found",
+            "vulnerabilities_found",
+            "access_window_established",
+            "evidence_preserved"
+        ]
+    );
+    assert_eq!(
+        value(&i, "investigate", "entry_point"),
+        Some(&text("outdated checkout plugin"))
+    );
+}
+
+#[test]
+fn a_bad_answers_file_is_refused_naming_the_key_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("bad.yaml"),
+        "intake: {title: Test}\nassess/personal_data: true\nassess/affected_customers: lots\n",
+    )
+    .expect("write");
+    let out = breach(dir)
+        .args(["start", "--answers", "bad.yaml"])
+        .write_stdin("")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.yaml: `assess/affected_customers`: expected a number, got text"),
+        "{err}"
+    );
+    assert!(!dir.join("incidents").exists(), "no incident was opened");
+
+    std::fs::write(dir.join("huge.yaml"), "x".repeat(5 * 1024 * 1024)).expect("write");
+    let out = breach(dir)
+        .args(["start", "--answers", "huge.yaml"])
+        .write_stdin("")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("limit"));
+}
