@@ -40,17 +40,26 @@ pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let incident = file::fold(&scan)?;
     let now = crate::clock::now()?;
     let report = Report::build(&scan, &incident, model::deadline_rows(&incident, now), now);
-    let text = match args.format {
-        ExportFormat::Markdown => markdown::render(&report),
-        ExportFormat::Html => html::render(&report),
-        ExportFormat::Json => json::render(&report)?,
+    // The JSON report holds every record, so it is streamed to its destination rather than
+    // built in memory first; the text formats are small enough to build.
+    let write = |w: &mut dyn Write| -> std::io::Result<()> {
+        match args.format {
+            ExportFormat::Markdown => w.write_all(markdown::render(&report).as_bytes()),
+            ExportFormat::Html => w.write_all(html::render(&report).as_bytes()),
+            ExportFormat::Json => json::write(&report, w),
+        }
     };
     match &args.output {
         Some(out) => {
-            write_atomically(out, text.as_bytes())?;
+            write_atomically(out, write)?;
             ctx.out.info(&format!("wrote {}", out.display()));
         }
-        None => ctx.out.print(&text)?,
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            write(&mut w)?;
+            w.flush()?;
+        }
     }
     if let Some(problem) = &report.integrity.problem {
         ctx.out.error(&format!(
@@ -67,7 +76,10 @@ pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 /// Writes `bytes` to `path` so that readers see the old file or the complete new one,
 /// never a partial one: a temporary file in the same directory (mode 0600), fsync, rename
 /// over `path`, fsync the directory.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -97,7 +109,10 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     };
     let result = (|| -> std::io::Result<()> {
         file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        file.write_all(bytes)?;
+        let mut out = std::io::BufWriter::new(&mut file);
+        write(&mut out)?;
+        out.flush()?;
+        drop(out);
         file.sync_all()?;
         drop(file);
         std::fs::rename(&tmp, path)?;

@@ -13,7 +13,7 @@ pub const REPORT_FORMAT: u32 = 1;
 struct Versioned<'a> {
     report_format: u32,
     #[serde(flatten)]
-    report: &'a Report,
+    report: &'a Report<'a>,
 }
 
 /// Renders the report as pretty-printed JSON (with a final newline).
@@ -24,4 +24,17 @@ pub fn render(report: &Report) -> anyhow::Result<String> {
     })?;
     text.push('\n');
     Ok(text)
+}
+
+/// Writes the report as pretty-printed JSON (with a final newline) without building it in
+/// memory first.
+pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(
+        &mut *w,
+        &Versioned {
+            report_format: REPORT_FORMAT,
+            report,
+        },
+    )?;
+    w.write_all(b"\n")
 }

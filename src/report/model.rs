@@ -32,7 +32,7 @@ mod secs_opt {
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct Report<'a> {
     /// When the report was generated (the `now` it was built at).
     #[serde(with = "utc")]
     pub generated_at: DateTime<Utc>,
@@ -52,46 +52,64 @@ pub struct Report {
     /// Records the fold could not apply (unknown kinds, ids not in the runbook).
     pub fold_warnings: Vec<String>,
     /// Every record of the file as stored: the verified ones, then those after a break.
-    pub records: Vec<RawRecord>,
+    /// Serialized one record at a time from the scan, so no copy of the journal is built.
+    pub records: Records<'a>,
 }
 
-/// A record as stored in the incident file, for the JSON report.
-#[derive(Debug, Clone, Serialize)]
-pub struct RawRecord {
-    pub seq: u64,
-    #[serde(with = "utc")]
-    pub time: DateTime<Utc>,
-    pub operator: String,
-    pub kind: String,
-    /// The record's `payload` mapping, as in the file.
-    pub payload: serde_json::Value,
-    pub prev: String,
-    pub hash: String,
-    /// The 1-based line of the record's `---` in the file.
-    pub line: usize,
-    /// False for records after a break in the chain.
-    pub verified: bool,
+/// The records of the file as stored, for the JSON report: each is serialized as `seq`,
+/// `time`, `operator`, `kind`, `payload` (the record's payload mapping, as in the file),
+/// `prev`, `hash`, `line` (1-based line of its `---`) and `verified` (false for records
+/// after a break in the chain).
+#[derive(Debug, Clone, Copy)]
+pub struct Records<'a> {
+    pub verified: &'a [Record],
+    pub unverified: &'a [Record],
 }
 
-impl RawRecord {
-    fn of(r: &Record, verified: bool) -> RawRecord {
-        let payload = r
-            .payload
-            .to_value()
-            .ok()
-            .and_then(|v| serde_json::to_value(v).ok())
-            .unwrap_or(serde_json::Value::Null);
-        RawRecord {
-            seq: r.seq,
-            time: r.time,
-            operator: r.operator.clone(),
-            kind: r.payload.kind().to_string(),
-            payload,
-            prev: r.prev.clone(),
-            hash: r.hash.clone(),
-            line: r.line,
-            verified,
+impl Records<'_> {
+    /// How many records there are.
+    pub fn len(&self) -> usize {
+        self.verified.len() + self.unverified.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+struct RawRecord<'a>(&'a Record, bool);
+
+impl Serialize for RawRecord<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeStruct};
+        let (r, verified) = (self.0, self.1);
+        let payload = r.payload.to_value().map_err(S::Error::custom)?;
+        let mut m = s.serialize_struct("Record", 9)?;
+        m.serialize_field("seq", &r.seq)?;
+        m.serialize_field("time", &crate::clock::format_utc(r.time))?;
+        m.serialize_field("operator", &r.operator)?;
+        m.serialize_field("kind", r.payload.kind())?;
+        m.serialize_field("payload", &payload)?;
+        m.serialize_field("prev", &r.prev)?;
+        m.serialize_field("hash", &r.hash)?;
+        m.serialize_field("line", &r.line)?;
+        m.serialize_field("verified", &verified)?;
+        m.end()
+    }
+}
+
+impl Serialize for Records<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        for r in self.verified {
+            seq.serialize_element(&RawRecord(r, true))?;
         }
+        for r in self.unverified {
+            seq.serialize_element(&RawRecord(r, false))?;
+        }
+        seq.end()
     }
 }
 
@@ -540,15 +558,15 @@ fn record_step(p: &Payload) -> Option<&str> {
     }
 }
 
-impl Report {
+impl<'a> Report<'a> {
     /// Builds the report. `scan` gives the records and their integrity, `incident` is the
     /// fold of `scan.records`, `deadlines` comes from [`deadline_rows`].
     pub fn build(
-        scan: &Scan,
+        scan: &'a Scan,
         incident: &Incident,
         deadlines: DeadlineInput,
         now: DateTime<Utc>,
-    ) -> Report {
+    ) -> Report<'a> {
         let fact = |qid: &str| find_fact(incident, qid);
 
         let metrics = build_metrics(incident, deadlines.as_ref().map(|(rows, _)| &rows[..]));
@@ -707,12 +725,10 @@ impl Report {
             evidence,
             notices,
             fold_warnings: incident.warnings.clone(),
-            records: scan
-                .records
-                .iter()
-                .map(|r| RawRecord::of(r, true))
-                .chain(scan.unverified.iter().map(|r| RawRecord::of(r, false)))
-                .collect(),
+            records: Records {
+                verified: &scan.records,
+                unverified: &scan.unverified,
+            },
         }
     }
 }
