@@ -80,6 +80,24 @@ svg { width: 100%; height: auto; font-family: inherit; }
 
 struct Html(String);
 
+/// A heading and a list of notes with who wrote them and when (nothing when there are none).
+fn notes_list(h: &mut Html, heading: &str, notes: &[super::model::NoteRow]) {
+    if notes.is_empty() {
+        return;
+    }
+    h.line(&format!("{heading}<ul>"));
+    for n in notes {
+        let _ = writeln!(
+            h.0,
+            "<li>{} <span class=\"muted\">({}, {})</span></li>",
+            multiline(&n.text),
+            escape(&n.by),
+            time(n.at)
+        );
+    }
+    h.line("</ul>");
+}
+
 impl Html {
     fn line(&mut self, s: &str) {
         self.0.push_str(s);
@@ -446,19 +464,7 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
-    if !rv.notes.is_empty() {
-        h.line("<h3>Review notes</h3><ul>");
-        for n in &rv.notes {
-            let _ = writeln!(
-                h.0,
-                "<li>{} <span class=\"muted\">({}, {})</span></li>",
-                multiline(&n.text),
-                escape(&n.by),
-                time(n.at)
-            );
-        }
-        h.line("</ul>");
-    }
+    notes_list(&mut h, "<h3>Review notes</h3>", &rv.notes);
     h.line("</section>");
 
     // 9
@@ -657,19 +663,7 @@ fn step(h: &mut Html, st: &StepReport) {
         }
         h.line("</tbody></table>");
     }
-    if !st.notes.is_empty() {
-        h.line("<h4>Notes</h4><ul>");
-        for n in &st.notes {
-            let _ = writeln!(
-                h.0,
-                "<li>{} <span class=\"muted\">({}, {})</span></li>",
-                multiline(&n.text),
-                escape(&n.by),
-                time(n.at)
-            );
-        }
-        h.line("</ul>");
-    }
+    notes_list(h, "<h4>Notes</h4>", &st.notes);
     h.line("</div>");
 }
 
