@@ -34,7 +34,18 @@ pub fn tiny_runbook() -> PathBuf {
 
 /// Opens an incident with the tiny runbook in `root/incidents`; returns its file's path.
 pub fn open_tiny(root: &Path, title: &str) -> PathBuf {
-    let out = breach(root)
+    let json = open_tiny_json(root, None, title);
+    root.join(json["path"].as_str().unwrap())
+}
+
+/// Opens an incident with the tiny runbook (at `now`, if given, instead of the harness's
+/// fixed time) and returns what `start --json` printed: `id`, `path`, `runbook`.
+pub fn open_tiny_json(root: &Path, now: Option<&str>, title: &str) -> serde_json::Value {
+    let mut cmd = breach(root);
+    if let Some(now) = now {
+        cmd.env("BREACH_NOW", now);
+    }
+    let out = cmd
         .args([
             "start",
             "--no-walk",
@@ -47,8 +58,7 @@ pub fn open_tiny(root: &Path, title: &str) -> PathBuf {
         .output()
         .unwrap();
     assert_ok(&out);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    root.join(json["path"].as_str().unwrap())
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// Runs `breach` in `root` with these arguments.

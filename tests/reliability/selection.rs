@@ -5,22 +5,10 @@ use super::*;
 
 /// Opens an incident at a given time with the tiny runbook; returns its id.
 fn open_at(root: &Path, now: &str, title: &str) -> String {
-    let out = breach(root)
-        .env("BREACH_NOW", now)
-        .args([
-            "start",
-            "--no-walk",
-            "--json",
-            "--title",
-            title,
-            "--runbook",
-        ])
-        .arg(tiny_runbook())
-        .output()
-        .unwrap();
-    assert_ok(&out);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    json["id"].as_str().unwrap().to_string()
+    open_tiny_json(root, Some(now), title)["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 fn note_count(root: &Path, id: &str) -> usize {
