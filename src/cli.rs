@@ -213,7 +213,7 @@ pub struct StartArgs {
     #[arg(long, value_name = "TIME")]
     pub detected_at: Option<String>,
     /// When you became aware that personal data was affected (starts GDPR's 72 hours).
-    /// Default: the time the incident is opened.
+    /// Default: the detection time.
     #[arg(long, value_name = "TIME")]
     pub aware_at: Option<String>,
     /// When it was determined that a breach occurred (starts several US state clocks).

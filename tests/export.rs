@@ -424,7 +424,7 @@ fn scripted_incident_exports_in_all_three_formats() {
     for outcome in [
         "| Notify Visa through the acquirer | Visa, via your acquiring bank | 2026-11-26 08:00:00 UTC (3 calendar days from detected) | Met 2026-11-24 09:00:00 UTC, 1d 23h early |",
         "| **Missed**: met late, 2026-11-24 09:00:00 UTC, 1h 00m after the due time |",
-        "| **Missed**: not met, overdue by 4d 22h |",
+        "| **Missed**: not met, overdue by 5d 1h |",
         "| Still open, 9d 5h left |",
     ] {
         assert!(md.contains(outcome), "missing deadline outcome {outcome:?}");

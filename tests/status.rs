@@ -8,7 +8,8 @@ use std::path::Path;
 use common::breach;
 use serde_json::Value;
 
-/// An EU card-data breach opened (and so known about) at 2026-11-23T10:15:00Z.
+/// An EU card-data breach detected at 08:00 on 2026-11-23; that personal data was affected
+/// became known at 10:15.
 fn eu_card_breach(dir: &Path) {
     breach(dir)
         .args([
@@ -20,6 +21,7 @@ fn eu_card_breach(dir: &Path) {
             "critical",
         ])
         .args(["--detected-at", "2026-11-23T08:00:00Z"])
+        .args(["--aware-at", "2026-11-23T10:15:00Z"])
         .assert()
         .success();
     for (q, v) in [
@@ -189,4 +191,25 @@ fn no_incident_gives_a_friendly_message() {
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(text.contains("No incidents yet"), "{text}");
     assert!(text.contains("breach start"), "{text}");
+}
+
+#[test]
+fn without_an_awareness_time_the_clocks_run_from_detection_not_from_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    // Opened at 10:15 (the test clock), detected at 06:45.
+    breach(dir.path())
+        .args(["start", "--no-walk", "--title", "Stolen customer table"])
+        .args(["--detected-at", "2026-11-23T06:45:00Z"])
+        .assert()
+        .success();
+    for (q, v) in [
+        ("assess/personal_data", "yes"),
+        ("assess/jurisdictions", "eu"),
+    ] {
+        breach(dir.path()).args(["answer", q, v]).assert().success();
+    }
+    let status = status_json(dir.path(), "2026-11-23T12:00:00Z");
+    assert_eq!(status["aware_at"], "2026-11-23T06:45:00Z");
+    let gdpr = deadline(&status, "gdpr-authority");
+    assert_eq!(gdpr["due_at"], "2026-11-26T06:45:00Z");
 }

@@ -101,7 +101,18 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
         "Card skimmer on checkout\r",
     );
     answer(&mut p, "Severity", "\r");
-    answer(&mut p, "When was the breach detected?", "\r");
+    answer(&mut p, "start the legal clocks", "");
+    answer(
+        &mut p,
+        "When was the breach detected?",
+        "2026-11-23T08:00:00Z\r",
+    );
+    // The awareness time defaults to the detection time, never to the opening time (10:15).
+    answer(
+        &mut p,
+        "When did you learn that personal data was affected?",
+        "\r",
+    );
     answer(&mut p, "Which runbook?", "\r");
     answer(&mut p, "Step 1 of 10", "");
     // Step 1, every question kind: tick two of three items.
@@ -202,6 +213,8 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
     assert_eq!(i.title, "Card skimmer on checkout");
     assert_eq!(i.severity.as_str(), "high");
     assert_eq!(i.runbook.id, "ecommerce-breach");
+    assert_eq!(i.detected_at.to_rfc3339(), "2026-11-23T08:00:00+00:00");
+    assert_eq!(i.aware_at, i.detected_at);
     let assess = i.step("assess").expect("assess");
     assert_eq!(assess.status, StepStatus::Done);
     assert_eq!(assess.done_with_open_items, ["impact_estimated"]);
@@ -287,6 +300,11 @@ fn pty_interrupted_walk_keeps_answers_and_resume_completes_the_step() {
             "--detected-at",
             "2026-11-23T08:00:00Z",
         ],
+    );
+    answer(
+        &mut p,
+        "When did you learn that personal data was affected?",
+        "\r",
     );
     answer(&mut p, "Checklist: tick what is done", " \r");
     answer(&mut p, "What kind of breach is it?", &format!("{DOWN}\r"));
@@ -545,4 +563,57 @@ fn a_bad_answers_file_is_refused_naming_the_key_and_nothing_is_written() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("limit"));
+}
+
+#[test]
+fn pty_intake_asks_the_awareness_time_and_the_gdpr_clock_runs_from_it() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let mut p = pty(
+        dir,
+        &[
+            "start",
+            "--title",
+            "Stolen customer table",
+            "--severity",
+            "high",
+            "--runbook",
+            "ecommerce-breach",
+        ],
+    );
+    answer(
+        &mut p,
+        "When was the breach detected?",
+        "2026-11-23T06:00:00Z\r",
+    );
+    answer(
+        &mut p,
+        "When did you learn that personal data was affected?",
+        "2026-11-23T07:30:00Z\r",
+    );
+    answer(&mut p, "Checklist: tick what is done", "");
+    std::thread::sleep(Duration::from_millis(200));
+    p.send_control('c').expect("ctrl-c");
+    assert_eq!(exit_code(&mut p), 130);
+
+    let i = load(dir);
+    assert_eq!(i.detected_at.to_rfc3339(), "2026-11-23T06:00:00+00:00");
+    assert_eq!(i.aware_at.to_rfc3339(), "2026-11-23T07:30:00+00:00");
+    for (q, v) in [
+        ("assess/personal_data", "yes"),
+        ("assess/jurisdictions", "eu"),
+    ] {
+        breach(dir).args(["answer", q, v]).assert().success();
+    }
+    let out = breach(dir).args(["status", "--json"]).assert().success();
+    let status: serde_json::Value =
+        serde_json::from_slice(&out.get_output().stdout).expect("status --json prints JSON");
+    let gdpr = status["deadlines"]
+        .as_array()
+        .expect("deadlines")
+        .iter()
+        .find(|d| d["id"] == "gdpr-authority")
+        .expect("the GDPR authority clock");
+    assert_eq!(gdpr["anchor"]["at"], "2026-11-23T07:30:00Z");
+    assert_eq!(gdpr["due_at"], "2026-11-26T07:30:00Z");
 }

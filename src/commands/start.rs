@@ -54,13 +54,21 @@ pub fn open_incident(
             crate::clock::format_utc(intake.detected_at)
         )));
     }
+    if let Some(aware) = intake.aware_at.filter(|t| *t > now) {
+        return Err(invalid(format!(
+            "the awareness time {} is in the future",
+            crate::clock::format_utc(aware)
+        )));
+    }
     let opened = Opened {
         format: FORMAT_VERSION,
         id: store::incident_id(now, &intake.title),
         title: intake.title.clone(),
         severity: intake.severity,
         detected_at: intake.detected_at,
-        aware_at: intake.aware_at.unwrap_or(now),
+        // Awareness never defaults to the opening time: the legal clocks that run from it
+        // (GDPR's 72 hours) would start late by however long it took to open the incident.
+        aware_at: intake.aware_at.unwrap_or(intake.detected_at),
         determined_at: intake.determined_at,
         runbook: PinnedRunbook {
             id: loaded.runbook.id.clone(),

@@ -111,7 +111,7 @@ fn start_inner(
     opened: &mut Option<String>,
 ) -> anyhow::Result<WalkEnd> {
     let now = crate::clock::now()?;
-    let aware_at = parse_time_arg("--aware-at", args.aware_at.as_deref())?;
+    let aware_flag = parse_time_arg("--aware-at", args.aware_at.as_deref())?;
     let determined_at = parse_time_arg("--determined-at", args.determined_at.as_deref())?;
     let flag_detected = parse_time_arg("--detected-at", args.detected_at.as_deref())?;
     let prompter = answering.prompter();
@@ -149,11 +149,30 @@ fn start_inner(
             }
         }
     };
+    if flag_detected.is_none() || aware_flag.is_none() {
+        prompter.show(
+            "The next times start the legal clocks (GDPR's 72 hours runs from when you \
+             became aware), so give the real times, not the time you open this incident.",
+        )?;
+    }
     let detected_at = match flag_detected {
         Some(t) => t,
         None => {
             let ask = Ask::new("intake/detected_at", "When was the breach detected?", true);
             prompter.datetime(&ask, Some(now))?.unwrap_or(now)
+        }
+    };
+    let aware_at = match aware_flag {
+        Some(t) => t,
+        None => {
+            let ask = Ask::new(
+                "intake/aware_at",
+                "When did you learn that personal data was affected? (default: the detection time)",
+                true,
+            );
+            prompter
+                .datetime(&ask, Some(detected_at))?
+                .unwrap_or(detected_at)
         }
     };
     let spec = match &args.runbook {
@@ -168,7 +187,7 @@ fn start_inner(
         title,
         severity,
         detected_at,
-        aware_at,
+        aware_at: Some(aware_at),
         determined_at,
     };
     let (path, incident) = open_incident(ctx, &loaded, &intake)?;
