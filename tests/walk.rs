@@ -154,6 +154,9 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
     answer(&mut p, "Checklist", "\r");
     answer(&mut p, "Who is handling the technical response?", ESC);
     answer(&mut p, "Name and contact of the lead responder", "\r");
+    answer(&mut p, "legal name", "\r");
+    answer(&mut p, "contact point for this incident", "\r");
+    answer(&mut p, "data-protection contact", "\r");
     skip(&mut p, "no security team");
     answer(&mut p, "Step 4 of 10", "");
     answer(&mut p, "Checklist", "\r");
@@ -171,6 +174,7 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
     answer(&mut p, "Checklist", "\r");
     answer(&mut p, "How are customers being told?", ESC);
     answer(&mut p, "Where can customers get help", "\r");
+    answer(&mut p, "When will customers hear from you next", "\r");
     skip(&mut p, "later");
     answer(&mut p, "Step 6 of 10", "");
     answer(&mut p, "Checklist", "\r");
@@ -398,6 +402,9 @@ fn pty_skip_needs_a_reason_and_records_it() {
     answer(&mut p, "Checklist", "\r");
     answer(&mut p, "Who is handling the technical response?", ESC);
     answer(&mut p, "Name and contact of the lead responder", "\r");
+    answer(&mut p, "legal name", "\r");
+    answer(&mut p, "contact point for this incident", "\r");
+    answer(&mut p, "data-protection contact", "\r");
     answer(&mut p, "What now with this step?", &format!("{DOWN}\r"));
     // An empty reason is refused on the spot.
     answer(&mut p, "Why skip this step?", "\r");
@@ -616,4 +623,81 @@ fn pty_intake_asks_the_awareness_time_and_the_gdpr_clock_runs_from_it() {
         .expect("the GDPR authority clock");
     assert_eq!(gdpr["anchor"]["at"], "2026-11-23T07:30:00Z");
     assert_eq!(gdpr["due_at"], "2026-11-26T07:30:00Z");
+}
+
+/// An answers file for built-in runbook `id` that answers every question, ticks every item
+/// and marks every step done, generated from the runbook itself so that a question added
+/// later is answered too.
+fn answer_everything(id: &str) -> String {
+    use breach::runbook::QuestionKind;
+    let text = breach::runbook::builtin::get(id).expect("a built-in runbook");
+    let runbook = breach::runbook::parse_pinned(text, id).expect("the built-in is valid");
+    let mut out = format!(
+        "intake:\n  title: Rehearsal\n  severity: high\n  detected_at: 2026-11-23T08:00:00Z\n  runbook: {id}\n"
+    );
+    for step in &runbook.steps {
+        for item in &step.items {
+            out.push_str(&format!("{}/{}: true\n", step.id, item.id));
+        }
+        for q in &step.questions {
+            let value = match q.kind {
+                QuestionKind::Confirm => "true".to_string(),
+                QuestionKind::Number => "600".to_string(),
+                QuestionKind::Text => format!("\"{} answered\"", q.id),
+                QuestionKind::Datetime if q.id == "access_started" => {
+                    "2026-11-20T00:00:00Z".to_string()
+                }
+                QuestionKind::Datetime => "2026-11-23T09:00:00Z".to_string(),
+                QuestionKind::Select => q.options[0].id.clone(),
+                QuestionKind::Multiselect => format!(
+                    "[{}]",
+                    q.options
+                        .iter()
+                        .map(|o| o.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            out.push_str(&format!("{}/{}: {value}\n", step.id, q.id));
+        }
+        out.push_str(&format!("{}: done\n", step.id));
+    }
+    out
+}
+
+#[test]
+fn answering_every_question_of_a_builtin_runbook_leaves_no_gap_in_any_draft() {
+    for id in ["ecommerce-breach", "woocommerce"] {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
+        std::fs::write(dir.join("all.yaml"), answer_everything(id)).expect("write");
+        let out = breach(dir)
+            .args(["start", "--answers", "all.yaml"])
+            .write_stdin("")
+            .timeout(Duration::from_secs(30))
+            .output()
+            .expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{id}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let i = load(dir);
+        assert!(!i.runbook.templates.is_empty(), "{id} has templates");
+        for t in &i.runbook.templates {
+            let out = breach(dir)
+                .args(["notify", "draft", &t.id])
+                .output()
+                .expect("runs");
+            let draft = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(out.status.code(), Some(0), "{id}/{}", t.id);
+            assert!(!draft.contains("[TO FILL"), "{id}/{}:\n{draft}", t.id);
+            assert!(
+                !String::from_utf8_lossy(&out.stderr).contains("not recorded yet"),
+                "{id}/{}",
+                t.id
+            );
+        }
+    }
 }

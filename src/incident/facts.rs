@@ -23,7 +23,15 @@ pub const FACTS: &[(&str, &str)] = &[
     ("title", "the incident's title"),
     ("incident_id", "the incident's id"),
     ("severity", "the incident's severity"),
-    ("store_name", "the name of the store"),
+    ("store_name", "the store's legal name"),
+    (
+        "store_contact",
+        "the store's contact point (postal address, e-mail, phone)",
+    ),
+    (
+        "dpo_contact",
+        "the data-protection contact (data protection officer or other contact)",
+    ),
     ("what_happened", "what kind of breach it is"),
     ("entry_point", "how the attackers got in"),
     ("detected_at", "when the breach was detected"),
@@ -291,6 +299,16 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
         "store_name",
         answer_text(inc, "store_name"),
         answer_hint(inc, "store_name"),
+    );
+    set(
+        "store_contact",
+        answer_text(inc, "store_contact"),
+        answer_hint(inc, "store_contact"),
+    );
+    set(
+        "dpo_contact",
+        answer_text(inc, "dpo_contact"),
+        answer_hint(inc, "dpo_contact"),
     );
     set(
         "what_happened",
@@ -712,6 +730,21 @@ mod tests {
             Some("Malicious or vulnerable plugin/theme")
         );
         assert_eq!(facts.get("support_contact"), Some("help@shop.example"));
+        let missing = facts.missing(None);
+        let rc = missing
+            .iter()
+            .find(|m| m.fact == "responder_contact")
+            .unwrap();
+        assert_eq!(
+            rc.hint,
+            "`breach answer engage-team/responder_contact VALUE`"
+        );
+        // A runbook that does not ask the question says so in the hint.
+        let mut inc = inc;
+        for step in &mut inc.runbook.steps {
+            step.questions.retain(|q| q.id != "responder_contact");
+        }
+        let facts = compute(&inc, t("2026-11-23T12:00:00Z"));
         let missing = facts.missing(None);
         let rc = missing
             .iter()
