@@ -15,6 +15,7 @@ pub mod journal;
 pub mod output;
 pub mod report;
 pub mod runbook;
+pub mod types;
 pub mod walk;
 pub mod yaml_guard;
 

@@ -769,7 +769,7 @@ mod tests {
     use crate::journal::record::Note;
 
     fn two_records() -> String {
-        let t = crate::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+        let t = crate::types::parse_time("2026-11-23T10:15:00Z").unwrap();
         let note = |text: &str| {
             Payload::Note(Note {
                 text: text.into(),

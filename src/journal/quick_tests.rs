@@ -4,10 +4,10 @@ use std::path::Path;
 
 use super::file::{self, ChainStatus, Writer};
 use super::record::{Closed, FORMAT_VERSION, Note, Opened, Payload, PinnedRunbook};
-use crate::cli::Severity;
+use crate::types::Severity;
 
 fn t(s: &str) -> chrono::DateTime<chrono::Utc> {
-    crate::clock::parse_time(s).unwrap()
+    crate::types::parse_time(s).unwrap()
 }
 
 fn new_incident(dir: &Path) -> std::path::PathBuf {

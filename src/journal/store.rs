@@ -218,7 +218,7 @@ mod tests {
 
     #[test]
     fn ids_name_the_start_time_in_utc() {
-        let at = crate::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+        let at = crate::types::parse_time("2026-11-23T10:15:00Z").unwrap();
         assert_eq!(
             incident_id(at, "Card skimmer on checkout"),
             "20261123T101500Z-card-skimmer-on-checkout"

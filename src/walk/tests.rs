@@ -8,10 +8,11 @@ use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::cli::{ColorChoice, GlobalArgs};
-use crate::incident::{AnswerValue, Incident, StepStatus};
+use crate::incident::{Incident, StepStatus};
 use crate::journal::{Payload, Record, StepOutcome, file};
 use crate::output::Output;
 use crate::runbook::{LoadedRunbook, RunbookSource};
+use crate::types::AnswerValue;
 
 const RUNBOOK: &str = include_str!("../../tests/fixtures/walk-test.yaml");
 
@@ -378,7 +379,7 @@ impl Prompter for Spy {
     ) -> anyhow::Result<Option<DateTime<Utc>>> {
         self.defaults.push((
             ask.key.clone(),
-            format!("{:?}", default.map(crate::clock::format_utc)),
+            format!("{:?}", default.map(crate::types::format_utc)),
         ));
         self.inner.datetime(ask, default)
     }
