@@ -141,7 +141,11 @@ fn quick_append_refuses_a_torn_tail() {
         crate::error::status_of(&err),
         crate::error::ExitStatus::Integrity
     );
-    assert!(err.to_string().contains("--repair"), "{err}");
+    assert_eq!(
+        crate::error::topic_of(&err),
+        Some(&crate::error::Topic::TornTail),
+        "{err}"
+    );
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         text,

@@ -118,10 +118,10 @@ pub fn resolve(dir: &Path, spec: Option<&str>) -> anyhow::Result<PathBuf> {
     let Some(spec) = spec else {
         let files = incident_files(dir)?;
         if files.is_empty() {
-            return Err(not_found(format!(
-                "no incidents in {}\nhint: open one with `breach start` (or point --dir / BREACH_DIR at the incident directory)",
-                dir.display()
-            )));
+            return Err(crate::error::about(
+                crate::error::Topic::NoIncidents,
+                crate::error::BreachError::NotFound(format!("no incidents in {}", dir.display())),
+            ));
         }
         return files
             .into_iter()

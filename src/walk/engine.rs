@@ -121,10 +121,15 @@ impl<'p> Walker<'p> {
         })?;
         let status = self.incident.steps[idx].status;
         if status.is_closed() {
-            return Err(conflict(format!(
-                "step `{id}` is already {}\nhint: reopen it first with `breach step {id} --reopen`",
-                status.as_str()
-            )));
+            return Err(crate::error::about(
+                crate::error::Topic::StepClosed {
+                    step: id.to_string(),
+                },
+                crate::error::BreachError::Conflict(format!(
+                    "step `{id}` is already {}",
+                    status.as_str()
+                )),
+            ));
         }
         if !self.incident.step_applies(idx) {
             self.prompter.show(&format!(

@@ -65,13 +65,14 @@ impl Answering {
             return Ok(Answering::Script(ScriptedPrompter::load(path)?.echo(true)));
         }
         if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-            return Err(BreachError::NeedsTerminal(format!(
-                "`breach {command}` asks its questions on a terminal, and there is none\n\
-                 hint: answer from a file with `--answers FILE` (see docs/answers-file.md), \
-                 or open an incident without the walk with `breach start --no-walk --title ...` \
-                 and record with `breach check`, `breach answer` and `breach step`"
-            ))
-            .into());
+            return Err(crate::error::about(
+                crate::error::Topic::NoTerminal {
+                    command: command.to_string(),
+                },
+                BreachError::NeedsTerminal(format!(
+                    "`breach {command}` asks its questions on a terminal, and there is none"
+                )),
+            ));
         }
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match ctx.global.color {
