@@ -597,3 +597,86 @@ fn a_file_whose_first_record_is_bad_is_an_integrity_error() {
         .stdout("")
         .stderr(predicates::str::contains("cannot export: its first record"));
 }
+
+#[test]
+fn correcting_the_awareness_time_moves_the_gdpr_clock_and_the_export_shows_it() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let now = "2026-11-23T10:15:00Z";
+    run(
+        dir,
+        now,
+        "alice",
+        &[
+            "start",
+            "--no-walk",
+            "--title",
+            "Stolen customer table",
+            "--detected-at",
+            "2026-11-23T08:00:00Z",
+            "--aware-at",
+            "2026-11-23T10:00:00Z",
+        ],
+    );
+    run(
+        dir,
+        now,
+        "alice",
+        &["answer", "assess/personal_data", "yes"],
+    );
+    run(dir, now, "alice", &["answer", "assess/jurisdictions", "eu"]);
+    let gdpr_due = || {
+        let out = breach(dir)
+            .args(["status", "--json"])
+            .output()
+            .expect("runs");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        v["deadlines"]
+            .as_array()
+            .expect("deadlines")
+            .iter()
+            .find(|d| d["id"] == "gdpr-authority")
+            .expect("the GDPR clock")["due_at"]
+            .clone()
+    };
+    assert_eq!(gdpr_due(), "2026-11-26T10:00:00Z");
+    run(
+        dir,
+        "2026-11-23T10:20:00Z",
+        "bob",
+        &[
+            "amend",
+            "aware",
+            "2026-11-23T08:30:00Z",
+            "--reason",
+            "The host's first e-mail already said customer data was copied",
+        ],
+    );
+    assert_eq!(gdpr_due(), "2026-11-26T08:30:00Z");
+
+    let md = export(dir, "markdown");
+    assert!(md.contains("### Corrections"), "{md}");
+    assert!(
+        md.contains("| the awareness time | 2026-11-23T10:00:00Z | 2026-11-23T08:30:00Z | bob | 2026-11-23 10:20:00 UTC | The host's first e-mail already said customer data was copied |"),
+        "{md}"
+    );
+    let html = export(dir, "html");
+    assert!(html.contains("<h3>Corrections</h3>"), "{html}");
+    assert!(html.contains("<td>2026-11-23T10:00:00Z</td><td>2026-11-23T08:30:00Z</td>"));
+    let json: serde_json::Value = serde_json::from_str(&export(dir, "json")).expect("JSON");
+    assert_eq!(
+        json["corrections"],
+        serde_json::json!([{
+            "fact": "aware",
+            "label": "the awareness time",
+            "old": "2026-11-23T10:00:00Z",
+            "new": "2026-11-23T08:30:00Z",
+            "reason": "The host's first e-mail already said customer data was copied",
+            "overrode": [],
+            "by": "bob",
+            "at": "2026-11-23T10:20:00Z",
+            "seq": 3
+        }])
+    );
+    assert_eq!(json["summary"]["aware_at"], "2026-11-23T08:30:00Z");
+}

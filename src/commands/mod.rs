@@ -1,5 +1,6 @@
 //! One module per subcommand, each with a `run(args, ctx)` entry; this file only dispatches.
 
+mod amend;
 mod common;
 mod completions;
 mod evidence;
@@ -68,6 +69,7 @@ fn run_command(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         Command::Note(args) => record::note(&args, &ctx),
         Command::Check(args) => record::check(&args, &ctx),
         Command::Answer(args) => record::answer(&args, &ctx),
+        Command::Amend(args) => amend::run(&args, &ctx),
         Command::Step(args) => record::step(&args, &ctx),
         Command::Close(args) => record::close(&args, &ctx),
         Command::Verify(args) => verify::run(&args, &ctx),

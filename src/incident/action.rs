@@ -141,6 +141,121 @@ pub fn check_value(q: &Question, value: &AnswerValue) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `breach amend` can correct, for messages.
+const AMENDABLE: &str = "detected, aware, determined, title, severity or STEP/QUESTION";
+
+/// Checks an incident title: one line, not empty, at most 500 characters.
+pub fn check_title_text(title: &str) -> anyhow::Result<String> {
+    let t = title.trim();
+    if t.is_empty() {
+        return Err(invalid("the incident title cannot be empty"));
+    }
+    if t.len() > 500 || t.chars().any(|c| c.is_control()) {
+        return Err(invalid(
+            "the incident title must be one line of at most 500 characters",
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// The question an `amended` record for `STEP/QUESTION` corrects.
+fn amended_question<'a>(incident: &'a Incident, path: &str) -> anyhow::Result<&'a Question> {
+    let (step, question) = split_target(path, "QUESTION")?;
+    let idx = step_index(incident, step)?;
+    incident.runbook.steps[idx]
+        .questions
+        .iter()
+        .find(|q| q.id == question)
+        .ok_or_else(|| {
+            not_found(format!(
+                "no question `{question}` in step `{step}`; `breach amend` corrects {AMENDABLE}"
+            ))
+        })
+}
+
+/// Parses the value typed for `breach amend FACT VALUE`.
+pub fn parse_amendment(incident: &Incident, fact: &str, text: &str) -> anyhow::Result<AnswerValue> {
+    match fact {
+        "detected" | "aware" | "determined" => match crate::types::parse_time(text) {
+            Ok(t) => Ok(AnswerValue::Text(crate::types::format_utc(t))),
+            Err(e) => Err(invalid(format!(
+                "`{fact}` expects a date and time; got {text:?}: {e}"
+            ))),
+        },
+        "title" => Ok(AnswerValue::Text(check_title_text(text)?)),
+        "severity" => crate::types::Severity::ALL
+            .iter()
+            .find(|s| s.as_str() == text.trim().to_ascii_lowercase())
+            .map(|s| AnswerValue::Text(s.as_str().to_string()))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "unknown severity {text:?}; expected low, medium, high or critical"
+                ))
+            }),
+        path if path.contains('/') => parse_answer(amended_question(incident, path)?, text),
+        other => Err(invalid(format!(
+            "`{other}` is not a fact that can be corrected; expected {AMENDABLE}"
+        ))),
+    }
+}
+
+/// Checks an `amended` record's fact and value.
+fn check_amendment(incident: &Incident, fact: &str, value: &AnswerValue) -> anyhow::Result<()> {
+    let text = match value {
+        AnswerValue::Text(t) => Some(t.as_str()),
+        _ => None,
+    };
+    match fact {
+        "detected" | "aware" | "determined" => {
+            if text.is_none_or(|t| chrono::DateTime::parse_from_rfc3339(t).is_err()) {
+                return Err(invalid(format!(
+                    "`{fact}` expects an RFC 3339 time such as 2026-11-23T10:15:00Z"
+                )));
+            }
+        }
+        "title" => {
+            check_title_text(text.unwrap_or(""))?;
+        }
+        "severity" => {
+            if !crate::types::Severity::ALL
+                .iter()
+                .any(|s| Some(s.as_str()) == text)
+            {
+                return Err(invalid(
+                    "the severity is one of low, medium, high or critical",
+                ));
+            }
+        }
+        path if path.contains('/') => check_value(amended_question(incident, path)?, value)?,
+        other => {
+            return Err(invalid(format!(
+                "`{other}` is not a fact that can be corrected; expected {AMENDABLE}"
+            )));
+        }
+    }
+    let current = match fact {
+        path if path.contains('/') => incident.answer_value(path).cloned(),
+        "title" => Some(AnswerValue::Text(incident.title.clone())),
+        "severity" => Some(AnswerValue::Text(incident.severity.as_str().to_string())),
+        "detected" => Some(AnswerValue::Text(crate::types::format_utc(
+            incident.detected_at,
+        ))),
+        "aware" => Some(AnswerValue::Text(crate::types::format_utc(
+            incident.aware_at,
+        ))),
+        _ => incident
+            .intake_determined_at
+            .map(|t| AnswerValue::Text(crate::types::format_utc(t))),
+    };
+    if current.as_ref() == Some(value) {
+        return Err(conflict(format!(
+            "`{fact}` is already {}; there is nothing to correct",
+            incident.fact_display(fact).unwrap_or_default()
+        )));
+    }
+    Ok(())
+}
+
 fn step_index(incident: &Incident, step: &str) -> anyhow::Result<usize> {
     incident.runbook.step_index(step).ok_or_else(|| {
         let ids: Vec<&str> = incident
@@ -299,6 +414,17 @@ pub fn validate(incident: &Incident, payload: &Payload) -> anyhow::Result<()> {
                         ids.join(", ")
                     }
                 )));
+            }
+        }
+        Payload::Amended(a) => {
+            non_empty(&a.reason, "the reason for a correction")?;
+            check_amendment(incident, &a.fact, &a.value)?;
+        }
+        Payload::Override(o) => {
+            if o.fact.trim().is_empty() || o.checks.is_empty() {
+                return Err(invalid(
+                    "an override names the fact and the checks it overrides",
+                ));
             }
         }
         Payload::Closed(_) => {}

@@ -141,6 +141,30 @@ pub struct NoticeState {
     pub stamp: Stamp,
 }
 
+/// A fact corrected with `amended`: what it was, what it became, who, when and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Correction {
+    /// As in the record: `detected`, `aware`, `determined`, `title`, `severity` or
+    /// `STEP/QUESTION`.
+    pub fact: String,
+    /// The value before the correction, for display (`None`: it had none).
+    pub old: Option<String>,
+    /// The new value, for display.
+    pub new: String,
+    pub reason: String,
+    /// Plausibility checks overridden to record it.
+    pub overrode: Vec<String>,
+    pub stamp: Stamp,
+}
+
+/// Plausibility checks overridden (`--override-check`) for a fact.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OverrideState {
+    pub fact: String,
+    pub checks: Vec<String>,
+    pub stamp: Stamp,
+}
+
 /// The incident, folded from its records.
 #[derive(Debug, Clone)]
 pub struct Incident {
@@ -150,7 +174,12 @@ pub struct Incident {
     pub opened: Stamp,
     pub detected_at: DateTime<Utc>,
     pub aware_at: DateTime<Utc>,
+    /// When it was determined that a breach occurred: the most recently recorded of the
+    /// intake's time (`opened`, or `amended` `determined`) and the answer to a `datetime`
+    /// question with id `determined_at` (in any step). The one fact every consumer reads.
     pub determined_at: Option<DateTime<Utc>>,
+    /// The intake's determination time alone (`opened`, or corrected with `amended`).
+    pub intake_determined_at: Option<DateTime<Utc>>,
     /// The pinned runbook, parsed.
     pub runbook: Runbook,
     /// SHA-256 of the pinned runbook text.
@@ -162,6 +191,10 @@ pub struct Incident {
     pub notes: Vec<NoteEntry>,
     pub evidence: Vec<EvidenceState>,
     pub notices: Vec<NoticeState>,
+    /// Facts corrected with `amended`, in record order.
+    pub corrections: Vec<Correction>,
+    /// Plausibility checks overridden, in record order (from `override` and `amended`).
+    pub overrides: Vec<OverrideState>,
     pub closed: Option<Stamp>,
     /// Everyone who recorded something, in order of first appearance.
     pub operators: Vec<String>,
@@ -244,6 +277,7 @@ impl Incident {
             detected_at: opened.detected_at,
             aware_at: opened.aware_at,
             determined_at: opened.determined_at,
+            intake_determined_at: opened.determined_at,
             runbook,
             runbook_sha256: opened.runbook.sha256.clone(),
             runbook_source: opened.runbook.source.clone(),
@@ -251,6 +285,8 @@ impl Incident {
             notes: Vec::new(),
             evidence: Vec::new(),
             notices: Vec::new(),
+            corrections: Vec::new(),
+            overrides: Vec::new(),
             closed: None,
             operators: vec![record.operator.clone()],
             record_count: 1,
@@ -300,13 +336,7 @@ impl Incident {
                     .is_some();
                 match self.touch(&a.step, &stamp) {
                     Some(idx) if known => {
-                        self.steps[idx].answers.insert(
-                            a.question.clone(),
-                            AnswerState {
-                                value: a.value.clone(),
-                                stamp,
-                            },
-                        );
+                        self.set_answer(idx, &a.question, a.value.clone(), stamp);
                     }
                     _ => self.warn(
                         r,
@@ -348,6 +378,12 @@ impl Incident {
                 notice: n.clone(),
                 stamp,
             }),
+            Payload::Amended(a) => self.amend(r, a, stamp),
+            Payload::Override(o) => self.overrides.push(OverrideState {
+                fact: o.fact.clone(),
+                checks: o.checks.clone(),
+                stamp,
+            }),
             Payload::Closed(_) => {
                 if self.closed.is_none() {
                     self.closed = Some(stamp);
@@ -359,6 +395,125 @@ impl Incident {
                 self.warn(r, format!("unknown record kind `{kind}` ignored"))
             }
         }
+    }
+
+    /// Sets an answer; an answer to a `determined_at` question also becomes the
+    /// incident's determination time.
+    fn set_answer(&mut self, idx: usize, question: &str, value: AnswerValue, stamp: Stamp) {
+        if question == "determined_at"
+            && let AnswerValue::Text(t) = &value
+            && let Ok(at) = DateTime::parse_from_rfc3339(t)
+        {
+            self.determined_at = Some(at.with_timezone(&Utc));
+        }
+        self.steps[idx]
+            .answers
+            .insert(question.to_string(), AnswerState { value, stamp });
+    }
+
+    /// The current answer to `STEP/QUESTION`.
+    pub fn answer_value(&self, path: &str) -> Option<&AnswerValue> {
+        Answers::answer(self, path)
+    }
+
+    /// The current value of a fact `amended` can correct, for display (`None`: none yet).
+    pub fn fact_display(&self, fact: &str) -> Option<String> {
+        let time = crate::types::format_utc;
+        match fact {
+            "detected" => Some(time(self.detected_at)),
+            "aware" => Some(time(self.aware_at)),
+            "determined" => self.intake_determined_at.map(time),
+            "title" => Some(self.title.clone()),
+            "severity" => Some(self.severity.as_str().to_string()),
+            path => {
+                let (_, q) = self.runbook.question(path)?;
+                self.answer(path).map(|v| q.display_answer(v))
+            }
+        }
+    }
+
+    /// Applies an `amended` record.
+    fn amend(&mut self, r: &Record, a: &crate::journal::record::Amended, stamp: Stamp) {
+        let old = self.fact_display(&a.fact);
+        let time = match &a.value {
+            AnswerValue::Text(t) => DateTime::parse_from_rfc3339(t)
+                .ok()
+                .map(|t| t.with_timezone(&Utc)),
+            _ => None,
+        };
+        let text = match &a.value {
+            AnswerValue::Text(t) => Some(t.clone()),
+            _ => None,
+        };
+        let applied = match (a.fact.as_str(), time, text) {
+            ("detected", Some(t), _) => {
+                self.detected_at = t;
+                true
+            }
+            ("aware", Some(t), _) => {
+                self.aware_at = t;
+                true
+            }
+            ("determined", Some(t), _) => {
+                self.intake_determined_at = Some(t);
+                self.determined_at = Some(t);
+                true
+            }
+            ("title", _, Some(t)) => {
+                self.title = t;
+                true
+            }
+            ("severity", _, Some(t)) => match Severity::ALL.iter().find(|s| s.as_str() == t) {
+                Some(s) => {
+                    self.severity = *s;
+                    true
+                }
+                None => false,
+            },
+            (path, _, _) if path.contains('/') => {
+                let known = self.runbook.question(path).is_some();
+                let (step, question) = path.split_once('/').unwrap_or_default();
+                match self.touch(step, &stamp) {
+                    Some(idx) if known => {
+                        self.set_answer(idx, question, a.value.clone(), stamp.clone());
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        };
+        if !applied {
+            self.warn(
+                r,
+                format!(
+                    "correction of `{}` to a value that does not fit it is ignored",
+                    a.fact
+                ),
+            );
+            return;
+        }
+        let new = self.fact_display(&a.fact).unwrap_or_default();
+        if !a.overrode.is_empty() {
+            self.overrides.push(OverrideState {
+                fact: a.fact.clone(),
+                checks: a.overrode.clone(),
+                stamp: stamp.clone(),
+            });
+        }
+        self.corrections.push(Correction {
+            fact: a.fact.clone(),
+            old,
+            new,
+            reason: a.reason.clone(),
+            overrode: a.overrode.clone(),
+            stamp,
+        });
+    }
+
+    /// The corrections of one fact, oldest first.
+    pub fn corrections_of<'a>(&'a self, fact: &'a str) -> impl Iterator<Item = &'a Correction> {
+        self.corrections.iter().filter(move |c| c.fact == fact)
     }
 
     /// Marks activity on a step; returns its index if it exists.

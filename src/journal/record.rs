@@ -40,6 +40,8 @@ pub enum Payload {
     Step(StepChange),
     Evidence(EvidenceEntry),
     Notice(NoticeSent),
+    Amended(Amended),
+    Override(Override),
     Closed(Closed),
     /// A kind this build does not know (written by a newer `breach`). Kept, verified,
     /// shown in timelines, otherwise ignored.
@@ -60,6 +62,8 @@ impl Payload {
             Payload::Step(_) => "step",
             Payload::Evidence(_) => "evidence",
             Payload::Notice(_) => "notice",
+            Payload::Amended(_) => "amended",
+            Payload::Override(_) => "override",
             Payload::Closed(_) => "closed",
             Payload::Unknown { kind, .. } => kind,
         }
@@ -75,6 +79,8 @@ impl Payload {
             Payload::Step(p) => serde_yaml::to_value(p),
             Payload::Evidence(p) => serde_yaml::to_value(p),
             Payload::Notice(p) => serde_yaml::to_value(p),
+            Payload::Amended(p) => serde_yaml::to_value(p),
+            Payload::Override(p) => serde_yaml::to_value(p),
             Payload::Closed(p) => serde_yaml::to_value(p),
             Payload::Unknown { payload, .. } => Ok(payload.clone()),
         }
@@ -91,6 +97,8 @@ impl Payload {
             "step" => Payload::Step(serde_yaml::from_value(value)?),
             "evidence" => Payload::Evidence(serde_yaml::from_value(value)?),
             "notice" => Payload::Notice(serde_yaml::from_value(value)?),
+            "amended" => Payload::Amended(serde_yaml::from_value(value)?),
+            "override" => Payload::Override(serde_yaml::from_value(value)?),
             "closed" => Payload::Closed(serde_yaml::from_value(value)?),
             other => Payload::Unknown {
                 kind: other.to_string(),
@@ -216,6 +224,35 @@ pub struct NoticeSent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+/// A fact corrected: an intake field or an answer, with the reason. The earlier record
+/// stays; the state uses the new value from here on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Amended {
+    /// `detected`, `aware`, `determined`, `title`, `severity` or `STEP/QUESTION`.
+    pub fact: String,
+    /// The new value: RFC 3339 text for times, the title, the severity name, or an answer.
+    pub value: AnswerValue,
+    pub reason: String,
+    /// The plausibility checks overridden to record it (their messages).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrode: Vec<String>,
+}
+
+/// Plausibility checks overridden for the value recorded by the next record (`start`'s
+/// intake times, or an answer).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    /// `detected`, `aware`, `determined` or `STEP/QUESTION`.
+    pub fact: String,
+    /// The message of each overridden check.
+    pub checks: Vec<String>,
+}
+
+/// The intake facts `amended` can correct, as written in its `fact` field.
+pub const INTAKE_FACTS: [&str; 5] = ["detected", "aware", "determined", "title", "severity"];
 
 /// The incident was closed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

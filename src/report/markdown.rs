@@ -222,6 +222,30 @@ pub fn render(r: &Report) -> String {
     for (k, v) in &rows {
         row(&mut o, &[&format!("**{k}**"), v]);
     }
+    if !r.corrections.is_empty() {
+        o.push_str("\n### Corrections\n\nFacts corrected after they were recorded (`breach amend`); the report uses the new values.\n\n");
+        header(&mut o, &["Fact", "Was", "Now", "By", "At", "Reason"]);
+        for c in &r.corrections {
+            let mut reason = text(&c.reason);
+            if !c.overrode.is_empty() {
+                reason.push_str(&format!(" (overriding: {})", text(&c.overrode.join("; "))));
+            }
+            row(
+                &mut o,
+                &[
+                    &text(&c.label),
+                    &c.old
+                        .as_deref()
+                        .map(text)
+                        .unwrap_or_else(|| "(none)".into()),
+                    &text(&c.new),
+                    &text(&c.by),
+                    &time(c.at),
+                    &reason,
+                ],
+            );
+        }
+    }
 
     // 2
     o.push_str("\n## 2. Impact\n\n");

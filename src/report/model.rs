@@ -50,6 +50,8 @@ pub struct Report<'a> {
     pub review: Review,
     pub evidence: Vec<EvidenceRow>,
     pub notices: Vec<NoticeRow>,
+    /// Facts corrected with `breach amend`, in record order.
+    pub corrections: Vec<CorrectionRow>,
     /// Records the fold could not apply (unknown kinds, ids not in the runbook).
     pub fold_warnings: Vec<String>,
     /// Every record of the file as stored: the verified ones, then those after a break.
@@ -485,6 +487,26 @@ pub struct NoticeRow {
     pub seq: u64,
 }
 
+/// A corrected fact: the value it replaced and the new one, who, when and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrectionRow {
+    /// As recorded: `detected`, `aware`, `determined`, `title`, `severity` or
+    /// `STEP/QUESTION`.
+    pub fact: String,
+    /// The fact in words.
+    pub label: String,
+    /// The value before (`null`: it had none).
+    pub old: Option<String>,
+    pub new: String,
+    pub reason: String,
+    /// Plausibility checks overridden to record it.
+    pub overrode: Vec<String>,
+    pub by: String,
+    #[serde(with = "utc")]
+    pub at: DateTime<Utc>,
+    pub seq: u64,
+}
+
 /// Section 10 (and the banner at the top when the chain does not verify).
 #[derive(Debug, Clone, Serialize)]
 pub struct Integrity {
@@ -698,6 +720,22 @@ impl<'a> Report<'a> {
             })
             .collect();
 
+        let corrections = incident
+            .corrections
+            .iter()
+            .map(|c| CorrectionRow {
+                fact: c.fact.clone(),
+                label: fact_label(&incident.runbook, &c.fact),
+                old: c.old.clone(),
+                new: c.new.clone(),
+                reason: c.reason.clone(),
+                overrode: c.overrode.clone(),
+                by: c.stamp.by.clone(),
+                at: c.stamp.at,
+                seq: c.stamp.seq,
+            })
+            .collect();
+
         let deadlines = match deadlines {
             Some((rows, not_applicable)) => Deadlines {
                 evaluated: true,
@@ -725,6 +763,7 @@ impl<'a> Report<'a> {
             review,
             evidence,
             notices,
+            corrections,
             fold_warnings: incident.warnings.clone(),
             records: Records {
                 verified: &scan.records,
@@ -1036,6 +1075,21 @@ fn timeline_entry(incident: &Incident, r: &Record, verified: bool) -> TimelineEn
                 .map(|t| format!(" (to {t})"))
                 .unwrap_or_default()
         ),
+        Payload::Amended(a) => format!(
+            "Corrected {} to {}: {}{}",
+            fact_label(rb, &a.fact),
+            match rb.question(&a.fact) {
+                Some((_, q)) => display_value(q, &a.value),
+                None => a.value.plain(),
+            },
+            a.reason,
+            overridden(&a.overrode)
+        ),
+        Payload::Override(o) => format!(
+            "Recorded {} despite the checks{}",
+            fact_label(rb, &o.fact),
+            overridden(&o.checks)
+        ),
         Payload::Closed(c) => match &c.summary {
             Some(s) => format!("Closed the incident: {s}"),
             None => "Closed the incident".to_string(),
@@ -1051,6 +1105,30 @@ fn timeline_entry(incident: &Incident, r: &Record, verified: bool) -> TimelineEn
         kind: r.payload.kind().to_string(),
         text,
         verified,
+    }
+}
+
+/// A fact `amended` or `override` names, in words.
+pub fn fact_label(rb: &crate::runbook::Runbook, fact: &str) -> String {
+    match fact {
+        "detected" => "the detection time".to_string(),
+        "aware" => "the awareness time".to_string(),
+        "determined" => "the determination time".to_string(),
+        "title" => "the title".to_string(),
+        "severity" => "the severity".to_string(),
+        path => match rb.question(path) {
+            Some((_, q)) => format!("“{}” ({path})", q.prompt),
+            None => path.to_string(),
+        },
+    }
+}
+
+/// ` (overriding: …)` for overridden checks, or nothing.
+fn overridden(checks: &[String]) -> String {
+    if checks.is_empty() {
+        String::new()
+    } else {
+        format!(" (overriding: {})", checks.join("; "))
     }
 }
 
