@@ -8,6 +8,7 @@ use super::Ctx;
 use crate::cli::StatusArgs;
 use crate::error::ExitStatus;
 use crate::incident::deadlines::{self, DeadlineState, DeadlineStatus};
+use crate::incident::next::{Next, Target};
 use crate::incident::{Incident, StepStatus};
 use crate::journal::store;
 use crate::types::AnswerValue;
@@ -87,33 +88,38 @@ fn answer_json(v: &AnswerValue) -> serde_json::Value {
     }
 }
 
-/// What to do next, in one sentence.
+/// What to do next, in one sentence: the choice the walk makes too
+/// ([`crate::incident::next::next`]).
 fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
-    if inc.is_closed() {
-        return None;
-    }
-    if let Some(d) = deadlines::most_urgent(clocks)
-        .filter(|d| matches!(d.state, DeadlineState::Overdue | DeadlineState::DueSoon))
-    {
-        let when = match (d.state, d.overdue_by, d.remaining) {
-            (DeadlineState::Overdue, Some(by), _) => format!("overdue by {}", format_duration(by)),
-            (_, _, Some(left)) => format!("due in {}", format_duration(left)),
-            _ => "due now".to_string(),
-        };
-        return Some(format!(
-            "{}: {when}\n      {}",
-            d.title,
-            d.steps
-                .iter()
-                .find(|l| l.role == deadlines::LinkRole::SatisfiedBy)
-                .map_or("record it when done".to_string(), |l| format!(
-                    "record it in step `{}` ({})",
-                    l.step, l.via
-                ))
-        ));
-    }
-    match inc.first_open_step() {
-        Some(i) => {
+    match crate::incident::next::next(inc, clocks) {
+        Next::Closed => None,
+        Next::Clock {
+            deadline: d,
+            target,
+        } => {
+            let when = match (d.state, d.overdue_by, d.remaining) {
+                (DeadlineState::Overdue, Some(by), _) => {
+                    format!("overdue by {}", format_duration(by))
+                }
+                (_, _, Some(left)) => format!("due in {}", format_duration(left)),
+                _ => "due now".to_string(),
+            };
+            let place = match target {
+                Some(Target {
+                    step,
+                    item: Some(item),
+                }) => {
+                    let id = &inc.runbook.steps[step].id;
+                    format!("record it in step `{id}` ({id}/{item})")
+                }
+                Some(Target { step, item: None }) => {
+                    format!("record it in step `{}`", inc.runbook.steps[step].id)
+                }
+                None => "record it when done".to_string(),
+            };
+            Some(format!("{}: {when}\n      {place}", d.title))
+        }
+        Next::Step(i) => {
             let spec = &inc.runbook.steps[i];
             let (done, total) = inc.item_progress(i);
             Some(format!(
@@ -123,7 +129,7 @@ fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
                 spec.owner
             ))
         }
-        None => {
+        Next::AllClosed => {
             Some("every step is done or skipped\n      `breach close`, then `breach export`".into())
         }
     }

@@ -5,6 +5,7 @@
 pub mod action;
 pub mod deadlines;
 pub mod facts;
+pub mod next;
 
 use std::collections::BTreeMap;
 
