@@ -212,6 +212,10 @@ pub struct StartArgs {
     /// Default: not yet determined.
     #[arg(long, value_name = "TIME")]
     pub determined_at: Option<String>,
+    /// Record the times even if they fail the plausibility checks (in the future, awareness
+    /// or determination before detection); the override is recorded.
+    #[arg(long)]
+    pub override_check: bool,
     /// Only create the incident file; do not walk the steps.
     #[arg(long, conflicts_with = "answers")]
     pub no_walk: bool,
@@ -313,6 +317,10 @@ pub struct AnswerArgs {
     /// for multiselect, a number, a time, or free text.
     #[arg(value_name = "VALUE", allow_hyphen_values = true)]
     pub value: String,
+    /// Record a time even if it fails the plausibility checks (in the future, an end
+    /// before its start, contradicting the detection time); the override is recorded.
+    #[arg(long)]
+    pub override_check: bool,
 }
 
 /// Arguments of `breach amend`.
@@ -328,6 +336,9 @@ pub struct AmendArgs {
     /// Why the earlier value was wrong (recorded with the correction).
     #[arg(long, value_name = "R")]
     pub reason: String,
+    /// Record a time even if it fails the plausibility checks; the override is recorded.
+    #[arg(long)]
+    pub override_check: bool,
     /// Print the correction as JSON.
     #[arg(long)]
     pub json: bool,

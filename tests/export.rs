@@ -680,3 +680,113 @@ fn correcting_the_awareness_time_moves_the_gdpr_clock_and_the_export_shows_it() 
     );
     assert_eq!(json["summary"]["aware_at"], "2026-11-23T08:30:00Z");
 }
+
+#[test]
+fn implausible_times_are_refused_on_the_command_line_unless_overridden_and_recorded() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let now = "2026-11-23T10:15:00Z";
+    // start: awareness before detection.
+    breach(dir)
+        .args(["start", "--no-walk", "--title", "Typo", "--detected-at"])
+        .args(["2026-11-23T08:00:00Z", "--aware-at", "2026-11-23T07:00:00Z"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(
+            "the awareness time 2026-11-23T07:00:00Z is before the detection time 2026-11-23T08:00:00Z",
+        ))
+        .stderr(predicates::str::contains("--override-check"));
+    assert!(!dir.join("incidents").exists(), "nothing was created");
+    run(
+        dir,
+        now,
+        "alice",
+        &[
+            "start",
+            "--no-walk",
+            "--title",
+            "Typo",
+            "--detected-at",
+            "2026-11-23T08:00:00Z",
+        ],
+    );
+    // answer: a year typo in a time that starts US state clocks.
+    breach(dir)
+        .args(["answer", "assess/determined_at", "2027-01-01T10:00:00Z"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(
+            "2027-01-01T10:00:00Z is in the future (it is now 2026-11-23T10:15:00Z)",
+        ));
+    // An end before its start.
+    run(
+        dir,
+        now,
+        "alice",
+        &[
+            "answer",
+            "investigate/access_started",
+            "2026-11-20T00:00:00Z",
+        ],
+    );
+    breach(dir)
+        .args(["answer", "investigate/access_ended", "2026-11-19T00:00:00Z"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(
+            "the access cannot end before it started",
+        ));
+    // Overridden: recorded, with the override just before it.
+    run(
+        dir,
+        now,
+        "alice",
+        &[
+            "answer",
+            "investigate/access_ended",
+            "2026-11-19T00:00:00Z",
+            "--override-check",
+        ],
+    );
+    // amend: refused, then overridden with the checks in the record.
+    breach(dir)
+        .args([
+            "amend",
+            "detected",
+            "2026-12-24T00:00:00Z",
+            "--reason",
+            "typo",
+        ])
+        .assert()
+        .code(3);
+    run(
+        dir,
+        now,
+        "bob",
+        &[
+            "amend",
+            "detected",
+            "2026-12-24T00:00:00Z",
+            "--reason",
+            "the clock of the alerting box is off",
+            "--override-check",
+        ],
+    );
+    let (_, i) = breach::ledger::load(&incident_file(dir)).expect("loads");
+    assert_eq!(
+        i.answer_value("investigate/access_ended"),
+        Some(&breach::types::AnswerValue::Text(
+            "2026-11-19T00:00:00Z".into()
+        ))
+    );
+    let facts: Vec<&str> = i.overrides.iter().map(|o| o.fact.as_str()).collect();
+    assert_eq!(facts, ["investigate/access_ended", "detected"]);
+    assert!(i.overrides[1].checks[0].contains("is in the future"));
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+    let md = export(dir, "markdown");
+    assert!(md.contains("(overriding: the detection time 2026-12-24T00:00:00Z is in the future"));
+    assert!(
+        md.contains("despite the checks"),
+        "the timeline shows the override"
+    );
+}

@@ -114,6 +114,8 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
         "When did you learn that personal data was affected?",
         "\r",
     );
+    // Optional: enter leaves it open.
+    answer(&mut p, "If known: when was it determined", "\r");
     answer(&mut p, "Which runbook?", "\r");
     answer(&mut p, "Step 1 of 10", "");
     // Step 1, every question kind: tick two of three items.
@@ -311,6 +313,7 @@ fn pty_interrupted_walk_keeps_answers_and_resume_completes_the_step() {
         "When did you learn that personal data was affected?",
         "\r",
     );
+    answer(&mut p, "If known: when was it determined", "\r");
     answer(&mut p, "Checklist: tick what is done", " \r");
     answer(&mut p, "What kind of breach is it?", &format!("{DOWN}\r"));
     answer(&mut p, "Which data may have been compromised?", "");
@@ -599,6 +602,7 @@ fn pty_intake_asks_the_awareness_time_and_the_gdpr_clock_runs_from_it() {
         "When did you learn that personal data was affected?",
         "2026-11-23T07:30:00Z\r",
     );
+    answer(&mut p, "If known: when was it determined", "\r");
     answer(&mut p, "Checklist: tick what is done", "");
     std::thread::sleep(Duration::from_millis(200));
     p.send_control('c').expect("ctrl-c");
@@ -701,4 +705,59 @@ fn answering_every_question_of_a_builtin_runbook_leaves_no_gap_in_any_draft() {
             );
         }
     }
+}
+
+#[test]
+fn pty_a_future_date_is_refused_at_the_prompt_saying_why() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let mut p = pty(
+        dir,
+        &[
+            "start",
+            "--title",
+            "Skimmer",
+            "--severity",
+            "high",
+            "--runbook",
+            "ecommerce-breach",
+            "--detected-at",
+            "2026-11-23T08:00:00Z",
+        ],
+    );
+    answer(&mut p, "Recording as: tester", "");
+    // A year typo: refused with the reason, and asked again.
+    answer(
+        &mut p,
+        "When did you learn that personal data was affected?",
+        "2027-11-23T09:00:00Z\r",
+    );
+    answer(
+        &mut p,
+        "is in the future (it is now 2026-11-23T10:15:00Z)",
+        "",
+    );
+    answer(
+        &mut p,
+        "When did you learn that personal data was affected?",
+        "2026-11-23T09:00:00Z\r",
+    );
+    // Before the detection: refused too.
+    answer(
+        &mut p,
+        "If known: when was it determined",
+        "2026-11-23T07:00:00Z\r",
+    );
+    answer(&mut p, "is before the detection time", "");
+    answer(&mut p, "If known: when was it determined", "\r");
+    answer(&mut p, "Checklist: tick what is done", "");
+    std::thread::sleep(Duration::from_millis(200));
+    p.send_control('c').expect("ctrl-c");
+    assert_eq!(exit_code(&mut p), 130);
+
+    verify_ok(dir);
+    let i = load(dir);
+    assert_eq!(i.aware_at.to_rfc3339(), "2026-11-23T09:00:00+00:00");
+    assert_eq!(i.determined_at, None);
+    assert!(i.overrides.is_empty());
 }

@@ -9,7 +9,7 @@ use crate::journal::Payload;
 use crate::journal::record::Amended;
 
 pub fn run(args: &AmendArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let (_, record, incident) = ctx.record(None, |incident| {
+    let (_, record, incident) = ctx.record_overriding(None, args.override_check, |incident| {
         Ok(Payload::Amended(Amended {
             fact: args.fact.clone(),
             value: parse_amendment(incident, &args.fact, &args.value)?,

@@ -46,6 +46,9 @@ fn attach_hint(err: anyhow::Error) -> anyhow::Error {
         Some(Topic::StepClosed { step }) => {
             format!("reopen it first with `breach step {step} --reopen`")
         }
+        Some(Topic::Implausible) => "if the time is right, record it anyway with \
+             `--override-check`; the override is recorded with it"
+            .to_string(),
         Some(Topic::NoTerminal { .. }) => "answer from a file with `--answers FILE` (see \
              docs/answers-file.md), or open an incident without the walk with `breach start \
              --no-walk --title ...` and record with `breach check`, `breach answer` and \

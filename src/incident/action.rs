@@ -7,6 +7,9 @@ use crate::error::{conflict, invalid, not_found};
 use crate::journal::record::{Payload, StepOutcome};
 use crate::runbook::{Question, QuestionKind};
 
+use chrono::{DateTime, Utc};
+
+use super::checks::{TimeFact, Times, answer_time, problems};
 use super::{AnswerValue, Incident, StepStatus};
 
 /// The longest note, answer text or reason accepted, in bytes.
@@ -254,6 +257,70 @@ fn check_amendment(incident: &Incident, fact: &str, value: &AnswerValue) -> anyh
         )));
     }
     Ok(())
+}
+
+/// The fact a record sets that the plausibility checks know, with its new time: an
+/// answer or correction of a `determined_at`, `contained_at`, `access_started` or
+/// `access_ended` question, or a corrected intake time.
+fn time_fact(incident: &Incident, payload: &Payload) -> Option<(String, TimeFact, DateTime<Utc>)> {
+    let (fact, value) = match payload {
+        Payload::Answer(a) => (format!("{}/{}", a.step, a.question), &a.value),
+        Payload::Amended(a) => (a.fact.clone(), &a.value),
+        _ => return None,
+    };
+    let kind = match TimeFact::of_intake(&fact) {
+        Some(k) => k,
+        None => {
+            let (_, q) = incident.runbook.question(&fact)?;
+            if q.kind != QuestionKind::Datetime {
+                return None;
+            }
+            TimeFact::of_question(&q.id)?
+        }
+    };
+    Some((fact, kind, answer_time(value)?))
+}
+
+/// What the plausibility checks ([`super::checks`]) find wrong with the time a record sets,
+/// at `now`: one message each; empty when it sets no checked time or the time is plausible.
+pub fn plausibility(incident: &Incident, payload: &Payload, now: DateTime<Utc>) -> Vec<String> {
+    match time_fact(incident, payload) {
+        Some((_, kind, at)) => problems(&Times::of(incident).with(kind, at), kind, now),
+        None => Vec::new(),
+    }
+}
+
+/// Refuses a record whose time fails the plausibility checks, unless it carries an
+/// override: an `amended` record with `overrode`, or an answer right after an `override`
+/// record for the same fact.
+pub fn check_plausible(
+    incident: &Incident,
+    payload: &Payload,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let found = plausibility(incident, payload, now);
+    if found.is_empty() {
+        return Ok(());
+    }
+    let overridden = match payload {
+        Payload::Amended(a) => !a.overrode.is_empty(),
+        Payload::Answer(a) => {
+            incident.pending_override.as_deref() == Some(&format!("{}/{}", a.step, a.question))
+        }
+        _ => false,
+    };
+    if overridden {
+        return Ok(());
+    }
+    Err(implausible(found))
+}
+
+/// The error for times that fail the plausibility checks.
+pub fn implausible(problems: Vec<String>) -> anyhow::Error {
+    crate::error::about(
+        crate::error::Topic::Implausible,
+        crate::error::BreachError::InvalidInput(problems.join("\n")),
+    )
 }
 
 fn step_index(incident: &Incident, step: &str) -> anyhow::Result<usize> {

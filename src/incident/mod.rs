@@ -3,6 +3,7 @@
 //! yields the same state.
 
 pub mod action;
+pub mod checks;
 pub mod deadlines;
 pub mod facts;
 pub mod next;
@@ -196,6 +197,9 @@ pub struct Incident {
     pub corrections: Vec<Correction>,
     /// Plausibility checks overridden, in record order (from `override` and `amended`).
     pub overrides: Vec<OverrideState>,
+    /// The fact an `override` record just before the next record is for (cleared by any
+    /// other record): the next record may then set it despite the checks.
+    pub pending_override: Option<String>,
     pub closed: Option<Stamp>,
     /// Everyone who recorded something, in order of first appearance.
     pub operators: Vec<String>,
@@ -288,6 +292,7 @@ impl Incident {
             notices: Vec::new(),
             corrections: Vec::new(),
             overrides: Vec::new(),
+            pending_override: None,
             closed: None,
             operators: vec![record.operator.clone()],
             record_count: 1,
@@ -306,6 +311,10 @@ impl Incident {
             self.operators.push(r.operator.clone());
         }
         let stamp = Stamp::of(r);
+        self.pending_override = match &r.payload {
+            Payload::Override(o) => Some(o.fact.clone()),
+            _ => None,
+        };
         match &r.payload {
             Payload::Opened(_) => self.warn(r, "a second `opened` record is ignored".into()),
             Payload::Note(n) => {

@@ -12,7 +12,7 @@ use super::prompter::{Ask, Choice, Prompter, StepAction};
 use super::text;
 use crate::error::{conflict, not_found};
 use crate::incident::Incident;
-use crate::incident::action::check_value;
+use crate::incident::action::{check_value, plausibility};
 use crate::journal::{Answer, Check, Note, Payload, Record, StepChange, StepOutcome};
 use crate::runbook::QuestionKind;
 use crate::runbook::condition::applies;
@@ -300,13 +300,27 @@ impl<'p> Walker<'p> {
                 self.prompter.rejected(&ask, &e.to_string())?;
                 continue;
             }
-            if current.as_ref() != Some(&value) {
-                self.record(Payload::Answer(Answer {
-                    step: step_id.clone(),
-                    question: question.id.clone(),
-                    value,
-                }))?;
+            if current.as_ref() == Some(&value) {
+                return Ok(());
             }
+            let payload = Payload::Answer(Answer {
+                step: step_id.clone(),
+                question: question.id.clone(),
+                value,
+            });
+            let found = plausibility(&self.incident, &payload, crate::clock::now()?);
+            if !found.is_empty() {
+                self.prompter.rejected(
+                    &ask,
+                    &format!(
+                        "{}\n    (if it is right: `breach answer {} VALUE --override-check`)",
+                        found.join("; "),
+                        ask.key
+                    ),
+                )?;
+                continue;
+            }
+            self.record(payload)?;
             return Ok(());
         }
     }

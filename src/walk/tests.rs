@@ -34,6 +34,7 @@ fn fixture() -> Fixture {
         detected_at: now,
         aware_at: None,
         determined_at: None,
+        override_checks: false,
     };
     let (path, _) = open_incident(
         &dir.path().join("incidents"),
