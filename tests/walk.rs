@@ -148,6 +148,8 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
     );
     answer(&mut p, "What now with this step?", "\r");
     answer(&mut p, "Mark the step done anyway?", "y");
+    // Card data makes Mastercard's 24 hours pressing: declined, it is not offered again.
+    answer(&mut p, "Go straight to it:", "n");
     // Steps 2 to 9: skipped with reasons after leaving their questions unanswered.
     answer(&mut p, "Step 2 of 10", "");
     answer(&mut p, "Checklist", "\r");
@@ -362,6 +364,7 @@ fn pty_interrupted_walk_keeps_answers_and_resume_completes_the_step() {
     answer(&mut p, "NIS2", "n");
     answer(&mut p, "When was it determined", "\r");
     answer(&mut p, "What now with this step?", "\r");
+    answer(&mut p, "Go straight to it:", "n");
     answer(&mut p, "Step 2 of 10", "");
     answer(&mut p, "Checklist", "\r");
     answer(&mut p, "Is the breach contained", "y");
@@ -760,4 +763,85 @@ fn pty_a_future_date_is_refused_at_the_prompt_saying_why() {
     assert_eq!(i.aware_at.to_rfc3339(), "2026-11-23T09:00:00+00:00");
     assert_eq!(i.determined_at, None);
     assert!(i.overrides.is_empty());
+}
+
+#[test]
+fn pty_the_mastercard_clock_comes_before_the_next_step_and_the_jump_lands_on_the_acquirer_item() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let mut p = pty(
+        dir,
+        &[
+            "start",
+            "--title",
+            "Skimmer",
+            "--severity",
+            "critical",
+            "--runbook",
+            "ecommerce-breach",
+            "--detected-at",
+            "2026-11-23T08:00:00Z",
+        ],
+    );
+    answer(
+        &mut p,
+        "When did you learn that personal data was affected?",
+        "\r",
+    );
+    answer(&mut p, "If known: when was it determined", "\r");
+    answer(&mut p, "Checklist: tick what is done", ESC);
+    answer(&mut p, "What kind of breach is it?", "\r");
+    answer(&mut p, "Which data may have been compromised?", " \r");
+    answer(&mut p, "Is personal data about people", "y");
+    answer(&mut p, "Roughly how many people are affected?", "\r");
+    answer(&mut p, "Where do the affected people live?", ESC);
+    answer(&mut p, "Is the breach likely to pose a high risk", "n");
+    answer(&mut p, "NIS2", "n");
+    answer(&mut p, "When was it determined that a breach", "\r");
+    // Leave the step open.
+    answer(
+        &mut p,
+        "What now with this step?",
+        &format!("{DOWN}{DOWN}\r"),
+    );
+    // Before step 2's items: the 24-hour card-brand clock, then the offer to jump.
+    answer(&mut p, "Legal clocks that cannot wait", "");
+    answer(&mut p, "Notify Mastercard through the acquirer: due", "");
+    let before = p
+        .exp_string("Go straight to it:")
+        .expect("the jump is offered");
+    assert!(!before.contains("Step 2 of 10"), "{before}");
+    answer(&mut p, "Tell the acquiring bank / payment provider", "y");
+    // The jump lands on the acquirer item, alone.
+    answer(&mut p, "Checklist: tick it once it is done", "");
+    answer(
+        &mut p,
+        "> [ ] Tell the acquiring bank / payment provider",
+        " \r",
+    );
+    // Then the walk carries on where it was.
+    answer(&mut p, "Step 2 of 10", "");
+    answer(&mut p, "Checklist: tick what is done", "");
+    std::thread::sleep(Duration::from_millis(200));
+    p.send_control('c').expect("ctrl-c");
+    assert_eq!(exit_code(&mut p), 130);
+
+    verify_ok(dir);
+    let i = load(dir);
+    assert!(
+        i.step("report")
+            .and_then(|s| s.item("acquirer_notified"))
+            .is_some_and(|x| x.checked),
+        "the acquirer item is ticked"
+    );
+    let out = breach(dir).args(["status", "--json"]).assert().success();
+    let status: serde_json::Value =
+        serde_json::from_slice(&out.get_output().stdout).expect("status --json prints JSON");
+    let mastercard = status["deadlines"]
+        .as_array()
+        .expect("deadlines")
+        .iter()
+        .find(|d| d["id"] == "mastercard")
+        .expect("the Mastercard clock");
+    assert_eq!(mastercard["state"], "met");
 }

@@ -42,6 +42,8 @@ pub struct Walker<'p> {
     prompter: &'p mut dyn Prompter,
     incident: Incident,
     width: usize,
+    /// Deadlines whose jump the operator declined in this walk (not offered again).
+    declined: Vec<String>,
 }
 
 impl<'p> Walker<'p> {
@@ -65,6 +67,7 @@ impl<'p> Walker<'p> {
             prompter,
             incident,
             width: text::width(),
+            declined: Vec::new(),
         })
     }
 
@@ -97,8 +100,12 @@ impl<'p> Walker<'p> {
             None => self.incident.first_open_step(),
         };
         while let Some(idx) = next {
+            self.urgent_first()?;
             match self.walk_step(idx)? {
-                StepEnd::Pause => return Ok(WalkEnd::Paused),
+                StepEnd::Pause => {
+                    self.urgent_first()?;
+                    return Ok(WalkEnd::Paused);
+                }
                 StepEnd::Closed | StepEnd::LeftOpen => {}
             }
             // Re-evaluated after every step: answers change which later steps apply.
@@ -106,7 +113,89 @@ impl<'p> Walker<'p> {
                 !self.incident.steps[i].status.is_closed() && self.incident.step_applies(i)
             });
         }
+        self.urgent_first()?;
         Ok(WalkEnd::Finished)
+    }
+
+    /// Shows the legal clocks that are overdue or due within 24 hours, most pressing first,
+    /// and offers to go straight to the item that meets the most pressing one (the choice
+    /// `breach status`'s "Next:" makes too: [`crate::incident::next`]). A declined offer is
+    /// not made again in this walk.
+    fn urgent_first(&mut self) -> anyhow::Result<()> {
+        use crate::incident::{deadlines, next};
+        let now = crate::clock::now()?;
+        let statuses = deadlines::evaluate(&self.incident, now);
+        let pressing = next::pressing(&statuses);
+        let Some(first) = pressing.first() else {
+            return Ok(());
+        };
+        let mut out = String::from("\nLegal clocks that cannot wait (most pressing first):\n");
+        for d in &pressing {
+            let line = text::wrap(&clock_line(d), self.width, "    ");
+            out.push_str("  ! ");
+            out.push_str(line.strip_prefix("    ").unwrap_or(&line));
+        }
+        let target = next::target(&self.incident, first);
+        let offer = match &target {
+            Some(next::Target {
+                step,
+                item: Some(item),
+            }) if !self.declined.contains(&first.id) => {
+                let spec = &self.incident.runbook.steps[*step];
+                spec.items
+                    .iter()
+                    .find(|i| &i.id == item)
+                    .map(|i| (*step, i.id.clone(), i.text.clone()))
+            }
+            _ => None,
+        };
+        if offer.is_none() {
+            let how = match &target {
+                Some(t) => format!(
+                    "  It is met in step {} ({}).",
+                    t.step + 1,
+                    self.incident.runbook.steps[t.step].title
+                ),
+                None => "  Record the notice that meets it with `breach notify sent TEMPLATE`."
+                    .to_string(),
+            };
+            out.push_str(&text::wrap(&how, self.width, "  "));
+        }
+        self.prompter.show(&out)?;
+        let Some((step, item, item_text)) = offer else {
+            return Ok(());
+        };
+        let step_id = self.incident.runbook.steps[step].id.clone();
+        let ask = Ask::new(
+            format!("jump/{step_id}/{item}"),
+            format!(
+                "Go straight to it: “{item_text}” (step {}, {})?",
+                step + 1,
+                self.incident.runbook.steps[step].title
+            ),
+            false,
+        );
+        if self.prompter.confirm(&ask, Some(true))? != Some(true) {
+            self.declined.push(first.id.clone());
+            return Ok(());
+        }
+        let choice = Choice {
+            id: item.clone(),
+            label: item_text,
+        };
+        let ask = Ask::new(step_id.clone(), "Checklist: tick it once it is done", false);
+        if let Some(flags) = self.prompter.checklist(&ask, &[choice], &[false])?
+            && flags.first() == Some(&true)
+        {
+            self.record(Payload::Check(Check {
+                step: step_id,
+                item,
+                checked: true,
+            }))?;
+        } else {
+            self.declined.push(first.id.clone());
+        }
+        Ok(())
     }
 
     fn starting_step(&mut self, id: &str) -> anyhow::Result<usize> {
@@ -410,44 +499,50 @@ impl<'p> Walker<'p> {
 /// inapplicable deadlines are left out.
 pub fn deadlines_for_step(incident: &Incident, idx: usize) -> Vec<String> {
     use crate::incident::deadlines::{self, DeadlineState};
-    use crate::types::format_duration;
     let Ok(now) = crate::clock::now() else {
         return Vec::new();
     };
     let statuses = deadlines::evaluate(incident, now);
     let step = &incident.runbook.steps[idx].id;
+    deadlines::deadlines_for_step(&statuses, step)
+        .into_iter()
+        .filter(|d| !matches!(d.state, DeadlineState::Met | DeadlineState::NotApplicable))
+        .map(clock_line)
+        .collect()
+}
+
+/// One clock in words: its title and when it is due (or how late it is, or what starts it).
+fn clock_line(d: &crate::incident::deadlines::DeadlineStatus) -> String {
+    use crate::incident::deadlines::DeadlineState;
+    use crate::types::format_duration;
     let local = |t: DateTime<Utc>| {
         t.with_timezone(&chrono::Local)
             .format("%a %d %b %H:%M")
             .to_string()
     };
-    deadlines::deadlines_for_step(&statuses, step)
-        .into_iter()
-        .filter_map(|d| {
-            let when = match d.state {
-                DeadlineState::Overdue => format!(
-                    "OVERDUE by {}",
-                    d.overdue_by.map(format_duration).unwrap_or_default()
-                ),
-                DeadlineState::Open | DeadlineState::DueSoon if d.asap => format!(
-                    "as soon as possible; {} since {}",
-                    d.elapsed.map(format_duration).unwrap_or_default(),
-                    d.anchor.description
-                ),
-                DeadlineState::Open | DeadlineState::DueSoon => format!(
-                    "due {}{}, {} left",
-                    d.due_at.map(local).unwrap_or_default(),
-                    if d.state == DeadlineState::DueSoon {
-                        " (soon)"
-                    } else {
-                        ""
-                    },
-                    d.remaining.map(format_duration).unwrap_or_default()
-                ),
-                DeadlineState::Waiting => format!("starts at {}", d.anchor.description),
-                DeadlineState::Met | DeadlineState::NotApplicable => return None,
-            };
-            Some(format!("{}: {when}", d.title))
-        })
-        .collect()
+    let when = match d.state {
+        DeadlineState::Overdue => format!(
+            "OVERDUE by {}",
+            d.overdue_by.map(format_duration).unwrap_or_default()
+        ),
+        DeadlineState::Open | DeadlineState::DueSoon if d.asap => format!(
+            "as soon as possible; {} since {}",
+            d.elapsed.map(format_duration).unwrap_or_default(),
+            d.anchor.description
+        ),
+        DeadlineState::Open | DeadlineState::DueSoon => format!(
+            "due {}{}, {} left",
+            d.due_at.map(local).unwrap_or_default(),
+            if d.state == DeadlineState::DueSoon {
+                " (soon)"
+            } else {
+                ""
+            },
+            d.remaining.map(format_duration).unwrap_or_default()
+        ),
+        DeadlineState::Waiting => format!("starts at {}", d.anchor.description),
+        DeadlineState::Met => "met".to_string(),
+        DeadlineState::NotApplicable => "does not apply".to_string(),
+    };
+    format!("{}: {when}", d.title)
 }
