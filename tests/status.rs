@@ -213,3 +213,30 @@ fn without_an_awareness_time_the_clocks_run_from_detection_not_from_opening() {
     let gdpr = deadline(&status, "gdpr-authority");
     assert_eq!(gdpr["due_at"], "2026-11-26T06:45:00Z");
 }
+
+#[test]
+fn without_user_and_logname_the_operator_is_the_account_name_never_unknown() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    breach(dir)
+        .env_remove("BREACH_OPERATOR")
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .args(["start", "--no-walk", "--title", "Root shell"])
+        .assert()
+        .success();
+    let account = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .expect("id -un runs");
+    let account = String::from_utf8_lossy(&account.stdout).trim().to_string();
+    let file = std::fs::read_dir(dir.join("incidents"))
+        .expect("the incident directory")
+        .next()
+        .expect("one incident")
+        .expect("an entry")
+        .path();
+    let (_, incident) = breach::ledger::load(&file).expect("loads");
+    assert_eq!(incident.operators, std::slice::from_ref(&account));
+    assert_ne!(account, "unknown");
+}

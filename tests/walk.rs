@@ -372,7 +372,7 @@ fn pty_interrupted_walk_keeps_answers_and_resume_completes_the_step() {
     answer(
         &mut p,
         "What now with this step?",
-        &format!("{DOWN}{DOWN}{DOWN}{DOWN}\r"),
+        &format!("{DOWN}{DOWN}{DOWN}{DOWN}{DOWN}\r"),
     );
     answer(&mut p, "Paused", "");
     answer(&mut p, "breach resume 20261123T101500Z-skimmer", "");
@@ -431,7 +431,7 @@ fn pty_skip_needs_a_reason_and_records_it() {
     answer(
         &mut p,
         "What now with this step?",
-        &format!("{DOWN}{DOWN}{DOWN}{DOWN}\r"),
+        &format!("{DOWN}{DOWN}{DOWN}{DOWN}{DOWN}\r"),
     );
     answer(&mut p, "0 done, 1 skipped, 9 open", "");
     assert_eq!(exit_code(&mut p), 0);
@@ -844,4 +844,56 @@ fn pty_the_mastercard_clock_comes_before_the_next_step_and_the_jump_lands_on_the
         .find(|d| d["id"] == "mastercard")
         .expect("the Mastercard clock");
     assert_eq!(mastercard["state"], "met");
+}
+
+#[test]
+fn pty_back_to_the_checklist_an_empty_optional_answer_and_a_list_line_by_line() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    breach(dir)
+        .args(["start", "--no-walk", "--title", "Lost laptop"])
+        .assert()
+        .success();
+    let mut p = pty(dir, &["resume", "--step", "review"]);
+    answer(&mut p, "Step 9 of 10", "");
+    answer(&mut p, "Checklist: tick what is done", ESC);
+    // An optional question left empty says so instead of looking answered.
+    answer(&mut p, "What are the lessons learned?", "\r");
+    answer(&mut p, "What are the lessons learned?: (no answer)", "");
+    // A question asking for a list takes it line by line; an empty line ends it.
+    answer(
+        &mut p,
+        "with an owner)? (line 1)",
+        "Patch plugins weekly (Dana)\r",
+    );
+    answer(&mut p, "(line 2)", "Audit admin accounts monthly (Sam)\r");
+    answer(&mut p, "(line 3)", "\r");
+    // Back to the checklist from the step menu: tick the first item.
+    answer(
+        &mut p,
+        "What now with this step?",
+        &format!("{DOWN}{DOWN}{DOWN}\r"),
+    );
+    answer(&mut p, "Checklist: tick what is done", " \r");
+    answer(
+        &mut p,
+        "What now with this step?",
+        &format!("{DOWN}{DOWN}{DOWN}{DOWN}{DOWN}\r"),
+    );
+    assert_eq!(exit_code(&mut p), 0);
+
+    verify_ok(dir);
+    let i = load(dir);
+    assert_eq!(value(&i, "review", "lessons_learned"), None);
+    assert_eq!(
+        value(&i, "review", "action_items"),
+        Some(&text(
+            "Patch plugins weekly (Dana)\nAudit admin accounts monthly (Sam)"
+        ))
+    );
+    assert!(
+        i.step("review")
+            .and_then(|s| s.item("staff_training"))
+            .is_some_and(|x| x.checked)
+    );
 }

@@ -360,9 +360,12 @@ impl<'p> Walker<'p> {
                         check_value(&q, &AnswerValue::Text(s.to_string()))
                             .map_err(|e| e.to_string())
                     };
-                    self.prompter
-                        .text(&ask, default, &check)?
-                        .map(AnswerValue::Text)
+                    if asks_for_a_list(&question.prompt) {
+                        self.prompter.lines(&ask, default, &check)?
+                    } else {
+                        self.prompter.text(&ask, default, &check)?
+                    }
+                    .map(AnswerValue::Text)
                 }
                 QuestionKind::Number => {
                     let default = current.as_ref().and_then(AnswerValue::as_number);
@@ -469,6 +472,7 @@ impl<'p> Walker<'p> {
                     return Ok(StepEnd::Closed);
                 }
                 StepAction::LeaveOpen => return Ok(StepEnd::LeftOpen),
+                StepAction::Checklist => self.checklist(idx)?,
                 StepAction::Note => {
                     if let Some(text) = self.prompter.note(&step_id)? {
                         self.record(Payload::Note(Note {
@@ -492,6 +496,12 @@ impl<'p> Walker<'p> {
                 && applies(q.when.as_ref(), &self.incident)
         })
     }
+}
+
+/// Whether a text question asks for a list, one entry per line (its prompt says so): the
+/// walk then asks it line by line.
+pub fn asks_for_a_list(prompt: &str) -> bool {
+    prompt.to_lowercase().contains("one per line")
 }
 
 /// The deadlines that depend on step `idx`, one line each, for its header: running clocks
