@@ -240,3 +240,33 @@ fn without_user_and_logname_the_operator_is_the_account_name_never_unknown() {
     assert_eq!(incident.operators, std::slice::from_ref(&account));
     assert_ne!(account, "unknown");
 }
+
+#[test]
+fn next_puts_a_clock_due_within_24_hours_before_runbook_order_with_the_item_that_meets_it() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    breach(dir)
+        .args(["start", "--no-walk", "--title", "Skimmer", "--detected-at"])
+        .arg("2026-11-23T08:00:00Z")
+        .assert()
+        .success();
+    let next = || {
+        let out = breach(dir).args(["status", "--json"]).assert().success();
+        let v: Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+        v["next"].as_str().expect("a next line").to_string()
+    };
+    assert!(next().starts_with("step 1 "), "{}", next());
+    breach(dir)
+        .args(["answer", "assess/data_types", "payment_cards"])
+        .assert()
+        .success();
+    assert_eq!(
+        next(),
+        "Notify Mastercard through the acquirer: due in 21h 45m\n      record it in step `report` (report/acquirer_notified)"
+    );
+    breach(dir)
+        .args(["check", "report/acquirer_notified"])
+        .assert()
+        .success();
+    assert!(next().starts_with("step 1 "), "{}", next());
+}
