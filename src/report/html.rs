@@ -6,7 +6,10 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::model::{DeadlineRow, Fact, Report, StepReport, fmt_duration as dur, fmt_time as time};
+use super::model::{
+    DeadlineRow, Fact, Report, StepReport, StepState, fmt_duration as dur, fmt_time as time,
+};
+use crate::incident::deadlines::Outcome;
 
 /// Escapes text for HTML element content and double- or single-quoted attribute values.
 pub fn escape(s: &str) -> String {
@@ -123,77 +126,19 @@ fn fact(f: Option<&Fact>) -> String {
     }
 }
 
-/// A deadline's outcome as HTML: a pill and a sentence.
-fn outcome(d: &DeadlineRow) -> (String, String) {
-    let margin = d.margin.map(dur);
-    match (d.state.as_str(), d.met_at) {
-        (_, Some(met)) if d.late => (
-            "missed".into(),
-            format!(
-                "met late, {}{}",
-                time(met),
-                margin
-                    .map(|m| format!(", {m} after the due time"))
-                    .unwrap_or_default()
-            ),
-        ),
-        (_, Some(met)) if d.asap => (
-            "met".into(),
-            format!(
-                "{}{}",
-                time(met),
-                d.elapsed
-                    .map(|e| format!(", {} after the clock started", dur(e)))
-                    .unwrap_or_default()
-            ),
-        ),
-        (_, Some(met)) => (
-            "met".into(),
-            format!(
-                "{}{}",
-                time(met),
-                margin.map(|m| format!(", {m} early")).unwrap_or_default()
-            ),
-        ),
-        ("overdue", None) => (
-            "overdue".into(),
-            format!(
-                "not met; overdue by {}",
-                d.overdue_by.map(dur).unwrap_or_default()
-            ),
-        ),
-        ("waiting", None) => (
-            "waiting".into(),
-            format!("the clock starts at {}", escape(&d.anchor)),
-        ),
-        (state, None) => (
-            state.to_string(),
-            if d.asap {
-                format!(
-                    "still open (without undue delay){}",
-                    d.elapsed
-                        .map(|e| format!(", {} since the clock started", dur(e)))
-                        .unwrap_or_default()
-                )
-            } else {
-                format!(
-                    "still open{}",
-                    d.remaining
-                        .map(|r| format!(", {} left", dur(r)))
-                        .unwrap_or_default()
-                )
-            },
-        ),
-    }
-}
-
-fn state_label(s: &str) -> &str {
-    match s {
-        "in_progress" => "in progress",
-        "not_applicable" => "not applicable",
-        "due_soon" => "due soon",
-        other => other,
-    }
+/// A deadline's outcome as HTML: the pill's class and label, and the shared outcome
+/// sentence (escaped).
+fn outcome(d: &DeadlineRow) -> (&'static str, &'static str, String) {
+    let (class, label) = match &d.outcome {
+        Outcome::MetLate { .. } => ("missed", "missed"),
+        Outcome::MetEarly { .. } | Outcome::MetUntimed { .. } => ("met", "met"),
+        Outcome::Overdue { .. } => ("overdue", "overdue"),
+        Outcome::Open { soon: true, .. } => ("due_soon", "due soon"),
+        Outcome::Open { soon: false, .. } | Outcome::OpenAsap { .. } => ("open", "open"),
+        Outcome::Waiting { .. } => ("waiting", "waiting"),
+        Outcome::NotApplicable => ("not_applicable", "not applicable"),
+    };
+    (class, label, escape(&d.outcome.sentence(time)))
 }
 
 /// Renders the report.
@@ -327,9 +272,7 @@ pub fn render(r: &Report) -> String {
     // 4
     h.line("<section id=\"deadlines\"><h2>4. Regulatory deadlines</h2>");
     let d = &r.deadlines;
-    if !d.evaluated {
-        h.line("<p class=\"muted\">This build of breach does not evaluate deadlines.</p>");
-    } else if d.rows.is_empty() {
+    if d.rows.is_empty() {
         let _ = writeln!(
             h.0,
             "<p>No deadline of the runbook applies to this incident ({} checked).</p>",
@@ -350,14 +293,14 @@ pub fn render(r: &Report) -> String {
                 (Some(due), None) => time(due),
                 (None, None) => String::new(),
             };
-            let (pill, sentence) = outcome(x);
+            let (pill, label, sentence) = outcome(x);
             let _ = writeln!(
                 h.0,
                 "<tr><td>D{}</td><td>{}</td><td>{}</td><td class=\"nowrap\">{due}</td><td><span class=\"pill {pill}\">{}</span> {sentence}</td><td>{}{}</td></tr>",
                 n + 1,
                 escape(&x.title),
                 escape(&x.authority),
-                state_label(&pill),
+                label,
                 escape(&x.citation),
                 if x.verified {
                     ""
@@ -563,8 +506,8 @@ fn step(h: &mut Html, st: &StepReport) {
         escape(&st.id),
         st.number,
         escape(&st.title),
-        escape(&st.state),
-        state_label(&st.state)
+        st.state.as_str(),
+        st.state.label()
     );
     h.line("<table class=\"kv\">");
     h.kv(
@@ -693,20 +636,23 @@ const TICKS: &[i64] = &[
     30 * 86_400,
 ];
 
-fn step_colour(state: &str) -> &'static str {
+fn step_colour(state: StepState) -> &'static str {
     match state {
-        "done" => "#2f8f5b",
-        "skipped" => "#8c959f",
-        "in_progress" => "#3b6fd4",
-        _ => "#c9d1d9",
+        StepState::Done => "#2f8f5b",
+        StepState::Skipped => "#8c959f",
+        StepState::InProgress => "#3b6fd4",
+        StepState::Pending | StepState::NotApplicable => "#c9d1d9",
     }
 }
 
 fn deadline_colour(d: &DeadlineRow) -> (&'static str, &'static str) {
-    match (d.met_at.is_some(), d.late, d.state.as_str()) {
-        (true, false, _) => ("#2a9d8f", "met"),
-        (true, true, _) | (false, _, "overdue") => ("#cf222e", "missed"),
-        _ => ("#bf8700", "open"),
+    match d.outcome {
+        Outcome::MetEarly { .. } | Outcome::MetUntimed { .. } => ("#2a9d8f", "met"),
+        Outcome::MetLate { .. } | Outcome::Overdue { .. } => ("#cf222e", "missed"),
+        Outcome::Open { .. }
+        | Outcome::OpenAsap { .. }
+        | Outcome::Waiting { .. }
+        | Outcome::NotApplicable => ("#bf8700", "open"),
     }
 }
 
@@ -821,7 +767,7 @@ fn chart(r: &Report) -> String {
                     "<rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\" rx=\"3\" fill=\"{}\"><title>{}: {} to {}</title></rect>",
                     y + 5.0,
                     ROW - 10.0,
-                    step_colour(&st.state),
+                    step_colour(st.state),
                     escape(&st.title),
                     time(a),
                     time(b)
@@ -833,7 +779,7 @@ fn chart(r: &Report) -> String {
                     "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#8c959f\">{}</text>",
                     LABEL_W + 4.0,
                     y + 16.0,
-                    if st.state == "not_applicable" {
+                    if st.state == StepState::NotApplicable {
                         "not applicable"
                     } else {
                         "no activity"

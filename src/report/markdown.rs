@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::model::{DeadlineRow, Fact, Report, StepReport, fmt_duration as dur, fmt_time as time};
+use crate::incident::deadlines::Outcome;
 
 /// Escapes incident text for Markdown: the characters that carry meaning inline are
 /// backslash-escaped (so `|` cannot split a table cell and `<script>` shows as text), line
@@ -86,51 +87,25 @@ fn header(out: &mut String, cells: &[&str]) {
     out.push('\n');
 }
 
-/// The outcome column of a deadline: met (early or late), missed, open, waiting.
+/// The outcome column of a deadline: the shared outcome sentence, marked **Missed** when met
+/// late or overdue and `Waiting` while its clock has not started.
 pub fn deadline_outcome(d: &DeadlineRow) -> String {
-    let margin = d.margin.map(dur);
-    match (d.state.as_str(), d.met_at) {
-        (_, Some(met)) if d.asap => format!(
-            "Met {}{}",
-            time(met),
-            d.elapsed
-                .map(|e| format!(", {} after the clock started", dur(e)))
-                .unwrap_or_default()
-        ),
-        (_, Some(met)) if d.late => format!(
-            "**Missed**: met late, {}{}",
-            time(met),
-            margin
-                .map(|m| format!(", {m} after the due time"))
-                .unwrap_or_default()
-        ),
-        (_, Some(met)) => format!(
-            "Met {}{}",
-            time(met),
-            margin.map(|m| format!(", {m} early")).unwrap_or_default()
-        ),
-        ("overdue", None) => format!(
-            "**Missed**: not met, overdue by {}",
-            d.overdue_by.map(dur).unwrap_or_default()
-        ),
-        ("waiting", None) => format!("Waiting: the clock starts at {}", d.anchor),
-        (_, None) if d.asap => format!(
-            "Still open (without undue delay){}",
-            d.elapsed
-                .map(|e| format!(", {} since the clock started", dur(e)))
-                .unwrap_or_default()
-        ),
-        (state, None) => format!(
-            "Still {}{}",
-            if state == "due_soon" {
-                "open, due soon"
-            } else {
-                "open"
-            },
-            d.remaining
-                .map(|r| format!(", {} left", dur(r)))
-                .unwrap_or_default()
-        ),
+    let sentence = text(&d.outcome.sentence(time));
+    if d.outcome.is_missed() {
+        format!("**Missed**: {sentence}")
+    } else if let Outcome::Waiting { .. } = d.outcome {
+        format!("Waiting: {sentence}")
+    } else {
+        capitalized(&sentence)
+    }
+}
+
+/// The text with its first letter in upper case.
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -272,9 +247,7 @@ pub fn render(r: &Report) -> String {
     // 4
     o.push_str("\n## 4. Regulatory deadlines\n\n");
     let d = &r.deadlines;
-    if !d.evaluated {
-        o.push_str("_This build of breach does not evaluate deadlines._\n");
-    } else if d.rows.is_empty() {
+    if d.rows.is_empty() {
         let _ = writeln!(
             o,
             "No deadline of the runbook applies to this incident ({} checked).",
@@ -505,17 +478,6 @@ pub fn render(r: &Report) -> String {
     o
 }
 
-fn step_state(s: &str) -> &str {
-    match s {
-        "pending" => "pending",
-        "in_progress" => "in progress",
-        "done" => "done",
-        "skipped" => "skipped",
-        "not_applicable" => "not applicable",
-        other => other,
-    }
-}
-
 fn step(o: &mut String, st: &StepReport) {
     let _ = writeln!(
         o,
@@ -523,7 +485,7 @@ fn step(o: &mut String, st: &StepReport) {
         st.number,
         text(&st.title),
         st.id,
-        step_state(&st.state)
+        st.state.label()
     );
     header(o, &["", ""]);
     row(o, &["**Owner**", &text(&st.owner)]);
