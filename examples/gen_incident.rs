@@ -18,14 +18,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use chrono::{DateTime, TimeDelta, Utc};
 
-use breach::cli::Severity;
-use breach::incident::{AnswerValue, Incident, StepStatus};
+use breach::incident::{Incident, StepStatus};
 use breach::journal::record::FORMAT_VERSION;
 use breach::journal::{
     Answer, Check, EvidenceEntry, Note, NoticeSent, Opened, Payload, PinnedRunbook, StepChange,
     StepOutcome, file, format, store,
 };
 use breach::runbook::{self, QuestionKind};
+use breach::types::AnswerValue;
+use breach::types::Severity;
 
 /// When the generated incident was opened.
 const OPENED_AT: &str = "2026-11-23T08:00:00Z";
@@ -72,7 +73,7 @@ pub fn generate(dir: &Path, records: u64) -> anyhow::Result<PathBuf> {
     if records == 0 {
         bail!("--records must be at least 1 (the `opened` record)");
     }
-    let opened_at = breach::clock::parse_time(OPENED_AT).map_err(anyhow::Error::msg)?;
+    let opened_at = breach::types::parse_time(OPENED_AT).map_err(anyhow::Error::msg)?;
     let loaded = runbook::load(Some(runbook::builtin::DEFAULT))?;
     let title = format!("Benchmark incident with {records} records");
     let id = store::incident_id(opened_at, &title);
@@ -178,7 +179,7 @@ fn answer(inc: &Incident, rng: &mut Rng, seq: u64, now: DateTime<Utc>) -> Payloa
         QuestionKind::Confirm => AnswerValue::Bool(rng.below(2) == 0),
         QuestionKind::Number => AnswerValue::Number((rng.below(50_000) + 1) as f64),
         QuestionKind::Datetime => {
-            AnswerValue::Text(breach::clock::format_utc(now - TimeDelta::minutes(30)))
+            AnswerValue::Text(breach::types::format_utc(now - TimeDelta::minutes(30)))
         }
         QuestionKind::Text => AnswerValue::Text(format!(
             "As of update {seq}: {}",

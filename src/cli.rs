@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::types::Severity;
+
 /// Walk an online store through a security-breach response, one step at a time, and keep a
 /// tamper-evident record of every decision.
 ///
@@ -67,35 +69,22 @@ pub enum ColorChoice {
     Never,
 }
 
-/// Incident severity, as chosen at intake.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
+/// How bad it is, as typed on the command line (converted to [`Severity`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
     Low,
     Medium,
     High,
     Critical,
 }
 
-impl Severity {
-    /// The lower-case name, as stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Self {
+        match s {
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
         }
     }
 }
@@ -208,7 +197,7 @@ pub struct StartArgs {
     pub title: Option<String>,
     /// How bad it is.
     #[arg(long, value_enum)]
-    pub severity: Option<Severity>,
+    pub severity: Option<SeverityArg>,
     /// When the breach was detected (RFC 3339, or `YYYY-MM-DD HH:MM` local). Default: now.
     #[arg(long, value_name = "TIME")]
     pub detected_at: Option<String>,

@@ -37,7 +37,7 @@ pub fn run(args: &ListArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                         title: Some(inc.title.clone()),
                         severity: Some(inc.severity.as_str()),
                         state: if inc.is_closed() { "closed" } else { "open" },
-                        started: Some(crate::clock::format_utc(inc.opened.at)),
+                        started: Some(crate::types::format_utc(inc.opened.at)),
                         steps_closed: Some(closed),
                         steps_total: Some(total),
                         path,

@@ -3,11 +3,12 @@
 use chrono::{DateTime, Utc};
 
 use super::Ctx;
-use crate::cli::{Severity, StartArgs};
+use crate::cli::StartArgs;
 use crate::error::{ExitStatus, invalid};
 use crate::journal::record::FORMAT_VERSION;
 use crate::journal::{Opened, PinnedRunbook, file, format, store};
 use crate::runbook::{self, LoadedRunbook, RunbookSource};
+use crate::types::Severity;
 
 /// The intake: everything needed to open an incident.
 #[derive(Debug, Clone)]
@@ -22,7 +23,7 @@ pub struct Intake {
 /// Parses an optional time argument.
 pub fn parse_time_arg(flag: &str, value: Option<&str>) -> anyhow::Result<Option<DateTime<Utc>>> {
     value
-        .map(|v| crate::clock::parse_time(v).map_err(|e| invalid(format!("{flag} {v:?}: {e}"))))
+        .map(|v| crate::types::parse_time(v).map_err(|e| invalid(format!("{flag} {v:?}: {e}"))))
         .transpose()
 }
 
@@ -51,13 +52,13 @@ pub fn open_incident(
     if intake.detected_at > now {
         return Err(invalid(format!(
             "the detection time {} is in the future",
-            crate::clock::format_utc(intake.detected_at)
+            crate::types::format_utc(intake.detected_at)
         )));
     }
     if let Some(aware) = intake.aware_at.filter(|t| *t > now) {
         return Err(invalid(format!(
             "the awareness time {} is in the future",
-            crate::clock::format_utc(aware)
+            crate::types::format_utc(aware)
         )));
     }
     let opened = Opened {
@@ -98,7 +99,7 @@ pub fn run(args: &StartArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let now = crate::clock::now()?;
     let intake = Intake {
         title,
-        severity: args.severity.unwrap_or(Severity::High),
+        severity: args.severity.map_or(Severity::High, Severity::from),
         detected_at: parse_time_arg("--detected-at", args.detected_at.as_deref())?.unwrap_or(now),
         aware_at: parse_time_arg("--aware-at", args.aware_at.as_deref())?,
         determined_at: parse_time_arg("--determined-at", args.determined_at.as_deref())?,

@@ -6,11 +6,12 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::StatusArgs;
-use crate::clock::{format_duration, format_utc};
 use crate::error::ExitStatus;
 use crate::incident::deadlines::{self, DeadlineState, DeadlineStatus};
-use crate::incident::{AnswerValue, Incident, StepStatus};
+use crate::incident::{Incident, StepStatus};
 use crate::journal::store;
+use crate::types::AnswerValue;
+use crate::types::{format_duration, format_utc};
 
 /// The documented `status --json` shape (see docs/status-json.md).
 #[derive(Serialize)]

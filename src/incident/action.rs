@@ -45,8 +45,8 @@ pub fn parse_answer(q: &Question, text: &str) -> anyhow::Result<AnswerValue> {
                 )));
             }
         },
-        QuestionKind::Datetime => match crate::clock::parse_time(t) {
-            Ok(at) => AnswerValue::Text(crate::clock::format_utc(at)),
+        QuestionKind::Datetime => match crate::types::parse_time(t) {
+            Ok(at) => AnswerValue::Text(crate::types::format_utc(at)),
             Err(e) => {
                 return Err(invalid(format!(
                     "`{}` expects a date and time; got {text:?}: {e}",

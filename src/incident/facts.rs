@@ -14,8 +14,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use super::{AnswerValue, Incident, StepStatus, format_number};
+use super::{Incident, StepStatus};
 use crate::runbook::{Question, Template};
+use crate::types::{AnswerValue, format_number};
 
 /// Every fact a template may use: `(name, what it means)`. The description is also the text
 /// of the `[TO FILL: ...]` marker when the fact is not recorded.
@@ -191,7 +192,7 @@ fn answer_hint(inc: &Incident, id: &str) -> String {
 
 fn answer_text(inc: &Incident, id: &str) -> Option<String> {
     answer(inc, id)
-        .map(|(q, v)| v.display(Some(q)))
+        .map(|(q, v)| q.display_answer(v))
         .filter(|s| !s.trim().is_empty())
 }
 
@@ -586,7 +587,7 @@ mod tests {
     use crate::journal::record::{Answer, Opened, Payload, PinnedRunbook, Record};
 
     fn t(s: &str) -> DateTime<Utc> {
-        crate::clock::parse_time(s).unwrap()
+        crate::types::parse_time(s).unwrap()
     }
 
     fn incident(runbook: &str, answers: &[(&str, AnswerValue)]) -> Incident {
@@ -594,7 +595,7 @@ mod tests {
             format: 1,
             id: "20261123T101500Z-skimmer".into(),
             title: "Skimmer".into(),
-            severity: crate::cli::Severity::High,
+            severity: crate::types::Severity::High,
             detected_at: t("2026-11-23T08:00:00Z"),
             aware_at: t("2026-11-23T10:15:00Z"),
             determined_at: None,

@@ -5,19 +5,18 @@
 pub mod action;
 pub mod deadlines;
 pub mod facts;
-mod value;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub use value::{AnswerValue, format_number};
+use crate::types::AnswerValue;
 
-use crate::cli::Severity;
 use crate::journal::record::{Opened, Payload, Record, StepOutcome};
 use crate::runbook::condition::{Answers, applies};
 use crate::runbook::{Runbook, parse_pinned};
+use crate::types::Severity;
 
 /// The state of a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

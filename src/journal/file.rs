@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use super::format::{self, DecodeError, GENESIS};
 use super::record::{Opened, Payload, Record};
-use crate::error::{BreachError, integrity, invalid};
+use crate::error::{BreachError, Topic, about, integrity, invalid};
 use crate::incident::{self, Incident, action};
 
 /// The largest incident file `breach` reads, in bytes (far above any real incident: a
@@ -103,18 +103,22 @@ impl Scan {
         let path = self.path.display();
         match &self.status {
             ChainStatus::Intact => Ok(()),
-            ChainStatus::TornTail { line, .. } => Err(integrity(format!(
-                "{path}: the last record (line {line}) is incomplete, probably cut short by a crash\n\
-                 hint: run `breach verify --repair` to move it aside"
-            ))),
-            ChainStatus::Broken(b) => Err(integrity(format!(
-                "{path}: record {} (line {}) is {}: {}\n\
-                 hint: the file was changed after it was written; nothing more can be recorded in it",
-                b.expected_seq,
-                b.line,
-                b.kind.as_str(),
-                b.detail
-            ))),
+            ChainStatus::TornTail { line, .. } => Err(about(
+                Topic::TornTail,
+                BreachError::Integrity(format!(
+                    "{path}: the last record (line {line}) is incomplete, probably cut short by a crash"
+                )),
+            )),
+            ChainStatus::Broken(b) => Err(about(
+                Topic::ChainBroken,
+                BreachError::Integrity(format!(
+                    "{path}: record {} (line {}) is {}: {}",
+                    b.expected_seq,
+                    b.line,
+                    b.kind.as_str(),
+                    b.detail
+                )),
+            )),
         }
     }
 }
@@ -769,7 +773,7 @@ mod tests {
     use crate::journal::record::Note;
 
     fn two_records() -> String {
-        let t = crate::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+        let t = crate::types::parse_time("2026-11-23T10:15:00Z").unwrap();
         let note = |text: &str| {
             Payload::Note(Note {
                 text: text.into(),

@@ -4,10 +4,10 @@ use std::path::Path;
 
 use super::file::{self, ChainStatus, Writer};
 use super::record::{Closed, FORMAT_VERSION, Note, Opened, Payload, PinnedRunbook};
-use crate::cli::Severity;
+use crate::types::Severity;
 
 fn t(s: &str) -> chrono::DateTime<chrono::Utc> {
-    crate::clock::parse_time(s).unwrap()
+    crate::types::parse_time(s).unwrap()
 }
 
 fn new_incident(dir: &Path) -> std::path::PathBuf {
@@ -141,7 +141,11 @@ fn quick_append_refuses_a_torn_tail() {
         crate::error::status_of(&err),
         crate::error::ExitStatus::Integrity
     );
-    assert!(err.to_string().contains("--repair"), "{err}");
+    assert_eq!(
+        crate::error::topic_of(&err),
+        Some(&crate::error::Topic::TornTail),
+        "{err}"
+    );
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         text,

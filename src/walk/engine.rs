@@ -11,11 +11,12 @@ use chrono::{DateTime, Utc};
 use super::prompter::{Ask, Choice, Prompter, StepAction};
 use super::text;
 use crate::error::{conflict, not_found};
+use crate::incident::Incident;
 use crate::incident::action::check_value;
-use crate::incident::{AnswerValue, Incident};
 use crate::journal::{Answer, Check, Note, Payload, Record, StepChange, StepOutcome, file};
 use crate::runbook::QuestionKind;
 use crate::runbook::condition::applies;
+use crate::types::AnswerValue;
 
 /// How a walk ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,10 +121,15 @@ impl<'p> Walker<'p> {
         })?;
         let status = self.incident.steps[idx].status;
         if status.is_closed() {
-            return Err(conflict(format!(
-                "step `{id}` is already {}\nhint: reopen it first with `breach step {id} --reopen`",
-                status.as_str()
-            )));
+            return Err(crate::error::about(
+                crate::error::Topic::StepClosed {
+                    step: id.to_string(),
+                },
+                crate::error::BreachError::Conflict(format!(
+                    "step `{id}` is already {}",
+                    status.as_str()
+                )),
+            ));
         }
         if !self.incident.step_applies(idx) {
             self.prompter.show(&format!(
@@ -283,7 +289,7 @@ impl<'p> Walker<'p> {
                     };
                     self.prompter
                         .datetime(&ask, default)?
-                        .map(|t| AnswerValue::Text(crate::clock::format_utc(t)))
+                        .map(|t| AnswerValue::Text(crate::types::format_utc(t)))
                 }
             };
             let Some(value) = value else {

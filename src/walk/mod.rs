@@ -23,18 +23,19 @@ pub use prompter::{Ask, Choice, Prompter, StepAction};
 pub use scripted::ScriptedPrompter;
 pub use term::DialoguerPrompter;
 
-use crate::cli::{ColorChoice, ResumeArgs, Severity, StartArgs};
+use crate::cli::{ColorChoice, ResumeArgs, StartArgs};
 use crate::commands::Ctx;
 use crate::commands::start::{Intake, check_title, open_incident, parse_time_arg};
 use crate::error::{BreachError, ExitStatus};
 use crate::runbook::{self, builtin};
+use crate::types::Severity;
 
 /// Parses a time typed in the walk: `now`, RFC 3339, or `YYYY-MM-DD HH:MM` local.
 pub fn parse_when(text: &str) -> Result<DateTime<Utc>, String> {
     if text.trim().eq_ignore_ascii_case("now") {
         return crate::clock::now().map_err(|e| e.to_string());
     }
-    crate::clock::parse_time(text)
+    crate::types::parse_time(text)
 }
 
 /// Reads a severity name.
@@ -64,13 +65,14 @@ impl Answering {
             return Ok(Answering::Script(ScriptedPrompter::load(path)?.echo(true)));
         }
         if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-            return Err(BreachError::NeedsTerminal(format!(
-                "`breach {command}` asks its questions on a terminal, and there is none\n\
-                 hint: answer from a file with `--answers FILE` (see docs/answers-file.md), \
-                 or open an incident without the walk with `breach start --no-walk --title ...` \
-                 and record with `breach check`, `breach answer` and `breach step`"
-            ))
-            .into());
+            return Err(crate::error::about(
+                crate::error::Topic::NoTerminal {
+                    command: command.to_string(),
+                },
+                BreachError::NeedsTerminal(format!(
+                    "`breach {command}` asks its questions on a terminal, and there is none"
+                )),
+            ));
         }
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match ctx.global.color {
@@ -133,7 +135,7 @@ fn start_inner(
         }
     };
     let severity = match args.severity {
-        Some(s) => s,
+        Some(s) => s.into(),
         None => {
             let choices: Vec<Choice> = ["low", "medium", "high", "critical"]
                 .iter()

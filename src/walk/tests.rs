@@ -8,10 +8,11 @@ use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::cli::{ColorChoice, GlobalArgs};
-use crate::incident::{AnswerValue, Incident, StepStatus};
+use crate::incident::{Incident, StepStatus};
 use crate::journal::{Payload, Record, StepOutcome, file};
 use crate::output::Output;
 use crate::runbook::{LoadedRunbook, RunbookSource};
+use crate::types::AnswerValue;
 
 const RUNBOOK: &str = include_str!("../../tests/fixtures/walk-test.yaml");
 
@@ -378,7 +379,7 @@ impl Prompter for Spy {
     ) -> anyhow::Result<Option<DateTime<Utc>>> {
         self.defaults.push((
             ask.key.clone(),
-            format!("{:?}", default.map(crate::clock::format_utc)),
+            format!("{:?}", default.map(crate::types::format_utc)),
         ));
         self.inner.datetime(ask, default)
     }
@@ -541,9 +542,15 @@ fn a_walk_started_at_a_closed_step_is_refused_with_a_hint() {
     .0
     .expect("walk runs");
     let (end, _) = walk(&f.path, script(""), Some("first"));
-    let msg = format!("{}", end.expect_err("closed"));
+    let err = end.expect_err("closed");
+    let msg = format!("{err}");
     assert!(msg.contains("step `first` is already skipped"), "{msg}");
-    assert!(msg.contains("--reopen"), "{msg}");
+    assert_eq!(
+        crate::error::topic_of(&err),
+        Some(&crate::error::Topic::StepClosed {
+            step: "first".into()
+        })
+    );
     let (end, _) = walk(&f.path, script(""), Some("nosuch"));
     assert!(format!("{}", end.expect_err("unknown")).contains("steps are: first, cond, last"));
 }

@@ -176,7 +176,7 @@ fn huge_binary_and_strange_incident_files_are_refused_quickly() {
         text: "x".repeat(20 * mb),
         step: None,
     });
-    let t = breach::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+    let t = breach::types::parse_time("2026-11-23T10:15:00Z").unwrap();
     big.push_str(
         &breach::journal::format::encode(1, t, "a", &prev, &payload)
             .unwrap()

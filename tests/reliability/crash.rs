@@ -33,7 +33,7 @@ fn crash_writer() {
         return;
     };
     let path = PathBuf::from(path);
-    let now = breach::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+    let now = breach::types::parse_time("2026-11-23T10:15:00Z").unwrap();
     loop {
         let (record, _) = file::append(&path, "writer", now, |state| {
             Ok(Payload::Note(Note {
@@ -100,7 +100,7 @@ fn killed_writers_lose_no_acknowledged_record() {
             ChainStatus::Intact => {}
             ChainStatus::TornTail { .. } => {
                 torn += 1;
-                let now = breach::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+                let now = breach::types::parse_time("2026-11-23T10:15:00Z").unwrap();
                 let repaired = file::repair(&path, now).unwrap().unwrap();
                 assert_eq!(repaired.records, scan.records.len());
                 assert_eq!(file::read(&path).unwrap().status, ChainStatus::Intact);

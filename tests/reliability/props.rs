@@ -3,10 +3,11 @@
 
 use std::path::Path;
 
-use breach::incident::{self, AnswerValue, action};
+use breach::incident::{self, action};
 use breach::journal::{
     Answer, Check, Note, Payload, Record, StepChange, StepOutcome, file, format,
 };
+use breach::types::AnswerValue;
 use proptest::prelude::*;
 
 use super::*;
@@ -37,7 +38,7 @@ fn value() -> impl Strategy<Value = (&'static str, AnswerValue)> {
         prop_oneof![any::<f64>(), -1e6..1e6f64].prop_map(|n| ("count", AnswerValue::Number(n))),
         (0i64..4_000_000_000).prop_map(|s| (
             "since",
-            AnswerValue::Text(breach::clock::format_utc(
+            AnswerValue::Text(breach::types::format_utc(
                 chrono::DateTime::from_timestamp(s, 0).unwrap()
             ))
         )),
@@ -96,7 +97,7 @@ proptest! {
         let path = open_tiny(tmp.path(), "Props");
         let mut written: Vec<Record> = records(&path);
         let mut state = incident::fold(&written).unwrap();
-        let now = breach::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+        let now = breach::types::parse_time("2026-11-23T10:15:00Z").unwrap();
         for p in actions {
             let valid = action::validate(&state, &p).is_ok();
             let appended = file::append(&path, "prop", now, |_| Ok(p.clone()));

@@ -1,7 +1,8 @@
 //! A whole incident, non-interactively, with the real binary and the built-in runbook.
 
-use breach::incident::{AnswerValue, StepStatus};
+use breach::incident::StepStatus;
 use breach::journal::{Payload, StepOutcome};
+use breach::types::AnswerValue;
 
 use super::*;
 

@@ -6,7 +6,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{DeadlineState, DeadlineStatus, MetTiming};
-use crate::clock::format_duration;
+use crate::types::format_duration;
 
 /// Where a deadline stands, with exactly the numbers its sentence needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,7 +133,7 @@ mod tests {
     use crate::runbook::EventRef;
 
     fn t(s: &str) -> DateTime<Utc> {
-        crate::clock::parse_time(s).unwrap()
+        crate::types::parse_time(s).unwrap()
     }
 
     fn utc(at: DateTime<Utc>) -> String {
