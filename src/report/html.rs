@@ -141,9 +141,29 @@ fn outcome(d: &DeadlineRow) -> (&'static str, &'static str, String) {
     (class, label, escape(&d.outcome.sentence(time)))
 }
 
-/// Renders the report.
+/// Renders the report: the page head, the title and banners, then each section in order.
 pub fn render(r: &Report) -> String {
     let mut h = Html(String::new());
+    head(&mut h, r);
+    summary(&mut h, r);
+    impact(&mut h, r);
+    metrics(&mut h, r);
+    deadlines(&mut h, r);
+    findings(&mut h, r);
+    steps(&mut h, r);
+    timeline(&mut h, r);
+    review(&mut h, r);
+    evidence_and_notices(&mut h, r);
+    integrity(&mut h, r);
+    h.line("</main>");
+    h.line("</body>");
+    h.line("</html>");
+    h.0
+}
+
+/// The document head (title, inline CSS), the title, the integrity and draft banners, and
+/// where the report comes from.
+fn head(h: &mut Html, r: &Report) {
     let s = &r.summary;
     h.line("<!DOCTYPE html>");
     h.line("<html lang=\"en\">");
@@ -182,8 +202,11 @@ pub fn render(r: &Report) -> String {
         time(r.generated_at),
         escape(&r.integrity.file)
     );
+}
 
-    // 1
+/// Section 1: the summary table.
+fn summary(h: &mut Html, r: &Report) {
+    let s = &r.summary;
     h.line("<section id=\"summary\"><h2>1. Summary</h2><table class=\"kv\">");
     h.kv("Title", &escape(&s.title));
     h.kv("Incident", &format!("<code>{}</code>", escape(&s.id)));
@@ -243,8 +266,10 @@ pub fn render(r: &Report) -> String {
         ),
     );
     h.line("</table></section>");
+}
 
-    // 2
+/// Section 2: what was affected.
+fn impact(h: &mut Html, r: &Report) {
     let i = &r.impact;
     h.line("<section id=\"impact\"><h2>2. Impact</h2><table class=\"kv\">");
     h.kv("Breach type", &fact(i.breach_type.as_ref()));
@@ -252,8 +277,10 @@ pub fn render(r: &Report) -> String {
     h.kv("Affected customers", &fact(i.affected_customers.as_ref()));
     h.kv("Jurisdictions", &fact(i.jurisdictions.as_ref()));
     h.line("</table></section>");
+}
 
-    // 3
+/// Section 3: the key metrics.
+fn metrics(h: &mut Html, r: &Report) {
     h.line("<section id=\"metrics\"><h2>3. Key metrics</h2><p class=\"muted\">Each measured from detection. The rows named after a regulatory deadline (section 4) measure the time to report to that authority or those people: until the deadline was met.</p>");
     h.line("<table><thead><tr><th>Metric</th><th class=\"num\">From detection</th><th>At</th><th>From</th></tr></thead><tbody>");
     for m in &r.metrics {
@@ -268,8 +295,10 @@ pub fn render(r: &Report) -> String {
         );
     }
     h.line("</tbody></table></section>");
+}
 
-    // 4
+/// Section 4: the regulatory deadlines.
+fn deadlines(h: &mut Html, r: &Report) {
     h.line("<section id=\"deadlines\"><h2>4. Regulatory deadlines</h2>");
     let d = &r.deadlines;
     if d.rows.is_empty() {
@@ -319,8 +348,10 @@ pub fn render(r: &Report) -> String {
         }
     }
     h.line("</section>");
+}
 
-    // 5
+/// Section 5: the investigation findings.
+fn findings(h: &mut Html, r: &Report) {
     let f = &r.findings;
     h.line("<section id=\"findings\"><h2>5. Investigation findings</h2><table class=\"kv\">");
     h.kv("Entry point", &fact(f.entry_point.as_ref()));
@@ -339,15 +370,19 @@ pub fn render(r: &Report) -> String {
             .map_or_else(|| "<span class=\"muted\">not recorded</span>".into(), dur),
     );
     h.line("</table></section>");
+}
 
-    // 6
+/// Section 6: every step.
+fn steps(h: &mut Html, r: &Report) {
     h.line("<section id=\"steps\"><h2>6. Step by step</h2>");
     for st in &r.steps {
-        step(&mut h, st);
+        step(h, st);
     }
     h.line("</section>");
+}
 
-    // 7
+/// Section 7: every record in plain language, with the chart.
+fn timeline(h: &mut Html, r: &Report) {
     h.line("<section id=\"timeline\"><h2>7. Timeline</h2>");
     h.line(&chart(r));
     h.line("<table><thead><tr><th class=\"num\">#</th><th>Time (UTC)</th><th>Operator</th><th>What happened</th></tr></thead><tbody>");
@@ -372,8 +407,10 @@ pub fn render(r: &Report) -> String {
         );
     }
     h.line("</tbody></table></section>");
+}
 
-    // 8
+/// Section 8: lessons learned and action items.
+fn review(h: &mut Html, r: &Report) {
     let rv = &r.review;
     h.line("<section id=\"review\"><h2>8. Action items and lessons learned</h2>");
     h.line("<h3>Lessons learned</h3>");
@@ -407,10 +444,12 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
-    notes_list(&mut h, "<h3>Review notes</h3>", &rv.notes);
+    notes_list(h, "<h3>Review notes</h3>", &rv.notes);
     h.line("</section>");
+}
 
-    // 9
+/// Section 9: the evidence register and the notices sent.
+fn evidence_and_notices(h: &mut Html, r: &Report) {
     h.line("<section id=\"evidence\"><h2>9. Evidence and notices</h2><h3>Evidence (chain of custody)</h3>");
     if r.evidence.is_empty() {
         h.line("<p class=\"muted\">No evidence registered.</p>");
@@ -454,8 +493,10 @@ pub fn render(r: &Report) -> String {
         h.line("</tbody></table>");
     }
     h.line("</section>");
+}
 
-    // 10
+/// Section 10: the hash chain.
+fn integrity(h: &mut Html, r: &Report) {
     let ig = &r.integrity;
     h.line("<section id=\"integrity\"><h2>10. Integrity</h2><table class=\"kv\">");
     h.kv(
@@ -493,10 +534,6 @@ pub fn render(r: &Report) -> String {
         h.line("</ul>");
     }
     h.line("</section>");
-    h.line("</main>");
-    h.line("</body>");
-    h.line("</html>");
-    h.0
 }
 
 fn step(h: &mut Html, st: &StepReport) {

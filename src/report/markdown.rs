@@ -112,9 +112,25 @@ fn capitalized(s: &str) -> String {
 const METRICS_INTRO: &str = "\n## 3. Key metrics\n\nEach measured from detection. The rows named after a regulatory deadline \
 (section 4) measure the time to report to that authority or those people: until the deadline was met.\n\n";
 
-/// Renders the report.
+/// Renders the report: the title and banners, then each section in order.
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
+    title(&mut o, r);
+    summary(&mut o, r);
+    impact(&mut o, r);
+    metrics(&mut o, r);
+    deadlines(&mut o, r);
+    findings(&mut o, r);
+    steps(&mut o, r);
+    timeline(&mut o, r);
+    review(&mut o, r);
+    evidence_and_notices(&mut o, r);
+    integrity(&mut o, r);
+    o
+}
+
+/// The title, the integrity and draft banners, and where the report comes from.
+fn title(o: &mut String, r: &Report) {
     let s = &r.summary;
     let _ = writeln!(o, "# Post-mortem report: {}\n", text(&s.title));
     if let Some(problem) = &r.integrity.problem {
@@ -138,10 +154,13 @@ pub fn render(r: &Report) -> String {
         time(r.generated_at),
         text(&r.integrity.file)
     );
+}
 
-    // 1
+/// Section 1: the summary table.
+fn summary(o: &mut String, r: &Report) {
+    let s = &r.summary;
     o.push_str("## 1. Summary\n\n");
-    header(&mut o, &["", ""]);
+    header(o, &["", ""]);
     let state = if r.draft {
         "Open (**DRAFT**)".to_string()
     } else {
@@ -195,46 +214,50 @@ pub fn render(r: &Report) -> String {
         ),
     ];
     for (k, v) in &rows {
-        row(&mut o, &[&format!("**{k}**"), v]);
+        row(o, &[&format!("**{k}**"), v]);
     }
+}
 
-    // 2
+/// Section 2: what was affected.
+fn impact(o: &mut String, r: &Report) {
     o.push_str("\n## 2. Impact\n\n");
-    header(&mut o, &["", ""]);
+    header(o, &["", ""]);
     let i = &r.impact;
     let nr = "not recorded";
     row(
-        &mut o,
+        o,
         &["**Breach type**", &fact_or(i.breach_type.as_ref(), nr)],
     );
     row(
-        &mut o,
+        o,
         &[
             "**Data categories**",
             &fact_multi(i.data_types.as_ref(), nr),
         ],
     );
     row(
-        &mut o,
+        o,
         &[
             "**Affected customers**",
             &fact_or(i.affected_customers.as_ref(), nr),
         ],
     );
     row(
-        &mut o,
+        o,
         &[
             "**Jurisdictions**",
             &fact_multi(i.jurisdictions.as_ref(), nr),
         ],
     );
+}
 
-    // 3
+/// Section 3: the key metrics.
+fn metrics(o: &mut String, r: &Report) {
     o.push_str(METRICS_INTRO);
-    header(&mut o, &["Metric", "From detection", "At", "From"]);
+    header(o, &["Metric", "From detection", "At", "From"]);
     for m in &r.metrics {
         row(
-            &mut o,
+            o,
             &[
                 &text(&m.label),
                 &m.from_detection.map_or_else(|| "not yet".into(), dur),
@@ -243,8 +266,10 @@ pub fn render(r: &Report) -> String {
             ],
         );
     }
+}
 
-    // 4
+/// Section 4: the regulatory deadlines.
+fn deadlines(o: &mut String, r: &Report) {
     o.push_str("\n## 4. Regulatory deadlines\n\n");
     let d = &r.deadlines;
     if d.rows.is_empty() {
@@ -254,10 +279,7 @@ pub fn render(r: &Report) -> String {
             d.not_applicable
         );
     } else {
-        header(
-            &mut o,
-            &["Deadline", "Authority", "Due", "Outcome", "Citation"],
-        );
+        header(o, &["Deadline", "Authority", "Due", "Outcome", "Citation"]);
         for x in &d.rows {
             let due = match (x.due_at, &x.within) {
                 (Some(due), Some(w)) => {
@@ -274,7 +296,7 @@ pub fn render(r: &Report) -> String {
                 format!("{} (default to verify)", text(&x.citation))
             };
             row(
-                &mut o,
+                o,
                 &[
                     &text(&x.title),
                     &text(&x.authority),
@@ -292,53 +314,60 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
+}
 
-    // 5
+/// Section 5: the investigation findings.
+fn findings(o: &mut String, r: &Report) {
+    let nr = "not recorded";
     o.push_str("\n## 5. Investigation findings\n\n");
-    header(&mut o, &["", ""]);
+    header(o, &["", ""]);
     let f = &r.findings;
     row(
-        &mut o,
+        o,
         &["**Entry point**", &fact_or(f.entry_point.as_ref(), nr)],
     );
     row(
-        &mut o,
+        o,
         &[
             "**Vulnerabilities exploited**",
             &fact_or(f.vulnerabilities.as_ref(), nr),
         ],
     );
     row(
-        &mut o,
+        o,
         &[
             "**Unauthorised access began**",
             &fact_or(f.access_started.as_ref(), nr),
         ],
     );
     row(
-        &mut o,
+        o,
         &[
             "**Unauthorised access ended**",
             &fact_or(f.access_ended.as_ref(), nr),
         ],
     );
     row(
-        &mut o,
+        o,
         &[
             "**Duration of unauthorised access**",
             &f.access_duration.map_or_else(|| format!("_{nr}_"), dur),
         ],
     );
+}
 
-    // 6
+/// Section 6: every step.
+fn steps(o: &mut String, r: &Report) {
     o.push_str("\n## 6. Step by step\n");
     for st in &r.steps {
-        step(&mut o, st);
+        step(o, st);
     }
+}
 
-    // 7
+/// Section 7: every record in plain language.
+fn timeline(o: &mut String, r: &Report) {
     o.push_str("\n## 7. Timeline\n\nEvery record of the incident file, in order.\n\n");
-    header(&mut o, &["#", "Time (UTC)", "Operator", "What happened"]);
+    header(o, &["#", "Time (UTC)", "Operator", "What happened"]);
     for e in &r.timeline {
         let what = if e.verified {
             text(&e.text)
@@ -346,7 +375,7 @@ pub fn render(r: &Report) -> String {
             format!("**UNVERIFIED** {}", text(&e.text))
         };
         row(
-            &mut o,
+            o,
             &[
                 &e.seq.to_string(),
                 &e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
@@ -355,8 +384,10 @@ pub fn render(r: &Report) -> String {
             ],
         );
     }
+}
 
-    // 8
+/// Section 8: lessons learned and action items.
+fn review(o: &mut String, r: &Report) {
     o.push_str("\n## 8. Action items and lessons learned\n\n");
     let rv = &r.review;
     o.push_str("### Lessons learned\n\n");
@@ -389,14 +420,16 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(o, "- {} ({}, {})", text(&n.text), text(&n.by), time(n.at));
         }
     }
+}
 
-    // 9
+/// Section 9: the evidence register and the notices sent.
+fn evidence_and_notices(o: &mut String, r: &Report) {
     o.push_str("\n## 9. Evidence and notices\n\n### Evidence (chain of custody)\n\n");
     if r.evidence.is_empty() {
         o.push_str("_No evidence registered._\n");
     } else {
         header(
-            &mut o,
+            o,
             &[
                 "File",
                 "SHA-256",
@@ -412,7 +445,7 @@ pub fn render(r: &Report) -> String {
                 let _ = write!(file, "<br>copy: {}", text(c));
             }
             row(
-                &mut o,
+                o,
                 &[
                     &file,
                     &format!("`{}`", e.sha256),
@@ -428,13 +461,10 @@ pub fn render(r: &Report) -> String {
     if r.notices.is_empty() {
         o.push_str("_No notices recorded as sent._\n");
     } else {
-        header(
-            &mut o,
-            &["Template", "Audience", "Sent at", "To", "Recorded by"],
-        );
+        header(o, &["Template", "Audience", "Sent at", "To", "Recorded by"]);
         for n in &r.notices {
             row(
-                &mut o,
+                o,
                 &[
                     &format!("`{}`", n.template),
                     &text(&n.audience),
@@ -445,12 +475,14 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
+}
 
-    // 10
+/// Section 10: the hash chain.
+fn integrity(o: &mut String, r: &Report) {
     o.push_str("\n## 10. Integrity\n\n");
-    header(&mut o, &["", ""]);
+    header(o, &["", ""]);
     let ig = &r.integrity;
-    row(&mut o, &["**Incident file**", &text(&ig.file)]);
+    row(o, &["**Incident file**", &text(&ig.file)]);
     let records = if ig.unverified_records > 0 {
         format!(
             "{} verified; {} more after the break, read but not verified",
@@ -459,14 +491,14 @@ pub fn render(r: &Report) -> String {
     } else {
         ig.verified_records.to_string()
     };
-    row(&mut o, &["**Records**", &records]);
+    row(o, &["**Records**", &records]);
     let chain = match &ig.problem {
         None => "verifies: every record matches its hash and links to the one before".to_string(),
         Some(p) => format!("**does not verify**: {}", text(p)),
     };
-    row(&mut o, &["**Hash chain**", &chain]);
+    row(o, &["**Hash chain**", &chain]);
     row(
-        &mut o,
+        o,
         &["**Last verified hash**", &format!("`{}`", ig.last_hash)],
     );
     if !r.fold_warnings.is_empty() {
@@ -475,7 +507,6 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(o, "- {}", text(w));
         }
     }
-    o
 }
 
 fn step(o: &mut String, st: &StepReport) {
