@@ -918,7 +918,49 @@ fn chart(r: &Report) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use chrono::TimeDelta;
+
+    use super::{escape, outcome};
+    use crate::incident::deadlines::Outcome;
+    use crate::report::model::DeadlineRow;
+
+    #[test]
+    fn the_outcome_cell_is_a_pill_and_the_shared_sentence() {
+        let at = crate::types::parse_time("2026-11-24T09:00:00Z").unwrap();
+        let cell = |o: Outcome| outcome(&DeadlineRow::with_outcome(o));
+        assert_eq!(
+            cell(Outcome::MetLate {
+                at,
+                margin: TimeDelta::hours(1)
+            }),
+            (
+                "missed",
+                "missed",
+                "met late, 2026-11-24 09:00:00 UTC, 1h 00m after the due time".to_string()
+            )
+        );
+        assert_eq!(
+            cell(Outcome::Open {
+                remaining: TimeDelta::hours(3),
+                soon: true
+            }),
+            (
+                "due_soon",
+                "due soon",
+                "still open, due soon, 3h 00m left".to_string()
+            )
+        );
+        assert_eq!(
+            cell(Outcome::Waiting {
+                anchor: "notice <b>".into()
+            }),
+            (
+                "waiting",
+                "waiting",
+                "the clock starts at notice &lt;b&gt;".to_string()
+            )
+        );
+    }
 
     #[test]
     fn escape_neutralises_markup_and_attribute_quotes() {

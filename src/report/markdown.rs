@@ -606,7 +606,47 @@ fn step(o: &mut String, st: &StepReport) {
 
 #[cfg(test)]
 mod tests {
-    use super::text;
+    use chrono::TimeDelta;
+
+    use super::{deadline_outcome, text};
+    use crate::incident::deadlines::Outcome;
+    use crate::report::model::DeadlineRow;
+
+    fn outcome(o: Outcome) -> String {
+        deadline_outcome(&DeadlineRow::with_outcome(o))
+    }
+
+    #[test]
+    fn the_outcome_column_is_the_shared_sentence_with_its_mark() {
+        let at = crate::types::parse_time("2026-11-24T09:00:00Z").unwrap();
+        let h = TimeDelta::hours;
+        assert_eq!(
+            outcome(Outcome::MetEarly { at, margin: h(47) }),
+            "Met 2026-11-24 09:00:00 UTC, 1d 23h early"
+        );
+        assert_eq!(
+            outcome(Outcome::MetLate { at, margin: h(1) }),
+            "**Missed**: met late, 2026-11-24 09:00:00 UTC, 1h 00m after the due time"
+        );
+        assert_eq!(
+            outcome(Outcome::Overdue { by: h(121) }),
+            "**Missed**: not met, overdue by 5d 1h"
+        );
+        assert_eq!(
+            outcome(Outcome::Open {
+                remaining: h(3),
+                soon: true
+            }),
+            "Still open, due soon, 3h 00m left"
+        );
+        // Runbook text in the sentence is escaped like every other cell.
+        assert_eq!(
+            outcome(Outcome::Waiting {
+                anchor: "answer assess/determined_at".into()
+            }),
+            "Waiting: the clock starts at answer assess/determined\\_at"
+        );
+    }
 
     #[test]
     fn pipes_and_newlines_cannot_break_a_table_row() {

@@ -345,6 +345,35 @@ pub struct DeadlineRow {
     pub note: Option<String>,
 }
 
+#[cfg(test)]
+impl DeadlineRow {
+    /// A row that only carries an outcome (for the renderers' tests).
+    pub(crate) fn with_outcome(outcome: Outcome) -> DeadlineRow {
+        DeadlineRow {
+            id: "d".into(),
+            title: "Tell the authority".into(),
+            authority: "authority".into(),
+            citation: "Art. 1".into(),
+            state: DeadlineState::Open,
+            outcome,
+            within: None,
+            asap: false,
+            anchor: "aware".into(),
+            anchor_at: None,
+            due_at: None,
+            met_at: None,
+            met_by: None,
+            late: false,
+            margin: None,
+            overdue_by: None,
+            remaining: None,
+            elapsed: None,
+            verified: true,
+            note: None,
+        }
+    }
+}
+
 /// Section 4: the incident's deadlines evaluated at `now`. This is the one place the report
 /// meets the deadline engine: the applicable deadlines become rows, the others are counted.
 fn deadlines(incident: &Incident, now: DateTime<Utc>) -> Deadlines {
