@@ -5,7 +5,7 @@
 //! ```
 //!
 //! The incident is opened with the default built-in runbook and then filled through the
-//! project's own append code ([`breach::journal::file::Writer`]) with a realistic mix of
+//! project's own append code ([`breach::ledger::Writer`]) with a realistic mix of
 //! records: notes of a few hundred bytes, checks and unchecks, answers of every question
 //! kind (re-answered over time), evidence entries, notices and step outcomes (done, skipped,
 //! reopened). Every record is validated exactly as the commands validate it. Times,
@@ -102,7 +102,7 @@ pub fn generate(dir: &Path, records: u64) -> anyhow::Result<PathBuf> {
     if created != path {
         bail!("expected to create {}", path.display());
     }
-    let mut writer = file::Writer::open(&path)?;
+    let mut writer = breach::ledger::Writer::open(&path)?;
     let mut rng = Rng(records);
     for seq in 1..records {
         let now = opened_at + TimeDelta::seconds(SPACING_SECS * seq as i64);
@@ -291,7 +291,7 @@ mod tests {
         let a = tempfile::tempdir().unwrap();
         let b = tempfile::tempdir().unwrap();
         let path = generate(a.path(), 200).unwrap();
-        let (scan, inc) = file::load(&path).unwrap();
+        let (scan, inc) = breach::ledger::load(&path).unwrap();
         assert_eq!(scan.records.len(), 200);
         assert_eq!(inc.record_count, 200);
         assert!(inc.warnings.is_empty(), "{:?}", inc.warnings);

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::output::ColorChoice;
 use crate::types::Severity;
 
 /// Walk an online store through a security-breach response, one step at a time, and keep a
@@ -59,14 +60,6 @@ pub struct GlobalArgs {
     /// When to use colour. `auto` means only on a terminal and only if NO_COLOR is unset.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
-}
-
-/// When to colour output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
 }
 
 /// How bad it is, as typed on the command line (converted to [`Severity`]).

@@ -13,6 +13,7 @@ pub mod error;
 pub mod evidence;
 pub mod incident;
 pub mod journal;
+pub mod ledger;
 pub mod output;
 pub mod report;
 pub mod runbook;
@@ -72,7 +73,7 @@ pub fn main_entry() -> ExitCode {
             return code.into();
         }
     };
-    let out = output::Output::from_cli(&cli.global);
+    let out = output::Output::new(cli.global.color);
     match commands::dispatch(cli, &out) {
         Ok(status) => status.into(),
         Err(err) => print_error(&out, &err).into(),

@@ -69,7 +69,7 @@ fn incident_file(dir: &Path) -> PathBuf {
 }
 
 fn load(dir: &Path) -> Incident {
-    breach::journal::file::load(&incident_file(dir))
+    breach::ledger::load(&incident_file(dir))
         .expect("incident loads")
         .1
 }

@@ -15,7 +15,7 @@ use super::Ctx;
 use crate::cli::{EvidenceAddArgs, EvidenceCommand, JsonArg};
 use crate::error::{ExitStatus, conflict};
 use crate::evidence::{self, Check, CopyTo, Found, Prepared};
-use crate::journal::{Payload, file};
+use crate::journal::Payload;
 
 pub fn run(cmd: &EvidenceCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     match cmd {
@@ -59,7 +59,7 @@ fn short(sha: &str) -> &str {
 
 fn add(args: &EvidenceAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let path = ctx.incident_path(None)?;
-    let (_, incident) = file::load(&path)?;
+    let (_, incident) = crate::ledger::load(&path)?;
     if incident.is_closed() {
         return Err(conflict(format!(
             "incident {} is closed; nothing more can be recorded",
@@ -169,7 +169,7 @@ fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 
 fn verify(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let path = ctx.incident_path(None)?;
-    let (_, incident) = file::load(&path)?;
+    let (_, incident) = crate::ledger::load(&path)?;
     let results = evidence::verify(&incident.evidence, &evidence::incident_dir(&path));
     let bad = results
         .iter()

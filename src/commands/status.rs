@@ -172,7 +172,7 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         }
         Err(e) => return Err(e),
     };
-    let (_, inc) = crate::journal::file::load(&path)?;
+    let (_, inc) = crate::ledger::load(&path)?;
     let now = crate::clock::now()?;
     let (closed, applicable) = inc.progress();
     let clocks = deadlines::evaluate(&inc, now);

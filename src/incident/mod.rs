@@ -129,7 +129,7 @@ pub struct NoteEntry {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EvidenceState {
     #[serde(flatten)]
-    pub entry: crate::journal::EvidenceEntry,
+    pub entry: crate::journal::record::EvidenceEntry,
     pub stamp: Stamp,
 }
 
@@ -137,7 +137,7 @@ pub struct EvidenceState {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NoticeState {
     #[serde(flatten)]
-    pub notice: crate::journal::NoticeSent,
+    pub notice: crate::journal::record::NoticeSent,
     pub stamp: Stamp,
 }
 

@@ -1,6 +1,6 @@
 //! The walk engine: goes through the open steps of an incident in runbook order, asks
 //! through a [`Prompter`], and appends every answer to the incident file the moment it is
-//! given, through [`crate::journal::file::append`] (which validates it with
+//! given, through [`crate::ledger::append`] (which validates it with
 //! [`crate::incident::action::validate`], exactly like the `check`, `answer` and `step`
 //! commands). Nothing is batched: an interrupted walk loses at most the question on screen.
 
@@ -13,7 +13,7 @@ use super::text;
 use crate::error::{conflict, not_found};
 use crate::incident::Incident;
 use crate::incident::action::check_value;
-use crate::journal::{Answer, Check, Note, Payload, Record, StepChange, StepOutcome, file};
+use crate::journal::{Answer, Check, Note, Payload, Record, StepChange, StepOutcome};
 use crate::runbook::QuestionKind;
 use crate::runbook::condition::applies;
 use crate::types::AnswerValue;
@@ -52,7 +52,7 @@ impl<'p> Walker<'p> {
         operator: &str,
         prompter: &'p mut dyn Prompter,
     ) -> anyhow::Result<Walker<'p>> {
-        let (_, incident) = file::load(path)?;
+        let (_, incident) = crate::ledger::load(path)?;
         if incident.is_closed() {
             return Err(conflict(format!(
                 "incident {} is closed; nothing more can be recorded",
@@ -142,7 +142,8 @@ impl<'p> Walker<'p> {
     /// Appends one record through the same path as the commands.
     fn record(&mut self, payload: Payload) -> anyhow::Result<Record> {
         let now = crate::clock::now()?;
-        let (record, incident) = file::append(&self.path, &self.operator, now, |_| Ok(payload))?;
+        let (record, incident) =
+            crate::ledger::append(&self.path, &self.operator, now, |_| Ok(payload))?;
         self.incident = incident;
         Ok(record)
     }

@@ -364,7 +364,7 @@ fn check_intake(field: &str, v: &Value) -> Result<(), String> {
     match field {
         "title" => {
             let t = text_value(v)?;
-            crate::commands::start::check_title(&t)
+            crate::ledger::check_title(&t)
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         }

@@ -7,10 +7,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::cli::{ColorChoice, GlobalArgs};
 use crate::incident::{Incident, StepStatus};
 use crate::journal::{Payload, Record, StepOutcome, file};
-use crate::output::Output;
 use crate::runbook::{LoadedRunbook, RunbookSource};
 use crate::types::AnswerValue;
 
@@ -24,17 +22,6 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
-    let global = GlobalArgs {
-        incident: None,
-        dir: dir.path().join("incidents"),
-        operator: Some("tester".into()),
-        color: ColorChoice::Never,
-    };
-    let out = Output::plain();
-    let ctx = Ctx {
-        global: &global,
-        out: &out,
-    };
     let loaded = LoadedRunbook {
         runbook: crate::runbook::parse_text(RUNBOOK, "walk-test").expect("test runbook is valid"),
         text: RUNBOOK.to_string(),
@@ -48,7 +35,14 @@ fn fixture() -> Fixture {
         aware_at: None,
         determined_at: None,
     };
-    let (path, _) = open_incident(&ctx, &loaded, &intake).expect("incident opens");
+    let (path, _) = open_incident(
+        &dir.path().join("incidents"),
+        &loaded,
+        &intake,
+        "tester",
+        now,
+    )
+    .expect("incident opens");
     Fixture { _dir: dir, path }
 }
 
@@ -73,7 +67,7 @@ fn records(path: &Path) -> Vec<Record> {
 }
 
 fn state(path: &Path) -> Incident {
-    file::load(path).expect("load").1
+    crate::ledger::load(path).expect("load").1
 }
 
 fn answer<'a>(i: &'a Incident, step: &str, q: &str) -> Option<&'a AnswerValue> {

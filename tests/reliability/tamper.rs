@@ -41,7 +41,7 @@ fn verdict(bytes: &[u8]) -> Result<usize, Option<usize>> {
         return Err(None);
     };
     match scan.status {
-        ChainStatus::Intact if file::fold(&scan).is_ok() => Ok(scan.records.len()),
+        ChainStatus::Intact if breach::ledger::fold(&scan).is_ok() => Ok(scan.records.len()),
         ChainStatus::Intact => Err(Some(0)),
         ChainStatus::TornTail { .. } => Err(Some(scan.records.len())),
         ChainStatus::Broken(b) => Err(Some(b.index)),
