@@ -109,4 +109,3 @@ pub fn variables(env: &Environment, source: &str) -> BTreeSet<String> {
         .map(|t| t.undeclared_variables(false).into_iter().collect())
         .unwrap_or_default()
 }
-

@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{Problem, Runbook};
 use super::facts::{self, FACTS};
+use super::{Problem, Runbook};
 
 /// Checks every template of `runbook`, whose YAML text is `source`, read from `origin` (a
 /// path, or "built-in runbook NAME"). Returns the problems found, in template order.
