@@ -262,7 +262,7 @@ fn next_puts_a_clock_due_within_24_hours_before_runbook_order_with_the_item_that
         .success();
     assert_eq!(
         next(),
-        "Notify Mastercard through the acquirer: due in 21h 45m\n      record it in step `report` (report/acquirer_notified)"
+        "Notify Mastercard through the acquirer: still open, due soon, 21h 45m left\n      record it in step `report` (report/acquirer_notified)"
     );
     breach(dir)
         .args(["check", "report/acquirer_notified"])

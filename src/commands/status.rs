@@ -97,13 +97,9 @@ fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
             deadline: d,
             target,
         } => {
-            let when = match (d.state, d.overdue_by, d.remaining) {
-                (DeadlineState::Overdue, Some(by), _) => {
-                    format!("overdue by {}", format_duration(by))
-                }
-                (_, _, Some(left)) => format!("due in {}", format_duration(left)),
-                _ => "due now".to_string(),
-            };
+            // Only overdue clocks and clocks due within 24 hours get here: their sentences
+            // hold no time of day.
+            let when = deadlines::Outcome::of(d).sentence(|t| short_time(t, false));
             let place = match target {
                 Some(Target {
                     step,

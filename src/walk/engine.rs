@@ -130,8 +130,8 @@ impl<'p> Walker<'p> {
             return Ok(());
         };
         let mut out = String::from("\nLegal clocks that cannot wait (most pressing first):\n");
-        for d in &pressing {
-            let line = text::wrap(&clock_line(d), self.width, "    ");
+        for line in pressing.iter().filter_map(|d| clock_line(d)) {
+            let line = text::wrap(&line, self.width, "    ");
             out.push_str("  ! ");
             out.push_str(line.strip_prefix("    ").unwrap_or(&line));
         }
@@ -508,7 +508,7 @@ pub fn asks_for_a_list(prompt: &str) -> bool {
 /// with their due time and time left, and clocks still waiting for their start. Met and
 /// inapplicable deadlines are left out.
 pub fn deadlines_for_step(incident: &Incident, idx: usize) -> Vec<String> {
-    use crate::incident::deadlines::{self, DeadlineState};
+    use crate::incident::deadlines;
     let Ok(now) = crate::clock::now() else {
         return Vec::new();
     };
@@ -516,43 +516,31 @@ pub fn deadlines_for_step(incident: &Incident, idx: usize) -> Vec<String> {
     let step = &incident.runbook.steps[idx].id;
     deadlines::deadlines_for_step(&statuses, step)
         .into_iter()
-        .filter(|d| !matches!(d.state, DeadlineState::Met | DeadlineState::NotApplicable))
-        .map(clock_line)
+        .filter_map(clock_line)
         .collect()
 }
 
-/// One clock in words: its title and when it is due (or how late it is, or what starts it).
-fn clock_line(d: &crate::incident::deadlines::DeadlineStatus) -> String {
-    use crate::incident::deadlines::DeadlineState;
-    use crate::types::format_duration;
+/// One running or waiting clock in words: its title and when it is due (or how late it is,
+/// or what starts it). `None` for met and inapplicable ones.
+fn clock_line(d: &crate::incident::deadlines::DeadlineStatus) -> Option<String> {
+    use crate::incident::deadlines::Outcome;
     let local = |t: DateTime<Utc>| {
         t.with_timezone(&chrono::Local)
             .format("%a %d %b %H:%M")
             .to_string()
     };
-    let when = match d.state {
-        DeadlineState::Overdue => format!(
-            "OVERDUE by {}",
-            d.overdue_by.map(format_duration).unwrap_or_default()
-        ),
-        DeadlineState::Open | DeadlineState::DueSoon if d.asap => format!(
-            "as soon as possible; {} since {}",
-            d.elapsed.map(format_duration).unwrap_or_default(),
-            d.anchor.description
-        ),
-        DeadlineState::Open | DeadlineState::DueSoon => format!(
-            "due {}{}, {} left",
-            d.due_at.map(local).unwrap_or_default(),
-            if d.state == DeadlineState::DueSoon {
-                " (soon)"
-            } else {
-                ""
-            },
-            d.remaining.map(format_duration).unwrap_or_default()
-        ),
-        DeadlineState::Waiting => format!("starts at {}", d.anchor.description),
-        DeadlineState::Met => "met".to_string(),
-        DeadlineState::NotApplicable => "does not apply".to_string(),
+    let outcome = Outcome::of(d);
+    let sentence = outcome.sentence(local);
+    let when = match outcome {
+        Outcome::Overdue { .. } | Outcome::Open { .. } => match d.due_at {
+            Some(due) => format!("due {}; {sentence}", local(due)),
+            None => sentence,
+        },
+        Outcome::OpenAsap { .. } | Outcome::Waiting { .. } => sentence,
+        Outcome::MetEarly { .. }
+        | Outcome::MetLate { .. }
+        | Outcome::MetUntimed { .. }
+        | Outcome::NotApplicable => return None,
     };
-    format!("{}: {when}", d.title)
+    Some(format!("{}: {when}", d.title))
 }
