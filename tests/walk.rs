@@ -641,7 +641,7 @@ fn answer_everything(id: &str) -> String {
     let text = breach::runbook::builtin::get(id).expect("a built-in runbook");
     let runbook = breach::runbook::parse_pinned(text, id).expect("the built-in is valid");
     let mut out = format!(
-        "intake:\n  title: Rehearsal\n  severity: high\n  detected_at: 2026-11-23T08:00:00Z\n  runbook: {id}\n"
+        "intake:\n  title: Rehearsal\n  severity: high\n  detected_at: 2026-11-23T08:00:00Z\n  determined_at: 2026-11-23T08:30:00Z\n  runbook: {id}\n"
     );
     for step in &runbook.steps {
         for item in &step.items {
@@ -693,6 +693,16 @@ fn answering_every_question_of_a_builtin_runbook_leaves_no_gap_in_any_draft() {
         );
         let i = load(dir);
         assert!(!i.runbook.templates.is_empty(), "{id} has templates");
+        // The intake's determination time, then the runbook's answer, recorded later: one
+        // fact, the most recently recorded.
+        assert_eq!(
+            i.intake_determined_at.map(|t| t.to_rfc3339()),
+            Some("2026-11-23T08:30:00+00:00".to_string())
+        );
+        assert_eq!(
+            i.determined_at.map(|t| t.to_rfc3339()),
+            Some("2026-11-23T09:00:00+00:00".to_string())
+        );
         for t in &i.runbook.templates {
             let out = breach(dir)
                 .args(["notify", "draft", &t.id])
