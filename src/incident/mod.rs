@@ -191,11 +191,54 @@ pub enum FoldError {
     BadRunbook(String),
 }
 
+/// Conditions read the *live* answers: an answer counts only while its question is still
+/// asked, that is while the question's step applies and the question's own `when` holds for
+/// the live answers it reads. So when an earlier answer changes (personal data: no; a place
+/// removed), the answers that depended on it (high risk; that place's residents) stop
+/// counting, and every clock, item and step conditioned on them follows. The recorded answer
+/// stays in the state and comes back if the question is asked again.
 impl Answers for Incident {
     fn answer(&self, path: &str) -> Option<&AnswerValue> {
+        Live {
+            incident: self,
+            depth: self.runbook.steps.len() + self.answers_len(),
+        }
+        .get(path)
+    }
+}
+
+/// [`Incident`]'s answers as conditions see them, with a bound on how deep the chain of
+/// conditions is followed. A validated runbook's conditions read only earlier answers, so
+/// the chain always ends; the bound only keeps a hand-made cycle from recursing forever
+/// (the answer then counts as unanswered).
+struct Live<'a> {
+    incident: &'a Incident,
+    depth: usize,
+}
+
+impl Answers for Live<'_> {
+    fn answer(&self, path: &str) -> Option<&AnswerValue> {
+        self.get(path)
+    }
+}
+
+impl<'a> Live<'a> {
+    fn get(&self, path: &str) -> Option<&'a AnswerValue> {
+        let inc = self.incident;
         let (step, q) = path.split_once('/')?;
-        let idx = self.runbook.step_index(step)?;
-        self.steps[idx].answers.get(q).map(|a| &a.value)
+        let idx = inc.runbook.step_index(step)?;
+        let value = inc.steps[idx].answers.get(q).map(|a| &a.value)?;
+        let spec = &inc.runbook.steps[idx];
+        let question = spec.questions.iter().find(|x| x.id == q)?;
+        if spec.when.is_none() && question.when.is_none() {
+            return Some(value);
+        }
+        let deeper = Live {
+            incident: inc,
+            depth: self.depth.checked_sub(1)?,
+        };
+        (applies(spec.when.as_ref(), &deeper) && applies(question.when.as_ref(), &deeper))
+            .then_some(value)
     }
 }
 
@@ -394,6 +437,11 @@ impl Incident {
     /// Whether step number `idx` applies (its `when` holds for the current answers).
     pub fn step_applies(&self, idx: usize) -> bool {
         applies(self.runbook.steps[idx].when.as_ref(), self)
+    }
+
+    /// How many answers are recorded (current values only).
+    fn answers_len(&self) -> usize {
+        self.steps.iter().map(|s| s.answers.len()).sum()
     }
 
     /// The current answers keyed `STEP/QUESTION`.

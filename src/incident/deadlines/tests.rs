@@ -1076,3 +1076,107 @@ fn the_built_in_us_and_nis2_clocks_follow_their_answers_and_chains() {
         );
     }
 }
+
+const DEPENDENT: &str = r#"
+breach_runbook: 1
+id: test
+title: Test runbook
+steps:
+  - id: assess
+    title: Assess
+    owner: commander
+    guidance: Look.
+    questions:
+      - {id: personal_data, prompt: Personal data?, kind: confirm}
+      - id: places
+        prompt: Where?
+        kind: multiselect
+        options: [{id: tx, label: Texas}, {id: eu, label: EU}]
+      - id: high_risk
+        prompt: High risk?
+        kind: confirm
+        when: {answer: assess/personal_data, equals: true}
+      - id: tx_residents
+        prompt: How many in Texas?
+        kind: number
+        when: {answer: assess/places, contains: tx}
+deadlines:
+  - id: subjects
+    title: Tell the people
+    authority: Data subjects
+    citation: Art. 34
+    from: aware
+    asap: true
+    when: {all: [{answer: assess/places, contains: eu}, {answer: assess/high_risk, equals: true}]}
+  - id: tx-ag
+    title: Tell the Texas AG
+    authority: Texas AG
+    citation: Sec. 521.053
+    from: detected
+    within: {days: 30}
+    when: {answer: assess/tx_residents, at_least: 250}
+"#;
+
+#[test]
+fn answers_to_questions_no_longer_asked_stop_counting() {
+    let base = vec![
+        (
+            mon(10, 1),
+            answer("assess/personal_data", AnswerValue::Bool(true)),
+        ),
+        (
+            mon(10, 2),
+            answer(
+                "assess/places",
+                AnswerValue::List(vec!["tx".into(), "eu".into()]),
+            ),
+        ),
+        (
+            mon(10, 3),
+            answer("assess/high_risk", AnswerValue::Bool(true)),
+        ),
+        (
+            mon(10, 4),
+            answer("assess/tx_residents", AnswerValue::Number(300.0)),
+        ),
+    ];
+    let state = |inc: &Incident, id: &str| get(&evaluate(inc, mon(12, 0)), id).state;
+    let inc = incident_with(DEPENDENT, None, base.clone());
+    assert_eq!(state(&inc, "subjects"), DeadlineState::Open);
+    assert_eq!(state(&inc, "tx-ag"), DeadlineState::Open);
+
+    // "No personal data" after the fact: the high-risk answer is no longer asked.
+    let mut no_personal = base.clone();
+    no_personal.push((
+        mon(11, 0),
+        answer("assess/personal_data", AnswerValue::Bool(false)),
+    ));
+    let inc = incident_with(DEPENDENT, None, no_personal.clone());
+    assert_eq!(state(&inc, "subjects"), DeadlineState::NotApplicable);
+    assert_eq!(state(&inc, "tx-ag"), DeadlineState::Open);
+
+    // Texas removed from the places: its residents' count stops counting.
+    let mut no_texas = base.clone();
+    no_texas.push((
+        mon(11, 0),
+        answer("assess/places", AnswerValue::List(vec!["eu".into()])),
+    ));
+    let inc = incident_with(DEPENDENT, None, no_texas.clone());
+    assert_eq!(state(&inc, "tx-ag"), DeadlineState::NotApplicable);
+    assert_eq!(state(&inc, "subjects"), DeadlineState::Open);
+
+    // Put back, the recorded answers count again: nothing was latched either way.
+    no_personal.push((
+        mon(11, 5),
+        answer("assess/personal_data", AnswerValue::Bool(true)),
+    ));
+    let inc = incident_with(DEPENDENT, None, no_personal);
+    assert_eq!(state(&inc, "subjects"), DeadlineState::Open);
+    no_texas.push((
+        mon(11, 5),
+        answer("assess/places", AnswerValue::List(vec!["tx".into()])),
+    ));
+    let inc = incident_with(DEPENDENT, None, no_texas);
+    assert_eq!(state(&inc, "tx-ag"), DeadlineState::Open);
+    assert_eq!(state(&inc, "subjects"), DeadlineState::NotApplicable);
+}
