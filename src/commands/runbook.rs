@@ -345,6 +345,8 @@ pub fn words(c: &Condition) -> String {
                 serde_json::to_string(other).unwrap_or_else(|_| "(a value)".into())
             ),
             AnswerTest::Contains(s) => format!("{answer} includes {s}"),
+            AnswerTest::ContainsAny(v) => format!("{answer} includes any of {}", v.join(", ")),
+            AnswerTest::PlaceIn(v) => format!("{answer} names a place in {}", v.join(", ")),
             AnswerTest::AtLeast(n) => format!("{answer} is at least {n}"),
             AnswerTest::MoreThan(n) => format!("{answer} is more than {n}"),
             AnswerTest::Answered(true) => format!("{answer} is answered"),

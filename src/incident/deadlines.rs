@@ -532,7 +532,11 @@ impl<'a> Engine<'a> {
                 };
                 let occ = at.map(|at| Occurrence {
                     at,
-                    record: inc.opened.clone(),
+                    record: inc
+                        .intake_set_by
+                        .get(a.as_str())
+                        .unwrap_or(&inc.opened)
+                        .clone(),
                 });
                 (a.as_str().to_string(), occ)
             }

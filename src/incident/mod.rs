@@ -17,7 +17,7 @@ pub use value::{AnswerValue, format_number};
 use crate::cli::Severity;
 use crate::journal::record::{Opened, Payload, Record, StepOutcome};
 use crate::runbook::condition::{Answers, applies};
-use crate::runbook::{Runbook, RunbookSource, parse_pinned};
+use crate::runbook::{IntakeAnchor, Runbook, RunbookSource, parse_pinned};
 
 /// The state of a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -152,6 +152,9 @@ pub struct Incident {
     pub detected_at: DateTime<Utc>,
     pub aware_at: DateTime<Utc>,
     pub determined_at: Option<DateTime<Utc>>,
+    /// The answer records that last set an intake time (`detected`, `aware`, `determined`)
+    /// through a question with `sets:`; an intake time not listed comes from `opened`.
+    pub intake_set_by: BTreeMap<&'static str, Stamp>,
     /// The pinned runbook, parsed.
     pub runbook: Runbook,
     /// SHA-256 of the pinned runbook text.
@@ -288,6 +291,7 @@ impl Incident {
             detected_at: opened.detected_at,
             aware_at: opened.aware_at,
             determined_at: opened.determined_at,
+            intake_set_by: BTreeMap::new(),
             runbook,
             runbook_sha256: opened.runbook.sha256.clone(),
             runbook_source: opened.runbook.source.clone(),
@@ -338,10 +342,27 @@ impl Incident {
                 None => self.warn(r, format!("check in unknown step `{}`", c.step)),
             },
             Payload::Answer(a) => {
-                let known = self
+                let question = self
                     .runbook
                     .question(&format!("{}/{}", a.step, a.question))
-                    .is_some();
+                    .map(|(_, q)| q);
+                let known = question.is_some();
+                if let Some(anchor) = question.and_then(|q| q.sets)
+                    && let AnswerValue::Text(text) = &a.value
+                    && let Ok(at) = DateTime::parse_from_rfc3339(text)
+                {
+                    // The latest record counts: the answer corrects the intake time.
+                    let at = at.with_timezone(&Utc);
+                    match anchor {
+                        IntakeAnchor::Detected => self.detected_at = at,
+                        IntakeAnchor::Aware => self.aware_at = at,
+                        IntakeAnchor::Determined => self.determined_at = Some(at),
+                        IntakeAnchor::Opened => {}
+                    }
+                    if anchor != IntakeAnchor::Opened {
+                        self.intake_set_by.insert(anchor.as_str(), stamp.clone());
+                    }
+                }
                 match self.touch(&a.step, &stamp) {
                     Some(idx) if known => {
                         self.steps[idx].answers.insert(

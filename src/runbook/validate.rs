@@ -19,7 +19,9 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use super::model::{Condition, Event, EventRef, FORMAT_VERSION, QuestionKind, Runbook};
+use super::model::{
+    Condition, Event, EventRef, FORMAT_VERSION, IntakeAnchor, QuestionKind, Runbook,
+};
 use super::spans::{Pos, SpanIndex};
 
 /// One thing wrong with a runbook.
@@ -409,6 +411,39 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str) -> Vec<Problem> {
                     }
                 }
             }
+            if let Some(sets) = q.sets
+                && (q.kind != QuestionKind::Datetime || sets == IntakeAnchor::Opened)
+            {
+                add(
+                    &format!("{qp}.sets"),
+                    format!(
+                        "question `{name}` sets `{}`; only a datetime question can set an intake time, and only detected, aware or determined",
+                        sets.as_str()
+                    ),
+                );
+            }
+            if q.codes.is_some() && q.kind != QuestionKind::Multiselect {
+                add(
+                    &format!("{qp}.codes"),
+                    format!(
+                        "question `{name}` is a {} question and cannot take `codes`; only a multiselect question can",
+                        q.kind.as_str()
+                    ),
+                );
+            }
+            if let Some(list) = q.codes {
+                for (oi, o) in q.options.iter().enumerate() {
+                    if !list.accepts(&o.id) {
+                        add(
+                            &format!("{qp}.options[{oi}].id"),
+                            format!(
+                                "option `{}` of question `{name}` is not an ISO 3166 code such as `DE` or `US-CA`",
+                                o.id
+                            ),
+                        );
+                    }
+                }
+            }
             earlier.insert(name);
         }
     }
@@ -686,6 +721,28 @@ deadlines:
         assert!(ps[1].2.contains("not a question of this runbook"));
         assert!(ps[2].2.contains("2 units"));
         assert!(ps[3].2.contains("template `nope`"));
+    }
+
+    #[test]
+    fn sets_and_codes_fit_only_their_question_kinds() {
+        let text = GOOD.replace(
+            "        kind: select\n",
+            "        kind: select\n        sets: determined\n        codes: iso3166\n",
+        );
+        let ps = problems(&text);
+        assert_eq!(ps.len(), 4, "{ps:?}");
+        assert!(
+            ps[0].2.contains("only a datetime question can set"),
+            "{ps:?}"
+        );
+        assert!(ps[1].2.contains("cannot take `codes`"), "{ps:?}");
+        assert!(ps[2].2.contains("not an ISO 3166 code"), "{ps:?}");
+        let places = GOOD.replace(
+            "        kind: select\n        options:\n          - {id: a, label: A}\n          - {id: b, label: B}\n",
+            "        kind: multiselect\n        codes: iso3166\n        options:\n          - {id: DE, label: Germany}\n          - {id: US-CA, label: California}\n      - {id: when, prompt: When?, kind: datetime, sets: determined}\n",
+        )
+        .replace("{answer: assess/kind, equals: a}", "{answer: assess/kind, place_in: [EU]}");
+        assert_eq!(problems(&places), Vec::new());
     }
 
     #[test]

@@ -1180,3 +1180,67 @@ fn answers_to_questions_no_longer_asked_stop_counting() {
     assert_eq!(state(&inc, "tx-ag"), DeadlineState::Open);
     assert_eq!(state(&inc, "subjects"), DeadlineState::NotApplicable);
 }
+
+#[test]
+fn a_question_that_sets_the_determination_agrees_with_the_intake_the_latest_counting() {
+    let rb = RUNBOOK.replace(
+        "{id: determined_at, prompt: When determined?, kind: datetime}",
+        "{id: determined_at, prompt: When determined?, kind: datetime, sets: determined}",
+    );
+    assert_ne!(rb, RUNBOOK);
+    let det = |s: &[DeadlineStatus]| {
+        let d = get(s, "determined");
+        (
+            d.anchor.at,
+            d.due_at,
+            d.anchor.record.as_ref().map(|r| r.seq),
+        )
+    };
+    // Only the intake value (`start --determined-at`): the clock runs from it.
+    let inc = incident_with(&rb, Some(mon(9, 30)), vec![]);
+    assert_eq!(
+        det(&evaluate(&inc, mon(12, 0))),
+        (
+            Some(mon(9, 30)),
+            Some(mon(9, 30) + TimeDelta::days(60)),
+            Some(0)
+        )
+    );
+    // Only the answer: the intake `determined` takes it.
+    let answered = vec![(
+        mon(11, 0),
+        answer(
+            "assess/determined_at",
+            AnswerValue::Text("2026-11-23T10:30:00Z".into()),
+        ),
+    )];
+    let inc = incident_with(&rb, None, answered.clone());
+    assert_eq!(inc.determined_at, Some(mon(10, 30)));
+    assert_eq!(
+        det(&evaluate(&inc, mon(12, 0))),
+        (
+            Some(mon(10, 30)),
+            Some(mon(10, 30) + TimeDelta::days(60)),
+            Some(1)
+        )
+    );
+    // Both: the later record (the answer) corrects the intake value.
+    let inc = incident_with(&rb, Some(mon(9, 30)), answered);
+    assert_eq!(det(&evaluate(&inc, mon(12, 0))).0, Some(mon(10, 30)));
+    // Without `sets`, the answer leaves the intake anchor alone.
+    let inc = incident_with(
+        RUNBOOK,
+        None,
+        vec![(
+            mon(11, 0),
+            answer(
+                "assess/determined_at",
+                AnswerValue::Text("2026-11-23T10:30:00Z".into()),
+            ),
+        )],
+    );
+    assert_eq!(
+        get(&evaluate(&inc, mon(12, 0)), "determined").state,
+        DeadlineState::Waiting
+    );
+}
