@@ -374,6 +374,11 @@ fn anchor_words(a: &crate::runbook::Anchor) -> String {
             crate::runbook::IntakeAnchor::Opened => "opening the incident".into(),
         },
         crate::runbook::Anchor::Event(e) => e.to_string(),
+        crate::runbook::Anchor::First(v) => v
+            .iter()
+            .map(anchor_words)
+            .collect::<Vec<_>>()
+            .join(", else "),
     }
 }
 

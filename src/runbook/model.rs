@@ -409,6 +409,12 @@ pub struct Deadline {
     /// for your jurisdiction before relying on it).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub verified: bool,
+    /// The IANA time zone whose calendar counts its days (`Europe/London`); UTC if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// Public holidays its business days skip; when empty, the runbook's `holidays` apply.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holidays: Vec<NaiveDate>,
 }
 
 /// A duration: exactly one of the fields.
@@ -503,6 +509,19 @@ pub enum Anchor {
     Intake(IntakeAnchor),
     /// `from: {notice: customer-notice}` and the like.
     Event(EventRef),
+    /// `from: [{answer: assess/nis2_aware_at}, detected]`: the first of these that is known.
+    First(Vec<Anchor>),
+}
+
+impl Anchor {
+    /// The event anchors it names (itself, or each of a `First` list).
+    pub fn events(&self) -> Vec<&EventRef> {
+        match self {
+            Anchor::Intake(_) => Vec::new(),
+            Anchor::Event(e) => vec![e],
+            Anchor::First(v) => v.iter().flat_map(Anchor::events).collect(),
+        }
+    }
 }
 
 /// A recorded event: exactly one of the fields.
@@ -575,9 +594,9 @@ impl<'de> Deserialize<'de> for Anchor {
             type Value = Anchor;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(
-                    "an intake anchor (detected, aware, determined, opened) or an event \
+                    "an intake anchor (detected, aware, determined, opened), an event \
                      such as {notice: TEMPLATE}, {item: STEP/ITEM}, {answer: STEP/QUESTION}, \
-                     {step: STEP} or {deadline: ID}",
+                     {step: STEP} or {deadline: ID}, or a list of these (the first known counts)",
                 )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Anchor, E> {
@@ -594,6 +613,20 @@ impl<'de> Deserialize<'de> for Anchor {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Anchor, A::Error> {
                 EventRef::deserialize(de::value::MapAccessDeserializer::new(map)).map(Anchor::Event)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Anchor, A::Error> {
+                let list = Vec::<Anchor>::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                if list.is_empty() {
+                    return Err(de::Error::custom(
+                        "an empty list of deadline anchors; expected at least one",
+                    ));
+                }
+                if list.iter().any(|a| matches!(a, Anchor::First(_))) {
+                    return Err(de::Error::custom(
+                        "a list of deadline anchors cannot contain another list",
+                    ));
+                }
+                Ok(Anchor::First(list))
             }
         }
         d.deserialize_any(AnchorVisitor)

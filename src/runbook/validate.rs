@@ -496,6 +496,16 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str) -> Vec<Problem> {
             ),
             _ => {}
         }
+        if let Some(zone) = &d.zone
+            && zone.parse::<chrono_tz::Tz>().is_err()
+        {
+            add(
+                &format!("{dp}.zone"),
+                format!(
+                    "{what}: unknown time zone `{zone}`; expected an IANA name such as Europe/London or America/New_York"
+                ),
+            );
+        }
         if let Some(when) = &d.when {
             // Deadlines are computed over the whole incident, so any question will do.
             check_condition(
@@ -507,11 +517,17 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str) -> Vec<Problem> {
                 &mut add,
             );
         }
-        if let super::model::Anchor::Event(e) = &d.from {
-            index.check_event(e, &format!("{dp}.from"), &what, "from", &mut add);
+        let list_form = matches!(d.from, super::model::Anchor::First(_));
+        for (ei, e) in d.from.events().into_iter().enumerate() {
+            let fp = if list_form {
+                format!("{dp}.from[{ei}]")
+            } else {
+                format!("{dp}.from")
+            };
+            index.check_event(e, &fp, &what, "from", &mut add);
             if e.deadline.as_deref() == Some(d.id.as_str()) {
                 add(
-                    &format!("{dp}.from.deadline"),
+                    &format!("{fp}.deadline"),
                     format!("{what} starts when it is itself met; expected another deadline"),
                 );
             }

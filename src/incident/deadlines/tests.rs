@@ -1244,3 +1244,98 @@ fn a_question_that_sets_the_determination_agrees_with_the_intake_the_latest_coun
         DeadlineState::Waiting
     );
 }
+
+#[test]
+fn days_are_counted_on_the_calendar_of_the_deadline_zone() {
+    let ny: Tz = "America/New_York".parse().expect("zone");
+    let thanksgiving = [date(2026, 11, 26)];
+    // Wednesday 23:30 in New York is already Thursday 04:30 in UTC.
+    let anchor = at(2026, 11, 26, 4, 30);
+    let four = within("{business_days: 4}");
+    assert_eq!(
+        due_at_in(anchor, &four, &thanksgiving, ny),
+        Some(at(2026, 12, 3, 4, 30)),
+        "Thu (holiday), Fri, Mon, Tue, Wed in New York: Wednesday 23:30 local"
+    );
+    assert_eq!(
+        due_at(anchor, &four, &thanksgiving),
+        Some(at(2026, 12, 2, 4, 30)),
+        "counted on UTC dates it would be a day earlier"
+    );
+    // Calendar days keep the local time of day across the end of summer time.
+    let london: Tz = "Europe/London".parse().expect("zone");
+    assert_eq!(
+        due_at_in(at(2026, 10, 20, 11, 0), &within("{days: 30}"), &[], london),
+        Some(at(2026, 11, 19, 12, 0)),
+        "noon BST + 30 days = noon GMT"
+    );
+    assert_eq!(
+        due_at_in(
+            at(2026, 10, 20, 11, 0),
+            &within("{hours: 720}"),
+            &[],
+            london
+        ),
+        Some(at(2026, 11, 19, 11, 0)),
+        "hours ignore the zone"
+    );
+    // A local time skipped by the clock change moves past the gap.
+    assert_eq!(
+        due_at_in(at(2027, 3, 27, 1, 30), &within("{days: 1}"), &[], london),
+        Some(at(2027, 3, 28, 1, 30)),
+        "01:30 on 28 March 2027 does not exist in London: moved on by the hour, 02:30 BST"
+    );
+}
+
+#[test]
+fn a_deadline_carries_its_zone_and_its_own_holidays() {
+    let rb = RUNBOOK.replace(
+        "  - id: determined\n",
+        "  - id: local\n    title: Local\n    authority: A\n    citation: C\n    from: detected\n    within: {business_days: 1}\n    zone: Asia/Tokyo\n    holidays: [2026-11-24]\n  - id: determined\n",
+    );
+    let inc = incident_with(&rb, None, vec![]);
+    let statuses = evaluate(&inc, mon(10, 0));
+    let local = get(&statuses, "local");
+    assert_eq!(local.zone, "Asia/Tokyo");
+    // Detected Monday 09:00 UTC = 18:00 in Tokyo; Tuesday is its holiday: Wednesday 18:00.
+    assert_eq!(local.due_at, Some(at(2026, 11, 25, 9, 0)));
+    assert_eq!(get(&statuses, "authority").zone, "UTC");
+}
+
+#[test]
+fn a_list_of_anchors_starts_from_the_first_known() {
+    let rb = RUNBOOK.replace(
+        "    from: {answer: assess/determined_at}\n",
+        "    from: [{answer: assess/determined_at}, detected]\n",
+    );
+    assert_ne!(rb, RUNBOOK);
+    let inc = incident_with(&rb, None, vec![]);
+    let s = evaluate(&inc, mon(10, 0));
+    assert_eq!(get(&s, "state").anchor.at, Some(mon(9, 0)));
+    assert_eq!(get(&s, "state").anchor.description, "detected");
+    let inc = incident_with(
+        &rb,
+        None,
+        vec![(
+            mon(11, 0),
+            answer(
+                "assess/determined_at",
+                AnswerValue::Text("2026-11-23T10:30:00Z".into()),
+            ),
+        )],
+    );
+    let s = evaluate(&inc, mon(12, 0));
+    assert_eq!(get(&s, "state").anchor.at, Some(mon(10, 30)));
+    assert_eq!(
+        get(&s, "state").anchor.description,
+        "answer assess/determined_at"
+    );
+    assert_eq!(
+        step_links(inc.runbook.deadline("state").expect("exists")),
+        vec![StepLink {
+            step: "assess".into(),
+            role: LinkRole::Anchor,
+            via: "assess/determined_at".into()
+        }]
+    );
+}
