@@ -166,6 +166,8 @@ pub struct DeadlineStatus {
     pub met_by: Option<MetBy>,
     /// Early or late, when met and the due time is known.
     pub met_timing: Option<MetTiming>,
+    /// Met at an instant before its clock started (see `warning`): no timing is given.
+    pub met_before_start: bool,
     /// How far before (early) or after (late) `due_at` it was met.
     #[serde(rename = "met_margin_secs", with = "secs_opt")]
     pub met_margin: Option<TimeDelta>,
@@ -510,6 +512,7 @@ impl<'a> Engine<'a> {
             met_at: None,
             met_by: None,
             met_timing: None,
+            met_before_start: false,
             met_margin: None,
             warning,
         };
@@ -526,6 +529,20 @@ impl<'a> Engine<'a> {
                 event,
                 record: occ.record,
             });
+            if let Some(start) = anchor_at
+                && occ.at < start
+            {
+                // Met before its clock started: most likely a mistyped date (or the notice
+                // went out before the event that starts this clock). Not "early" by more
+                // than the whole window: flagged, so someone checks the dates.
+                s.met_before_start = true;
+                s.warning = Some(format!(
+                    "met at {}, before its clock started at {}; check the dates",
+                    crate::clock::format_utc(occ.at),
+                    crate::clock::format_utc(start)
+                ));
+                return s;
+            }
             if let Some(due) = due {
                 let early = occ.at <= due;
                 s.met_timing = Some(if early {

@@ -409,10 +409,27 @@ impl Incident {
                 entry: e.clone(),
                 stamp,
             }),
-            Payload::Notice(n) => self.notices.push(NoticeState {
-                notice: n.clone(),
-                stamp,
-            }),
+            Payload::Notice(n) => {
+                // One duty, one place: the notice ticks every item it fulfils.
+                let mut ticked = Vec::new();
+                for (spec, state) in self.runbook.steps.iter().zip(self.steps.iter_mut()) {
+                    for (item, st) in spec.items.iter().zip(state.items.iter_mut()) {
+                        // An item already ticked keeps the record that ticked it.
+                        if item.template.as_deref() == Some(n.template.as_str()) && !st.checked {
+                            st.checked = true;
+                            st.last = Some(stamp.clone());
+                            ticked.push(spec.id.clone());
+                        }
+                    }
+                }
+                for step in ticked {
+                    self.touch(&step, &stamp);
+                }
+                self.notices.push(NoticeState {
+                    notice: n.clone(),
+                    stamp,
+                })
+            }
             Payload::Closed(_) => {
                 if self.closed.is_none() {
                     self.closed = Some(stamp);

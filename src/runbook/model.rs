@@ -71,6 +71,46 @@ pub struct Item {
     pub required: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<Condition>,
+    /// The template whose notice fulfils this item: recording that notice as sent ticks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// `false` for an item that tells someone but meets no legal clock (the insurer, the
+    /// police), so validation does not ask for a deadline linked to it.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub legal_duty: bool,
+}
+
+impl Item {
+    /// Whether the text promises a notification (to notify, report to, send or tell an
+    /// authority): such an item must meet a deadline unless it says `legal_duty: false`.
+    pub fn promises_notification(&self) -> bool {
+        let text = self.text.to_lowercase();
+        let words: Vec<&str> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let notify = words.iter().any(|w| w.starts_with("notif"));
+        let report_to = words.windows(2).any(|p| p[0] == "report" && p[1] == "to");
+        let to_authority = words
+            .iter()
+            .any(|w| ["send", "tell", "inform", "report"].contains(w))
+            && words.iter().any(|w| {
+                [
+                    "authority",
+                    "authorities",
+                    "regulator",
+                    "regulators",
+                    "regulatory",
+                    "commissioner",
+                    "csirt",
+                    "ico",
+                    "attorney",
+                    "supervisory",
+                ]
+                .contains(w)
+            });
+        notify || report_to || to_authority
+    }
 }
 
 /// A decision to record.

@@ -458,6 +458,36 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str) -> Vec<Problem> {
             add(&tp, format!("duplicate template id `{}`", t.id));
         }
     }
+    // One duty, one place: an item that promises a notification meets a deadline, and an
+    // item's template exists.
+    let meets: HashSet<&str> = runbook
+        .deadlines
+        .iter()
+        .flat_map(|d| d.satisfied_by.iter())
+        .filter_map(|e| e.item.as_deref())
+        .collect();
+    for (si, step) in runbook.steps.iter().enumerate() {
+        for (ii, item) in step.items.iter().enumerate() {
+            let ip = format!("steps[{si}].items[{ii}]");
+            let name = format!("{}/{}", step.id, item.id);
+            if let Some(t) = &item.template
+                && !template_ids.contains(t.as_str())
+            {
+                add(
+                    &format!("{ip}.template"),
+                    format!("item `{name}` names template `{t}`, which this runbook does not have"),
+                );
+            }
+            if item.legal_duty && item.promises_notification() && !meets.contains(name.as_str()) {
+                add(
+                    &format!("{ip}.text"),
+                    format!(
+                        "item `{name}` promises a notification but meets no deadline; list it in a deadline's `satisfied_by` ({{item: {name}}}), or add `legal_duty: false` if no legal clock runs for it"
+                    ),
+                );
+            }
+        }
+    }
     let index = Index {
         runbook,
         items: &all_items,
@@ -759,6 +789,53 @@ deadlines:
         )
         .replace("{answer: assess/kind, equals: a}", "{answer: assess/kind, place_in: [EU]}");
         assert_eq!(problems(&places), Vec::new());
+    }
+
+    #[test]
+    fn an_item_that_promises_a_notification_must_meet_a_deadline() {
+        let text = GOOD.replace(
+            "        text: Look around\n",
+            "        text: Look around\n      - {id: tell, text: Notify the regulators}\n      - {id: police, text: Report to the police, legal_duty: false}\n      - {id: sent, text: Sent, template: nope}\n",
+        );
+        let ps = problems(&text);
+        assert_eq!(ps.len(), 2, "{ps:?}");
+        assert!(
+            ps[0]
+                .2
+                .contains("item `assess/tell` promises a notification but meets no deadline"),
+            "{ps:?}"
+        );
+        assert!(ps[0].2.contains("legal_duty: false"), "{ps:?}");
+        assert!(ps[1].2.contains("names template `nope`"), "{ps:?}");
+        let linked = text
+            .replace(
+                "    satisfied_by: {notice: notice}\n",
+                "    satisfied_by: [{notice: notice}, {item: assess/tell}]\n",
+            )
+            .replace("template: nope", "template: notice");
+        assert_eq!(problems(&linked), Vec::new());
+        for (text, promises) in [
+            ("Notify affected customers", true),
+            ("Report to the Texas Attorney General", true),
+            ("Send the NIS2 early warning to the CSIRT", true),
+            (
+                "Tell the acquiring bank (card brands are notified through it)",
+                true,
+            ),
+            (
+                "Inform the security team or external security service",
+                false,
+            ),
+            (
+                "Record every decision not to report, with the reason",
+                false,
+            ),
+            ("Brief support staff on what to tell customers", false),
+        ] {
+            let item: crate::runbook::Item =
+                serde_yaml::from_str(&format!("{{id: x, text: \"{text}\"}}")).expect("item");
+            assert_eq!(item.promises_notification(), promises, "{text}");
+        }
     }
 
     #[test]
