@@ -63,7 +63,17 @@ pub fn parse_answer(q: &Question, text: &str) -> anyhow::Result<AnswerValue> {
             t.split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(String::from)
+                .map(|s| match q.codes {
+                    // Codes are stored in upper case, however they were typed (anything
+                    // else stays as typed, for the error to quote).
+                    Some(list)
+                        if !q.options.iter().any(|o| o.id == s)
+                            && list.accepts(&s.to_ascii_uppercase()) =>
+                    {
+                        s.to_ascii_uppercase()
+                    }
+                    _ => s.to_string(),
+                })
                 .collect(),
         ),
     };
@@ -125,7 +135,15 @@ pub fn check_value(q: &Question, value: &AnswerValue) -> anyhow::Result<()> {
         (QuestionKind::Select, _) => return Err(wrong(&format!("one of {}", options()))),
         (QuestionKind::Multiselect, AnswerValue::List(v)) => {
             for t in v {
-                if !q.options.iter().any(|o| &o.id == t) {
+                if let Some(list) = q.codes {
+                    if !q.options.iter().any(|o| &o.id == t) && !list.accepts(t) {
+                        return Err(invalid(format!(
+                            "`{t}` is neither an option of `{}` nor an ISO 3166 code such as `FR` or `US-OR`; options: {}",
+                            q.id,
+                            options()
+                        )));
+                    }
+                } else if !q.options.iter().any(|o| &o.id == t) {
                     return Err(invalid(format!(
                         "`{t}` is not an option of `{}`; expected some of {}",
                         q.id,
@@ -247,7 +265,7 @@ fn check_amendment(incident: &Incident, fact: &str, value: &AnswerValue) -> anyh
             incident.aware_at,
         ))),
         _ => incident
-            .intake_determined_at
+            .determined_at
             .map(|t| AnswerValue::Text(crate::types::format_utc(t))),
     };
     if current.as_ref() == Some(value) {
@@ -275,7 +293,12 @@ fn time_fact(incident: &Incident, payload: &Payload) -> Option<(String, TimeFact
             if q.kind != QuestionKind::Datetime {
                 return None;
             }
-            TimeFact::of_question(&q.id)?
+            match q.sets {
+                Some(crate::runbook::IntakeAnchor::Detected) => TimeFact::Detected,
+                Some(crate::runbook::IntakeAnchor::Aware) => TimeFact::Aware,
+                Some(crate::runbook::IntakeAnchor::Determined) => TimeFact::Determined,
+                _ => TimeFact::of_question(&q.id)?,
+            }
         }
     };
     Some((fact, kind, answer_time(value)?))

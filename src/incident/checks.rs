@@ -5,10 +5,10 @@
 //! override is recorded. Pure: `now` is a parameter.
 //!
 //! The times checked are the ones `breach` knows the meaning of: the intake's detection,
-//! awareness and determination times, and the answers to the `datetime` questions with the
-//! ids the built-in runbooks use for them (`determined_at`, `contained_at`,
-//! `access_started`, `access_ended`, in any step). Other `datetime` questions (a planned
-//! end of monitoring, say) are not checked.
+//! awareness and determination times (also when a question with `sets:` records them), and
+//! the answers to the `datetime` questions with the ids the built-in runbooks use
+//! (`determined_at`, `contained_at`, `access_started`, `access_ended`, in any step). Other
+//! `datetime` questions (a planned end of monitoring, say) are not checked.
 
 use chrono::{DateTime, TimeDelta, Utc};
 

@@ -17,7 +17,7 @@ use crate::types::AnswerValue;
 
 use crate::journal::record::{Opened, Payload, Record, StepOutcome};
 use crate::runbook::condition::{Answers, applies};
-use crate::runbook::{Runbook, parse_pinned};
+use crate::runbook::{IntakeAnchor, Runbook, parse_pinned};
 use crate::types::Severity;
 
 /// The state of a step.
@@ -177,11 +177,14 @@ pub struct Incident {
     pub detected_at: DateTime<Utc>,
     pub aware_at: DateTime<Utc>,
     /// When it was determined that a breach occurred: the most recently recorded of the
-    /// intake's time (`opened`, or `amended` `determined`) and the answer to a `datetime`
-    /// question with id `determined_at` (in any step). The one fact every consumer reads.
+    /// intake's time (`opened`, or `amended` `determined`) and the answer to a question with
+    /// `sets: determined` (or its correction). The one fact every consumer reads.
     pub determined_at: Option<DateTime<Utc>>,
     /// The intake's determination time alone (`opened`, or corrected with `amended`).
     pub intake_determined_at: Option<DateTime<Utc>>,
+    /// The answer records that last set an intake time (`detected`, `aware`, `determined`)
+    /// through a question with `sets:`; an intake time not listed comes from `opened`.
+    pub intake_set_by: BTreeMap<&'static str, Stamp>,
     /// The pinned runbook, parsed.
     pub runbook: Runbook,
     /// SHA-256 of the pinned runbook text.
@@ -228,11 +231,54 @@ pub enum FoldError {
     BadRunbook(String),
 }
 
+/// Conditions read the *live* answers: an answer counts only while its question is still
+/// asked, that is while the question's step applies and the question's own `when` holds for
+/// the live answers it reads. So when an earlier answer changes (personal data: no; a place
+/// removed), the answers that depended on it (high risk; that place's residents) stop
+/// counting, and every clock, item and step conditioned on them follows. The recorded answer
+/// stays in the state and comes back if the question is asked again.
 impl Answers for Incident {
     fn answer(&self, path: &str) -> Option<&AnswerValue> {
+        Live {
+            incident: self,
+            depth: self.runbook.steps.len() + self.answers_len(),
+        }
+        .get(path)
+    }
+}
+
+/// [`Incident`]'s answers as conditions see them, with a bound on how deep the chain of
+/// conditions is followed. A validated runbook's conditions read only earlier answers, so
+/// the chain always ends; the bound only keeps a hand-made cycle from recursing forever
+/// (the answer then counts as unanswered).
+struct Live<'a> {
+    incident: &'a Incident,
+    depth: usize,
+}
+
+impl Answers for Live<'_> {
+    fn answer(&self, path: &str) -> Option<&AnswerValue> {
+        self.get(path)
+    }
+}
+
+impl<'a> Live<'a> {
+    fn get(&self, path: &str) -> Option<&'a AnswerValue> {
+        let inc = self.incident;
         let (step, q) = path.split_once('/')?;
-        let idx = self.runbook.step_index(step)?;
-        self.steps[idx].answers.get(q).map(|a| &a.value)
+        let idx = inc.runbook.step_index(step)?;
+        let value = inc.steps[idx].answers.get(q).map(|a| &a.value)?;
+        let spec = &inc.runbook.steps[idx];
+        let question = spec.questions.iter().find(|x| x.id == q)?;
+        if spec.when.is_none() && question.when.is_none() {
+            return Some(value);
+        }
+        let deeper = Live {
+            incident: inc,
+            depth: self.depth.checked_sub(1)?,
+        };
+        (applies(spec.when.as_ref(), &deeper) && applies(question.when.as_ref(), &deeper))
+            .then_some(value)
     }
 }
 
@@ -283,6 +329,7 @@ impl Incident {
             aware_at: opened.aware_at,
             determined_at: opened.determined_at,
             intake_determined_at: opened.determined_at,
+            intake_set_by: BTreeMap::new(),
             runbook,
             runbook_sha256: opened.runbook.sha256.clone(),
             runbook_source: opened.runbook.source.clone(),
@@ -340,10 +387,14 @@ impl Incident {
                 None => self.warn(r, format!("check in unknown step `{}`", c.step)),
             },
             Payload::Answer(a) => {
-                let known = self
+                let question = self
                     .runbook
                     .question(&format!("{}/{}", a.step, a.question))
-                    .is_some();
+                    .map(|(_, q)| q);
+                let known = question.is_some();
+                if let Some(anchor) = question.and_then(|q| q.sets) {
+                    self.set_intake_time(anchor, &a.value, &stamp);
+                }
                 match self.touch(&a.step, &stamp) {
                     Some(idx) if known => {
                         self.set_answer(idx, &a.question, a.value.clone(), stamp);
@@ -384,10 +435,27 @@ impl Incident {
                 entry: e.clone(),
                 stamp,
             }),
-            Payload::Notice(n) => self.notices.push(NoticeState {
-                notice: n.clone(),
-                stamp,
-            }),
+            Payload::Notice(n) => {
+                // One duty, one place: the notice ticks every item it fulfils.
+                let mut ticked = Vec::new();
+                for (spec, state) in self.runbook.steps.iter().zip(self.steps.iter_mut()) {
+                    for (item, st) in spec.items.iter().zip(state.items.iter_mut()) {
+                        // An item already ticked keeps the record that ticked it.
+                        if item.template.as_deref() == Some(n.template.as_str()) && !st.checked {
+                            st.checked = true;
+                            st.last = Some(stamp.clone());
+                            ticked.push(spec.id.clone());
+                        }
+                    }
+                }
+                for step in ticked {
+                    self.touch(&step, &stamp);
+                }
+                self.notices.push(NoticeState {
+                    notice: n.clone(),
+                    stamp,
+                })
+            }
             Payload::Amended(a) => self.amend(r, a, stamp),
             Payload::Override(o) => self.overrides.push(OverrideState {
                 fact: o.fact.clone(),
@@ -407,18 +475,30 @@ impl Incident {
         }
     }
 
-    /// Sets an answer; an answer to a `determined_at` question also becomes the
-    /// incident's determination time.
+    /// Sets an answer.
     fn set_answer(&mut self, idx: usize, question: &str, value: AnswerValue, stamp: Stamp) {
-        if question == "determined_at"
-            && let AnswerValue::Text(t) = &value
-            && let Ok(at) = DateTime::parse_from_rfc3339(t)
-        {
-            self.determined_at = Some(at.with_timezone(&Utc));
-        }
         self.steps[idx]
             .answers
             .insert(question.to_string(), AnswerState { value, stamp });
+    }
+
+    /// An answer to a question with `sets:` (or its correction) sets that intake time: the
+    /// latest record counts.
+    fn set_intake_time(&mut self, anchor: IntakeAnchor, value: &AnswerValue, stamp: &Stamp) {
+        let AnswerValue::Text(text) = value else {
+            return;
+        };
+        let Ok(at) = DateTime::parse_from_rfc3339(text) else {
+            return;
+        };
+        let at = at.with_timezone(&Utc);
+        match anchor {
+            IntakeAnchor::Detected => self.detected_at = at,
+            IntakeAnchor::Aware => self.aware_at = at,
+            IntakeAnchor::Determined => self.determined_at = Some(at),
+            IntakeAnchor::Opened => return,
+        }
+        self.intake_set_by.insert(anchor.as_str(), stamp.clone());
     }
 
     /// The current answer to `STEP/QUESTION`.
@@ -432,7 +512,7 @@ impl Incident {
         match fact {
             "detected" => Some(time(self.detected_at)),
             "aware" => Some(time(self.aware_at)),
-            "determined" => self.intake_determined_at.map(time),
+            "determined" => self.determined_at.map(time),
             "title" => Some(self.title.clone()),
             "severity" => Some(self.severity.as_str().to_string()),
             path => {
@@ -456,17 +536,17 @@ impl Incident {
             _ => None,
         };
         let applied = match (a.fact.as_str(), time, text) {
-            ("detected", Some(t), _) => {
-                self.detected_at = t;
+            ("detected", Some(_), _) => {
+                self.set_intake_time(IntakeAnchor::Detected, &a.value, &stamp);
                 true
             }
-            ("aware", Some(t), _) => {
-                self.aware_at = t;
+            ("aware", Some(_), _) => {
+                self.set_intake_time(IntakeAnchor::Aware, &a.value, &stamp);
                 true
             }
             ("determined", Some(t), _) => {
                 self.intake_determined_at = Some(t);
-                self.determined_at = Some(t);
+                self.set_intake_time(IntakeAnchor::Determined, &a.value, &stamp);
                 true
             }
             ("title", _, Some(t)) => {
@@ -481,10 +561,13 @@ impl Incident {
                 None => false,
             },
             (path, _, _) if path.contains('/') => {
-                let known = self.runbook.question(path).is_some();
+                let sets = self.runbook.question(path).map(|(_, q)| q.sets);
                 let (step, question) = path.split_once('/').unwrap_or_default();
-                match self.touch(step, &stamp) {
-                    Some(idx) if known => {
+                match (self.touch(step, &stamp), sets) {
+                    (Some(idx), Some(sets)) => {
+                        if let Some(anchor) = sets {
+                            self.set_intake_time(anchor, &a.value, &stamp);
+                        }
                         self.set_answer(idx, question, a.value.clone(), stamp.clone());
                         true
                     }
@@ -558,6 +641,11 @@ impl Incident {
     /// Whether step number `idx` applies (its `when` holds for the current answers).
     pub fn step_applies(&self, idx: usize) -> bool {
         applies(self.runbook.steps[idx].when.as_ref(), self)
+    }
+
+    /// How many answers are recorded (current values only).
+    fn answers_len(&self) -> usize {
+        self.steps.iter().map(|s| s.answers.len()).sum()
     }
 
     /// Required, applicable items of step `idx` that are not checked.

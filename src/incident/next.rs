@@ -176,7 +176,7 @@ mod tests {
                 AnswerValue::List(vec!["payment_cards".into()]),
             ),
             answer("assess/personal_data", AnswerValue::Bool(true)),
-            answer("assess/jurisdictions", AnswerValue::List(vec!["eu".into()])),
+            answer("assess/jurisdictions", AnswerValue::List(vec!["EU".into()])),
         ]
     }
 
