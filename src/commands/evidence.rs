@@ -20,7 +20,7 @@ use super::Ctx;
 use crate::cli::{EvidenceAddArgs, EvidenceCommand, JsonArg};
 use crate::error::{ExitStatus, conflict, integrity, invalid, not_found};
 use crate::incident::EvidenceState;
-use crate::journal::{EvidenceEntry, Payload, file};
+use crate::journal::{EvidenceEntry, Payload};
 
 /// `O_NOFOLLOW | O_NONBLOCK`: never follow a link; never block opening a FIFO swapped in
 /// after the type check.
@@ -348,7 +348,7 @@ fn short(sha: &str) -> &str {
 
 fn add(args: &EvidenceAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let path = ctx.incident_path(None)?;
-    let (_, incident) = file::load(&path)?;
+    let (_, incident) = crate::ledger::load(&path)?;
     if incident.is_closed() {
         return Err(conflict(format!(
             "incident {} is closed; nothing more can be recorded",
@@ -530,7 +530,7 @@ fn check(path: &Path, shown: String, entry: &EvidenceEntry) -> Check {
 
 fn verify(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let path = ctx.incident_path(None)?;
-    let (_, incident) = file::load(&path)?;
+    let (_, incident) = crate::ledger::load(&path)?;
     let incident_dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -37,7 +37,7 @@ pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             path.display()
         )));
     }
-    let incident = file::fold(&scan)?;
+    let incident = crate::ledger::fold(&scan)?;
     let now = crate::clock::now()?;
     let report = Report::build(&scan, &incident, model::deadline_rows(&incident, now), now);
     // The JSON report holds every record, so it is streamed to its destination rather than

@@ -55,7 +55,7 @@ pub fn answer(args: &AnswerArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             }
         })?;
         let value = parse_answer(q, &args.value)?;
-        shown = value.display(Some(q));
+        shown = q.display_answer(&value);
         Ok(Payload::Answer(Answer {
             step: step.into(),
             question: question.into(),

@@ -6,11 +6,12 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::StatusArgs;
-use crate::clock::{format_duration, format_utc};
 use crate::error::ExitStatus;
 use crate::incident::deadlines::{self, DeadlineState, DeadlineStatus};
-use crate::incident::{AnswerValue, Incident, StepStatus};
+use crate::incident::{Incident, StepStatus};
 use crate::journal::store;
+use crate::types::AnswerValue;
+use crate::types::{format_duration, format_utc};
 
 /// The documented `status --json` shape (see docs/status-json.md).
 #[derive(Serialize)]
@@ -174,7 +175,7 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         }
         Err(e) => return Err(e),
     };
-    let (_, inc) = crate::journal::file::load(&path)?;
+    let (_, inc) = crate::ledger::load(&path)?;
     let now = crate::clock::now()?;
     let (closed, applicable) = inc.progress();
     let clocks = deadlines::evaluate(&inc, now);

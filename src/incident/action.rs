@@ -45,8 +45,8 @@ pub fn parse_answer(q: &Question, text: &str) -> anyhow::Result<AnswerValue> {
                 )));
             }
         },
-        QuestionKind::Datetime => match crate::clock::parse_time(t) {
-            Ok(at) => AnswerValue::Text(crate::clock::format_utc(at)),
+        QuestionKind::Datetime => match crate::types::parse_time(t) {
+            Ok(at) => AnswerValue::Text(crate::types::format_utc(at)),
             Err(e) => {
                 return Err(invalid(format!(
                     "`{}` expects a date and time; got {text:?}: {e}",
@@ -155,6 +155,21 @@ fn step_index(incident: &Incident, step: &str) -> anyhow::Result<usize> {
             ids.join(", ")
         ))
     })
+}
+
+/// Whether [`validate`] needs nothing of the incident but its opening record (the pinned
+/// runbook) and whether it is closed, so that the record can be appended after reading only
+/// the file's first and last record. A new record kind must say here which it is.
+pub fn depends_only_on_header(payload: &Payload) -> bool {
+    match payload {
+        Payload::Note(_) | Payload::Evidence(_) | Payload::Notice(_) => true,
+        Payload::Opened(_)
+        | Payload::Check(_)
+        | Payload::Answer(_)
+        | Payload::Step(_)
+        | Payload::Closed(_)
+        | Payload::Unknown { .. } => false,
+    }
 }
 
 /// Checks a record about to be appended. `Ok` means it may be written.

@@ -434,7 +434,7 @@ impl<'a> Engine<'a> {
                 None => {
                     warning = Some(format!(
                         "{w} after {} is beyond the supported calendar; the due time is capped",
-                        crate::clock::format_utc(a)
+                        crate::types::format_utc(a)
                     ));
                     Some(DateTime::<Utc>::MAX_UTC)
                 }

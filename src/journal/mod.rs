@@ -10,9 +10,6 @@ pub mod record;
 pub mod snapshot;
 pub mod store;
 
-#[cfg(test)]
-mod quick_tests;
-
 pub use record::{
     Answer, Check, Closed, EvidenceEntry, Note, NoticeSent, Opened, Payload, PinnedRunbook, Record,
     StepChange, StepOutcome,

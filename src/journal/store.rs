@@ -118,10 +118,10 @@ pub fn resolve(dir: &Path, spec: Option<&str>) -> anyhow::Result<PathBuf> {
     let Some(spec) = spec else {
         let files = incident_files(dir)?;
         if files.is_empty() {
-            return Err(not_found(format!(
-                "no incidents in {}\nhint: open one with `breach start` (or point --dir / BREACH_DIR at the incident directory)",
-                dir.display()
-            )));
+            return Err(crate::error::about(
+                crate::error::Topic::NoIncidents,
+                crate::error::BreachError::NotFound(format!("no incidents in {}", dir.display())),
+            ));
         }
         return files
             .into_iter()
@@ -218,7 +218,7 @@ mod tests {
 
     #[test]
     fn ids_name_the_start_time_in_utc() {
-        let at = crate::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+        let at = crate::types::parse_time("2026-11-23T10:15:00Z").unwrap();
         assert_eq!(
             incident_id(at, "Card skimmer on checkout"),
             "20261123T101500Z-card-skimmer-on-checkout"

@@ -11,11 +11,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
-use crate::incident::{AnswerValue, Incident, StepStatus};
+use crate::incident::{Incident, StepStatus};
 use crate::journal::file::{ChainStatus, Scan};
 use crate::journal::record::{utc, utc_opt};
 use crate::journal::{Payload, Record, StepOutcome};
 use crate::runbook::{Question, QuestionKind, condition::applies};
+use crate::types::AnswerValue;
 
 /// Seconds, for the JSON shape (durations are whole seconds everywhere in `breach`).
 mod secs_opt {
@@ -87,7 +88,7 @@ impl Serialize for RawRecord<'_> {
         let payload = r.payload.to_value().map_err(S::Error::custom)?;
         let mut m = s.serialize_struct("Record", 9)?;
         m.serialize_field("seq", &r.seq)?;
-        m.serialize_field("time", &crate::clock::format_utc(r.time))?;
+        m.serialize_field("time", &crate::types::format_utc(r.time))?;
         m.serialize_field("operator", &r.operator)?;
         m.serialize_field("kind", r.payload.kind())?;
         m.serialize_field("payload", &payload)?;
@@ -789,7 +790,7 @@ fn display_value(q: &Question, v: &AnswerValue) -> String {
     match (q.kind, v) {
         (QuestionKind::Datetime, AnswerValue::Text(t)) => DateTime::parse_from_rfc3339(t)
             .map_or_else(|_| t.clone(), |at| fmt_time(at.with_timezone(&Utc))),
-        _ => v.display(Some(q)),
+        _ => q.display_answer(v),
     }
 }
 
@@ -998,7 +999,7 @@ fn timeline_entry(incident: &Incident, r: &Record, verified: bool) -> TimelineEn
                     q.prompt,
                     display_value(q, &a.value)
                 ),
-                None => format!("Answered {path}: {}", a.value.display(None)),
+                None => format!("Answered {path}: {}", a.value.plain()),
             }
         }
         Payload::Step(s) => {
@@ -1060,5 +1061,5 @@ pub fn fmt_time(t: DateTime<Utc>) -> String {
 
 /// A duration for people: `2d 4h`, `3h 05m`, `12m`, `45s`.
 pub fn fmt_duration(d: TimeDelta) -> String {
-    crate::clock::format_duration(d)
+    crate::types::format_duration(d)
 }
