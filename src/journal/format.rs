@@ -440,7 +440,7 @@ mod tests {
                 format: FORMAT_VERSION,
                 id: "20261123T101500Z-tiny".into(),
                 title: "It's: \"tiny\"".into(),
-                severity: crate::cli::Severity::Low,
+                severity: crate::types::Severity::Low,
                 detected_at: t(),
                 aware_at: t(),
                 determined_at: None,

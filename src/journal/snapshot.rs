@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::format::sha256_hex;
-use crate::incident::AnswerValue;
+use crate::types::AnswerValue;
 
 /// The version of the cache format this build writes and reads.
 pub const STATE_VERSION: u32 = 1;
@@ -276,7 +276,7 @@ mod tests {
     use super::*;
 
     fn t() -> DateTime<Utc> {
-        crate::clock::parse_time("2026-11-23T10:15:00Z").unwrap()
+        crate::types::parse_time("2026-11-23T10:15:00Z").unwrap()
     }
 
     fn sample(meta: &std::fs::Metadata) -> State {
