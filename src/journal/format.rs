@@ -244,23 +244,26 @@ pub fn decode(chunk: &str, line: usize) -> Result<Record, DecodeError> {
 /// report it. A final `-` or `--` without a newline (a write cut short in its first line)
 /// is a chunk of its own.
 pub fn chunks(text: &str) -> Vec<(usize, &str)> {
+    // A separator line is `---` and its newline, or, as the text's last line without a
+    // newline, `-`, `--` or `---`. Only lines starting with `-` can be one: those are found
+    // with a vectorized search for "\n-", and lines are counted only between chunks.
+    let is_sep_at = |at: usize| {
+        let rest = &text[at..];
+        rest.starts_with("---\n")
+            || (!rest.is_empty() && !rest.contains('\n') && "---".starts_with(rest))
+    };
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let mut start = 0usize;
-    let mut start_line = 1usize;
-    let mut pos = 0usize;
-    for (line_no, line) in (1usize..).zip(text.split_inclusive('\n')) {
-        // A last line without its newline that is the start of `---` is a new record cut
-        // short, not the end of the record before it (which ends with a newline).
-        let is_sep = line == "---\n"
-            || (pos + line.len() == text.len() && !line.is_empty() && "---".starts_with(line));
-        if is_sep && pos > start {
-            out.push((start_line, &text[start..pos]));
-            start = pos;
-            start_line = line_no;
-        } else if is_sep {
-            start_line = line_no;
+    let (mut start, mut start_line) = (0usize, 1usize);
+    let (mut counted_to, mut line) = (0usize, 1usize);
+    for at in memchr::memmem::find_iter(bytes, b"\n-").map(|i| i + 1) {
+        if is_sep_at(at) {
+            line += memchr::memchr_iter(b'\n', &bytes[counted_to..at]).count();
+            counted_to = at;
+            out.push((start_line, &text[start..at]));
+            start = at;
+            start_line = line;
         }
-        pos += line.len();
     }
     if start < text.len() {
         out.push((start_line, &text[start..]));
@@ -649,6 +652,41 @@ mod tests {
             }
             let agrees = typed_agrees(&body);
             proptest::prop_assert!(agrees.is_ok(), "{}", agrees.unwrap_err());
+        }
+    }
+
+    /// The line-by-line form of [`chunks`], as the format specifies it.
+    fn chunks_by_lines(text: &str) -> Vec<(usize, &str)> {
+        let mut out = Vec::new();
+        let (mut start, mut start_line, mut pos) = (0usize, 1usize, 0usize);
+        for (line_no, line) in (1usize..).zip(text.split_inclusive('\n')) {
+            let is_sep = line == "---\n"
+                || (pos + line.len() == text.len() && !line.is_empty() && "---".starts_with(line));
+            if is_sep && pos > start {
+                out.push((start_line, &text[start..pos]));
+                start = pos;
+                start_line = line_no;
+            } else if is_sep {
+                start_line = line_no;
+            }
+            pos += line.len();
+        }
+        if start < text.len() {
+            out.push((start_line, &text[start..]));
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn chunks_split_exactly_at_separator_lines(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "---\n", "---", "--", "-", "\n", "a", "- x\n", "--- \n", "----\n", "\n---",
+                "seq: 1\n", "é", " ---\n",
+            ]), 0..24),
+        ) {
+            let text: String = pieces.concat();
+            proptest::prop_assert_eq!(chunks(&text), chunks_by_lines(&text), "{:?}", text);
         }
     }
 
