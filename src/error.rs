@@ -124,6 +124,16 @@ pub enum Topic {
     ChainBroken,
     /// The incident directory holds no incident.
     NoIncidents,
+    /// No incident matches the id or prefix given.
+    UnknownIncident,
+    /// Every incident in the directory is closed, and none was named.
+    AllClosed,
+    /// The operator name is empty, too long or has control characters.
+    BadOperator,
+    /// A path given for writing is not in the incident directory.
+    OutsideDirectory,
+    /// A step was marked done while required items are open, without confirmation.
+    RequiredItemsOpen { step: String },
     /// A step cannot be walked because it is already done or skipped.
     StepClosed { step: String },
     /// An interactive command has no terminal to ask on.

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod error;
+pub mod evidence;
 pub mod incident;
 pub mod journal;
 pub mod ledger;

@@ -42,6 +42,15 @@ fn attach_hint(err: anyhow::Error) -> anyhow::Error {
         Some(Topic::NoIncidents) => "open one with `breach start` (or point --dir / BREACH_DIR \
              at the incident directory)"
             .to_string(),
+        Some(Topic::BadOperator) => "set --operator or BREACH_OPERATOR".to_string(),
+        Some(Topic::OutsideDirectory) => {
+            "point --dir (or BREACH_DIR) at the directory that holds it".to_string()
+        }
+        Some(Topic::RequiredItemsOpen { step }) => {
+            format!("check them, or mark it done anyway with `breach step {step} --done --force`")
+        }
+        Some(Topic::UnknownIncident) => "`breach list` shows the incidents".to_string(),
+        Some(Topic::AllClosed) => "name one explicitly (see `breach list`)".to_string(),
         Some(Topic::StepClosed { step }) => {
             format!("reopen it first with `breach step {step} --reopen`")
         }

@@ -95,11 +95,8 @@ fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
     if let Some(d) = deadlines::most_urgent(clocks)
         .filter(|d| matches!(d.state, DeadlineState::Overdue | DeadlineState::DueSoon))
     {
-        let when = match (d.state, d.overdue_by, d.remaining) {
-            (DeadlineState::Overdue, Some(by), _) => format!("overdue by {}", format_duration(by)),
-            (_, _, Some(left)) => format!("due in {}", format_duration(left)),
-            _ => "due now".to_string(),
-        };
+        // Only overdue and due-soon clocks get here: their sentences hold no time of day.
+        let when = deadlines::Outcome::of(d).sentence(|t| short_time(t, false));
         return Some(format!(
             "{}: {when}\n      {}",
             d.title,

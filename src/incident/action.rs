@@ -264,15 +264,20 @@ pub fn validate(incident: &Incident, payload: &Payload) -> anyhow::Result<()> {
                     let unconfirmed: Vec<&String> =
                         open.iter().filter(|i| !s.open_items.contains(i)).collect();
                     if !unconfirmed.is_empty() {
-                        return Err(conflict(format!(
-                            "step `{}` has required items still open: {}; check them, or mark it done anyway with --force",
-                            s.step,
-                            unconfirmed
-                                .iter()
-                                .map(|s| s.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )));
+                        return Err(crate::error::about(
+                            crate::error::Topic::RequiredItemsOpen {
+                                step: s.step.clone(),
+                            },
+                            crate::error::BreachError::Conflict(format!(
+                                "step `{}` has required items still open: {}",
+                                s.step,
+                                unconfirmed
+                                    .iter()
+                                    .map(|s| s.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        ));
                     }
                 }
                 StepOutcome::Skipped => {

@@ -18,6 +18,9 @@ use super::{AnswerValue, Incident, Stamp, StepStatus};
 use crate::runbook::condition::applies;
 use crate::runbook::{Anchor, Deadline, Event, EventRef, IntakeAnchor, QuestionKind, Within};
 
+mod outcome;
+pub use outcome::Outcome;
+
 /// A deadline is due soon when less than this much time is left...
 pub const DUE_SOON_HOURS: i64 = 24;
 /// ...or when less than this percentage of its window is left.

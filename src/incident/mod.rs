@@ -15,7 +15,7 @@ use crate::types::AnswerValue;
 
 use crate::journal::record::{Opened, Payload, Record, StepOutcome};
 use crate::runbook::condition::{Answers, applies};
-use crate::runbook::{Runbook, RunbookSource, parse_pinned};
+use crate::runbook::{Runbook, parse_pinned};
 use crate::types::Severity;
 
 /// The state of a step.
@@ -395,17 +395,6 @@ impl Incident {
         applies(self.runbook.steps[idx].when.as_ref(), self)
     }
 
-    /// The current answers keyed `STEP/QUESTION`.
-    pub fn answers(&self) -> BTreeMap<String, &AnswerState> {
-        let mut out = BTreeMap::new();
-        for s in &self.steps {
-            for (q, a) in &s.answers {
-                out.insert(format!("{}/{q}", s.id), a);
-            }
-        }
-        out
-    }
-
     /// Required, applicable items of step `idx` that are not checked.
     pub fn open_required_items(&self, idx: usize) -> Vec<String> {
         let spec = &self.runbook.steps[idx];
@@ -447,14 +436,6 @@ impl Incident {
             .filter(|&&i| self.steps[i].status.is_closed())
             .count();
         (closed, applicable.len())
-    }
-
-    /// Where the runbook came from, for display.
-    pub fn runbook_origin(&self) -> RunbookSource {
-        match self.runbook_source.as_str() {
-            "built-in" => RunbookSource::Builtin,
-            path => RunbookSource::File(path.into()),
-        }
     }
 }
 

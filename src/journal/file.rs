@@ -594,6 +594,15 @@ pub fn repair(path: &Path, now: DateTime<Utc>) -> anyhow::Result<Option<Repair>>
     }
 }
 
+/// The last record of an incident file, verified on its own, read through the same tail
+/// reader as appends; `None` if the file cannot be read or does not end with a record.
+pub fn last_record(path: &Path) -> Option<Record> {
+    check_regular(path).ok()?;
+    let mut file = File::open(path).ok()?;
+    let size = file.metadata().ok()?.len();
+    read_last(&mut file, size).ok().flatten()
+}
+
 /// Reads `len` bytes at `offset`.
 fn read_at(file: &mut File, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
     let mut buf = vec![0; len];

@@ -403,8 +403,7 @@ impl<'p> Walker<'p> {
 /// with their due time and time left, and clocks still waiting for their start. Met and
 /// inapplicable deadlines are left out.
 pub fn deadlines_for_step(incident: &Incident, idx: usize) -> Vec<String> {
-    use crate::incident::deadlines::{self, DeadlineState};
-    use crate::types::format_duration;
+    use crate::incident::deadlines::{self, Outcome};
     let Ok(now) = crate::clock::now() else {
         return Vec::new();
     };
@@ -418,28 +417,18 @@ pub fn deadlines_for_step(incident: &Incident, idx: usize) -> Vec<String> {
     deadlines::deadlines_for_step(&statuses, step)
         .into_iter()
         .filter_map(|d| {
-            let when = match d.state {
-                DeadlineState::Overdue => format!(
-                    "OVERDUE by {}",
-                    d.overdue_by.map(format_duration).unwrap_or_default()
-                ),
-                DeadlineState::Open | DeadlineState::DueSoon if d.asap => format!(
-                    "as soon as possible; {} since {}",
-                    d.elapsed.map(format_duration).unwrap_or_default(),
-                    d.anchor.description
-                ),
-                DeadlineState::Open | DeadlineState::DueSoon => format!(
-                    "due {}{}, {} left",
-                    d.due_at.map(local).unwrap_or_default(),
-                    if d.state == DeadlineState::DueSoon {
-                        " (soon)"
-                    } else {
-                        ""
-                    },
-                    d.remaining.map(format_duration).unwrap_or_default()
-                ),
-                DeadlineState::Waiting => format!("starts at {}", d.anchor.description),
-                DeadlineState::Met | DeadlineState::NotApplicable => return None,
+            let outcome = Outcome::of(d);
+            let sentence = outcome.sentence(local);
+            let when = match outcome {
+                Outcome::Overdue { .. } | Outcome::Open { .. } => match d.due_at {
+                    Some(due) => format!("due {}; {sentence}", local(due)),
+                    None => sentence,
+                },
+                Outcome::OpenAsap { .. } | Outcome::Waiting { .. } => sentence,
+                Outcome::MetEarly { .. }
+                | Outcome::MetLate { .. }
+                | Outcome::MetUntimed { .. }
+                | Outcome::NotApplicable => return None,
             };
             Some(format!("{}: {when}", d.title))
         })
