@@ -36,6 +36,7 @@ install() {
 need hyperfine || install hyperfine
 [ -x /usr/bin/time ] || install time
 need python3 || install python3
+need strace || install strace
 
 echo "== building (release)" >&2
 cargo build --release --locked --quiet
@@ -124,16 +125,25 @@ for n in $SIZES; do
   time_one "append: notify sent" "$n" "$runs" "" \
     "${B[@]}" notify sent customer-notice --to bench@example.org
   # The walk: `resume --answers` recording 1 and 6 answers (each different from the last
-  # run's); the cost of each answer is the difference divided by 5 (table.py).
+  # run's), timed whole; and the cost of each answer on its own: the time between the
+  # fsyncs of consecutive answers (strace timestamps), which leaves out the walk's start.
   for k in 1 6; do
     time_one "walk: $k answers" "$n" "$runs" "bench/walk_answers.sh $k $OUT/walk-$k.yaml $OUT/counter-$n" \
       "${B[@]}" resume --step assess --answers "$OUT/walk-$k.yaml"
   done
-  # `close` can only happen once: each run closes a fresh copy that has had one append.
+  for _ in $(seq "$runs"); do
+    bench/walk_answers.sh 6 "$OUT/walk-6.yaml" "$OUT/counter-$n"
+    strace -qq -e trace=fdatasync -ttt -o "$OUT/walk-trace" \
+      "${B[@]}" resume --step assess --answers "$OUT/walk-6.yaml" >/dev/null
+    awk -v n="$n" 'NR > 1 { printf "%s@%.3f\n", n, ($1 - prev) * 1000 } { prev = $1 }' \
+      "$OUT/walk-trace" >>"$OUT/walkgaps"
+  done
+  # `close` can only happen once: each run closes a fresh copy that has had one append (and
+  # everything is synced first, or the close's fsync would wait for the copy's blocks).
   c="$ad/close/$(basename "$path")"
   qc=$(printf '%q ' "$BREACH" --dir "$ad/close" -i "$c")
   time_one "append: close" "$n" "$runs" \
-    "cp $path $c && $qc answer assess/affected_customers 1 >/dev/null && sync $c" \
+    "cp $path $c && $qc answer assess/affected_customers 1 >/dev/null && sync" \
     "$BREACH" --dir "$ad/close" -i "$c" close
   echo "$n@$(stat -c %s "$path")" >>"$OUT/sizes"
 done

@@ -9,11 +9,13 @@ import sys
 
 out = sys.argv[1]
 times = {}  # (name, n) -> (median, min, max) in ms
+cpu = {}  # (name, n) -> mean user + system CPU time in ms (hyperfine keeps only the mean)
 for f in os.listdir(os.path.join(out, "json")):
     name, n = f[: -len(".json")].rsplit("@", 1)
     r = json.load(open(os.path.join(out, "json", f)))["results"][0]
     ms = [t * 1000 for t in r["times"]]
     times[(name, int(n))] = (statistics.median(ms), min(ms), max(ms))
+    cpu[(name, int(n))] = (r["user"] + r["system"]) * 1000
 rss = {}
 for line in open(os.path.join(out, "rss")):
     name, n, kb = line.strip().rsplit("@", 2)
@@ -36,20 +38,22 @@ def ms(v):
 def cell(name, n):
     if (name, n) not in times:
         return "–"
-    t = times[(name, n)]
-    return ms(t[0]) if len(t) == 1 else f"{ms(t[0])} ({ms(t[1])}–{ms(t[2])})"
+    med, lo, hi = times[(name, n)]
+    return f"{ms(med)} ({ms(lo)}–{ms(hi)})"
 
 
 def med(name, n):
     return times.get((name, n), (None,))[0]
 
 
-# The walk: the cost of one answer is the difference between recording 6 and 1, over 5.
-for n in ns:
-    one, six = times.get(("walk: 1 answers", n)), times.get(("walk: 6 answers", n))
-    if one and six:
-        # Only the medians subtract meaningfully; the cell shows no range.
-        times[("walk: each answer", n)] = (max(six[0] - one[0], 0) / 5,)
+# The walk: the cost of each answer is the time between the fsyncs of consecutive answers.
+gaps = {}
+if os.path.exists(os.path.join(out, "walkgaps")):
+    for line in open(os.path.join(out, "walkgaps")):
+        n, gap = line.strip().split("@")
+        gaps.setdefault(int(n), []).append(float(gap))
+for n, g in gaps.items():
+    times[("walk: each answer", n)] = (statistics.median(g), min(g), max(g))
 walk = ["walk: each answer", "walk: 1 answers", "walk: 6 answers"]
 
 print(f"Machine: {os.cpu_count()} CPUs, {platform.machine()}; load average "
@@ -73,6 +77,13 @@ for c in order[2:]:
     a, b = med(c, ns[-1]), med("sha256sum", ns[-1])
     cols.append(f"{a / b:.1f}x" if a and b else "–")
     print(f"| `{c}` | " + " | ".join(cols) + " |")
+
+print("\n### CPU time (user + system), ms: mean\n")
+print("Less sensitive to other load on the machine than wall time.\n")
+print("| command | " + " | ".join(f"{n:,} records" for n in ns) + " |")
+print("|---" * (len(ns) + 1) + "|")
+for c in order + appends:
+    print(f"| `{c}` | " + " | ".join(ms(cpu[(c, n)]) if (c, n) in cpu else "–" for n in ns) + " |")
 
 print("\n### Peak memory (RSS), MB\n")
 print("| command | " + " | ".join(f"{n:,}" for n in ns) + " |")
