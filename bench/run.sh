@@ -134,7 +134,7 @@ for n in $SIZES; do
   for _ in $(seq "$runs"); do
     bench/walk_answers.sh 6 "$OUT/walk-6.yaml" "$OUT/counter-$n"
     strace -qq -e trace=fdatasync -ttt -o "$OUT/walk-trace" \
-      "${B[@]}" resume --step assess --answers "$OUT/walk-6.yaml" >/dev/null
+      "${B[@]}" resume --step assess --answers "$OUT/walk-6.yaml" >/dev/null 2>&1
     awk -v n="$n" 'NR > 1 { printf "%s@%.3f\n", n, ($1 - prev) * 1000 } { prev = $1 }' \
       "$OUT/walk-trace" >>"$OUT/walkgaps"
   done
