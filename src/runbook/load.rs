@@ -55,12 +55,13 @@ pub fn parse_text(text: &str, origin: &str) -> Result<Runbook, Vec<Problem>> {
 /// from the built-in's pre-built form ([`builtin::prebuilt`]) with no YAML parse and no
 /// validation pass: the built-ins are valid and their pre-built forms equal parsing their
 /// text (tests check both), which saves most of the fixed cost of reading an incident. Any
-/// other text is validated in full.
+/// other text is validated against the format, but not the authoring rules it may predate
+/// (`validate::validate_pinned_text`).
 pub fn parse_pinned(text: &str, origin: &str) -> Result<Runbook, Vec<Problem>> {
     if let Some(runbook) = builtin::prebuilt(text) {
         return Ok(runbook);
     }
-    parse_text(text, origin)
+    validate::validate_pinned_text(text, origin)
 }
 
 /// The directories searched for runbooks by name: `./runbooks`, then `BREACH_RUNBOOKS`.
