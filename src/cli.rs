@@ -153,6 +153,11 @@ pub enum Command {
     #[command(subcommand)]
     Notify(NotifyCommand),
 
+    /// Track follow-up action items: an owner, a due date, open or done. They can be added
+    /// and done after the incident is closed.
+    #[command(subcommand)]
+    Action(ActionCommand),
+
     /// Check every record and the whole hash chain of an incident file.
     #[command(
         after_help = "Examples:\n  breach verify\n  breach verify incidents/20261123T101500Z-card-skimmer-on-checkout.yaml\n  breach verify --repair"
@@ -354,6 +359,44 @@ pub struct EvidenceAddArgs {
     /// Also copy each file into the incident's evidence folder (never overwriting).
     #[arg(long)]
     pub copy: bool,
+}
+
+/// `breach action ...`
+#[derive(Debug, Subcommand)]
+pub enum ActionCommand {
+    /// Add an action item; it gets the next id (A1, A2, ...).
+    #[command(
+        after_help = "Examples:\n  breach action add \"Update the response plan\" --owner Dana --due 2026-12-15\n  breach -i 20261123T101500Z action add \"Quarterly plugin audit\" --owner ops --due 2027-03-31"
+    )]
+    Add(ActionAddArgs),
+    /// Mark an action item done.
+    #[command(after_help = "Examples:\n  breach action done A1")]
+    Done(ActionDoneArgs),
+    /// List the action items: open first, overdue marked.
+    #[command(after_help = "Examples:\n  breach action list\n  breach action list --json")]
+    List(JsonArg),
+}
+
+/// Arguments of `breach action add`.
+#[derive(Debug, Args)]
+pub struct ActionAddArgs {
+    /// What is to be done.
+    #[arg(value_name = "TEXT")]
+    pub text: String,
+    /// Who is to do it.
+    #[arg(long, value_name = "NAME")]
+    pub owner: String,
+    /// The day it is due, as YYYY-MM-DD (a UTC day).
+    #[arg(long, value_name = "DATE")]
+    pub due: String,
+}
+
+/// Arguments of `breach action done`.
+#[derive(Debug, Args)]
+pub struct ActionDoneArgs {
+    /// The action item's id, e.g. A1.
+    #[arg(value_name = "ID")]
+    pub id: String,
 }
 
 /// A lone `--json` flag.

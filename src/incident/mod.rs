@@ -141,6 +141,27 @@ pub struct NoticeState {
     pub stamp: Stamp,
 }
 
+/// An action item (a follow-up): added by one record, done by a later one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionState {
+    /// `A1`, `A2`, ...
+    pub id: String,
+    pub text: String,
+    pub owner: String,
+    /// The UTC day it is due.
+    pub due: chrono::NaiveDate,
+    pub added: Stamp,
+    /// When it was recorded as done.
+    pub done: Option<Stamp>,
+}
+
+impl ActionState {
+    /// Whether it is still open after the UTC day it was due on.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.done.is_none() && now.date_naive() > self.due
+    }
+}
+
 /// The incident, folded from its records.
 #[derive(Debug, Clone)]
 pub struct Incident {
@@ -163,6 +184,8 @@ pub struct Incident {
     pub evidence: Vec<EvidenceState>,
     pub notices: Vec<NoticeState>,
     pub closed: Option<Stamp>,
+    /// Action items, in the order they were added (so `A1` is first).
+    pub actions: Vec<ActionState>,
     /// Everyone who recorded something, in order of first appearance.
     pub operators: Vec<String>,
     /// How many records were folded.
@@ -252,6 +275,7 @@ impl Incident {
             evidence: Vec::new(),
             notices: Vec::new(),
             closed: None,
+            actions: Vec::new(),
             operators: vec![record.operator.clone()],
             record_count: 1,
             last_activity: record.time,
@@ -355,10 +379,37 @@ impl Incident {
                     self.warn(r, "a second `closed` record is ignored".into());
                 }
             }
+            Payload::Action(a) => {
+                if self.action(&a.id).is_some() || a.id != next_action_id(self.actions.len()) {
+                    self.warn(
+                        r,
+                        format!("action item `{}` out of sequence, ignored", a.id),
+                    );
+                } else {
+                    self.actions.push(ActionState {
+                        id: a.id.clone(),
+                        text: a.text.clone(),
+                        owner: a.owner.clone(),
+                        due: a.due,
+                        added: stamp,
+                        done: None,
+                    });
+                }
+            }
+            Payload::ActionDone(a) => match self.actions.iter_mut().find(|x| x.id == a.id) {
+                Some(x) if x.done.is_none() => x.done = Some(stamp),
+                Some(_) => self.warn(r, format!("action item `{}` is already done", a.id)),
+                None => self.warn(r, format!("done for unknown action item `{}`", a.id)),
+            },
             Payload::Unknown { kind, .. } => {
                 self.warn(r, format!("unknown record kind `{kind}` ignored"))
             }
         }
+    }
+
+    /// The action item with this id (`A1`; the match ignores case).
+    pub fn action(&self, id: &str) -> Option<&ActionState> {
+        self.actions.iter().find(|a| a.id.eq_ignore_ascii_case(id))
     }
 
     /// Marks activity on a step; returns its index if it exists.
@@ -437,6 +488,11 @@ impl Incident {
             .count();
         (closed, applicable.len())
     }
+}
+
+/// The id of the action item added after `count` others: `A1`, `A2`, ...
+pub fn next_action_id(count: usize) -> String {
+    format!("A{}", count + 1)
 }
 
 /// Folds a whole journal into the incident state.

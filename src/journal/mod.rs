@@ -10,6 +10,6 @@ pub mod record;
 pub mod store;
 
 pub use record::{
-    Answer, Check, Closed, EvidenceEntry, Note, NoticeSent, Opened, Payload, PinnedRunbook, Record,
-    StepChange, StepOutcome,
+    ActionAdded, ActionDone, Answer, Check, Closed, EvidenceEntry, Note, NoticeSent, Opened,
+    Payload, PinnedRunbook, Record, StepChange, StepOutcome,
 };

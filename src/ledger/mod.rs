@@ -77,11 +77,15 @@ pub fn append_quick_with(
     };
     let mut incident = Incident::from_opened(opened, &ends.first)
         .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    // An action item after `close` says so (`after_close`), but only the `closed` record
+    // itself gives the closing stamp: then the whole file is read.
+    let closed_by_action =
+        ends.last.payload.ends_closed() && !matches!(ends.last.payload, Payload::Closed(_));
     if matches!(ends.last.payload, Payload::Closed(_)) {
         incident.apply(&ends.last);
     }
     let payload = build(&incident)?;
-    if !action::depends_only_on_header(&payload) {
+    if closed_by_action || !action::depends_only_on_header(&payload) {
         drop(locked);
         return append(path, operator, now, |_| Ok(payload)).map(|(r, _)| r);
     }

@@ -1144,6 +1144,21 @@ fn timeline_entry(incident: &Incident, r: &Record, verified: bool) -> TimelineEn
             Some(s) => format!("Closed the incident: {s}"),
             None => "Closed the incident".to_string(),
         },
+        Payload::Action(a) => format!(
+            "Added action item {}: {} (owner {}, due {}){}",
+            a.id,
+            a.text,
+            a.owner,
+            a.due,
+            if a.after_close { ", after closing" } else { "" }
+        ),
+        Payload::ActionDone(a) => {
+            let text = incident
+                .action(&a.id)
+                .map(|x| format!(": {}", x.text))
+                .unwrap_or_default();
+            format!("Action item {} done{text}", a.id)
+        }
         Payload::Unknown { kind, .. } => {
             format!("A `{kind}` record (written by a newer breach; not interpreted)")
         }

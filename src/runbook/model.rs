@@ -13,6 +13,11 @@ use crate::types::AnswerValue;
 /// The runbook format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// The id of a text question whose answer lists follow-up actions, one per line (the review
+/// step of the built-in runbooks has one). The walk suggests recording each line as an
+/// action item, and the report shows the lines none of the action items holds.
+pub const ACTION_ITEMS_QUESTION: &str = "action_items";
+
 /// A runbook: an ordered list of steps plus the legal deadlines, communication templates
 /// and references that go with them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
