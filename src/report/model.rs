@@ -654,7 +654,11 @@ fn record_step(p: &Payload) -> Option<&str> {
         Payload::Check(c) => Some(&c.step),
         Payload::Answer(a) => Some(&a.step),
         Payload::Step(s) => Some(&s.step),
-        _ => None,
+        Payload::Opened(_)
+        | Payload::Evidence(_)
+        | Payload::Notice(_)
+        | Payload::Closed(_)
+        | Payload::Unknown { .. } => None,
     }
 }
 
