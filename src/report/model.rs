@@ -658,6 +658,8 @@ fn record_step(p: &Payload) -> Option<&str> {
         | Payload::Evidence(_)
         | Payload::Notice(_)
         | Payload::Closed(_)
+        | Payload::Action(_)
+        | Payload::ActionDone(_)
         | Payload::Unknown { .. } => None,
     }
 }
