@@ -153,8 +153,7 @@ pub enum Command {
     #[command(subcommand)]
     Notify(NotifyCommand),
 
-    /// Track follow-up action items: an owner, a due date, open or done. They can be added
-    /// and done after the incident is closed.
+    /// Track follow-up action items (owner, due day, open or done), also after closing.
     #[command(subcommand)]
     Action(ActionCommand),
 
@@ -164,7 +163,7 @@ pub enum Command {
     )]
     Verify(VerifyArgs),
 
-    /// Close an incident; nothing more can be recorded afterwards.
+    /// Close an incident; nothing but action items can be recorded afterwards.
     #[command(after_help = "Examples:\n  breach close\n  breach close 20261123T101500Z")]
     Close(CloseArgs),
 

@@ -161,11 +161,13 @@ fn opening(dir: &Path) -> PathBuf {
 fn scripted_incident(dir: &Path) -> PathBuf {
     let path = opening(dir);
     let (a, b) = ("alice", "bob");
+    // An external firm was engaged: the either/or duty "inform the security team" is met by
+    // its alternative.
     run(
         dir,
         "2026-11-23T11:45:00Z",
         a,
-        &["check", "notify/security_team_informed"],
+        &["check", "notify/experts_engaged"],
     );
     run(
         dir,
@@ -370,7 +372,64 @@ fn scripted_incident(dir: &Path) -> PathBuf {
             "Hosting provider: \"no other sites affected\"\n- a line starting with a dash\n# and one with a hash | and a pipe",
         ],
     );
+    run(
+        dir,
+        "2026-11-28T11:05:00Z",
+        a,
+        &["answer", "assess/determined_at", "2026-11-23T09:30:00Z"],
+    );
+    run(
+        dir,
+        "2026-11-28T11:10:00Z",
+        a,
+        &[
+            "action",
+            "add",
+            "Enable MFA for all admin accounts",
+            "--owner",
+            "Bob",
+            "--due",
+            "2026-12-05",
+        ],
+    );
+    run(
+        dir,
+        "2026-11-28T11:11:00Z",
+        a,
+        &[
+            "action",
+            "add",
+            "Weekly plugin updates",
+            "--owner",
+            "Alice",
+            "--due",
+            "2026-11-29",
+        ],
+    );
+    run(dir, "2026-11-29T16:00:00Z", b, &["action", "done", "A1"]);
     run(dir, "2026-11-30T17:00:00Z", a, &["close"]);
+    // A follow-up after closing, in the same chain.
+    let id = path
+        .file_stem()
+        .expect("an incident file name")
+        .to_string_lossy()
+        .into_owned();
+    run(
+        dir,
+        "2026-11-30T17:30:00Z",
+        a,
+        &[
+            "-i",
+            &id,
+            "action",
+            "add",
+            "Subscribe to the plugin's security advisories",
+            "--owner",
+            "Alice",
+            "--due",
+            "2026-12-15",
+        ],
+    );
     path
 }
 
@@ -422,7 +481,7 @@ fn scripted_incident_exports_in_all_three_formats() {
 
     // Deadlines: met early, met late (missed), not met and overdue, still open.
     for outcome in [
-        "| Notify Visa through the acquirer | Visa, via your acquiring bank | 2026-11-26 08:00:00 UTC (3 calendar days from detected) | Met 2026-11-24 09:00:00 UTC, 1d 23h early |",
+        "| Notify Visa through the acquirer | Visa, via your acquiring bank | 2026-11-26 08:00:00 UTC (3 calendar days from detection) | Met 2026-11-24 09:00:00 UTC, 1d 23h early |",
         "| **Missed**: met late, 2026-11-24 09:00:00 UTC, 1h 00m after the due time |",
         "| **Missed**: not met, overdue by 5d 1h |",
         "| Still open, 9d 5h left |",
@@ -441,10 +500,10 @@ fn scripted_incident_exports_in_all_three_formats() {
 
     // The JSON is versioned and holds every record.
     let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
-    assert_eq!(v["report_format"], 1);
+    assert_eq!(v["report_format"], 2);
     let records = v["records"].as_array().expect("records");
     assert_eq!(records.first().map(|r| &r["kind"]), Some(&"opened".into()));
-    assert_eq!(records.last().map(|r| &r["kind"]), Some(&"closed".into()));
+    assert_eq!(records.last().map(|r| &r["kind"]), Some(&"action".into()));
     assert_eq!(
         v["integrity"]["verified_records"].as_u64(),
         Some(records.len() as u64)
@@ -596,4 +655,85 @@ fn a_file_whose_first_record_is_bad_is_an_integrity_error() {
         .code(5)
         .stdout("")
         .stderr(predicates::str::contains("cannot export: its first record"));
+}
+
+/// Every fact the summary shows is the fold's value: the JSON summary against `status
+/// --json` (the fold, rendered by another command), and the Markdown and HTML summaries
+/// against the JSON summary.
+#[test]
+fn every_fact_in_the_summary_equals_the_folds_value() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path();
+    scripted_incident(dir);
+    let report: serde_json::Value = serde_json::from_str(&export(dir, "json")).expect("valid JSON");
+    let status = breach(dir)
+        .env("BREACH_NOW", REPORT_NOW)
+        .args(["status", "--json"])
+        .arg(incident_file(dir))
+        .assert()
+        .success();
+    let fold: serde_json::Value =
+        serde_json::from_slice(&status.get_output().stdout).expect("status JSON");
+    let s = &report["summary"];
+    let answer = |step: &str, q: &str| {
+        fold["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .find(|x| x["id"] == step)
+            .map(|x| x["answers"][q].clone())
+            .expect("the step exists")
+    };
+
+    for (field, expected) in [
+        ("id", fold["id"].clone()),
+        ("title", fold["title"].clone()),
+        ("severity", fold["severity"].clone()),
+        ("state", fold["state"].clone()),
+        ("detected_at", fold["detected_at"].clone()),
+        ("aware_at", fold["aware_at"].clone()),
+        ("opened_at", fold["opened_at"].clone()),
+        ("closed_at", fold["closed_at"].clone()),
+        ("runbook_id", fold["runbook"]["id"].clone()),
+        ("runbook_sha256", fold["runbook"]["sha256"].clone()),
+        ("steps_closed", fold["progress"]["steps_closed"].clone()),
+        (
+            "steps_applicable",
+            fold["progress"]["steps_applicable"].clone(),
+        ),
+        // Not given at the intake: the answer is the one value, everywhere.
+        ("determined_at", answer("assess", "determined_at")),
+        // The containment time is the answer, never when a box was ticked.
+        ("contained_at", answer("contain", "contained_at")),
+    ] {
+        assert_eq!(s[field], expected, "summary field {field}");
+    }
+    assert_eq!(fold["determined_at"], serde_json::Value::Null);
+    assert_eq!(s["determined_from"], "assess/determined_at");
+    // The Texas-style clocks and the summary agree: no "not yet" beside a recorded answer.
+    let md = export(dir, "markdown");
+    let html = export(dir, "html");
+    for (label, value) in [
+        (
+            "Breach determined",
+            "2026-11-23 09:30:00 UTC (answer `assess/determined_at`)",
+        ),
+        ("Contained", "2026-11-23 11:20:00 UTC"),
+        ("Detected", "2026-11-23 08:00:00 UTC"),
+        ("Closed", "2026-11-30 17:00:00 UTC"),
+        ("State", "Closed"),
+    ] {
+        let line = format!("| **{label}** | {value} |");
+        assert!(md.contains(&line), "markdown summary lacks {line:?}");
+    }
+    assert!(html.contains("2026-11-23 09:30:00 UTC <span class=\"muted\">(answer <code>assess/determined_at</code>)</span>"));
+    let summary = md
+        .split("## 1. Summary")
+        .nth(1)
+        .and_then(|rest| rest.split("## 2.").next())
+        .expect("a summary section");
+    assert!(
+        !summary.contains("not yet"),
+        "a summary fact shows as not yet:\n{summary}"
+    );
 }

@@ -530,7 +530,7 @@ impl<'a> Engine<'a> {
                 let at = match a {
                     IntakeAnchor::Detected => Some(inc.detected_at),
                     IntakeAnchor::Aware => Some(inc.aware_at),
-                    IntakeAnchor::Determined => inc.determined_at,
+                    IntakeAnchor::Determined => inc.determined().map(|(at, _)| at),
                     IntakeAnchor::Opened => Some(inc.opened.at),
                 };
                 let occ = at.map(|at| Occurrence {

@@ -228,9 +228,7 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
     set("aware_at", Some(notice_time(inc.aware_at)), String::new());
     set(
         "determined_at",
-        inc.determined_at
-            .or_else(|| answer_time(inc, "determined_at"))
-            .map(notice_time),
+        inc.determined().map(|(at, _)| notice_time(at)),
         format!(
             "{} (or `breach start --determined-at`)",
             answer_hint(inc, "determined_at")

@@ -407,6 +407,28 @@ impl Incident {
         }
     }
 
+    /// When it was determined that a breach occurred: the intake's time (`--determined-at`),
+    /// else the answer to a `determined_at` date-time question in whichever step asks it,
+    /// with the `STEP/QUESTION` it came from. Templates, the deadline engine and the report
+    /// all read it here, so they cannot disagree.
+    pub fn determined(&self) -> Option<(DateTime<Utc>, Option<String>)> {
+        if let Some(at) = self.determined_at {
+            return Some((at, None));
+        }
+        self.runbook
+            .steps
+            .iter()
+            .zip(&self.steps)
+            .find_map(|(spec, st)| {
+                let a = st.answers.get("determined_at")?;
+                let AnswerValue::Text(t) = &a.value else {
+                    return None;
+                };
+                let at = DateTime::parse_from_rfc3339(t).ok()?.with_timezone(&Utc);
+                Some((at, Some(format!("{}/determined_at", spec.id))))
+            })
+    }
+
     /// The action item with this id (`A1`; the match ignores case).
     pub fn action(&self, id: &str) -> Option<&ActionState> {
         self.actions.iter().find(|a| a.id.eq_ignore_ascii_case(id))
@@ -446,16 +468,36 @@ impl Incident {
         applies(self.runbook.steps[idx].when.as_ref(), self)
     }
 
-    /// Required, applicable items of step `idx` that are not checked.
+    /// Required, applicable items of step `idx` that are not checked and whose duty no
+    /// checked alternative (`or`) meets.
     pub fn open_required_items(&self, idx: usize) -> Vec<String> {
         let spec = &self.runbook.steps[idx];
         let state = &self.steps[idx];
         spec.items
             .iter()
             .zip(&state.items)
-            .filter(|(i, st)| i.required && !st.checked && applies(i.when.as_ref(), self))
+            .filter(|(i, st)| {
+                i.required
+                    && !st.checked
+                    && applies(i.when.as_ref(), self)
+                    && self.met_by_alternative(idx, &i.id).is_none()
+            })
             .map(|(i, _)| i.id.clone())
             .collect()
+    }
+
+    /// The first checked, applicable alternative (`or`) of item `item` of step `idx`: its
+    /// duty is met by that item.
+    pub fn met_by_alternative(&self, idx: usize, item: &str) -> Option<&str> {
+        let spec = &self.runbook.steps[idx];
+        let state = &self.steps[idx];
+        let it = spec.items.iter().find(|i| i.id == item)?;
+        it.or.iter().map(String::as_str).find(|alt| {
+            spec.items
+                .iter()
+                .zip(&state.items)
+                .any(|(i, st)| i.id == *alt && st.checked && applies(i.when.as_ref(), self))
+        })
     }
 
     /// `(checked, applicable)` checklist items of step `idx`: items whose `when` does not

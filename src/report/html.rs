@@ -242,9 +242,35 @@ fn summary(h: &mut Html, r: &Report) {
     );
     h.kv("Detected", &time(s.detected_at));
     h.kv("Aware of personal data", &time(s.aware_at));
-    h.kv("Breach determined", &or_not_yet(s.determined_at));
+    h.kv(
+        "Breach determined",
+        &match (s.determined_at, &s.determined_from) {
+            (Some(t), Some(q)) => format!(
+                "{} <span class=\"muted\">(answer <code>{}</code>)</span>",
+                time(t),
+                escape(q)
+            ),
+            (Some(t), None) => time(t),
+            (None, _) => "<span class=\"muted\">not recorded</span>".into(),
+        },
+    );
     h.kv("Opened in breach", &time(s.opened_at));
-    h.kv("Contained", &or_not_yet(s.contained_at));
+    let contain_missing = r
+        .metrics
+        .iter()
+        .find(|m| m.id == "contain")
+        .and_then(|m| m.missing.as_deref());
+    h.kv(
+        "Contained",
+        &match (s.contained_at, contain_missing) {
+            (Some(t), _) => time(t),
+            (None, Some(why)) => format!(
+                "<span class=\"muted\">not recorded ({})</span>",
+                escape(why)
+            ),
+            (None, None) => "<span class=\"muted\">not recorded</span>".into(),
+        },
+    );
     h.kv("Closed", &or_not_yet(s.closed_at));
     h.kv(
         "Total duration",
@@ -281,17 +307,21 @@ fn impact(h: &mut Html, r: &Report) {
 
 /// Section 3: the key metrics.
 fn metrics(h: &mut Html, r: &Report) {
-    h.line("<section id=\"metrics\"><h2>3. Key metrics</h2><p class=\"muted\">Each measured from detection. The rows named after a regulatory deadline (section 4) measure the time to report to that authority or those people: until the deadline was met.</p>");
-    h.line("<table><thead><tr><th>Metric</th><th class=\"num\">From detection</th><th>At</th><th>From</th></tr></thead><tbody>");
+    h.line("<section id=\"metrics\"><h2>3. Key metrics</h2><p class=\"muted\">Each measured from detection, except the time to detect (from the start of the unauthorised access to detection). The source says which answer or record each time comes from, or what is missing. The rows named after a regulatory deadline (section 4) measure the time to report to that authority or those people: until the deadline was met.</p>");
+    h.line("<table><thead><tr><th>Metric</th><th class=\"num\">Time</th><th>At</th><th>Source</th></tr></thead><tbody>");
     for m in &r.metrics {
+        let source = match (&m.source_text, &m.missing) {
+            (Some(s), _) => escape(s),
+            (None, Some(why)) => format!("not recorded: {}", escape(why)),
+            (None, None) => String::new(),
+        };
         let _ = writeln!(
             h.0,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"time\">{}</td><td class=\"muted\">{}</td></tr>",
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"time\">{}</td><td class=\"muted\">{source}</td></tr>",
             escape(&m.label),
-            m.from_detection
-                .map_or_else(|| "<span class=\"muted\">not yet</span>".into(), dur),
+            m.duration
+                .map_or_else(|| "<span class=\"muted\">not known</span>".into(), dur),
             m.at.map_or_else(String::new, time),
-            m.source.as_deref().map(escape).unwrap_or_default()
         );
     }
     h.line("</tbody></table></section>");
@@ -315,10 +345,10 @@ fn deadlines(h: &mut Html, r: &Report) {
                     "{}<br><span class=\"muted\">{} from {}</span>",
                     time(due),
                     escape(w),
-                    escape(&x.anchor)
+                    escape(&x.anchor_text)
                 ),
                 (None, _) if x.asap => "without undue delay".into(),
-                (None, Some(w)) => format!("{} from {}", escape(w), escape(&x.anchor)),
+                (None, Some(w)) => format!("{} from {}", escape(w), escape(&x.anchor_text)),
                 (Some(due), None) => time(due),
                 (None, None) => String::new(),
             };
@@ -576,16 +606,16 @@ fn step(h: &mut Html, st: &StepReport) {
     if let Some(reason) = &st.skip_reason {
         h.kv("Skipped because", &multiline(reason));
     }
-    if !st.done_with_open_items.is_empty() {
+    if !st.open_required_items.is_empty() {
         h.kv(
             "Done with required items open",
             &format!(
                 "<span class=\"bad\">{}</span>",
-                st.done_with_open_items
+                st.open_required_items
                     .iter()
-                    .map(|i| escape(i))
+                    .map(|i| escape(&i.text))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join("; ")
             ),
         );
     }
@@ -602,6 +632,21 @@ fn step(h: &mut Html, st: &StepReport) {
                 (false, _, _) if !it.applies => (
                     "<span class=\"box\">–</span>",
                     " <span class=\"muted\">not applicable</span>".into(),
+                ),
+                (false, _, _) if it.met_by_alternative.is_some() => (
+                    "<span class=\"box yes\">✓</span>",
+                    format!(
+                        " <span class=\"muted\">met by its alternative, “{}”</span>",
+                        escape(
+                            it.met_by_alternative
+                                .as_ref()
+                                .map_or("", |a| a.text.as_str())
+                        )
+                    ),
+                ),
+                (false, _, _) if !it.required => (
+                    "<span class=\"box\">–</span>",
+                    " <span class=\"muted\">not checked</span>".into(),
                 ),
                 (false, Some(by), Some(at)) => (
                     "<span class=\"box no\">✗</span>",

@@ -109,7 +109,7 @@ fn capitalized(s: &str) -> String {
     }
 }
 
-const METRICS_INTRO: &str = "\n## 3. Key metrics\n\nEach measured from detection. The rows named after a regulatory deadline \
+const METRICS_INTRO: &str = "\n## 3. Key metrics\n\nEach measured from detection, except the time to detect (from the start of the unauthorised access to detection). The source says which answer or record each time comes from, or what is missing. The rows named after a regulatory deadline \
 (section 4) measure the time to report to that authority or those people: until the deadline was met.\n\n";
 
 /// Renders the report: the title and banners, then each section in order.
@@ -200,9 +200,9 @@ fn summary(o: &mut String, r: &Report) {
         ),
         ("Detected", time(s.detected_at)),
         ("Aware of personal data", time(s.aware_at)),
-        ("Breach determined", or_not_yet(s.determined_at)),
+        ("Breach determined", determined(r)),
         ("Opened in breach", time(s.opened_at)),
-        ("Contained", or_not_yet(s.contained_at)),
+        ("Contained", contained(r)),
         ("Closed", or_not_yet(s.closed_at)),
         ("Total duration", duration),
         (
@@ -215,6 +215,25 @@ fn summary(o: &mut String, r: &Report) {
     ];
     for (k, v) in &rows {
         row(o, &[&format!("**{k}**"), v]);
+    }
+}
+
+/// When the breach was determined, and from which answer when not from the intake.
+fn determined(r: &Report) -> String {
+    match (r.summary.determined_at, &r.summary.determined_from) {
+        (Some(t), Some(q)) => format!("{} (answer `{q}`)", time(t)),
+        (Some(t), None) => time(t),
+        (None, _) => "not recorded".into(),
+    }
+}
+
+/// The containment time (the time-to-contain metric's), or what is missing for it.
+fn contained(r: &Report) -> String {
+    let m = r.metrics.iter().find(|m| m.id == "contain");
+    match (r.summary.contained_at, m.and_then(|m| m.missing.as_deref())) {
+        (Some(t), _) => time(t),
+        (None, Some(why)) => format!("not recorded ({})", text(why)),
+        (None, None) => "not recorded".into(),
     }
 }
 
@@ -254,15 +273,20 @@ fn impact(o: &mut String, r: &Report) {
 /// Section 3: the key metrics.
 fn metrics(o: &mut String, r: &Report) {
     o.push_str(METRICS_INTRO);
-    header(o, &["Metric", "From detection", "At", "From"]);
+    header(o, &["Metric", "Time", "At", "Source"]);
     for m in &r.metrics {
+        let source = match (&m.source_text, &m.missing) {
+            (Some(s), _) => text(s),
+            (None, Some(why)) => format!("_not recorded: {}_", text(why)),
+            (None, None) => String::new(),
+        };
         row(
             o,
             &[
                 &text(&m.label),
-                &m.from_detection.map_or_else(|| "not yet".into(), dur),
+                &m.duration.map_or_else(|| "not known".into(), dur),
                 &m.at.map_or_else(String::new, time),
-                &m.source.as_deref().map(text).unwrap_or_default(),
+                &source,
             ],
         );
     }
@@ -283,10 +307,10 @@ fn deadlines(o: &mut String, r: &Report) {
         for x in &d.rows {
             let due = match (x.due_at, &x.within) {
                 (Some(due), Some(w)) => {
-                    format!("{} ({} from {})", time(due), text(w), text(&x.anchor))
+                    format!("{} ({} from {})", time(due), text(w), text(&x.anchor_text))
                 }
                 (None, _) if x.asap => "without undue delay".to_string(),
-                (None, Some(w)) => format!("{} from {}", text(w), text(&x.anchor)),
+                (None, Some(w)) => format!("{} from {}", text(w), text(&x.anchor_text)),
                 (Some(due), None) => time(due),
                 (None, None) => String::new(),
             };
@@ -546,16 +570,16 @@ fn step(o: &mut String, st: &StepReport) {
     if let Some(reason) = &st.skip_reason {
         row(o, &["**Skipped because**", &text(reason)]);
     }
-    if !st.done_with_open_items.is_empty() {
+    if !st.open_required_items.is_empty() {
         row(
             o,
             &[
                 "**Done with required items open**",
-                &st.done_with_open_items
+                &st.open_required_items
                     .iter()
-                    .map(|i| format!("`{i}`"))
+                    .map(|i| text(&i.text))
                     .collect::<Vec<_>>()
-                    .join(", "),
+                    .join("; "),
             ],
         );
     }
@@ -566,6 +590,15 @@ fn step(o: &mut String, st: &StepReport) {
                 (true, Some(by), Some(at)) => format!(": {}, {}", text(by), time(at)),
                 (true, _, _) => String::new(),
                 (false, _, _) if !it.applies => ": not applicable".into(),
+                (false, _, _) if it.met_by_alternative.is_some() => format!(
+                    ": met by its alternative, “{}”",
+                    text(
+                        it.met_by_alternative
+                            .as_ref()
+                            .map_or("", |a| a.text.as_str())
+                    )
+                ),
+                (false, _, _) if !it.required => ": not checked".into(),
                 (false, Some(by), Some(at)) => {
                     format!(": **not done** (unchecked by {}, {})", text(by), time(at))
                 }

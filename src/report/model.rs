@@ -137,11 +137,15 @@ pub struct Summary {
     pub detected_at: DateTime<Utc>,
     #[serde(with = "utc")]
     pub aware_at: DateTime<Utc>,
+    /// The intake's `--determined-at`, else the answer to `determined_at` (the fold's
+    /// [`Incident::determined`]).
     #[serde(with = "utc_opt")]
     pub determined_at: Option<DateTime<Utc>>,
+    /// `STEP/QUESTION` when `determined_at` comes from an answer; `None` for the intake.
+    pub determined_from: Option<String>,
     #[serde(with = "utc")]
     pub opened_at: DateTime<Utc>,
-    /// From the time-to-contain metric.
+    /// From the time-to-contain metric: the answer to `contained_at` only.
     #[serde(with = "utc_opt")]
     pub contained_at: Option<DateTime<Utc>>,
     #[serde(with = "utc_opt")]
@@ -224,11 +228,9 @@ pub const METRIC_RULES: &[MetricRule] = &[
     MetricRule {
         id: "contain",
         label: "Time to contain",
-        sources: &[
-            Source::Answer("contained_at"),
-            Source::StepDone("contain"),
-            Source::Item("systems_isolated"),
-        ],
+        // Only the containment time itself: when a box was ticked or the step marked done
+        // is not when the store was contained.
+        sources: &[Source::Answer("contained_at")],
     },
     MetricRule {
         id: "security_team",
@@ -236,15 +238,33 @@ pub const METRIC_RULES: &[MetricRule] = &[
         sources: &[
             Source::Notice("security-team-notice"),
             Source::Item("security_team_informed"),
+            Source::Item("experts_engaged"),
             Source::Item("experts_involved"),
         ],
     },
     MetricRule {
+        id: "authority",
+        label: "Time to notify the data protection authority",
+        sources: &[
+            Source::Notice("authority-notice"),
+            Source::Item("authority_notified"),
+            Source::Item("regulators_notified"),
+        ],
+    },
+    MetricRule {
         id: "customers",
-        label: "Time to notify customers",
+        label: "Time to notify the people affected",
         sources: &[
             Source::Notice("customer-notice"),
             Source::Item("customers_notified"),
+        ],
+    },
+    MetricRule {
+        id: "acquirer",
+        label: "Time to notify the acquirer",
+        sources: &[
+            Source::Notice("acquirer-notice"),
+            Source::Item("acquirer_notified"),
         ],
     },
     MetricRule {
@@ -268,6 +288,17 @@ pub struct Metric {
     pub from_detection: Option<TimeDelta>,
     /// Where `at` came from, e.g. `answer contain/contained_at`.
     pub source: Option<String>,
+    /// The same in words, e.g. `answer to “When was it contained?”`.
+    pub source_text: Option<String>,
+    /// What would have given `at`, in words, when nothing did (e.g. `no answer to “When
+    /// was it contained?”`); `None` when `at` is known.
+    pub missing: Option<String>,
+    /// `access_started` for the time to detect (from the start of the unauthorised access
+    /// to detection), `detection` for every other metric.
+    pub measured_from: &'static str,
+    /// From `measured_from` to `at`.
+    #[serde(rename = "duration_secs", with = "secs_opt")]
+    pub duration: Option<TimeDelta>,
 }
 
 /// Whether the incident is still open.
@@ -316,8 +347,10 @@ pub struct DeadlineRow {
     /// The duration, e.g. `72 hours`; `None` for "without undue delay" deadlines.
     pub within: Option<String>,
     pub asap: bool,
-    /// What starts the clock, e.g. `aware`.
+    /// What starts the clock, e.g. `aware` or `answer assess/determined_at`.
     pub anchor: String,
+    /// The same in words, e.g. `awareness` or `the answer to “When was it determined…?”`.
+    pub anchor_text: String,
     #[serde(with = "utc_opt")]
     pub anchor_at: Option<DateTime<Utc>>,
     #[serde(with = "utc_opt")]
@@ -326,6 +359,8 @@ pub struct DeadlineRow {
     pub met_at: Option<DateTime<Utc>>,
     /// What met it, e.g. `notice authority-notice sent`.
     pub met_by: Option<String>,
+    /// The same in words, e.g. `the data protection supervisory authority notice sent`.
+    pub met_by_text: Option<String>,
     /// Met late (after `due_at`).
     pub late: bool,
     /// How far before (early) or after (late) the due time it was met.
@@ -359,10 +394,12 @@ impl DeadlineRow {
             within: None,
             asap: false,
             anchor: "aware".into(),
+            anchor_text: "awareness".into(),
             anchor_at: None,
             due_at: None,
             met_at: None,
             met_by: None,
+            met_by_text: None,
             late: false,
             margin: None,
             overdue_by: None,
@@ -389,8 +426,10 @@ fn deadlines(incident: &Incident, now: DateTime<Utc>) -> Deadlines {
             outcome: Outcome::of(&d),
             state: d.state,
             late: d.met_timing == Some(MetTiming::Late),
+            anchor_text: anchor_words(incident, &d.id),
             anchor: d.anchor.description,
             anchor_at: d.anchor.at,
+            met_by_text: d.met_by.as_ref().map(|m| event_words(incident, &m.event)),
             met_by: d.met_by.map(|m| m.description),
             id: d.id,
             title: d.title,
@@ -411,6 +450,53 @@ fn deadlines(incident: &Incident, now: DateTime<Utc>) -> Deadlines {
     Deadlines {
         rows,
         not_applicable,
+    }
+}
+
+/// A runbook event in words: the item's text, the question's prompt, the step's title, the
+/// template's audience, the deadline's title (ids stay in the JSON's other fields).
+pub fn event_words(incident: &Incident, e: &crate::runbook::model::EventRef) -> String {
+    use crate::runbook::model::Event;
+    let rb = &incident.runbook;
+    match e.event() {
+        Some(Event::Item(path)) => rb.item(path).map_or_else(
+            || format!("item {path} checked"),
+            |(_, i)| format!("“{}” checked", i.text),
+        ),
+        Some(Event::Answer(path)) => rb.question(path).map_or_else(
+            || format!("answer {path}"),
+            |(_, q)| format!("the answer to “{}”", q.prompt),
+        ),
+        Some(Event::Step(id)) => rb.step(id).map_or_else(
+            || format!("step {id} done"),
+            |s| format!("step “{}” done", s.title),
+        ),
+        Some(Event::Notice(id)) => rb.template(id).map_or_else(
+            || format!("notice {id} sent"),
+            |t| format!("the notice to the {} sent", t.audience),
+        ),
+        Some(Event::Deadline(id)) => rb.deadlines.iter().find(|d| d.id == id).map_or_else(
+            || format!("deadline {id} met"),
+            |d| format!("“{}” met", d.title),
+        ),
+        None => e.to_string(),
+    }
+}
+
+/// What starts deadline `id`'s clock, in words.
+fn anchor_words(incident: &Incident, id: &str) -> String {
+    use crate::runbook::model::{Anchor, IntakeAnchor};
+    let Some(d) = incident.runbook.deadlines.iter().find(|d| d.id == id) else {
+        return String::new();
+    };
+    match &d.from {
+        Anchor::Intake(IntakeAnchor::Detected) => "detection".into(),
+        Anchor::Intake(IntakeAnchor::Aware) => "awareness that personal data was affected".into(),
+        Anchor::Intake(IntakeAnchor::Determined) => {
+            "the determination that a breach occurred".into()
+        }
+        Anchor::Intake(IntakeAnchor::Opened) => "the opening of the incident".into(),
+        Anchor::Event(e) => event_words(incident, e),
     }
 }
 
@@ -439,6 +525,15 @@ pub struct ItemRow {
     pub by: Option<String>,
     #[serde(with = "utc_opt")]
     pub at: Option<DateTime<Utc>>,
+    /// Unchecked, but its duty met by this checked alternative (`or` in the runbook).
+    pub met_by_alternative: Option<ItemName>,
+}
+
+/// An item named for the JSON (`id`) and for people (`text`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemName {
+    pub id: String,
+    pub text: String,
 }
 
 /// A note.
@@ -479,8 +574,11 @@ pub struct StepReport {
     pub answers: Vec<Fact>,
     pub notes: Vec<NoteRow>,
     pub skip_reason: Option<String>,
-    /// Required items still open when it was marked done.
+    /// Required items still open when it was marked done (ids, as recorded).
     pub done_with_open_items: Vec<String>,
+    /// Of those, the ones still open now: unchecked, applicable and not met by an
+    /// alternative. What the report shows.
+    pub open_required_items: Vec<ItemName>,
 }
 
 /// Where a step stands in the report.
@@ -718,7 +816,8 @@ fn summary(incident: &Incident, metrics: &[Metric], now: DateTime<Utc>) -> Summa
         operators: incident.operators.clone(),
         detected_at: incident.detected_at,
         aware_at: incident.aware_at,
-        determined_at: incident.determined_at,
+        determined_at: incident.determined().map(|(at, _)| at),
+        determined_from: incident.determined().and_then(|(_, from)| from),
         opened_at: incident.opened.at,
         contained_at,
         closed_at,
@@ -920,6 +1019,67 @@ fn note_row(n: &crate::incident::NoteEntry) -> NoteRow {
     }
 }
 
+/// A metric source in words, for "nothing recorded" (`no answer to “...”`) and for where a
+/// time came from.
+fn source_words(incident: &Incident, source: Source) -> String {
+    let rb = &incident.runbook;
+    match source {
+        Source::Answer(qid) => find_question(incident, qid).map_or_else(
+            || format!("the answer to `{qid}`"),
+            |(_, q)| format!("the answer to “{}”", q.prompt),
+        ),
+        Source::Item(iid) => rb
+            .steps
+            .iter()
+            .find_map(|s| s.items.iter().find(|i| i.id == iid))
+            .map_or_else(|| format!("item `{iid}`"), |i| format!("“{}”", i.text)),
+        Source::StepDone(sid) => rb.step(sid).map_or_else(
+            || format!("step `{sid}`"),
+            |s| format!("step “{}”", s.title),
+        ),
+        Source::Notice(tid) => rb.template(tid).map_or_else(
+            || format!("notice `{tid}`"),
+            |t| format!("the notice to the {}", t.audience),
+        ),
+        Source::Closed => "closing the incident".into(),
+    }
+}
+
+/// Whether the runbook has what a source looks for.
+fn source_exists(incident: &Incident, source: Source) -> bool {
+    let rb = &incident.runbook;
+    match source {
+        Source::Answer(qid) => find_question(incident, qid).is_some(),
+        Source::Item(iid) => rb.steps.iter().any(|s| s.items.iter().any(|i| i.id == iid)),
+        Source::StepDone(sid) => rb.step(sid).is_some(),
+        Source::Notice(tid) => rb.template(tid).is_some(),
+        Source::Closed => true,
+    }
+}
+
+/// What is missing for a metric, in words: the sources the runbook has, none recorded.
+fn missing_words(incident: &Incident, sources: &[Source]) -> String {
+    let known: Vec<String> = sources
+        .iter()
+        .filter(|s| source_exists(incident, **s))
+        .map(|s| match s {
+            Source::Answer(qid) => find_question(incident, qid).map_or_else(
+                || format!("`{qid}` not answered"),
+                |(_, q)| format!("“{}” not answered", q.prompt),
+            ),
+            Source::Item(_) => format!("{} not checked", source_words(incident, *s)),
+            Source::StepDone(_) => format!("{} not done", source_words(incident, *s)),
+            Source::Notice(_) => format!("{} not recorded as sent", source_words(incident, *s)),
+            Source::Closed => "not closed yet".to_string(),
+        })
+        .collect();
+    if known.is_empty() {
+        "the runbook records nothing this is measured from".into()
+    } else {
+        known.join("; ")
+    }
+}
+
 /// Resolves one metric source against the incident: the time and a description.
 fn resolve_source(incident: &Incident, source: Source) -> Option<(DateTime<Utc>, String)> {
     match source {
@@ -955,22 +1115,56 @@ fn resolve_source(incident: &Incident, source: Source) -> Option<(DateTime<Utc>,
 
 /// Section 3.
 fn build_metrics(incident: &Incident, deadlines: &[DeadlineRow]) -> Vec<Metric> {
-    let metric = |id: String, label: String, found: Option<(DateTime<Utc>, String)>| {
-        let (at, source) = found.unzip();
+    let metric = |id: String,
+                  label: String,
+                  found: Option<(DateTime<Utc>, String, String)>,
+                  missing: String| {
+        let at = found.as_ref().map(|f| f.0);
+        let from_detection = at.map(|at| at - incident.detected_at);
         Metric {
             id,
             label,
             at,
-            from_detection: at.map(|at| at - incident.detected_at),
-            source,
+            from_detection,
+            missing: found.is_none().then_some(missing),
+            source: found.as_ref().map(|f| f.1.clone()),
+            source_text: found.map(|f| f.2),
+            measured_from: "detection",
+            duration: from_detection,
         }
     };
-    let mut out = Vec::new();
+    // Time to detect: from the start of the unauthorised access to detection.
+    let started = find_fact(incident, "access_started");
+    let started_at = started.as_ref().and_then(fact_time);
+    let mut out = vec![Metric {
+        id: "detect".into(),
+        label: "Time to detect".into(),
+        at: Some(incident.detected_at),
+        from_detection: Some(TimeDelta::zero()),
+        source: started.as_ref().map(|f| format!("answer {}", f.question)),
+        source_text: started
+            .as_ref()
+            .map(|f| format!("the answer to “{}”, to detection", f.prompt)),
+        missing: started_at
+            .is_none()
+            .then(|| missing_words(incident, &[Source::Answer("access_started")])),
+        measured_from: "access_started",
+        duration: started_at.map(|s| incident.detected_at - s),
+    }];
     for rule in METRIC_RULES {
-        let found = rule
-            .sources
-            .iter()
-            .find_map(|s| resolve_source(incident, *s));
+        let found = rule.sources.iter().find_map(|s| {
+            resolve_source(incident, *s).map(|(at, id)| {
+                let words = source_words(incident, *s);
+                let words = match s {
+                    Source::Item(_) => format!("{words} checked"),
+                    Source::StepDone(_) => format!("{words} done"),
+                    Source::Notice(_) => format!("{words} sent"),
+                    Source::Answer(_) | Source::Closed => words,
+                };
+                (at, id, words)
+            })
+        });
+        let missing = missing_words(incident, rule.sources);
         if rule.id == "close" {
             // The per-authority metrics go before "time to close", in runbook order.
             for d in deadlines {
@@ -980,12 +1174,20 @@ fn build_metrics(incident: &Incident, deadlines: &[DeadlineRow]) -> Vec<Metric> 
                         d.met_by
                             .clone()
                             .unwrap_or_else(|| format!("deadline {} met", d.id)),
+                        d.met_by_text
+                            .clone()
+                            .unwrap_or_else(|| format!("“{}” met", d.title)),
                     )
                 });
-                out.push(metric(format!("deadline:{}", d.id), d.title.clone(), found));
+                out.push(metric(
+                    format!("deadline:{}", d.id),
+                    d.title.clone(),
+                    found,
+                    "not met yet".into(),
+                ));
             }
         }
-        out.push(metric(rule.id.into(), rule.label.into(), found));
+        out.push(metric(rule.id.into(), rule.label.into(), found, missing));
     }
     out
 }
@@ -1027,6 +1229,32 @@ fn build_steps(scan: &Scan, incident: &Incident) -> Vec<StepReport> {
                     checked: st.checked,
                     by: st.last.as_ref().map(|s| s.by.clone()),
                     at: st.last.as_ref().map(|s| s.at),
+                    met_by_alternative: if st.checked {
+                        None
+                    } else {
+                        incident.met_by_alternative(idx, &i.id).map(|alt| ItemName {
+                            id: alt.to_string(),
+                            text: spec
+                                .items
+                                .iter()
+                                .find(|x| x.id == alt)
+                                .map_or_else(|| alt.to_string(), |x| x.text.clone()),
+                        })
+                    },
+                })
+                .collect();
+            let still_open = incident.open_required_items(idx);
+            let open_required_items = state
+                .done_with_open_items
+                .iter()
+                .filter(|id| still_open.contains(id))
+                .map(|id| ItemName {
+                    id: id.clone(),
+                    text: spec
+                        .items
+                        .iter()
+                        .find(|x| &x.id == id)
+                        .map_or_else(|| id.clone(), |x| x.text.clone()),
                 })
                 .collect();
             let answers = spec
@@ -1061,6 +1289,7 @@ fn build_steps(scan: &Scan, incident: &Incident) -> Vec<StepReport> {
                     .collect(),
                 skip_reason: state.skip_reason.clone(),
                 done_with_open_items: state.done_with_open_items.clone(),
+                open_required_items,
             }
         })
         .collect()

@@ -78,6 +78,10 @@ pub struct Item {
     pub required: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<Condition>,
+    /// Alternatives: other items of the same step, any of which, checked, meets this item's
+    /// duty (an either/or duty: inform the security team, or engage outside experts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub or: Vec<String>,
 }
 
 /// A decision to record.
