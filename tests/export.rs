@@ -378,6 +378,40 @@ fn scripted_incident(dir: &Path) -> PathBuf {
         a,
         &["answer", "assess/determined_at", "2026-11-23T09:30:00Z"],
     );
+    for (t, q, v) in [
+        (
+            "2026-11-28T11:06:00Z",
+            "investigate/detection_method",
+            "A customer reported a fraudulent charge; the checkout script was then found modified",
+        ),
+        (
+            "2026-11-28T11:07:00Z",
+            "investigate/detected_by",
+            "Support desk (Bob)",
+        ),
+        (
+            "2026-11-28T11:08:00Z",
+            "investigate/root_cause",
+            "An outdated checkout plugin allowed script injection",
+        ),
+        (
+            "2026-11-28T11:08:30Z",
+            "investigate/contributing_factors",
+            "No file-integrity monitoring\nShared admin password",
+        ),
+        (
+            "2026-11-28T11:09:00Z",
+            "review/went_well",
+            "Checkout was isolated within the hour",
+        ),
+        (
+            "2026-11-28T11:09:30Z",
+            "review/went_badly",
+            "The acquirer was told an hour after Mastercard's deadline",
+        ),
+    ] {
+        run(dir, t, b, &["answer", q, v]);
+    }
     run(
         dir,
         "2026-11-28T11:10:00Z",

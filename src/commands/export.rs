@@ -15,7 +15,16 @@ use super::Ctx;
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::error::{ExitStatus, integrity};
 use crate::journal::file::{self, ChainStatus};
+use crate::report::model::{EvidenceAtExport, FileCheck};
 use crate::report::{Report, html, json, markdown};
+
+fn file_check(c: &crate::evidence::Check) -> FileCheck {
+    FileCheck {
+        state: c.state.as_str().to_string(),
+        sha256_now: c.sha256_now.clone(),
+        detail: c.detail.clone(),
+    }
+}
 
 pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let path = ctx.incident_path(args.incident.as_deref())?;
@@ -39,7 +48,15 @@ pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     }
     let incident = crate::ledger::fold(&scan)?;
     let now = crate::clock::now()?;
-    let report = Report::build(&scan, &incident, now);
+    // Each evidence file is re-hashed now, so the report says whether it still verifies.
+    let checks = crate::evidence::verify(&incident.evidence, &crate::evidence::incident_dir(&path))
+        .into_iter()
+        .map(|v| EvidenceAtExport {
+            original: file_check(&v.original),
+            copy: v.copy_check.as_ref().map(file_check),
+        })
+        .collect();
+    let report = Report::build(&scan, &incident, now).with_evidence_checks(checks);
     // The JSON report holds every record, so it is streamed to its destination rather than
     // built in memory first; the text formats are small enough to build.
     let write = |w: &mut dyn Write| -> std::io::Result<()> {

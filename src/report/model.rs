@@ -47,12 +47,21 @@ pub struct Report<'a> {
     pub integrity: Integrity,
     pub summary: Summary,
     pub impact: Impact,
+    pub detection: Detection,
     pub metrics: Vec<Metric>,
     pub deadlines: Deadlines,
+    /// What the attacker did, from the investigation's answers, in time order.
+    pub attack: Vec<Milestone>,
+    /// What the response did, from the intake and the records, in time order.
+    pub response: Vec<Milestone>,
     pub findings: Findings,
+    pub resolution: Resolution,
     pub steps: Vec<StepReport>,
     pub timeline: Vec<TimelineEntry>,
     pub review: Review,
+    pub action_items: Vec<ActionRow>,
+    /// Notes attached to no step.
+    pub notes: Vec<NoteRow>,
     pub evidence: Vec<EvidenceRow>,
     pub notices: Vec<NoticeRow>,
     /// Records the fold could not apply (unknown kinds, ids not in the runbook).
@@ -117,6 +126,65 @@ impl Serialize for Records<'_> {
         }
         seq.end()
     }
+}
+
+/// How, when and by whom the breach was found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Detection {
+    #[serde(with = "utc")]
+    pub detected_at: DateTime<Utc>,
+    #[serde(with = "utc")]
+    pub aware_at: DateTime<Utc>,
+    /// The answer to `detection_method`.
+    pub method: Option<Fact>,
+    /// The answer to `detected_by`.
+    pub detected_by: Option<Fact>,
+}
+
+/// One dated event of the attack or of the response.
+#[derive(Debug, Clone, Serialize)]
+pub struct Milestone {
+    /// When; `None` for an attack fact without a time (the entry point, what was taken).
+    #[serde(with = "utc_opt")]
+    pub at: Option<DateTime<Utc>>,
+    /// What happened, in words.
+    pub what: String,
+    /// Where it comes from, with ids: `answer STEP/QUESTION`, `opened`, `record N`.
+    pub source: String,
+}
+
+/// Resolution and recovery: the answers that say what was fixed and how the store recovered.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolution {
+    /// The answer to `remediation_summary`.
+    pub remediation: Option<Fact>,
+    /// The checklist of the step that asks `remediation_summary` (the remediate step).
+    pub items: Vec<ItemRow>,
+    /// The answers to `monitoring_until`, `new_activity` and `trust_measures`.
+    pub monitoring_until: Option<Fact>,
+    pub new_activity: Option<Fact>,
+    pub trust_measures: Option<Fact>,
+}
+
+/// An action item as the report shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionRow {
+    pub id: String,
+    pub text: String,
+    pub owner: String,
+    /// `YYYY-MM-DD`.
+    pub due: String,
+    /// `open`, `overdue` (open after its due day, at the report time) or `done`.
+    pub state: &'static str,
+    pub added_by: String,
+    #[serde(with = "utc")]
+    pub added_at: DateTime<Utc>,
+    pub done_by: Option<String>,
+    #[serde(with = "utc_opt")]
+    pub done_at: Option<DateTime<Utc>>,
+    /// Added after the incident was closed.
+    pub after_close: bool,
+    pub seq: u64,
 }
 
 /// Section 1.
@@ -503,6 +571,9 @@ fn anchor_words(incident: &Incident, id: &str) -> String {
 /// Section 5. Answers to the questions with these ids, in whichever step asks them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Findings {
+    /// The answers to `root_cause` and `contributing_factors`.
+    pub root_cause: Option<Fact>,
+    pub contributing_factors: Option<Fact>,
     pub entry_point: Option<Fact>,
     pub vulnerabilities: Option<Fact>,
     pub access_started: Option<Fact>,
@@ -633,10 +704,16 @@ pub struct TimelineEntry {
 /// Section 8.
 #[derive(Debug, Clone, Serialize)]
 pub struct Review {
+    /// The answers to `went_well` and `went_badly`.
+    pub went_well: Option<Fact>,
+    pub went_badly: Option<Fact>,
     pub lessons_learned: Option<Fact>,
     /// The `action_items` answer, one entry per non-empty line.
     pub action_items: Vec<String>,
     pub action_items_fact: Option<Fact>,
+    /// The lines of the `action_items` answer that no action item record holds (compared
+    /// without regard to case), to be recorded with `breach action add`.
+    pub untracked: Vec<String>,
     /// Notes on the step(s) that ask these questions.
     pub notes: Vec<NoteRow>,
 }
@@ -655,6 +732,26 @@ pub struct EvidenceRow {
     #[serde(with = "utc")]
     pub collected_at: DateTime<Utc>,
     pub seq: u64,
+    /// What re-hashing the file (and its copy) found when the report was made; `None` when
+    /// the report was built without checking (never by `breach export`).
+    pub at_export: Option<EvidenceAtExport>,
+}
+
+/// One evidence file re-hashed when the report was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileCheck {
+    /// `unchanged` (it verified), `changed`, `missing` or `unreadable`.
+    pub state: String,
+    /// The SHA-256 now, when it differs.
+    pub sha256_now: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// The original's check and the copy's (when a copy was made).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvidenceAtExport {
+    pub original: FileCheck,
+    pub copy: Option<FileCheck>,
 }
 
 /// Section 9: a notice sent.
@@ -669,6 +766,21 @@ pub struct NoticeRow {
     #[serde(with = "utc")]
     pub recorded_at: DateTime<Utc>,
     pub seq: u64,
+    /// The deadlines this notice met (their `met_by` is this template's notice), with
+    /// whether in time: the clocks it was sent against.
+    pub clocks: Vec<NoticeClock>,
+}
+
+/// A deadline a notice met.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeClock {
+    pub deadline: String,
+    pub title: String,
+    #[serde(with = "utc_opt")]
+    pub due_at: Option<DateTime<Utc>>,
+    pub late: bool,
+    /// The shared outcome sentence.
+    pub outcome: String,
 }
 
 /// Whether the incident file's chain verifies.
@@ -768,26 +880,199 @@ impl<'a> Report<'a> {
     pub fn build(scan: &'a Scan, incident: &Incident, now: DateTime<Utc>) -> Report<'a> {
         let deadlines = deadlines(incident, now);
         let metrics = build_metrics(incident, &deadlines.rows);
+        let steps = build_steps(scan, incident);
+        let summary = summary(incident, &metrics, now);
         Report {
             generated_at: now,
             draft: !incident.is_closed(),
             integrity: Integrity::of(scan),
-            summary: summary(incident, &metrics, now),
             impact: impact(incident),
+            detection: Detection {
+                detected_at: incident.detected_at,
+                aware_at: incident.aware_at,
+                method: find_fact(incident, "detection_method"),
+                detected_by: find_fact(incident, "detected_by"),
+            },
+            attack: attack(incident),
+            response: response(incident, &summary),
+            summary,
             metrics,
+            notices: notices(incident, &deadlines.rows),
             deadlines,
             findings: findings(incident),
-            steps: build_steps(scan, incident),
+            resolution: resolution(incident, &steps),
+            steps,
             timeline: timeline(scan, incident),
             review: review(incident),
+            action_items: incident
+                .actions
+                .iter()
+                .map(|a| ActionRow {
+                    id: a.id.clone(),
+                    text: a.text.clone(),
+                    owner: a.owner.clone(),
+                    due: a.due.to_string(),
+                    state: if a.done.is_some() {
+                        "done"
+                    } else if a.is_overdue(now) {
+                        "overdue"
+                    } else {
+                        "open"
+                    },
+                    added_by: a.added.by.clone(),
+                    added_at: a.added.at,
+                    done_by: a.done.as_ref().map(|s| s.by.clone()),
+                    done_at: a.done.as_ref().map(|s| s.at),
+                    after_close: incident
+                        .closed
+                        .as_ref()
+                        .is_some_and(|c| a.added.seq > c.seq),
+                    seq: a.added.seq,
+                })
+                .collect(),
+            notes: incident
+                .notes
+                .iter()
+                .filter(|n| n.step.is_none())
+                .map(note_row)
+                .collect(),
             evidence: evidence(incident),
-            notices: notices(incident),
             fold_warnings: incident.warnings.clone(),
             records: Records {
                 verified: &scan.records,
                 unverified: &scan.unverified,
             },
         }
+    }
+}
+
+impl Report<'_> {
+    /// Adds what re-hashing each evidence file found at export time, in the order of
+    /// [`Report::evidence`] (the caller does the I/O; the model stays pure).
+    pub fn with_evidence_checks(mut self, checks: Vec<EvidenceAtExport>) -> Self {
+        for (row, check) in self.evidence.iter_mut().zip(checks) {
+            row.at_export = Some(check);
+        }
+        self
+    }
+}
+
+/// The attack, from the investigation's answers: when access started and ended, the entry
+/// point, what was taken. Dated events first, in time order.
+fn attack(incident: &Incident) -> Vec<Milestone> {
+    let mut out = Vec::new();
+    let mut add = |qid: &str, what: &str| {
+        if let Some(f) = find_fact(incident, qid) {
+            out.push(Milestone {
+                at: fact_time(&f),
+                what: if fact_time(&f).is_some() {
+                    what.to_string()
+                } else {
+                    format!(
+                        "{what}: {}",
+                        if f.labels.is_empty() {
+                            f.display.clone()
+                        } else {
+                            f.labels.join("; ")
+                        }
+                    )
+                },
+                source: format!("answer {}", f.question),
+            });
+        }
+    };
+    add("access_started", "Unauthorised access began");
+    add("access_ended", "Unauthorised access ended");
+    add("entry_point", "Entry point");
+    add("vulnerabilities", "Vulnerabilities exploited");
+    add("data_types", "Data taken or exposed");
+    add("records_affected", "Records affected");
+    out.sort_by_key(|m| (m.at.is_none(), m.at));
+    out
+}
+
+/// The response's milestones: detection, awareness, determination, containment, each notice
+/// sent, each step done, closing; in time order.
+fn response(incident: &Incident, summary: &Summary) -> Vec<Milestone> {
+    let mut out = vec![
+        Milestone {
+            at: Some(incident.detected_at),
+            what: "Breach detected".into(),
+            source: "opened".into(),
+        },
+        Milestone {
+            at: Some(incident.aware_at),
+            what: "Aware that personal data was affected".into(),
+            source: "opened".into(),
+        },
+        Milestone {
+            at: Some(incident.opened.at),
+            what: "Incident opened in breach".into(),
+            source: "opened".into(),
+        },
+    ];
+    if let Some(at) = summary.determined_at {
+        out.push(Milestone {
+            at: Some(at),
+            what: "Breach determined".into(),
+            source: summary
+                .determined_from
+                .as_ref()
+                .map_or("opened".into(), |q| format!("answer {q}")),
+        });
+    }
+    if let Some(f) = find_fact(incident, "contained_at")
+        && let Some(at) = fact_time(&f)
+    {
+        out.push(Milestone {
+            at: Some(at),
+            what: "Breach contained".into(),
+            source: format!("answer {}", f.question),
+        });
+    }
+    for n in &incident.notices {
+        let audience = &n.notice.audience;
+        out.push(Milestone {
+            at: Some(n.notice.sent_at),
+            what: format!("Notice sent to the {audience}"),
+            source: format!("record {}", n.stamp.seq),
+        });
+    }
+    for (spec, st) in incident.runbook.steps.iter().zip(&incident.steps) {
+        if st.status == StepStatus::Done
+            && let Some(f) = &st.finished
+        {
+            out.push(Milestone {
+                at: Some(f.at),
+                what: format!("Step “{}” done", spec.title),
+                source: format!("record {}", f.seq),
+            });
+        }
+    }
+    if let Some(c) = &incident.closed {
+        out.push(Milestone {
+            at: Some(c.at),
+            what: "Incident closed".into(),
+            source: format!("record {}", c.seq),
+        });
+    }
+    out.sort_by_key(|m| m.at);
+    out
+}
+
+/// Resolution and recovery.
+fn resolution(incident: &Incident, steps: &[StepReport]) -> Resolution {
+    let step = find_question(incident, "remediation_summary").map(|(s, _)| s.to_string());
+    Resolution {
+        remediation: find_fact(incident, "remediation_summary"),
+        items: steps
+            .iter()
+            .find(|s| Some(&s.id) == step.as_ref())
+            .map(|s| s.items.clone())
+            .unwrap_or_default(),
+        monitoring_until: find_fact(incident, "monitoring_until"),
+        new_activity: find_fact(incident, "new_activity"),
+        trust_measures: find_fact(incident, "trust_measures"),
     }
 }
 
@@ -852,6 +1137,8 @@ fn findings(incident: &Incident) -> Findings {
         _ => None,
     };
     Findings {
+        root_cause: fact("root_cause"),
+        contributing_factors: fact("contributing_factors"),
         entry_point: fact("entry_point"),
         vulnerabilities: fact("vulnerabilities"),
         access_started,
@@ -875,7 +1162,7 @@ fn timeline(scan: &Scan, incident: &Incident) -> Vec<TimelineEntry> {
 
 /// Section 8.
 fn review(incident: &Incident) -> Review {
-    let review_steps: Vec<String> = ["lessons_learned", "action_items"]
+    let review_steps: Vec<String> = ["lessons_learned", "action_items", "went_well", "went_badly"]
         .iter()
         .filter_map(|q| find_question(incident, q).map(|(s, _)| s.to_string()))
         .collect();
@@ -890,8 +1177,26 @@ fn review(incident: &Incident) -> Review {
         Some(AnswerValue::List(v)) => v.clone(),
         Some(_) | None => Vec::new(),
     };
+    let recorded: Vec<String> = incident
+        .actions
+        .iter()
+        .map(|a| a.text.to_lowercase())
+        .collect();
+    let untracked = action_items
+        .iter()
+        .filter(|line| {
+            let l = line.to_lowercase();
+            !recorded
+                .iter()
+                .any(|r| l.contains(r.as_str()) || r.contains(l.as_str()))
+        })
+        .cloned()
+        .collect();
     Review {
+        went_well: find_fact(incident, "went_well"),
+        went_badly: find_fact(incident, "went_badly"),
         lessons_learned: find_fact(incident, "lessons_learned"),
+        untracked,
         action_items,
         action_items_fact,
         notes: incident
@@ -918,16 +1223,30 @@ fn evidence(incident: &Incident) -> Vec<EvidenceRow> {
             collected_by: e.stamp.by.clone(),
             collected_at: e.stamp.at,
             seq: e.stamp.seq,
+            at_export: None,
         })
         .collect()
 }
 
-/// Section 9: the notices recorded as sent.
-fn notices(incident: &Incident) -> Vec<NoticeRow> {
+/// Section 9: the notices recorded as sent, each with the deadlines it met.
+fn notices(incident: &Incident, deadlines: &[DeadlineRow]) -> Vec<NoticeRow> {
     incident
         .notices
         .iter()
         .map(|n| NoticeRow {
+            clocks: deadlines
+                .iter()
+                .filter(|d| {
+                    d.met_by.as_deref() == Some(&format!("notice {} sent", n.notice.template))
+                })
+                .map(|d| NoticeClock {
+                    deadline: d.id.clone(),
+                    title: d.title.clone(),
+                    due_at: d.due_at,
+                    late: d.late,
+                    outcome: d.outcome.sentence(fmt_time),
+                })
+                .collect(),
             template: n.notice.template.clone(),
             audience: n.notice.audience.clone(),
             sent_at: n.notice.sent_at,
