@@ -75,7 +75,7 @@ fn opening(dir: &Path) -> PathBuf {
         &[
             "answer",
             "assess/data_types",
-            "payment_cards,contact_details",
+            "payment_cards,card_security_codes,contact_details",
         ],
     );
     run(
@@ -94,7 +94,7 @@ fn opening(dir: &Path) -> PathBuf {
         dir,
         "2026-11-23T10:24:00Z",
         a,
-        &["answer", "assess/jurisdictions", "eu,us_ca"],
+        &["answer", "assess/jurisdictions", "EU,US-CA"],
     );
     run(
         dir,
@@ -735,14 +735,15 @@ fn every_fact_in_the_summary_equals_the_folds_value() {
             "steps_applicable",
             fold["progress"]["steps_applicable"].clone(),
         ),
-        // Not given at the intake: the answer is the one value, everywhere.
-        ("determined_at", answer("assess", "determined_at")),
+        // Not given at the intake: the answer sets it, one value everywhere.
+        ("determined_at", fold["determined_at"].clone()),
         // The containment time is the answer, never when a box was ticked.
         ("contained_at", answer("contain", "contained_at")),
     ] {
         assert_eq!(s[field], expected, "summary field {field}");
     }
-    assert_eq!(fold["determined_at"], serde_json::Value::Null);
+    // `status` shows the same determination time: the fold's, set by the answer.
+    assert_eq!(fold["determined_at"], answer("assess", "determined_at"));
     assert_eq!(s["determined_from"], "assess/determined_at");
     // The Texas-style clocks and the summary agree: no "not yet" beside a recorded answer.
     let md = export(dir, "markdown");

@@ -228,7 +228,9 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
     set("aware_at", Some(notice_time(inc.aware_at)), String::new());
     set(
         "determined_at",
-        inc.determined().map(|(at, _)| notice_time(at)),
+        inc.determined_at
+            .or_else(|| answer_time(inc, "determined_at"))
+            .map(notice_time),
         format!(
             "{} (or `breach start --determined-at`)",
             answer_hint(inc, "determined_at")
@@ -573,7 +575,7 @@ mod tests {
         );
         assert_eq!(
             facts.get("data_categories"),
-            Some("Payment card data, Customer account passwords or login tokens")
+            Some("Payment card numbers, Customer account passwords or login tokens")
         );
         assert_eq!(facts.get("people_affected"), Some("1200"));
         assert_eq!(

@@ -553,11 +553,15 @@ pub fn event_words(incident: &Incident, e: &crate::runbook::model::EventRef) -> 
 
 /// What starts deadline `id`'s clock, in words.
 fn anchor_words(incident: &Incident, id: &str) -> String {
+    match incident.runbook.deadlines.iter().find(|d| d.id == id) {
+        Some(d) => anchor_text(incident, &d.from),
+        None => String::new(),
+    }
+}
+
+fn anchor_text(incident: &Incident, from: &crate::runbook::model::Anchor) -> String {
     use crate::runbook::model::{Anchor, IntakeAnchor};
-    let Some(d) = incident.runbook.deadlines.iter().find(|d| d.id == id) else {
-        return String::new();
-    };
-    match &d.from {
+    match from {
         Anchor::Intake(IntakeAnchor::Detected) => "detection".into(),
         Anchor::Intake(IntakeAnchor::Aware) => "awareness that personal data was affected".into(),
         Anchor::Intake(IntakeAnchor::Determined) => {
@@ -565,6 +569,13 @@ fn anchor_words(incident: &Incident, id: &str) -> String {
         }
         Anchor::Intake(IntakeAnchor::Opened) => "the opening of the incident".into(),
         Anchor::Event(e) => event_words(incident, e),
+        Anchor::First(list) => format!(
+            "the first known of: {}",
+            list.iter()
+                .map(|a| anchor_text(incident, a))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
     }
 }
 
