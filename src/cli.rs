@@ -20,7 +20,7 @@ use crate::types::Severity;
     name = "breach",
     version,
     propagate_version = true,
-    after_help = "Examples:\n  breach start                      open an incident and walk the default runbook\n  breach status                     what is open, which deadlines are running\n  breach export --format html -o report.html\n\nExit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 integrity,\n6 conflict, 7 needs a terminal, 130 interrupted (see docs/exit-codes.md)."
+    after_help = "Examples:\n  breach start                      open an incident and walk the default runbook\n  breach status                     what is open, which deadlines are running\n  breach export --format html -o report.html\n\nExit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 integrity,\n6 conflict, 7 needs a terminal, 8 missing program, 130 interrupted (see docs/exit-codes.md)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -111,9 +111,9 @@ pub enum Command {
     )]
     Status(StatusArgs),
 
-    /// Write the post-mortem report (Markdown, HTML or JSON).
+    /// Write the post-mortem report (Markdown, HTML, JSON or PDF).
     #[command(
-        after_help = "Examples:\n  breach export > postmortem.md\n  breach export --format html -o postmortem.html\n  breach export --format json -o incident.json"
+        after_help = "Examples:\n  breach export > postmortem.md\n  breach export --format html -o postmortem.html\n  breach export --format json -o incident.json\n  breach export --format pdf -o postmortem.pdf   (needs chromium on PATH)"
     )]
     Export(ExportArgs),
 
@@ -251,6 +251,8 @@ pub enum ExportFormat {
     Markdown,
     Html,
     Json,
+    /// The HTML report printed by a headless Chromium found on PATH.
+    Pdf,
 }
 
 /// Arguments of `breach export`.

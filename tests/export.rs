@@ -772,3 +772,114 @@ fn every_fact_in_the_summary_equals_the_folds_value() {
         "a summary fact shows as not yet:\n{summary}"
     );
 }
+
+/// Whether a program is on PATH; without it, a test that needs it skips locally (saying
+/// why) and fails in CI, where `.ci/run` installs it.
+fn have(program: &str, package: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(program).is_file()));
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but `{program}` is not on PATH; .ci/run installs the Debian package `{package}`"
+        );
+        eprintln!("skipped: `{program}` is not on PATH (install the Debian package `{package}`)");
+    }
+    found
+}
+
+/// The PDF printed by a real headless Chromium: it has pages, and its text layer holds the
+/// section titles.
+#[test]
+fn the_pdf_is_printed_by_a_real_headless_chromium() {
+    if breach::browser::find(std::env::var_os("PATH").as_deref()).is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but no headless Chromium is on PATH; .ci/run installs the Debian package `chromium`"
+        );
+        eprintln!(
+            "skipped: no chromium, chromium-browser or google-chrome on PATH (install the Debian package `chromium`)"
+        );
+        return;
+    }
+    if !have("pdftotext", "poppler-utils") || !have("pdfinfo", "poppler-utils") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path();
+    scripted_incident(dir);
+    let out = dir.join("postmortem.pdf");
+    breach(dir)
+        .env("BREACH_NOW", REPORT_NOW)
+        .arg("export")
+        .arg(incident_file(dir))
+        .args(["--format", "pdf", "-o"])
+        .arg(&out)
+        .timeout(std::time::Duration::from_secs(300))
+        .assert()
+        .success();
+    let bytes = std::fs::read(&out).expect("the PDF was written");
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&out)
+        .output()
+        .expect("pdfinfo runs");
+    let info = String::from_utf8_lossy(&info.stdout);
+    let pages: u32 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo gives the page count");
+    assert!(pages >= 10, "a page per section, at least: {pages} pages");
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&out)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    let text = String::from_utf8_lossy(&text.stdout);
+    for title in [
+        "Post-mortem report: Card skimmer on checkout",
+        "1. Summary",
+        "2. Impact",
+        "3. Detection",
+        "4. Key metrics",
+        "5. Regulatory deadlines",
+        "6. Attack and response timelines",
+        "7. Root cause and contributing factors",
+        "8. Resolution and recovery",
+        "9. Notifications",
+        "10. Evidence and custody",
+        "11. What went well and what went badly",
+        "12. Action items",
+        "13. Notes",
+        "14. Step by step",
+        "15. Timeline of every record",
+        "16. Integrity",
+    ] {
+        assert!(text.contains(title), "the PDF's text lacks {title:?}");
+    }
+    // Dates and ids are not broken mid-word.
+    assert!(text.contains("2026-11-23 09:30:00 UTC"));
+    assert!(text.contains("20261123T101500Z-card-skimmer-on-checkout"));
+}
+
+/// Without a browser on PATH, the PDF export says which package to install and that HTML
+/// works, with its own exit code; nothing is written.
+#[test]
+fn without_a_browser_the_pdf_export_names_the_package_and_the_html_alternative() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path();
+    opening(dir);
+    let empty = dir.join("empty-path");
+    std::fs::create_dir(&empty).expect("a directory");
+    let out = breach(dir)
+        .env("PATH", &empty)
+        .args(["export", "--format", "pdf", "-o", "report.pdf"])
+        .assert()
+        .code(8);
+    let err = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(err.contains("apt-get install chromium"), "{err}");
+    assert!(err.contains("--format html"), "{err}");
+    assert!(!dir.join("report.pdf").exists());
+}

@@ -73,7 +73,11 @@ tr.unverified td { background: #fff1f0; }
 figure { margin: 8px 0 16px; } figcaption { color: var(--muted); font-size: 13px; }
 svg { width: 100%; height: auto; font-family: inherit; }
 td.time, span.time { white-space: nowrap; }
-code { overflow-wrap: anywhere; word-break: normal; }
+code { overflow-wrap: break-word; word-break: normal; }
+th { hyphens: none; word-break: keep-all; }
+section#metrics td:first-child, section#deadlines td:nth-child(2) { min-width: 11em; }
+section#deadlines td:nth-child(3) { min-width: 8em; }
+section#deadlines td:nth-child(4), section#deadlines td:nth-child(5) { min-width: 10em; }
 @page { size: A4; margin: 16mm 14mm; }
 @media print {
   body { font-size: 10pt; }
@@ -84,7 +88,7 @@ code { overflow-wrap: anywhere; word-break: normal; }
   tr, .step, figure, li { break-inside: avoid; }
   thead { display: table-header-group; }
   table { table-layout: auto; width: 100%; }
-  th, td { padding: 4px 6px; overflow-wrap: anywhere; word-break: normal; }
+  th, td { padding: 4px 6px; overflow-wrap: break-word; word-break: normal; hyphens: manual; }
   td.time, td.num, td.nowrap, span.time { white-space: nowrap; overflow-wrap: normal; }
   .hash { word-break: break-all; }
   a { color: inherit; text-decoration: none; }
@@ -359,7 +363,7 @@ fn deadlines(h: &mut Html, r: &Report) {
         for (n, x) in d.rows.iter().enumerate() {
             let due = match (x.due_at, &x.within) {
                 (Some(due), Some(w)) => format!(
-                    "{}<br><span class=\"muted\">{} from {}</span>",
+                    "<span class=\"time\">{}</span><br><span class=\"muted\">{} from {}</span>",
                     time(due),
                     escape(w),
                     escape(&x.anchor_text)
@@ -372,7 +376,7 @@ fn deadlines(h: &mut Html, r: &Report) {
             let (pill, label, sentence) = outcome(x);
             let _ = writeln!(
                 h.0,
-                "<tr><td>D{}</td><td>{}</td><td>{}</td><td class=\"nowrap\">{due}</td><td><span class=\"pill {pill}\">{}</span> {sentence}</td><td>{}{}</td></tr>",
+                "<tr><td class=\"nowrap\">D{}</td><td>{}</td><td>{}</td><td>{due}</td><td><span class=\"pill {pill}\">{}</span> {sentence}</td><td>{}{}</td></tr>",
                 n + 1,
                 escape(&x.title),
                 escape(&x.authority),
@@ -441,7 +445,7 @@ fn timeline(h: &mut Html, r: &Report) {
     for e in &r.timeline {
         let _ = writeln!(
             h.0,
-            "<tr{}><td class=\"num\">{}</td><td class=\"time\">{}</td><td>{}</td><td>{}{}</td></tr>",
+            "<tr{}><td class=\"num\">{}</td><td class=\"time\">{}</td><td class=\"nowrap\">{}</td><td>{}{}</td></tr>",
             if e.verified {
                 ""
             } else {
@@ -1151,7 +1155,7 @@ fn chart(r: &Report) -> String {
     swatch(&mut o, &mut lx, "#bf8700", "deadline open", true);
     o.push_str("</svg>\n");
     let mut caption = String::from(
-        "Each bar runs from a step's first to its last record. Dashed lines are deadlines (due times), numbered as in section 4.",
+        "Each bar runs from a step's first to its last record. Dashed lines are deadlines (due times), numbered as in section 5.",
     );
     if !beyond.is_empty() {
         let list: Vec<String> = beyond
