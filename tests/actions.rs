@@ -199,6 +199,14 @@ fn action_items_are_recorded_after_close_and_nothing_else_is() {
         .args(["-i", &id, "check", "contain/isolate_systems"])
         .assert()
         .code(6);
+    let evidence = d.join("access.log");
+    std::fs::write(&evidence, "GET /checkout\n").expect("test setup");
+    let late = breach(d)
+        .args(["-i", &id, "evidence", "add"])
+        .arg(&evidence)
+        .assert()
+        .code(6);
+    assert!(stderr(&late).contains("is closed"), "{}", stderr(&late));
     // The incident still counts as closed when no incident is named.
     breach(d).args(["note", "late note"]).assert().code(4);
 

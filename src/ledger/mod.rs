@@ -132,6 +132,14 @@ fn ends_state(path: &Path, ends: &Ends) -> anyhow::Result<Incident> {
         .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
     if matches!(ends.last.payload, Payload::Closed(_)) {
         incident.apply(&ends.last);
+    } else if ends.last.payload.ends_closed() {
+        // An action item recorded after `close`: the incident is closed, but the ends do not
+        // say when; the stamp is the last record's (a full read gives the closing record's).
+        incident.closed = Some(crate::incident::Stamp {
+            by: ends.last.operator.clone(),
+            at: ends.last.time,
+            seq: ends.last.seq,
+        });
     }
     Ok(incident)
 }
