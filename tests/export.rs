@@ -883,3 +883,44 @@ fn without_a_browser_the_pdf_export_names_the_package_and_the_html_alternative()
     assert!(err.contains("--format html"), "{err}");
     assert!(!dir.join("report.pdf").exists());
 }
+
+/// Each evidence file is hashed again when the report is made: verified, changed or missing.
+#[test]
+fn the_report_says_whether_each_evidence_file_verified_changed_or_went_missing() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path();
+    opening(dir);
+    let file = dir.join("checkout-skimmer.js");
+    std::fs::write(&file, "/* injected */\n").expect("write the evidence file");
+    run(
+        dir,
+        "2026-11-23T12:00:00Z",
+        "alice",
+        &["evidence", "add", &file.display().to_string()],
+    );
+    let row = |md: &str| {
+        md.lines()
+            .find(|l| l.contains("checkout-skimmer.js") && l.contains("registered by alice"))
+            .map(String::from)
+            .expect("the evidence row")
+    };
+    let md = export(dir, "markdown");
+    assert!(row(&md).contains("| verified |"), "{}", row(&md));
+    let json: serde_json::Value = serde_json::from_str(&export(dir, "json")).expect("valid JSON");
+    assert_eq!(
+        json["evidence"][0]["at_export"]["original"]["state"],
+        "unchanged"
+    );
+
+    std::fs::write(&file, "/* cleaned */\n").expect("change the evidence file");
+    let md = export(dir, "markdown");
+    assert!(
+        row(&md).contains("**changed** (SHA-256 now `"),
+        "{}",
+        row(&md)
+    );
+
+    std::fs::remove_file(&file).expect("remove the evidence file");
+    let md = export(dir, "markdown");
+    assert!(row(&md).contains("| **missing** |"), "{}", row(&md));
+}
