@@ -270,3 +270,28 @@ fn next_puts_a_clock_due_within_24_hours_before_runbook_order_with_the_item_that
         .success();
     assert!(next().starts_with("step 1 "), "{}", next());
 }
+
+/// An either/or duty (`or` in the runbook) met by its alternative does not hold its step
+/// open: engaging outside experts meets "inform the security team".
+#[test]
+fn a_required_item_met_by_its_alternative_does_not_hold_the_step_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    eu_card_breach(d);
+    let open = breach(d)
+        .args(["step", "notify", "--done"])
+        .assert()
+        .code(6);
+    assert!(
+        String::from_utf8_lossy(&open.get_output().stderr).contains("security_team_informed"),
+        "the required item holds the step open before its alternative is checked"
+    );
+    breach(d)
+        .args(["check", "notify/experts_engaged"])
+        .assert()
+        .success();
+    breach(d)
+        .args(["step", "notify", "--done"])
+        .assert()
+        .success();
+}

@@ -441,27 +441,30 @@ impl<'p> Walker<'p> {
                 self.prompter.rejected(&ask, &e.to_string())?;
                 continue;
             }
-            if current.as_ref() == Some(&value) {
-                return Ok(());
+            let follow_ups = follow_up_lines(&question, &value);
+            if current.as_ref() != Some(&value) {
+                let payload = Payload::Answer(Answer {
+                    step: step_id.clone(),
+                    question: question.id.clone(),
+                    value,
+                });
+                let found = plausibility(&self.incident, &payload, crate::clock::now()?);
+                if !found.is_empty() {
+                    self.prompter.rejected(
+                        &ask,
+                        &format!(
+                            "{}\n    (if it is right: `breach answer {} VALUE --override-check`)",
+                            found.join("; "),
+                            ask.key
+                        ),
+                    )?;
+                    continue;
+                }
+                self.record(payload)?;
             }
-            let payload = Payload::Answer(Answer {
-                step: step_id.clone(),
-                question: question.id.clone(),
-                value,
-            });
-            let found = plausibility(&self.incident, &payload, crate::clock::now()?);
-            if !found.is_empty() {
-                self.prompter.rejected(
-                    &ask,
-                    &format!(
-                        "{}\n    (if it is right: `breach answer {} VALUE --override-check`)",
-                        found.join("; "),
-                        ask.key
-                    ),
-                )?;
-                continue;
+            if !follow_ups.is_empty() {
+                self.prompter.show(&follow_up_hint(&follow_ups))?;
             }
-            self.record(payload)?;
             return Ok(());
         }
     }
@@ -594,4 +597,37 @@ fn clock_line(d: &crate::incident::deadlines::DeadlineStatus) -> Option<String> 
         | Outcome::NotApplicable => return None,
     };
     Some(format!("{}: {when}", d.title))
+}
+
+/// The lines of an answer to the follow-up question ([`crate::runbook::model::ACTION_ITEMS_QUESTION`]).
+fn follow_up_lines(question: &crate::runbook::Question, value: &AnswerValue) -> Vec<String> {
+    match value {
+        AnswerValue::Text(t) if question.id == crate::runbook::model::ACTION_ITEMS_QUESTION => t
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// How to track each follow-up with an owner, a due day and a state.
+fn follow_up_hint(lines: &[String]) -> String {
+    let mut text = String::from(
+        "Track each follow-up as an action item with an owner and a due day (this works after \
+         `breach close` too):\n",
+    );
+    for l in lines {
+        text.push_str(&format!(
+            "  breach action add {} --owner NAME --due YYYY-MM-DD\n",
+            shell_quote(l)
+        ));
+    }
+    text
+}
+
+/// `text` as one shell word in single quotes.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }
