@@ -5,7 +5,7 @@
 //! ```
 //!
 //! The incident is opened with the default built-in runbook and then filled through the
-//! project's own append code ([`breach::journal::file::Writer`]) with a realistic mix of
+//! project's own append code ([`breach::ledger::Writer`]) with a realistic mix of
 //! records: notes of a few hundred bytes, checks and unchecks, answers of every question
 //! kind (re-answered over time), evidence entries, notices and step outcomes (done, skipped,
 //! reopened). Every record is validated exactly as the commands validate it. Times,
@@ -18,14 +18,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use chrono::{DateTime, TimeDelta, Utc};
 
-use breach::cli::Severity;
-use breach::incident::{AnswerValue, Incident, StepStatus};
+use breach::incident::{Incident, StepStatus};
 use breach::journal::record::FORMAT_VERSION;
 use breach::journal::{
     Answer, Check, EvidenceEntry, Note, NoticeSent, Opened, Payload, PinnedRunbook, StepChange,
     StepOutcome, file, format, store,
 };
 use breach::runbook::{self, QuestionKind};
+use breach::types::AnswerValue;
+use breach::types::Severity;
 
 /// When the generated incident was opened.
 const OPENED_AT: &str = "2026-11-23T08:00:00Z";
@@ -72,7 +73,7 @@ pub fn generate(dir: &Path, records: u64) -> anyhow::Result<PathBuf> {
     if records == 0 {
         bail!("--records must be at least 1 (the `opened` record)");
     }
-    let opened_at = breach::clock::parse_time(OPENED_AT).map_err(anyhow::Error::msg)?;
+    let opened_at = breach::types::parse_time(OPENED_AT).map_err(anyhow::Error::msg)?;
     let loaded = runbook::load(Some(runbook::builtin::DEFAULT))?;
     let title = format!("Benchmark incident with {records} records");
     let id = store::incident_id(opened_at, &title);
@@ -101,7 +102,7 @@ pub fn generate(dir: &Path, records: u64) -> anyhow::Result<PathBuf> {
     if created != path {
         bail!("expected to create {}", path.display());
     }
-    let mut writer = file::Writer::open(&path)?;
+    let mut writer = breach::ledger::Writer::open(&path)?;
     let mut rng = Rng(records);
     for seq in 1..records {
         let now = opened_at + TimeDelta::seconds(SPACING_SECS * seq as i64);
@@ -178,7 +179,7 @@ fn answer(inc: &Incident, rng: &mut Rng, seq: u64, now: DateTime<Utc>) -> Payloa
         QuestionKind::Confirm => AnswerValue::Bool(rng.below(2) == 0),
         QuestionKind::Number => AnswerValue::Number((rng.below(50_000) + 1) as f64),
         QuestionKind::Datetime => {
-            AnswerValue::Text(breach::clock::format_utc(now - TimeDelta::minutes(30)))
+            AnswerValue::Text(breach::types::format_utc(now - TimeDelta::minutes(30)))
         }
         QuestionKind::Text => AnswerValue::Text(format!(
             "As of update {seq}: {}",
@@ -290,7 +291,7 @@ mod tests {
         let a = tempfile::tempdir().unwrap();
         let b = tempfile::tempdir().unwrap();
         let path = generate(a.path(), 200).unwrap();
-        let (scan, inc) = file::load(&path).unwrap();
+        let (scan, inc) = breach::ledger::load(&path).unwrap();
         assert_eq!(scan.records.len(), 200);
         assert_eq!(inc.record_count, 200);
         assert!(inc.warnings.is_empty(), "{:?}", inc.warnings);

@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::output::ColorChoice;
+use crate::types::Severity;
+
 /// Walk an online store through a security-breach response, one step at a time, and keep a
 /// tamper-evident record of every decision.
 ///
@@ -59,43 +62,22 @@ pub struct GlobalArgs {
     pub color: ColorChoice,
 }
 
-/// When to colour output.
+/// How bad it is, as typed on the command line (converted to [`Severity`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
-
-/// Incident severity, as chosen at intake.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub enum SeverityArg {
     Low,
     Medium,
     High,
     Critical,
 }
 
-impl Severity {
-    /// The lower-case name, as stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Self {
+        match s {
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
         }
     }
 }
@@ -208,7 +190,7 @@ pub struct StartArgs {
     pub title: Option<String>,
     /// How bad it is.
     #[arg(long, value_enum)]
-    pub severity: Option<Severity>,
+    pub severity: Option<SeverityArg>,
     /// When the breach was detected (RFC 3339, or `YYYY-MM-DD HH:MM` local). Default: now.
     #[arg(long, value_name = "TIME")]
     pub detected_at: Option<String>,

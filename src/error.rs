@@ -1,12 +1,12 @@
-//! User-facing errors and the exit-code table.
+//! User-facing errors and the exit-code table. This module defines errors; it prints
+//! nothing (the error is printed once, at the top, through `Output`).
 //!
 //! Every failure a user can act on is a [`BreachError`]; everything else is plumbing
 //! carried by `anyhow` with context. [`ExitStatus`] is the one place exit codes are defined
-//! (and `docs/exit-codes.md` mirrors it).
+//! (and `docs/exit-codes.md` mirrors it). Errors from the core say what is wrong; a hint
+//! about what to do next is data ([`Hinted`]), attached where the command is known.
 
 use std::path::PathBuf;
-
-use crate::output::Output;
 
 /// The exit codes of `breach`. Scripts may rely on these values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,17 +114,117 @@ pub fn status_of(err: &anyhow::Error) -> ExitStatus {
     ExitStatus::Failure
 }
 
-/// Prints an error (with its context chain) to stderr and returns its exit status.
-/// A closed stdout pipe (`breach status | head`) is not an error and prints nothing.
-pub fn report(out: &Output, err: &anyhow::Error) -> ExitStatus {
-    let status = status_of(err);
-    if status == ExitStatus::Ok {
-        return status;
+/// What a core error is about, as data, so that the command layer can say what to do next
+/// without the core naming any command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Topic {
+    /// The incident file ends with a record cut short by a crash.
+    TornTail,
+    /// A record of the incident file does not verify.
+    ChainBroken,
+    /// The incident directory holds no incident.
+    NoIncidents,
+    /// No incident matches the id or prefix given.
+    UnknownIncident,
+    /// Every incident in the directory is closed, and none was named.
+    AllClosed,
+    /// The operator name is empty, too long or has control characters.
+    BadOperator,
+    /// A path given for writing is not in the incident directory.
+    OutsideDirectory,
+    /// A step was marked done while required items are open, without confirmation.
+    RequiredItemsOpen { step: String },
+    /// A step cannot be walked because it is already done or skipped.
+    StepClosed { step: String },
+    /// An interactive command has no terminal to ask on.
+    NoTerminal { command: String },
+}
+
+/// A [`BreachError`] with its [`Topic`]. It reads as the error; [`status_of`] sees the
+/// error's status.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct About {
+    pub topic: Topic,
+    #[source]
+    pub error: BreachError,
+}
+
+/// A typed error about a topic.
+pub fn about(topic: Topic, error: BreachError) -> anyhow::Error {
+    About { topic, error }.into()
+}
+
+/// The topic of an error, if it has one.
+pub fn topic_of(err: &anyhow::Error) -> Option<&Topic> {
+    err.chain()
+        .find_map(|c| c.downcast_ref::<About>())
+        .map(|a| &a.topic)
+}
+
+/// An error with a hint for the next action, attached at the boundary where the command
+/// is known (`hint: run \`breach verify --repair\``). It reads as the error it wraps; the
+/// hint is printed on a line of its own.
+#[derive(Debug)]
+pub struct Hinted {
+    pub error: anyhow::Error,
+    pub hint: String,
+}
+
+impl std::fmt::Display for Hinted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.error)
     }
-    let mut text = format!("{err}");
-    for cause in err.chain().skip(1) {
-        text.push_str(&format!("\n  caused by: {cause}"));
+}
+
+impl std::error::Error for Hinted {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.error.as_ref())
     }
-    out.error(&text);
-    status
+}
+
+/// Attaches a hint to an error.
+pub fn with_hint(error: anyhow::Error, hint: impl Into<String>) -> anyhow::Error {
+    Hinted {
+        error,
+        hint: hint.into(),
+    }
+    .into()
+}
+
+/// What the top level prints for an error: the message, the chain of causes below it, the
+/// hints, and the exit status. Building it prints nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub status: ExitStatus,
+    /// The message and its causes, one line each (a wrapper that only adds a hint or a
+    /// topic is not repeated).
+    pub lines: Vec<String>,
+    pub hints: Vec<String>,
+}
+
+impl Report {
+    /// Describes an error. A closed stdout pipe has status `Ok` and no lines.
+    pub fn of(err: &anyhow::Error) -> Report {
+        let status = status_of(err);
+        let mut report = Report {
+            status,
+            lines: Vec::new(),
+            hints: Vec::new(),
+        };
+        if status == ExitStatus::Ok {
+            return report;
+        }
+        for cause in err.chain() {
+            if let Some(h) = cause.downcast_ref::<Hinted>() {
+                report.hints.push(h.hint.clone());
+            }
+            // Wrappers (a hint, a topic) read as the error they wrap: say it once.
+            let text = cause.to_string();
+            if report.lines.last() != Some(&text) {
+                report.lines.push(text);
+            }
+        }
+        report
+    }
 }

@@ -10,11 +10,14 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod error;
+pub mod evidence;
 pub mod incident;
 pub mod journal;
+pub mod ledger;
 pub mod output;
 pub mod report;
 pub mod runbook;
+pub mod types;
 pub mod walk;
 pub mod yaml_guard;
 
@@ -37,6 +40,23 @@ fn catch_file_size_signal() {
     let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, &FILE_SIZE_EXCEEDED);
 }
 
+/// Prints an error once, with its causes and hints, and returns its exit status. A closed
+/// stdout pipe (`breach status | head`) is not an error and prints nothing.
+fn print_error(out: &output::Output, err: &anyhow::Error) -> ExitStatus {
+    let report = error::Report::of(err);
+    if let Some((first, causes)) = report.lines.split_first() {
+        let mut text = first.clone();
+        for cause in causes {
+            text.push_str(&format!("\n  caused by: {cause}"));
+        }
+        out.error(&text);
+    }
+    for hint in &report.hints {
+        out.hint(hint);
+    }
+    report.status
+}
+
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main_entry() -> ExitCode {
     catch_file_size_signal();
@@ -53,12 +73,9 @@ pub fn main_entry() -> ExitCode {
             return code.into();
         }
     };
-    let out = output::Output::from_cli(&cli.global);
+    let out = output::Output::new(cli.global.color);
     match commands::dispatch(cli, &out) {
         Ok(status) => status.into(),
-        Err(err) => {
-            let status = error::report(&out, &err);
-            status.into()
-        }
+        Err(err) => print_error(&out, &err).into(),
     }
 }

@@ -5,7 +5,13 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::cli::{ColorChoice, GlobalArgs};
+/// When to colour output (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
 
 /// Where and how `breach` writes to the terminal.
 #[derive(Debug, Clone)]
@@ -15,11 +21,6 @@ pub struct Output {
 }
 
 impl Output {
-    /// Decides colour from the global flags and the environment.
-    pub fn from_cli(global: &GlobalArgs) -> Self {
-        Self::new(global.color)
-    }
-
     /// Decides colour from a choice and the environment (`NO_COLOR`, terminals).
     pub fn new(choice: ColorChoice) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

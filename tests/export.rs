@@ -6,7 +6,7 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use breach::journal::{EvidenceEntry, Payload, file};
+use breach::journal::{EvidenceEntry, Payload};
 use chrono::{DateTime, Utc};
 use common::breach;
 
@@ -29,7 +29,7 @@ fn run(dir: &Path, now: &str, operator: &str, args: &[&str]) {
 /// Appends a record through the same append path the commands use: for evidence, whose
 /// command hashes a real file and records its (unfixable) modification time.
 fn append(path: &Path, now: &str, operator: &str, payload: Payload) {
-    file::append(path, operator, at(now), |_| Ok(payload)).expect("append succeeds");
+    breach::ledger::append(path, operator, at(now), |_| Ok(payload)).expect("append succeeds");
 }
 
 /// The incident file in `dir`.

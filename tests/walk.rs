@@ -6,7 +6,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use breach::incident::{AnswerValue, Incident, StepStatus};
+use breach::incident::{Incident, StepStatus};
+use breach::types::AnswerValue;
 use common::{NOW, breach};
 use rexpect::process::WaitStatus;
 use rexpect::session::{Options, PtySession, spawn_with_options};
@@ -68,7 +69,7 @@ fn incident_file(dir: &Path) -> PathBuf {
 }
 
 fn load(dir: &Path) -> Incident {
-    breach::journal::file::load(&incident_file(dir))
+    breach::ledger::load(&incident_file(dir))
         .expect("incident loads")
         .1
 }

@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = format::decode(chunk, line);
     }
     let scan = file::scan_text(Path::new("fuzz.yaml"), text);
-    let _ = file::fold(&scan);
+    let _ = breach::ledger::fold(&scan);
     let prefix = &text[..scan.good_len];
     let again = file::scan_text(Path::new("fuzz.yaml"), prefix);
     assert_eq!(again.status, file::ChainStatus::Intact);

@@ -1,11 +1,14 @@
-//! What several commands share: finding the incident, the operator, the clock, appending.
+//! What several commands share: finding the incident, the operator, the clock, appending
+//! (through the ledger), and parsing time arguments.
 
 use std::path::{Path, PathBuf};
 
 use super::Ctx;
 use crate::error::invalid;
 use crate::incident::Incident;
-use crate::journal::{Payload, Record, file, store};
+use crate::journal::file::Scan;
+use crate::journal::{Payload, Record, store};
+use crate::ledger;
 
 impl Ctx<'_> {
     /// The incident directory.
@@ -45,8 +48,8 @@ impl Ctx<'_> {
     }
 
     /// Reads, verifies and folds the incident.
-    pub fn load(&self, positional: Option<&str>) -> anyhow::Result<(file::Scan, Incident)> {
-        file::load(&self.incident_path(positional)?)
+    pub fn load(&self, positional: Option<&str>) -> anyhow::Result<(Scan, Incident)> {
+        ledger::load(&self.incident_path(positional)?)
     }
 
     /// Appends one record to the incident (which must be inside the incident directory).
@@ -59,12 +62,12 @@ impl Ctx<'_> {
         store::require_inside(self.dir(), &path)?;
         let operator = self.operator()?;
         let now = crate::clock::now()?;
-        let (record, incident) = file::append(&path, &operator, now, build)?;
+        let (record, incident) = ledger::append(&path, &operator, now, build)?;
         Ok((path, record, incident))
     }
 
     /// Appends a record that needs only the pinned runbook to validate (a note, evidence,
-    /// a notice) without re-reading the whole incident; see `file::append_quick`.
+    /// a notice) without re-reading the whole incident; see `ledger::append_quick_with`.
     pub fn record_quick(&self, payload: Payload) -> anyhow::Result<(PathBuf, Record)> {
         self.record_quick_with(|_| Ok(payload))
     }
@@ -78,8 +81,18 @@ impl Ctx<'_> {
         store::require_inside(self.dir(), &path)?;
         let operator = self.operator()?;
         let now = crate::clock::now()?;
-        let record = file::append_quick_with(&path, &operator, now, build)?;
+        let record = ledger::append_quick_with(&path, &operator, now, build)?;
         Ok((path, record))
+    }
+
+    /// What the walk needs: the directory, the operator and the output.
+    pub fn session(&self) -> anyhow::Result<crate::walk::Session<'_>> {
+        Ok(crate::walk::Session {
+            dir: self.dir(),
+            operator: self.operator()?,
+            out: self.out,
+            color: self.global.color,
+        })
     }
 
     /// Prints the standard confirmation of a recorded record.
@@ -88,4 +101,14 @@ impl Ctx<'_> {
             .print(&format!("recorded #{}: {what}", record.seq))?;
         Ok(())
     }
+}
+
+/// Parses an optional time argument.
+pub fn parse_time_arg(
+    flag: &str,
+    value: Option<&str>,
+) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    value
+        .map(|v| crate::types::parse_time(v).map_err(|e| invalid(format!("{flag} {v:?}: {e}"))))
+        .transpose()
 }

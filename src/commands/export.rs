@@ -15,7 +15,7 @@ use super::Ctx;
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::error::{ExitStatus, integrity};
 use crate::journal::file::{self, ChainStatus};
-use crate::report::{Report, html, json, markdown, model};
+use crate::report::{Report, html, json, markdown};
 
 pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let path = ctx.incident_path(args.incident.as_deref())?;
@@ -37,9 +37,9 @@ pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             path.display()
         )));
     }
-    let incident = file::fold(&scan)?;
+    let incident = crate::ledger::fold(&scan)?;
     let now = crate::clock::now()?;
-    let report = Report::build(&scan, &incident, model::deadline_rows(&incident, now), now);
+    let report = Report::build(&scan, &incident, now);
     // The JSON report holds every record, so it is streamed to its destination rather than
     // built in memory first; the text formats are small enough to build.
     let write = |w: &mut dyn Write| -> std::io::Result<()> {

@@ -5,7 +5,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 use super::Ctx;
 use crate::cli::ListArgs;
 use crate::error::ExitStatus;
-use crate::journal::{file, store};
+use crate::journal::store;
 
 #[derive(serde::Serialize)]
 struct Row {
@@ -29,7 +29,7 @@ pub fn run(args: &ListArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            match file::load(&path) {
+            match crate::ledger::load(&path) {
                 Ok((_, inc)) => {
                     let (closed, total) = inc.progress();
                     Row {
@@ -37,7 +37,7 @@ pub fn run(args: &ListArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                         title: Some(inc.title.clone()),
                         severity: Some(inc.severity.as_str()),
                         state: if inc.is_closed() { "closed" } else { "open" },
-                        started: Some(crate::clock::format_utc(inc.opened.at)),
+                        started: Some(crate::types::format_utc(inc.opened.at)),
                         steps_closed: Some(closed),
                         steps_total: Some(total),
                         path,

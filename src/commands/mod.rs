@@ -15,7 +15,7 @@ mod status;
 mod verify;
 
 use crate::cli::{Cli, Command, GlobalArgs};
-use crate::error::ExitStatus;
+use crate::error::{ExitStatus, Topic};
 use crate::output::Output;
 
 /// What every command gets: the global options and the output.
@@ -24,8 +24,46 @@ pub struct Ctx<'a> {
     pub out: &'a Output,
 }
 
-/// Runs the parsed command.
+/// Runs the parsed command. An error about a known topic gets its hint here, where the
+/// commands are known.
 pub fn dispatch(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
+    run_command(cli, out).map_err(attach_hint)
+}
+
+/// The hint for what to do next, for the errors whose remedy is a command.
+fn attach_hint(err: anyhow::Error) -> anyhow::Error {
+    let hint = match crate::error::topic_of(&err) {
+        None => return err,
+        Some(Topic::TornTail) => "run `breach verify --repair` to move it aside".to_string(),
+        Some(Topic::ChainBroken) => {
+            "the file was changed after it was written; nothing more can be recorded in it"
+                .to_string()
+        }
+        Some(Topic::NoIncidents) => "open one with `breach start` (or point --dir / BREACH_DIR \
+             at the incident directory)"
+            .to_string(),
+        Some(Topic::BadOperator) => "set --operator or BREACH_OPERATOR".to_string(),
+        Some(Topic::OutsideDirectory) => {
+            "point --dir (or BREACH_DIR) at the directory that holds it".to_string()
+        }
+        Some(Topic::RequiredItemsOpen { step }) => {
+            format!("check them, or mark it done anyway with `breach step {step} --done --force`")
+        }
+        Some(Topic::UnknownIncident) => "`breach list` shows the incidents".to_string(),
+        Some(Topic::AllClosed) => "name one explicitly (see `breach list`)".to_string(),
+        Some(Topic::StepClosed { step }) => {
+            format!("reopen it first with `breach step {step} --reopen`")
+        }
+        Some(Topic::NoTerminal { .. }) => "answer from a file with `--answers FILE` (see \
+             docs/answers-file.md), or open an incident without the walk with `breach start \
+             --no-walk --title ...` and record with `breach check`, `breach answer` and \
+             `breach step`"
+            .to_string(),
+    };
+    crate::error::with_hint(err, hint)
+}
+
+fn run_command(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
     let ctx = Ctx {
         global: &cli.global,
         out,

@@ -9,12 +9,12 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::{JsonArg, NotifyCommand, NotifyDraftArgs, NotifySentArgs};
-use crate::clock::format_utc;
 use crate::error::{ExitStatus, conflict, invalid, not_found};
 use crate::incident::Incident;
 use crate::incident::facts::{self, Draft};
 use crate::journal::{NoticeSent, Payload};
 use crate::runbook::Template;
+use crate::types::format_utc;
 
 pub fn run(cmd: &NotifyCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     match cmd {
@@ -123,7 +123,7 @@ fn sent(args: &NotifySentArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let at = match &args.at {
         None => now,
         Some(text) => {
-            crate::clock::parse_time(text).map_err(|e| invalid(format!("--at {text:?}: {e}")))?
+            crate::types::parse_time(text).map_err(|e| invalid(format!("--at {text:?}: {e}")))?
         }
     };
     if at > now {

@@ -55,7 +55,7 @@ pub fn answer(args: &AnswerArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             }
         })?;
         let value = parse_answer(q, &args.value)?;
-        shown = value.display(Some(q));
+        shown = q.display_answer(&value);
         Ok(Payload::Answer(Answer {
             step: step.into(),
             question: question.into(),
@@ -94,26 +94,28 @@ pub fn step(args: &StepArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         }))
     })?;
     let what = match &record.payload {
-        Payload::Step(s) if !s.open_items.is_empty() => {
-            format!(
-                "step {} done with items open: {}",
-                s.step,
-                s.open_items.join(", ")
-            )
-        }
-        Payload::Step(s) => format!(
-            "step {} {}",
-            s.step,
-            match s.outcome {
-                StepOutcome::Done => "done",
-                StepOutcome::Skipped => "skipped",
-                StepOutcome::Reopened => "reopened",
-            }
-        ),
-        _ => String::new(),
+        Payload::Step(s) => describe_step(s),
+        other => other.kind().to_string(),
     };
     ctx.recorded(&record, &what)?;
     Ok(ExitStatus::Ok)
+}
+
+/// The confirmation of a step change: `step contain done`, or which items were left open.
+fn describe_step(s: &StepChange) -> String {
+    if !s.open_items.is_empty() {
+        return format!(
+            "step {} done with items open: {}",
+            s.step,
+            s.open_items.join(", ")
+        );
+    }
+    let outcome = match s.outcome {
+        StepOutcome::Done => "done",
+        StepOutcome::Skipped => "skipped",
+        StepOutcome::Reopened => "reopened",
+    };
+    format!("step {} {outcome}", s.step)
 }
 
 pub fn close(args: &CloseArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {

@@ -6,11 +6,12 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::StatusArgs;
-use crate::clock::{format_duration, format_utc};
 use crate::error::ExitStatus;
 use crate::incident::deadlines::{self, DeadlineState, DeadlineStatus};
-use crate::incident::{AnswerValue, Incident, StepStatus};
+use crate::incident::{Incident, StepStatus};
 use crate::journal::store;
+use crate::types::AnswerValue;
+use crate::types::{format_duration, format_utc};
 
 /// The documented `status --json` shape (see docs/status-json.md).
 #[derive(Serialize)]
@@ -94,11 +95,8 @@ fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
     if let Some(d) = deadlines::most_urgent(clocks)
         .filter(|d| matches!(d.state, DeadlineState::Overdue | DeadlineState::DueSoon))
     {
-        let when = match (d.state, d.overdue_by, d.remaining) {
-            (DeadlineState::Overdue, Some(by), _) => format!("overdue by {}", format_duration(by)),
-            (_, _, Some(left)) => format!("due in {}", format_duration(left)),
-            _ => "due now".to_string(),
-        };
+        // Only overdue and due-soon clocks get here: their sentences hold no time of day.
+        let when = deadlines::Outcome::of(d).sentence(|t| short_time(t, false));
         return Some(format!(
             "{}: {when}\n      {}",
             d.title,
@@ -174,7 +172,7 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         }
         Err(e) => return Err(e),
     };
-    let (_, inc) = crate::journal::file::load(&path)?;
+    let (_, inc) = crate::ledger::load(&path)?;
     let now = crate::clock::now()?;
     let (closed, applicable) = inc.progress();
     let clocks = deadlines::evaluate(&inc, now);

@@ -24,7 +24,7 @@ pub fn run(args: &VerifyArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     if scan.status == ChainStatus::Intact {
         // A sound chain is not enough: the file must be an incident this build can read
         // (an `opened` record first, a format version it knows).
-        file::fold(&scan)?;
+        crate::ledger::fold(&scan)?;
     }
     let status = match &scan.status {
         ChainStatus::Intact => ExitStatus::Ok,

@@ -45,8 +45,8 @@ pub fn parse_answer(q: &Question, text: &str) -> anyhow::Result<AnswerValue> {
                 )));
             }
         },
-        QuestionKind::Datetime => match crate::clock::parse_time(t) {
-            Ok(at) => AnswerValue::Text(crate::clock::format_utc(at)),
+        QuestionKind::Datetime => match crate::types::parse_time(t) {
+            Ok(at) => AnswerValue::Text(crate::types::format_utc(at)),
             Err(e) => {
                 return Err(invalid(format!(
                     "`{}` expects a date and time; got {text:?}: {e}",
@@ -169,6 +169,21 @@ fn step_index(incident: &Incident, step: &str) -> anyhow::Result<usize> {
     })
 }
 
+/// Whether [`validate`] needs nothing of the incident but its opening record (the pinned
+/// runbook) and whether it is closed, so that the record can be appended after reading only
+/// the file's first and last record. A new record kind must say here which it is.
+pub fn depends_only_on_header(payload: &Payload) -> bool {
+    match payload {
+        Payload::Note(_) | Payload::Evidence(_) | Payload::Notice(_) => true,
+        Payload::Opened(_)
+        | Payload::Check(_)
+        | Payload::Answer(_)
+        | Payload::Step(_)
+        | Payload::Closed(_)
+        | Payload::Unknown { .. } => false,
+    }
+}
+
 /// Checks a record about to be appended. `Ok` means it may be written.
 pub fn validate(incident: &Incident, payload: &Payload) -> anyhow::Result<()> {
     if incident.is_closed() {
@@ -261,15 +276,20 @@ pub fn validate(incident: &Incident, payload: &Payload) -> anyhow::Result<()> {
                     let unconfirmed: Vec<&String> =
                         open.iter().filter(|i| !s.open_items.contains(i)).collect();
                     if !unconfirmed.is_empty() {
-                        return Err(conflict(format!(
-                            "step `{}` has required items still open: {}; check them, or mark it done anyway with --force",
-                            s.step,
-                            unconfirmed
-                                .iter()
-                                .map(|s| s.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )));
+                        return Err(crate::error::about(
+                            crate::error::Topic::RequiredItemsOpen {
+                                step: s.step.clone(),
+                            },
+                            crate::error::BreachError::Conflict(format!(
+                                "step `{}` has required items still open: {}",
+                                s.step,
+                                unconfirmed
+                                    .iter()
+                                    .map(|s| s.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        ));
                     }
                 }
                 StepOutcome::Skipped => {

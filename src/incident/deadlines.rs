@@ -21,6 +21,9 @@ use super::{AnswerValue, Incident, Stamp, StepStatus};
 use crate::runbook::condition::applies;
 use crate::runbook::{Anchor, Deadline, Event, EventRef, IntakeAnchor, QuestionKind, Within};
 
+mod outcome;
+pub use outcome::Outcome;
+
 /// A deadline is due soon when less than this much time is left...
 pub const DUE_SOON_HOURS: i64 = 24;
 /// ...or when less than this percentage of its window is left.
@@ -483,7 +486,7 @@ impl<'a> Engine<'a> {
                 None => {
                     warning = Some(format!(
                         "{w} after {} is beyond the supported calendar; the due time is capped",
-                        crate::clock::format_utc(a)
+                        crate::types::format_utc(a)
                     ));
                     Some(DateTime::<Utc>::MAX_UTC)
                 }
@@ -538,8 +541,8 @@ impl<'a> Engine<'a> {
                 s.met_before_start = true;
                 s.warning = Some(format!(
                     "met at {}, before its clock started at {}; check the dates",
-                    crate::clock::format_utc(occ.at),
-                    crate::clock::format_utc(start)
+                    crate::types::format_utc(occ.at),
+                    crate::types::format_utc(start)
                 ));
                 return s;
             }

@@ -5,19 +5,18 @@
 pub mod action;
 pub mod deadlines;
 pub mod facts;
-mod value;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub use value::{AnswerValue, format_number};
+use crate::types::AnswerValue;
 
-use crate::cli::Severity;
 use crate::journal::record::{Opened, Payload, Record, StepOutcome};
 use crate::runbook::condition::{Answers, applies};
-use crate::runbook::{IntakeAnchor, Runbook, RunbookSource, parse_pinned};
+use crate::runbook::{IntakeAnchor, Runbook, parse_pinned};
+use crate::types::Severity;
 
 /// The state of a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -130,7 +129,7 @@ pub struct NoteEntry {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EvidenceState {
     #[serde(flatten)]
-    pub entry: crate::journal::EvidenceEntry,
+    pub entry: crate::journal::record::EvidenceEntry,
     pub stamp: Stamp,
 }
 
@@ -138,7 +137,7 @@ pub struct EvidenceState {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NoticeState {
     #[serde(flatten)]
-    pub notice: crate::journal::NoticeSent,
+    pub notice: crate::journal::record::NoticeSent,
     pub stamp: Stamp,
 }
 
@@ -534,14 +533,6 @@ impl Incident {
             .filter(|&&i| self.steps[i].status.is_closed())
             .count();
         (closed, applicable.len())
-    }
-
-    /// Where the runbook came from, for display.
-    pub fn runbook_origin(&self) -> RunbookSource {
-        match self.runbook_source.as_str() {
-            "built-in" => RunbookSource::Builtin,
-            path => RunbookSource::File(path.into()),
-        }
     }
 }
 

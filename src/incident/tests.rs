@@ -69,7 +69,7 @@ fn opened() -> Record {
             format: 1,
             id: "20261123T100000Z-test".into(),
             title: "Test".into(),
-            severity: crate::cli::Severity::High,
+            severity: crate::types::Severity::High,
             detected_at: t(9, 0),
             aware_at: t(10, 0),
             determined_at: None,

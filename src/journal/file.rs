@@ -1,9 +1,11 @@
-//! Reading, verifying, creating and appending to incident files.
+//! Incident files as storage: reading and verifying the chain, creating a file, the locked
+//! handle that appends go through ([`Locked`]), the tail reader, and repair. Nothing here
+//! knows what records mean: checking a record against the incident's state is the ledger's
+//! (`crate::ledger`).
 //!
-//! Appends take an exclusive lock on the file, re-read and verify it under the lock, check
-//! the new record against the folded state, write the record in one `write` call and
-//! `fsync` before reporting success. A crash can therefore leave at most one torn record at
-//! the end of the file, which `verify` reports and `verify --repair` moves aside.
+//! A record is written in one `write` call and fsynced before it is reported as written, so
+//! a crash can leave at most one torn record at the end of the file, which `verify` reports
+//! and `verify --repair` moves aside.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -15,8 +17,7 @@ use chrono::{DateTime, Utc};
 
 use super::format::{self, DecodeError, GENESIS};
 use super::record::{Opened, Payload, Record};
-use crate::error::{BreachError, integrity, invalid};
-use crate::incident::{self, Incident, action};
+use crate::error::{BreachError, Topic, about, integrity, invalid};
 
 /// The largest incident file `breach` reads, in bytes (far above any real incident: a
 /// 100,000-record incident is about 40 MB).
@@ -103,18 +104,22 @@ impl Scan {
         let path = self.path.display();
         match &self.status {
             ChainStatus::Intact => Ok(()),
-            ChainStatus::TornTail { line, .. } => Err(integrity(format!(
-                "{path}: the last record (line {line}) is incomplete, probably cut short by a crash\n\
-                 hint: run `breach verify --repair` to move it aside"
-            ))),
-            ChainStatus::Broken(b) => Err(integrity(format!(
-                "{path}: record {} (line {}) is {}: {}\n\
-                 hint: the file was changed after it was written; nothing more can be recorded in it",
-                b.expected_seq,
-                b.line,
-                b.kind.as_str(),
-                b.detail
-            ))),
+            ChainStatus::TornTail { line, .. } => Err(about(
+                Topic::TornTail,
+                BreachError::Integrity(format!(
+                    "{path}: the last record (line {line}) is incomplete, probably cut short by a crash"
+                )),
+            )),
+            ChainStatus::Broken(b) => Err(about(
+                Topic::ChainBroken,
+                BreachError::Integrity(format!(
+                    "{path}: record {} (line {}) is {}: {}",
+                    b.expected_seq,
+                    b.line,
+                    b.kind.as_str(),
+                    b.detail
+                )),
+            )),
         }
     }
 }
@@ -324,33 +329,70 @@ pub fn read(path: &Path) -> anyhow::Result<Scan> {
     scan_bytes(path, &bytes)
 }
 
-/// Folds a scan's verified records into the incident state.
-pub fn fold(scan: &Scan) -> anyhow::Result<Incident> {
-    incident::fold(&scan.records).map_err(|e| invalid(format!("{}: {e}", scan.path.display())))
+/// An incident file opened for appending and held under the exclusive lock until dropped.
+/// Everything that writes to an existing incident file goes through one of these.
+pub struct Locked {
+    file: File,
+    path: PathBuf,
 }
 
-/// Reads, verifies and folds; fails unless the chain is intact.
-pub fn load(path: &Path) -> anyhow::Result<(Scan, Incident)> {
-    let scan = read(path)?;
-    scan.require_intact()?;
-    let incident = fold(&scan)?;
-    Ok((scan, incident))
+/// The first and the last record of a file, read without the records between.
+#[derive(Debug, Clone)]
+pub struct Ends {
+    pub first: Record,
+    pub last: Record,
 }
 
-/// Appends one record. `build` sees the current state (read under the lock) and returns
-/// the payload; the payload is validated against that state before anything is written.
-/// Returns the written record and the state including it. The record is on disk (written
-/// and fsynced) when this returns `Ok`.
-pub fn append(
-    path: &Path,
-    operator: &str,
-    now: DateTime<Utc>,
-    build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
-) -> anyhow::Result<(Record, Incident)> {
-    let mut writer = Writer::open(path)?;
-    let payload = build(writer.incident())?;
-    let record = writer.append(operator, now, payload, true)?;
-    Ok((record, writer.into_incident()))
+impl Locked {
+    /// Opens an incident file for appending (never through a symlink) and takes the
+    /// exclusive lock, waiting for another writer to finish.
+    pub fn open(path: &Path) -> anyhow::Result<Locked> {
+        Ok(Locked {
+            file: open_locked(path)?,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads and verifies the whole file. Returns the scan and the number of lines.
+    pub fn scan(&mut self) -> anyhow::Result<(Scan, usize)> {
+        let bytes = read_bytes(&mut self.file, &self.path)?;
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+        Ok((scan_bytes(&self.path, &bytes)?, lines))
+    }
+
+    /// The current length of the file in bytes.
+    pub fn size(&self) -> anyhow::Result<u64> {
+        Ok(self.file.metadata()?.len())
+    }
+
+    /// The file's tail reader: the first and the last record, each verified on its own
+    /// (not the chain between them). `None` if either does not verify; a full
+    /// [`Locked::scan`] then says what is wrong.
+    pub fn ends(&mut self) -> anyhow::Result<Option<Ends>> {
+        let size = self.size()?;
+        let first = read_first(&mut self.file, size)
+            .with_context(|| format!("cannot read {}", self.path.display()))?;
+        let last = read_last(&mut self.file, size)
+            .with_context(|| format!("cannot read {}", self.path.display()))?;
+        Ok(first.zip(last).map(|(first, last)| Ends { first, last }))
+    }
+
+    /// Writes one encoded record in a single call, fsyncing it when `sync`. On failure the
+    /// file is cut back to where it was, so it still ends with a complete record.
+    pub fn write(&mut self, bytes: &[u8], sync: bool) -> anyhow::Result<()> {
+        write_record(&mut self.file, bytes, &self.path, sync)
+    }
+
+    /// Flushes everything written to stable storage.
+    pub fn sync(&mut self) -> anyhow::Result<()> {
+        self.file.sync_data()?;
+        Ok(())
+    }
 }
 
 /// Opens an incident file for appending (never through a symlink) and takes the exclusive
@@ -373,10 +415,6 @@ fn open_locked(path: &Path) -> anyhow::Result<File> {
 const O_NOFOLLOW: i32 = 0o400000;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 const O_NOFOLLOW: i32 = 0x0100;
-
-fn write_durably(file: &mut File, bytes: &[u8], path: &Path) -> anyhow::Result<()> {
-    write_record(file, bytes, path, true)
-}
 
 /// Writes one record in a single call, fsyncing it when `sync`. On failure the file is cut
 /// back to where it was, so it still ends with a complete record.
@@ -551,14 +589,13 @@ pub fn repair(path: &Path, now: DateTime<Utc>) -> anyhow::Result<Option<Repair>>
     }
 }
 
-/// Whether a record's validity depends only on the pinned runbook and on whether the
-/// incident is closed, so that it can be appended after reading just the first and the last
-/// record ([`append_quick`]).
-pub fn is_header_only(payload: &Payload) -> bool {
-    matches!(
-        payload,
-        Payload::Note(_) | Payload::Evidence(_) | Payload::Notice(_)
-    )
+/// The last record of an incident file, verified on its own, read through the same tail
+/// reader as appends; `None` if the file cannot be read or does not end with a record.
+pub fn last_record(path: &Path) -> Option<Record> {
+    check_regular(path).ok()?;
+    let mut file = File::open(path).ok()?;
+    let size = file.metadata().ok()?.len();
+    read_last(&mut file, size).ok().flatten()
 }
 
 /// Reads `len` bytes at `offset`.
@@ -569,20 +606,9 @@ fn read_at(file: &mut File, offset: u64, len: usize) -> std::io::Result<Vec<u8>>
     Ok(buf)
 }
 
-/// The precise error for a file whose first or last record did not verify, read through the
-/// handle already holding the lock (a second handle would wait for that lock forever).
-fn explain(file: &mut File, path: &Path, fallback: &str) -> anyhow::Error {
-    match read_bytes(file, path).and_then(|bytes| scan_bytes(path, &bytes)) {
-        Ok(scan) => match scan.require_intact().and_then(|()| fold(&scan).map(drop)) {
-            Err(e) => e,
-            Ok(()) => integrity(format!("{}: {fallback}", path.display())),
-        },
-        Err(e) => e,
-    }
-}
-
-/// Reads the first record, growing the window until it is complete.
-fn read_first(file: &mut File, size: u64, path: &Path) -> anyhow::Result<Record> {
+/// Reads the first record, growing the window until it is complete. `None` if it does not
+/// verify as the opening record of a chain.
+fn read_first(file: &mut File, size: u64) -> std::io::Result<Option<Record>> {
     let mut window = 64 * 1024u64;
     loop {
         let len = window.min(size);
@@ -592,17 +618,17 @@ fn read_first(file: &mut File, size: u64, path: &Path) -> anyhow::Result<Record>
         // Complete when a second record starts in the window, or the window is the file.
         if parts.len() >= 2 || len == size {
             let (line, chunk) = parts.first().copied().unwrap_or((1, ""));
-            return match format::decode(chunk, line) {
-                Ok(r) if r.seq == 0 && r.prev == GENESIS => Ok(r),
-                _ => Err(explain(file, path, "the first record does not verify")),
-            };
+            return Ok(format::decode(chunk, line)
+                .ok()
+                .filter(|r| r.seq == 0 && r.prev == GENESIS));
         }
         window *= 2;
     }
 }
 
-/// Reads the last record, growing the window until a record boundary is inside it.
-fn read_last(file: &mut File, size: u64, path: &Path) -> anyhow::Result<Record> {
+/// Reads the last record, growing the window until a record boundary is inside it. `None`
+/// if no complete record verifies at the end.
+fn read_last(file: &mut File, size: u64) -> std::io::Result<Option<Record>> {
     let mut window = 16 * 1024u64;
     loop {
         let start = size.saturating_sub(window);
@@ -615,151 +641,12 @@ fn read_last(file: &mut File, size: u64, path: &Path) -> anyhow::Result<Record> 
             .map(|i| i + 1)
             .or_else(|| (start == 0 && text.starts_with("---\n")).then_some(0));
         if let Some(at) = boundary {
-            return format::decode(&text[at..], 0)
-                .map_err(|_| explain(file, path, "the last record does not verify"));
+            return Ok(format::decode(&text[at..], 0).ok());
         }
         if start == 0 {
-            return Err(explain(file, path, "no complete record found"));
+            return Ok(None);
         }
         window *= 4;
-    }
-}
-
-/// Appends a record whose validity depends only on the pinned runbook and on whether the
-/// incident is closed (see [`is_header_only`]), reading only the first and the last record:
-/// its cost does not grow with the length of the incident. The rest of the chain is not
-/// re-verified here; `breach verify` does that.
-pub fn append_quick(
-    path: &Path,
-    operator: &str,
-    now: DateTime<Utc>,
-    payload: Payload,
-) -> anyhow::Result<Record> {
-    append_quick_with(path, operator, now, |_| Ok(payload))
-}
-
-/// [`append_quick`] with the payload built from the state read from the file's ends: the
-/// pinned runbook (e.g. to look up a template) and whether the incident is closed, but no
-/// answers or checks. A payload that needs more than that is appended through [`append`].
-pub fn append_quick_with(
-    path: &Path,
-    operator: &str,
-    now: DateTime<Utc>,
-    build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
-) -> anyhow::Result<Record> {
-    let mut file = open_locked(path)?;
-    let size = file.metadata()?.len();
-    let first = read_first(&mut file, size, path)?;
-    let last = read_last(&mut file, size, path)?;
-    let Payload::Opened(opened) = &first.payload else {
-        return Err(integrity(format!(
-            "{}: the first record is not `opened`",
-            path.display()
-        )));
-    };
-    let mut incident = Incident::from_opened(opened, &first)
-        .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
-    if matches!(last.payload, Payload::Closed(_)) {
-        incident.apply(&last);
-    }
-    let payload = build(&incident)?;
-    if !is_header_only(&payload) {
-        drop(file);
-        return append(path, operator, now, |_| Ok(payload)).map(|(r, _)| r);
-    }
-    action::validate(&incident, &payload)?;
-    let seq = last.seq + 1;
-    let (text, hash) = format::encode(seq, now, operator, &last.hash, &payload)?;
-    write_durably(&mut file, text.as_bytes(), path)?;
-    Ok(Record {
-        seq,
-        time: now,
-        operator: operator.to_string(),
-        prev: last.hash,
-        hash,
-        payload,
-        line: 0,
-    })
-}
-
-/// A writing session: the file is locked and read once, then any number of records are
-/// appended against the state kept in memory. Used where many records are written by one
-/// process (bulk generation for benchmarks, imports).
-pub struct Writer {
-    file: File,
-    path: PathBuf,
-    incident: Incident,
-    last_seq: u64,
-    last_hash: String,
-    /// Lines in the file so far, so each new record knows the line it starts on.
-    lines: usize,
-}
-
-impl Writer {
-    /// Locks the file exclusively and reads, verifies and folds it.
-    pub fn open(path: &Path) -> anyhow::Result<Writer> {
-        let mut file = open_locked(path)?;
-        let bytes = read_bytes(&mut file, path)?;
-        let scan = scan_bytes(path, &bytes)?;
-        scan.require_intact()?;
-        let incident = fold(&scan)?;
-        let last = scan
-            .records
-            .last()
-            .ok_or_else(|| integrity(format!("{}: no records", path.display())))?;
-        Ok(Writer {
-            last_seq: last.seq,
-            last_hash: last.hash.clone(),
-            lines: bytes.iter().filter(|&&b| b == b'\n').count(),
-            file,
-            path: path.to_path_buf(),
-            incident,
-        })
-    }
-
-    /// The current state.
-    pub fn incident(&self) -> &Incident {
-        &self.incident
-    }
-
-    /// The current state, ending the session (and releasing the lock).
-    pub fn into_incident(self) -> Incident {
-        self.incident
-    }
-
-    /// Validates and appends one record. With `sync` the record is fsynced before this
-    /// returns (as every command does); without, durability is left to the caller.
-    pub fn append(
-        &mut self,
-        operator: &str,
-        now: DateTime<Utc>,
-        payload: Payload,
-        sync: bool,
-    ) -> anyhow::Result<Record> {
-        action::validate(&self.incident, &payload)?;
-        let seq = self.last_seq + 1;
-        let (text, hash) = format::encode(seq, now, operator, &self.last_hash, &payload)?;
-        write_record(&mut self.file, text.as_bytes(), &self.path, sync)?;
-        let record = Record {
-            seq,
-            time: now,
-            operator: operator.to_string(),
-            prev: self.last_hash.clone(),
-            hash: hash.clone(),
-            payload,
-            line: self.lines + 1,
-        };
-        self.incident.apply(&record);
-        self.last_seq = seq;
-        self.last_hash = hash;
-        self.lines += text.bytes().filter(|&b| b == b'\n').count();
-        Ok(record)
-    }
-
-    /// Flushes everything written to stable storage.
-    pub fn sync(&mut self) -> anyhow::Result<()> {
-        self.file.sync_data()?;
-        Ok(())
     }
 }
 
@@ -769,7 +656,7 @@ mod tests {
     use crate::journal::record::Note;
 
     fn two_records() -> String {
-        let t = crate::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+        let t = crate::types::parse_time("2026-11-23T10:15:00Z").unwrap();
         let note = |text: &str| {
             Payload::Note(Note {
                 text: text.into(),

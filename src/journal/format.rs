@@ -62,7 +62,7 @@ pub fn encode(
 ) -> anyhow::Result<(String, String)> {
     let body = Body {
         seq,
-        time: crate::clock::format_utc(time),
+        time: crate::types::format_utc(time),
         operator,
         kind: payload.kind(),
         prev,
@@ -237,7 +237,7 @@ mod tests {
     }
 
     fn t() -> DateTime<Utc> {
-        crate::clock::parse_time("2026-11-23T10:15:00Z").unwrap()
+        crate::types::parse_time("2026-11-23T10:15:00Z").unwrap()
     }
 
     #[test]
@@ -317,15 +317,15 @@ mod tests {
     }
 
     fn every_kind() -> Vec<Payload> {
-        use crate::incident::AnswerValue;
         use crate::journal::record::*;
+        use crate::types::AnswerValue;
         let runbook = crate::runbook::builtin::get("ecommerce-breach").unwrap();
         vec![
             Payload::Opened(Box::new(Opened {
                 format: FORMAT_VERSION,
                 id: "20261123T101500Z-card-skimmer".into(),
                 title: "Card skimmer: checkout".into(),
-                severity: crate::cli::Severity::High,
+                severity: crate::types::Severity::High,
                 detected_at: t(),
                 aware_at: t(),
                 determined_at: Some(t()),

@@ -9,9 +9,6 @@ mod quick_parse;
 pub mod record;
 pub mod store;
 
-#[cfg(test)]
-mod quick_tests;
-
 pub use record::{
     Answer, Check, Closed, EvidenceEntry, Note, NoticeSent, Opened, Payload, PinnedRunbook, Record,
     StepChange, StepOutcome,

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::Severity;
-use crate::incident::AnswerValue;
+use crate::types::AnswerValue;
+use crate::types::Severity;
 
 /// The incident file format version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -231,7 +231,7 @@ pub mod utc {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::clock::format_utc(*t))
+        s.serialize_str(&crate::types::format_utc(*t))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
@@ -249,7 +249,7 @@ pub mod utc_opt {
 
     pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
         match t {
-            Some(t) => s.serialize_str(&crate::clock::format_utc(*t)),
+            Some(t) => s.serialize_str(&crate::types::format_utc(*t)),
             None => s.serialize_none(),
         }
     }

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::format;
 use crate::error::{invalid, not_found};
 
 /// A file-name-safe slug of a title: lower-case ASCII letters and digits separated by
@@ -46,8 +45,11 @@ pub fn operator(given: Option<&str>) -> anyhow::Result<String> {
     };
     let name = name.trim().to_string();
     if name.is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
-        return Err(invalid(
-            "the operator name must be 1 to 200 characters with no control characters (set --operator or BREACH_OPERATOR)",
+        return Err(crate::error::about(
+            crate::error::Topic::BadOperator,
+            crate::error::BreachError::InvalidInput(
+                "the operator name must be 1 to 200 characters with no control characters".into(),
+            ),
         ));
     }
     Ok(name)
@@ -89,27 +91,11 @@ pub fn incident_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Whether the file's last record is `closed`, reading only its end.
+/// Whether the file's last record is `closed`, reading only its end (through the one tail
+/// reader, [`super::file::last_record`]).
 pub fn is_closed_quick(path: &Path) -> bool {
-    use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
-    let Ok(len) = f.seek(SeekFrom::End(0)) else {
-        return false;
-    };
-    let start = len.saturating_sub(4096);
-    if f.seek(SeekFrom::Start(start)).is_err() {
-        return false;
-    }
-    let mut buf = Vec::new();
-    if f.read_to_end(&mut buf).is_err() {
-        return false;
-    }
-    let text = String::from_utf8_lossy(&buf);
-    format::chunks(&text)
-        .last()
-        .is_some_and(|(_, c)| c.contains("\nkind: closed\n"))
+    super::file::last_record(path)
+        .is_some_and(|r| matches!(r.payload, super::record::Payload::Closed(_)))
 }
 
 /// Finds the incident the user means. `spec` is an id, a unique id prefix or a path; with
@@ -118,19 +104,22 @@ pub fn resolve(dir: &Path, spec: Option<&str>) -> anyhow::Result<PathBuf> {
     let Some(spec) = spec else {
         let files = incident_files(dir)?;
         if files.is_empty() {
-            return Err(not_found(format!(
-                "no incidents in {}\nhint: open one with `breach start` (or point --dir / BREACH_DIR at the incident directory)",
-                dir.display()
-            )));
+            return Err(crate::error::about(
+                crate::error::Topic::NoIncidents,
+                crate::error::BreachError::NotFound(format!("no incidents in {}", dir.display())),
+            ));
         }
         return files
             .into_iter()
             .find(|p| !is_closed_quick(p))
             .ok_or_else(|| {
-                not_found(format!(
-                    "every incident in {} is closed; name one explicitly (see `breach list`)",
-                    dir.display()
-                ))
+                crate::error::about(
+                    crate::error::Topic::AllClosed,
+                    crate::error::BreachError::NotFound(format!(
+                        "every incident in {} is closed",
+                        dir.display()
+                    )),
+                )
             });
     };
     if is_id_like(spec) {
@@ -150,10 +139,13 @@ pub fn resolve(dir: &Path, spec: Option<&str>) -> anyhow::Result<PathBuf> {
         }
         return match matches.len() {
             1 => Ok(matches.into_iter().next().unwrap_or_default()),
-            0 => Err(not_found(format!(
-                "no incident matching `{spec}` in {} (see `breach list`)",
-                dir.display()
-            ))),
+            0 => Err(crate::error::about(
+                crate::error::Topic::UnknownIncident,
+                crate::error::BreachError::NotFound(format!(
+                    "no incident matching `{spec}` in {}",
+                    dir.display()
+                )),
+            )),
             _ => Err(not_found(format!(
                 "`{spec}` matches {} incidents: {}; give more of the id",
                 matches.len(),
@@ -191,11 +183,14 @@ pub fn require_inside(dir: &Path, path: &Path) -> anyhow::Result<()> {
         .canonicalize()
         .map_err(|_| not_found(format!("{} does not exist", parent.display())))?;
     if canon_parent != canon_dir {
-        return Err(invalid(format!(
-            "{} is not in the incident directory {}; breach only records into incident files there (use --dir)",
-            path.display(),
-            dir.display()
-        )));
+        return Err(crate::error::about(
+            crate::error::Topic::OutsideDirectory,
+            crate::error::BreachError::InvalidInput(format!(
+                "{} is not in the incident directory {}; breach only records into incident files there",
+                path.display(),
+                dir.display()
+            )),
+        ));
     }
     Ok(())
 }
@@ -218,7 +213,7 @@ mod tests {
 
     #[test]
     fn ids_name_the_start_time_in_utc() {
-        let at = crate::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+        let at = crate::types::parse_time("2026-11-23T10:15:00Z").unwrap();
         assert_eq!(
             incident_id(at, "Card skimmer on checkout"),
             "20261123T101500Z-card-skimmer-on-checkout"

@@ -6,7 +6,10 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::model::{DeadlineRow, Fact, Report, StepReport, fmt_duration as dur, fmt_time as time};
+use super::model::{
+    DeadlineRow, Fact, Report, StepReport, StepState, fmt_duration as dur, fmt_time as time,
+};
+use crate::incident::deadlines::Outcome;
 
 /// Escapes text for HTML element content and double- or single-quoted attribute values.
 pub fn escape(s: &str) -> String {
@@ -123,82 +126,44 @@ fn fact(f: Option<&Fact>) -> String {
     }
 }
 
-/// A deadline's outcome as HTML: a pill and a sentence.
-fn outcome(d: &DeadlineRow) -> (String, String) {
-    let margin = d.margin.map(dur);
-    match (d.state.as_str(), d.met_at) {
-        (_, Some(met)) if d.late => (
-            "missed".into(),
-            format!(
-                "met late, {}{}",
-                time(met),
-                margin
-                    .map(|m| format!(", {m} after the due time"))
-                    .unwrap_or_default()
-            ),
-        ),
-        (_, Some(met)) if d.asap => (
-            "met".into(),
-            format!(
-                "{}{}",
-                time(met),
-                d.elapsed
-                    .map(|e| format!(", {} after the clock started", dur(e)))
-                    .unwrap_or_default()
-            ),
-        ),
-        (_, Some(met)) => (
-            "met".into(),
-            format!(
-                "{}{}",
-                time(met),
-                margin.map(|m| format!(", {m} early")).unwrap_or_default()
-            ),
-        ),
-        ("overdue", None) => (
-            "overdue".into(),
-            format!(
-                "not met; overdue by {}",
-                d.overdue_by.map(dur).unwrap_or_default()
-            ),
-        ),
-        ("waiting", None) => (
-            "waiting".into(),
-            format!("the clock starts at {}", escape(&d.anchor)),
-        ),
-        (state, None) => (
-            state.to_string(),
-            if d.asap {
-                format!(
-                    "still open (without undue delay){}",
-                    d.elapsed
-                        .map(|e| format!(", {} since the clock started", dur(e)))
-                        .unwrap_or_default()
-                )
-            } else {
-                format!(
-                    "still open{}",
-                    d.remaining
-                        .map(|r| format!(", {} left", dur(r)))
-                        .unwrap_or_default()
-                )
-            },
-        ),
-    }
+/// A deadline's outcome as HTML: the pill's class and label, and the shared outcome
+/// sentence (escaped).
+fn outcome(d: &DeadlineRow) -> (&'static str, &'static str, String) {
+    let (class, label) = match &d.outcome {
+        Outcome::MetLate { .. } => ("missed", "missed"),
+        Outcome::MetEarly { .. } | Outcome::MetUntimed { .. } => ("met", "met"),
+        Outcome::Overdue { .. } => ("overdue", "overdue"),
+        Outcome::Open { soon: true, .. } => ("due_soon", "due soon"),
+        Outcome::Open { soon: false, .. } | Outcome::OpenAsap { .. } => ("open", "open"),
+        Outcome::Waiting { .. } => ("waiting", "waiting"),
+        Outcome::NotApplicable => ("not_applicable", "not applicable"),
+    };
+    (class, label, escape(&d.outcome.sentence(time)))
 }
 
-fn state_label(s: &str) -> &str {
-    match s {
-        "in_progress" => "in progress",
-        "not_applicable" => "not applicable",
-        "due_soon" => "due soon",
-        other => other,
-    }
-}
-
-/// Renders the report.
+/// Renders the report: the page head, the title and banners, then each section in order.
 pub fn render(r: &Report) -> String {
     let mut h = Html(String::new());
+    head(&mut h, r);
+    summary(&mut h, r);
+    impact(&mut h, r);
+    metrics(&mut h, r);
+    deadlines(&mut h, r);
+    findings(&mut h, r);
+    steps(&mut h, r);
+    timeline(&mut h, r);
+    review(&mut h, r);
+    evidence_and_notices(&mut h, r);
+    integrity(&mut h, r);
+    h.line("</main>");
+    h.line("</body>");
+    h.line("</html>");
+    h.0
+}
+
+/// The document head (title, inline CSS), the title, the integrity and draft banners, and
+/// where the report comes from.
+fn head(h: &mut Html, r: &Report) {
     let s = &r.summary;
     h.line("<!DOCTYPE html>");
     h.line("<html lang=\"en\">");
@@ -237,8 +202,11 @@ pub fn render(r: &Report) -> String {
         time(r.generated_at),
         escape(&r.integrity.file)
     );
+}
 
-    // 1
+/// Section 1: the summary table.
+fn summary(h: &mut Html, r: &Report) {
+    let s = &r.summary;
     h.line("<section id=\"summary\"><h2>1. Summary</h2><table class=\"kv\">");
     h.kv("Title", &escape(&s.title));
     h.kv("Incident", &format!("<code>{}</code>", escape(&s.id)));
@@ -298,8 +266,10 @@ pub fn render(r: &Report) -> String {
         ),
     );
     h.line("</table></section>");
+}
 
-    // 2
+/// Section 2: what was affected.
+fn impact(h: &mut Html, r: &Report) {
     let i = &r.impact;
     h.line("<section id=\"impact\"><h2>2. Impact</h2><table class=\"kv\">");
     h.kv("Breach type", &fact(i.breach_type.as_ref()));
@@ -307,8 +277,10 @@ pub fn render(r: &Report) -> String {
     h.kv("Affected customers", &fact(i.affected_customers.as_ref()));
     h.kv("Jurisdictions", &fact(i.jurisdictions.as_ref()));
     h.line("</table></section>");
+}
 
-    // 3
+/// Section 3: the key metrics.
+fn metrics(h: &mut Html, r: &Report) {
     h.line("<section id=\"metrics\"><h2>3. Key metrics</h2><p class=\"muted\">Each measured from detection. The rows named after a regulatory deadline (section 4) measure the time to report to that authority or those people: until the deadline was met.</p>");
     h.line("<table><thead><tr><th>Metric</th><th class=\"num\">From detection</th><th>At</th><th>From</th></tr></thead><tbody>");
     for m in &r.metrics {
@@ -323,13 +295,13 @@ pub fn render(r: &Report) -> String {
         );
     }
     h.line("</tbody></table></section>");
+}
 
-    // 4
+/// Section 4: the regulatory deadlines.
+fn deadlines(h: &mut Html, r: &Report) {
     h.line("<section id=\"deadlines\"><h2>4. Regulatory deadlines</h2>");
     let d = &r.deadlines;
-    if !d.evaluated {
-        h.line("<p class=\"muted\">This build of breach does not evaluate deadlines.</p>");
-    } else if d.rows.is_empty() {
+    if d.rows.is_empty() {
         let _ = writeln!(
             h.0,
             "<p>No deadline of the runbook applies to this incident ({} checked).</p>",
@@ -350,14 +322,14 @@ pub fn render(r: &Report) -> String {
                 (Some(due), None) => time(due),
                 (None, None) => String::new(),
             };
-            let (pill, sentence) = outcome(x);
+            let (pill, label, sentence) = outcome(x);
             let _ = writeln!(
                 h.0,
                 "<tr><td>D{}</td><td>{}</td><td>{}</td><td class=\"nowrap\">{due}</td><td><span class=\"pill {pill}\">{}</span> {sentence}</td><td>{}{}</td></tr>",
                 n + 1,
                 escape(&x.title),
                 escape(&x.authority),
-                state_label(&pill),
+                label,
                 escape(&x.citation),
                 if x.verified {
                     ""
@@ -376,8 +348,10 @@ pub fn render(r: &Report) -> String {
         }
     }
     h.line("</section>");
+}
 
-    // 5
+/// Section 5: the investigation findings.
+fn findings(h: &mut Html, r: &Report) {
     let f = &r.findings;
     h.line("<section id=\"findings\"><h2>5. Investigation findings</h2><table class=\"kv\">");
     h.kv("Entry point", &fact(f.entry_point.as_ref()));
@@ -396,15 +370,19 @@ pub fn render(r: &Report) -> String {
             .map_or_else(|| "<span class=\"muted\">not recorded</span>".into(), dur),
     );
     h.line("</table></section>");
+}
 
-    // 6
+/// Section 6: every step.
+fn steps(h: &mut Html, r: &Report) {
     h.line("<section id=\"steps\"><h2>6. Step by step</h2>");
     for st in &r.steps {
-        step(&mut h, st);
+        step(h, st);
     }
     h.line("</section>");
+}
 
-    // 7
+/// Section 7: every record in plain language, with the chart.
+fn timeline(h: &mut Html, r: &Report) {
     h.line("<section id=\"timeline\"><h2>7. Timeline</h2>");
     h.line(&chart(r));
     h.line("<table><thead><tr><th class=\"num\">#</th><th>Time (UTC)</th><th>Operator</th><th>What happened</th></tr></thead><tbody>");
@@ -429,8 +407,10 @@ pub fn render(r: &Report) -> String {
         );
     }
     h.line("</tbody></table></section>");
+}
 
-    // 8
+/// Section 8: lessons learned and action items.
+fn review(h: &mut Html, r: &Report) {
     let rv = &r.review;
     h.line("<section id=\"review\"><h2>8. Action items and lessons learned</h2>");
     h.line("<h3>Lessons learned</h3>");
@@ -464,10 +444,12 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
-    notes_list(&mut h, "<h3>Review notes</h3>", &rv.notes);
+    notes_list(h, "<h3>Review notes</h3>", &rv.notes);
     h.line("</section>");
+}
 
-    // 9
+/// Section 9: the evidence register and the notices sent.
+fn evidence_and_notices(h: &mut Html, r: &Report) {
     h.line("<section id=\"evidence\"><h2>9. Evidence and notices</h2><h3>Evidence (chain of custody)</h3>");
     if r.evidence.is_empty() {
         h.line("<p class=\"muted\">No evidence registered.</p>");
@@ -511,8 +493,10 @@ pub fn render(r: &Report) -> String {
         h.line("</tbody></table>");
     }
     h.line("</section>");
+}
 
-    // 10
+/// Section 10: the hash chain.
+fn integrity(h: &mut Html, r: &Report) {
     let ig = &r.integrity;
     h.line("<section id=\"integrity\"><h2>10. Integrity</h2><table class=\"kv\">");
     h.kv(
@@ -550,10 +534,6 @@ pub fn render(r: &Report) -> String {
         h.line("</ul>");
     }
     h.line("</section>");
-    h.line("</main>");
-    h.line("</body>");
-    h.line("</html>");
-    h.0
 }
 
 fn step(h: &mut Html, st: &StepReport) {
@@ -563,8 +543,8 @@ fn step(h: &mut Html, st: &StepReport) {
         escape(&st.id),
         st.number,
         escape(&st.title),
-        escape(&st.state),
-        state_label(&st.state)
+        st.state.as_str(),
+        st.state.label()
     );
     h.line("<table class=\"kv\">");
     h.kv(
@@ -693,20 +673,23 @@ const TICKS: &[i64] = &[
     30 * 86_400,
 ];
 
-fn step_colour(state: &str) -> &'static str {
+fn step_colour(state: StepState) -> &'static str {
     match state {
-        "done" => "#2f8f5b",
-        "skipped" => "#8c959f",
-        "in_progress" => "#3b6fd4",
-        _ => "#c9d1d9",
+        StepState::Done => "#2f8f5b",
+        StepState::Skipped => "#8c959f",
+        StepState::InProgress => "#3b6fd4",
+        StepState::Pending | StepState::NotApplicable => "#c9d1d9",
     }
 }
 
 fn deadline_colour(d: &DeadlineRow) -> (&'static str, &'static str) {
-    match (d.met_at.is_some(), d.late, d.state.as_str()) {
-        (true, false, _) => ("#2a9d8f", "met"),
-        (true, true, _) | (false, _, "overdue") => ("#cf222e", "missed"),
-        _ => ("#bf8700", "open"),
+    match d.outcome {
+        Outcome::MetEarly { .. } | Outcome::MetUntimed { .. } => ("#2a9d8f", "met"),
+        Outcome::MetLate { .. } | Outcome::Overdue { .. } => ("#cf222e", "missed"),
+        Outcome::Open { .. }
+        | Outcome::OpenAsap { .. }
+        | Outcome::Waiting { .. }
+        | Outcome::NotApplicable => ("#bf8700", "open"),
     }
 }
 
@@ -821,7 +804,7 @@ fn chart(r: &Report) -> String {
                     "<rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\" rx=\"3\" fill=\"{}\"><title>{}: {} to {}</title></rect>",
                     y + 5.0,
                     ROW - 10.0,
-                    step_colour(&st.state),
+                    step_colour(st.state),
                     escape(&st.title),
                     time(a),
                     time(b)
@@ -833,7 +816,7 @@ fn chart(r: &Report) -> String {
                     "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#8c959f\">{}</text>",
                     LABEL_W + 4.0,
                     y + 16.0,
-                    if st.state == "not_applicable" {
+                    if st.state == StepState::NotApplicable {
                         "not applicable"
                     } else {
                         "no activity"
@@ -935,7 +918,49 @@ fn chart(r: &Report) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use chrono::TimeDelta;
+
+    use super::{escape, outcome};
+    use crate::incident::deadlines::Outcome;
+    use crate::report::model::DeadlineRow;
+
+    #[test]
+    fn the_outcome_cell_is_a_pill_and_the_shared_sentence() {
+        let at = crate::types::parse_time("2026-11-24T09:00:00Z").unwrap();
+        let cell = |o: Outcome| outcome(&DeadlineRow::with_outcome(o));
+        assert_eq!(
+            cell(Outcome::MetLate {
+                at,
+                margin: TimeDelta::hours(1)
+            }),
+            (
+                "missed",
+                "missed",
+                "met late, 2026-11-24 09:00:00 UTC, 1h 00m after the due time".to_string()
+            )
+        );
+        assert_eq!(
+            cell(Outcome::Open {
+                remaining: TimeDelta::hours(3),
+                soon: true
+            }),
+            (
+                "due_soon",
+                "due soon",
+                "still open, due soon, 3h 00m left".to_string()
+            )
+        );
+        assert_eq!(
+            cell(Outcome::Waiting {
+                anchor: "notice <b>".into()
+            }),
+            (
+                "waiting",
+                "waiting",
+                "the clock starts at notice &lt;b&gt;".to_string()
+            )
+        );
+    }
 
     #[test]
     fn escape_neutralises_markup_and_attribute_quotes() {

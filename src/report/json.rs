@@ -16,16 +16,6 @@ struct Versioned<'a> {
     report: &'a Report<'a>,
 }
 
-/// Renders the report as pretty-printed JSON (with a final newline).
-pub fn render(report: &Report) -> anyhow::Result<String> {
-    let mut text = serde_json::to_string_pretty(&Versioned {
-        report_format: REPORT_FORMAT,
-        report,
-    })?;
-    text.push('\n');
-    Ok(text)
-}
-
 /// Writes the report as pretty-printed JSON (with a final newline) without building it in
 /// memory first.
 pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::model::{DeadlineRow, Fact, Report, StepReport, fmt_duration as dur, fmt_time as time};
+use crate::incident::deadlines::Outcome;
 
 /// Escapes incident text for Markdown: the characters that carry meaning inline are
 /// backslash-escaped (so `|` cannot split a table cell and `<script>` shows as text), line
@@ -86,60 +87,50 @@ fn header(out: &mut String, cells: &[&str]) {
     out.push('\n');
 }
 
-/// The outcome column of a deadline: met (early or late), missed, open, waiting.
+/// The outcome column of a deadline: the shared outcome sentence, marked **Missed** when met
+/// late or overdue and `Waiting` while its clock has not started.
 pub fn deadline_outcome(d: &DeadlineRow) -> String {
-    let margin = d.margin.map(dur);
-    match (d.state.as_str(), d.met_at) {
-        (_, Some(met)) if d.asap => format!(
-            "Met {}{}",
-            time(met),
-            d.elapsed
-                .map(|e| format!(", {} after the clock started", dur(e)))
-                .unwrap_or_default()
-        ),
-        (_, Some(met)) if d.late => format!(
-            "**Missed**: met late, {}{}",
-            time(met),
-            margin
-                .map(|m| format!(", {m} after the due time"))
-                .unwrap_or_default()
-        ),
-        (_, Some(met)) => format!(
-            "Met {}{}",
-            time(met),
-            margin.map(|m| format!(", {m} early")).unwrap_or_default()
-        ),
-        ("overdue", None) => format!(
-            "**Missed**: not met, overdue by {}",
-            d.overdue_by.map(dur).unwrap_or_default()
-        ),
-        ("waiting", None) => format!("Waiting: the clock starts at {}", d.anchor),
-        (_, None) if d.asap => format!(
-            "Still open (without undue delay){}",
-            d.elapsed
-                .map(|e| format!(", {} since the clock started", dur(e)))
-                .unwrap_or_default()
-        ),
-        (state, None) => format!(
-            "Still {}{}",
-            if state == "due_soon" {
-                "open, due soon"
-            } else {
-                "open"
-            },
-            d.remaining
-                .map(|r| format!(", {} left", dur(r)))
-                .unwrap_or_default()
-        ),
+    let sentence = text(&d.outcome.sentence(time));
+    if d.outcome.is_missed() {
+        format!("**Missed**: {sentence}")
+    } else if let Outcome::Waiting { .. } = d.outcome {
+        format!("Waiting: {sentence}")
+    } else {
+        capitalized(&sentence)
+    }
+}
+
+/// The text with its first letter in upper case.
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
 const METRICS_INTRO: &str = "\n## 3. Key metrics\n\nEach measured from detection. The rows named after a regulatory deadline \
 (section 4) measure the time to report to that authority or those people: until the deadline was met.\n\n";
 
-/// Renders the report.
+/// Renders the report: the title and banners, then each section in order.
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
+    title(&mut o, r);
+    summary(&mut o, r);
+    impact(&mut o, r);
+    metrics(&mut o, r);
+    deadlines(&mut o, r);
+    findings(&mut o, r);
+    steps(&mut o, r);
+    timeline(&mut o, r);
+    review(&mut o, r);
+    evidence_and_notices(&mut o, r);
+    integrity(&mut o, r);
+    o
+}
+
+/// The title, the integrity and draft banners, and where the report comes from.
+fn title(o: &mut String, r: &Report) {
     let s = &r.summary;
     let _ = writeln!(o, "# Post-mortem report: {}\n", text(&s.title));
     if let Some(problem) = &r.integrity.problem {
@@ -163,10 +154,13 @@ pub fn render(r: &Report) -> String {
         time(r.generated_at),
         text(&r.integrity.file)
     );
+}
 
-    // 1
+/// Section 1: the summary table.
+fn summary(o: &mut String, r: &Report) {
+    let s = &r.summary;
     o.push_str("## 1. Summary\n\n");
-    header(&mut o, &["", ""]);
+    header(o, &["", ""]);
     let state = if r.draft {
         "Open (**DRAFT**)".to_string()
     } else {
@@ -220,46 +214,50 @@ pub fn render(r: &Report) -> String {
         ),
     ];
     for (k, v) in &rows {
-        row(&mut o, &[&format!("**{k}**"), v]);
+        row(o, &[&format!("**{k}**"), v]);
     }
+}
 
-    // 2
+/// Section 2: what was affected.
+fn impact(o: &mut String, r: &Report) {
     o.push_str("\n## 2. Impact\n\n");
-    header(&mut o, &["", ""]);
+    header(o, &["", ""]);
     let i = &r.impact;
     let nr = "not recorded";
     row(
-        &mut o,
+        o,
         &["**Breach type**", &fact_or(i.breach_type.as_ref(), nr)],
     );
     row(
-        &mut o,
+        o,
         &[
             "**Data categories**",
             &fact_multi(i.data_types.as_ref(), nr),
         ],
     );
     row(
-        &mut o,
+        o,
         &[
             "**Affected customers**",
             &fact_or(i.affected_customers.as_ref(), nr),
         ],
     );
     row(
-        &mut o,
+        o,
         &[
             "**Jurisdictions**",
             &fact_multi(i.jurisdictions.as_ref(), nr),
         ],
     );
+}
 
-    // 3
+/// Section 3: the key metrics.
+fn metrics(o: &mut String, r: &Report) {
     o.push_str(METRICS_INTRO);
-    header(&mut o, &["Metric", "From detection", "At", "From"]);
+    header(o, &["Metric", "From detection", "At", "From"]);
     for m in &r.metrics {
         row(
-            &mut o,
+            o,
             &[
                 &text(&m.label),
                 &m.from_detection.map_or_else(|| "not yet".into(), dur),
@@ -268,23 +266,20 @@ pub fn render(r: &Report) -> String {
             ],
         );
     }
+}
 
-    // 4
+/// Section 4: the regulatory deadlines.
+fn deadlines(o: &mut String, r: &Report) {
     o.push_str("\n## 4. Regulatory deadlines\n\n");
     let d = &r.deadlines;
-    if !d.evaluated {
-        o.push_str("_This build of breach does not evaluate deadlines._\n");
-    } else if d.rows.is_empty() {
+    if d.rows.is_empty() {
         let _ = writeln!(
             o,
             "No deadline of the runbook applies to this incident ({} checked).",
             d.not_applicable
         );
     } else {
-        header(
-            &mut o,
-            &["Deadline", "Authority", "Due", "Outcome", "Citation"],
-        );
+        header(o, &["Deadline", "Authority", "Due", "Outcome", "Citation"]);
         for x in &d.rows {
             let due = match (x.due_at, &x.within) {
                 (Some(due), Some(w)) => {
@@ -301,7 +296,7 @@ pub fn render(r: &Report) -> String {
                 format!("{} (default to verify)", text(&x.citation))
             };
             row(
-                &mut o,
+                o,
                 &[
                     &text(&x.title),
                     &text(&x.authority),
@@ -319,53 +314,60 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
+}
 
-    // 5
+/// Section 5: the investigation findings.
+fn findings(o: &mut String, r: &Report) {
+    let nr = "not recorded";
     o.push_str("\n## 5. Investigation findings\n\n");
-    header(&mut o, &["", ""]);
+    header(o, &["", ""]);
     let f = &r.findings;
     row(
-        &mut o,
+        o,
         &["**Entry point**", &fact_or(f.entry_point.as_ref(), nr)],
     );
     row(
-        &mut o,
+        o,
         &[
             "**Vulnerabilities exploited**",
             &fact_or(f.vulnerabilities.as_ref(), nr),
         ],
     );
     row(
-        &mut o,
+        o,
         &[
             "**Unauthorised access began**",
             &fact_or(f.access_started.as_ref(), nr),
         ],
     );
     row(
-        &mut o,
+        o,
         &[
             "**Unauthorised access ended**",
             &fact_or(f.access_ended.as_ref(), nr),
         ],
     );
     row(
-        &mut o,
+        o,
         &[
             "**Duration of unauthorised access**",
             &f.access_duration.map_or_else(|| format!("_{nr}_"), dur),
         ],
     );
+}
 
-    // 6
+/// Section 6: every step.
+fn steps(o: &mut String, r: &Report) {
     o.push_str("\n## 6. Step by step\n");
     for st in &r.steps {
-        step(&mut o, st);
+        step(o, st);
     }
+}
 
-    // 7
+/// Section 7: every record in plain language.
+fn timeline(o: &mut String, r: &Report) {
     o.push_str("\n## 7. Timeline\n\nEvery record of the incident file, in order.\n\n");
-    header(&mut o, &["#", "Time (UTC)", "Operator", "What happened"]);
+    header(o, &["#", "Time (UTC)", "Operator", "What happened"]);
     for e in &r.timeline {
         let what = if e.verified {
             text(&e.text)
@@ -373,7 +375,7 @@ pub fn render(r: &Report) -> String {
             format!("**UNVERIFIED** {}", text(&e.text))
         };
         row(
-            &mut o,
+            o,
             &[
                 &e.seq.to_string(),
                 &e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
@@ -382,8 +384,10 @@ pub fn render(r: &Report) -> String {
             ],
         );
     }
+}
 
-    // 8
+/// Section 8: lessons learned and action items.
+fn review(o: &mut String, r: &Report) {
     o.push_str("\n## 8. Action items and lessons learned\n\n");
     let rv = &r.review;
     o.push_str("### Lessons learned\n\n");
@@ -416,14 +420,16 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(o, "- {} ({}, {})", text(&n.text), text(&n.by), time(n.at));
         }
     }
+}
 
-    // 9
+/// Section 9: the evidence register and the notices sent.
+fn evidence_and_notices(o: &mut String, r: &Report) {
     o.push_str("\n## 9. Evidence and notices\n\n### Evidence (chain of custody)\n\n");
     if r.evidence.is_empty() {
         o.push_str("_No evidence registered._\n");
     } else {
         header(
-            &mut o,
+            o,
             &[
                 "File",
                 "SHA-256",
@@ -439,7 +445,7 @@ pub fn render(r: &Report) -> String {
                 let _ = write!(file, "<br>copy: {}", text(c));
             }
             row(
-                &mut o,
+                o,
                 &[
                     &file,
                     &format!("`{}`", e.sha256),
@@ -455,13 +461,10 @@ pub fn render(r: &Report) -> String {
     if r.notices.is_empty() {
         o.push_str("_No notices recorded as sent._\n");
     } else {
-        header(
-            &mut o,
-            &["Template", "Audience", "Sent at", "To", "Recorded by"],
-        );
+        header(o, &["Template", "Audience", "Sent at", "To", "Recorded by"]);
         for n in &r.notices {
             row(
-                &mut o,
+                o,
                 &[
                     &format!("`{}`", n.template),
                     &text(&n.audience),
@@ -472,12 +475,14 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
+}
 
-    // 10
+/// Section 10: the hash chain.
+fn integrity(o: &mut String, r: &Report) {
     o.push_str("\n## 10. Integrity\n\n");
-    header(&mut o, &["", ""]);
+    header(o, &["", ""]);
     let ig = &r.integrity;
-    row(&mut o, &["**Incident file**", &text(&ig.file)]);
+    row(o, &["**Incident file**", &text(&ig.file)]);
     let records = if ig.unverified_records > 0 {
         format!(
             "{} verified; {} more after the break, read but not verified",
@@ -486,14 +491,14 @@ pub fn render(r: &Report) -> String {
     } else {
         ig.verified_records.to_string()
     };
-    row(&mut o, &["**Records**", &records]);
+    row(o, &["**Records**", &records]);
     let chain = match &ig.problem {
         None => "verifies: every record matches its hash and links to the one before".to_string(),
         Some(p) => format!("**does not verify**: {}", text(p)),
     };
-    row(&mut o, &["**Hash chain**", &chain]);
+    row(o, &["**Hash chain**", &chain]);
     row(
-        &mut o,
+        o,
         &["**Last verified hash**", &format!("`{}`", ig.last_hash)],
     );
     if !r.fold_warnings.is_empty() {
@@ -501,18 +506,6 @@ pub fn render(r: &Report) -> String {
         for w in &r.fold_warnings {
             let _ = writeln!(o, "- {}", text(w));
         }
-    }
-    o
-}
-
-fn step_state(s: &str) -> &str {
-    match s {
-        "pending" => "pending",
-        "in_progress" => "in progress",
-        "done" => "done",
-        "skipped" => "skipped",
-        "not_applicable" => "not applicable",
-        other => other,
     }
 }
 
@@ -523,7 +516,7 @@ fn step(o: &mut String, st: &StepReport) {
         st.number,
         text(&st.title),
         st.id,
-        step_state(&st.state)
+        st.state.label()
     );
     header(o, &["", ""]);
     row(o, &["**Owner**", &text(&st.owner)]);
@@ -613,7 +606,47 @@ fn step(o: &mut String, st: &StepReport) {
 
 #[cfg(test)]
 mod tests {
-    use super::text;
+    use chrono::TimeDelta;
+
+    use super::{deadline_outcome, text};
+    use crate::incident::deadlines::Outcome;
+    use crate::report::model::DeadlineRow;
+
+    fn outcome(o: Outcome) -> String {
+        deadline_outcome(&DeadlineRow::with_outcome(o))
+    }
+
+    #[test]
+    fn the_outcome_column_is_the_shared_sentence_with_its_mark() {
+        let at = crate::types::parse_time("2026-11-24T09:00:00Z").unwrap();
+        let h = TimeDelta::hours;
+        assert_eq!(
+            outcome(Outcome::MetEarly { at, margin: h(47) }),
+            "Met 2026-11-24 09:00:00 UTC, 1d 23h early"
+        );
+        assert_eq!(
+            outcome(Outcome::MetLate { at, margin: h(1) }),
+            "**Missed**: met late, 2026-11-24 09:00:00 UTC, 1h 00m after the due time"
+        );
+        assert_eq!(
+            outcome(Outcome::Overdue { by: h(121) }),
+            "**Missed**: not met, overdue by 5d 1h"
+        );
+        assert_eq!(
+            outcome(Outcome::Open {
+                remaining: h(3),
+                soon: true
+            }),
+            "Still open, due soon, 3h 00m left"
+        );
+        // Runbook text in the sentence is escaped like every other cell.
+        assert_eq!(
+            outcome(Outcome::Waiting {
+                anchor: "answer assess/determined_at".into()
+            }),
+            "Waiting: the clock starts at answer assess/determined\\_at"
+        );
+    }
 
     #[test]
     fn pipes_and_newlines_cannot_break_a_table_row() {

@@ -1,7 +1,11 @@
-//! The report model: everything the post-mortem report says, computed once from the verified
-//! scan, the folded incident, the evaluated deadlines and the report time. Pure: no I/O and
-//! no clock. The renderers ([`super::markdown`], [`super::html`], [`super::json`]) only
-//! format what is here, so the three formats can never disagree about a number.
+//! The report model: everything the post-mortem report says, computed in one call
+//! ([`Report::build`]) from the verified scan, the folded incident and the report time. Pure:
+//! no I/O and no clock. The renderers ([`super::markdown`], [`super::html`], [`super::json`])
+//! only format what is here, so the three formats can never disagree about a number.
+//!
+//! Each section is built by one function (`summary`, `impact`, `build_metrics`, `deadlines`,
+//! `findings`, `build_steps`, `review`, `timeline`, `evidence`, `notices`), so a new section
+//! is one more field of [`Report`] and one more function.
 //!
 //! `docs/export.md` says where every section and number comes from; keep it in step with
 //! [`METRIC_RULES`] and [`Report::build`].
@@ -11,11 +15,13 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
-use crate::incident::{AnswerValue, Incident, StepStatus};
+use crate::incident::deadlines::{self, DeadlineState, MetTiming, Outcome};
+use crate::incident::{Incident, StepStatus};
 use crate::journal::file::{ChainStatus, Scan};
 use crate::journal::record::{utc, utc_opt};
 use crate::journal::{Payload, Record, StepOutcome};
 use crate::runbook::{Question, QuestionKind, condition::applies};
+use crate::types::AnswerValue;
 
 /// Seconds, for the JSON shape (durations are whole seconds everywhere in `breach`).
 mod secs_opt {
@@ -87,7 +93,7 @@ impl Serialize for RawRecord<'_> {
         let payload = r.payload.to_value().map_err(S::Error::custom)?;
         let mut m = s.serialize_struct("Record", 9)?;
         m.serialize_field("seq", &r.seq)?;
-        m.serialize_field("time", &crate::clock::format_utc(r.time))?;
+        m.serialize_field("time", &crate::types::format_utc(r.time))?;
         m.serialize_field("operator", &r.operator)?;
         m.serialize_field("kind", r.payload.kind())?;
         m.serialize_field("payload", &payload)?;
@@ -119,8 +125,7 @@ pub struct Summary {
     pub id: String,
     pub title: String,
     pub severity: String,
-    /// `open` or `closed`.
-    pub state: String,
+    pub state: IncidentState,
     pub runbook_id: String,
     pub runbook_title: String,
     pub runbook_sha256: String,
@@ -265,15 +270,33 @@ pub struct Metric {
     pub source: Option<String>,
 }
 
-/// Section 4.
-#[derive(Debug, Clone, Serialize)]
+/// Whether the incident is still open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentState {
+    Open,
+    Closed,
+}
+
+/// Section 4. In JSON it also carries `evaluated: true`, kept for readers of report format 1
+/// (it was false in builds without the deadline engine; every build has one now).
+#[derive(Debug, Clone)]
 pub struct Deadlines {
-    /// False when this build has no deadline engine; `rows` is then empty.
-    pub evaluated: bool,
     /// The applicable deadlines, in runbook order.
     pub rows: Vec<DeadlineRow>,
     /// How many of the runbook's deadlines do not apply to this incident.
     pub not_applicable: usize,
+}
+
+impl Serialize for Deadlines {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut m = s.serialize_struct("Deadlines", 3)?;
+        m.serialize_field("evaluated", &true)?;
+        m.serialize_field("rows", &self.rows)?;
+        m.serialize_field("not_applicable", &self.not_applicable)?;
+        m.end()
+    }
 }
 
 /// One deadline as the report shows it.
@@ -283,8 +306,13 @@ pub struct DeadlineRow {
     pub title: String,
     pub authority: String,
     pub citation: String,
-    /// `open`, `due_soon`, `overdue`, `met`, `waiting`.
-    pub state: String,
+    /// `open`, `due_soon`, `overdue`, `met`, `waiting` (never `not_applicable`: those are
+    /// counted, not listed).
+    pub state: DeadlineState,
+    /// The outcome, for the sentence every format shows (not in the JSON, which has the
+    /// numbers it is made from).
+    #[serde(skip)]
+    pub outcome: Outcome,
     /// The duration, e.g. `72 hours`; `None` for "without undue delay" deadlines.
     pub within: Option<String>,
     pub asap: bool,
@@ -317,15 +345,38 @@ pub struct DeadlineRow {
     pub note: Option<String>,
 }
 
-/// The input for section 4: the evaluated deadlines, or `None` when this build has no
-/// deadline engine.
-pub type DeadlineInput = Option<(Vec<DeadlineRow>, usize)>;
+#[cfg(test)]
+impl DeadlineRow {
+    /// A row that only carries an outcome (for the renderers' tests).
+    pub(crate) fn with_outcome(outcome: Outcome) -> DeadlineRow {
+        DeadlineRow {
+            id: "d".into(),
+            title: "Tell the authority".into(),
+            authority: "authority".into(),
+            citation: "Art. 1".into(),
+            state: DeadlineState::Open,
+            outcome,
+            within: None,
+            asap: false,
+            anchor: "aware".into(),
+            anchor_at: None,
+            due_at: None,
+            met_at: None,
+            met_by: None,
+            late: false,
+            margin: None,
+            overdue_by: None,
+            remaining: None,
+            elapsed: None,
+            verified: true,
+            note: None,
+        }
+    }
+}
 
-/// Evaluates the incident's deadlines at `now` for the report. This is the one place the
-/// report meets the deadline engine: the applicable deadlines become rows, the others are
-/// counted.
-pub fn deadline_rows(incident: &Incident, now: DateTime<Utc>) -> DeadlineInput {
-    use crate::incident::deadlines::{self, DeadlineState, MetTiming};
+/// Section 4: the incident's deadlines evaluated at `now`. This is the one place the report
+/// meets the deadline engine: the applicable deadlines become rows, the others are counted.
+fn deadlines(incident: &Incident, now: DateTime<Utc>) -> Deadlines {
     let statuses = deadlines::evaluate(incident, now);
     let not_applicable = statuses
         .iter()
@@ -335,7 +386,8 @@ pub fn deadline_rows(incident: &Incident, now: DateTime<Utc>) -> DeadlineInput {
         .into_iter()
         .filter(|d| d.state != DeadlineState::NotApplicable)
         .map(|d| DeadlineRow {
-            state: d.state.as_str().to_string(),
+            outcome: Outcome::of(&d),
+            state: d.state,
             late: d.met_timing == Some(MetTiming::Late),
             anchor: d.anchor.description,
             anchor_at: d.anchor.at,
@@ -356,7 +408,10 @@ pub fn deadline_rows(incident: &Incident, now: DateTime<Utc>) -> DeadlineInput {
             note: d.note,
         })
         .collect();
-    Some((rows, not_applicable))
+    Deadlines {
+        rows,
+        not_applicable,
+    }
 }
 
 /// Section 5. Answers to the questions with these ids, in whichever step asks them.
@@ -406,9 +461,7 @@ pub struct StepReport {
     pub title: String,
     /// The role responsible.
     pub owner: String,
-    /// `pending`, `in_progress`, `done`, `skipped`, or `not_applicable` (its `when` does
-    /// not hold and nothing was recorded for it).
-    pub state: String,
+    pub state: StepState,
     /// Operators who recorded something about this step, in order of first appearance.
     pub who: Vec<String>,
     #[serde(with = "utc_opt")]
@@ -428,6 +481,42 @@ pub struct StepReport {
     pub skip_reason: Option<String>,
     /// Required items still open when it was marked done.
     pub done_with_open_items: Vec<String>,
+}
+
+/// Where a step stands in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepState {
+    Pending,
+    InProgress,
+    Done,
+    Skipped,
+    /// Its `when` does not hold and nothing was recorded for it.
+    NotApplicable,
+}
+
+impl StepState {
+    /// The name used in JSON and as a CSS class: `in_progress`, `not_applicable`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepState::Pending => "pending",
+            StepState::InProgress => "in_progress",
+            StepState::Done => "done",
+            StepState::Skipped => "skipped",
+            StepState::NotApplicable => "not_applicable",
+        }
+    }
+
+    /// The name for people: `in progress`, `not applicable`, ...
+    pub fn label(self) -> &'static str {
+        match self {
+            StepState::Pending => "pending",
+            StepState::InProgress => "in progress",
+            StepState::Done => "done",
+            StepState::Skipped => "skipped",
+            StepState::NotApplicable => "not applicable",
+        }
+    }
 }
 
 /// Section 7: one record in plain language.
@@ -484,6 +573,18 @@ pub struct NoticeRow {
     pub seq: u64,
 }
 
+/// Whether the incident file's chain verifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntegrityState {
+    /// Every record verifies and links to the one before.
+    Intact,
+    /// The last record is incomplete (a crash while writing it).
+    TornTail,
+    /// A record does not verify: the file was changed after it was written.
+    Broken,
+}
+
 /// Section 10 (and the banner at the top when the chain does not verify).
 #[derive(Debug, Clone, Serialize)]
 pub struct Integrity {
@@ -491,8 +592,7 @@ pub struct Integrity {
     pub file: String,
     /// Whether every record verifies and links to the one before.
     pub intact: bool,
-    /// `intact`, `torn_tail` or `broken`.
-    pub state: String,
+    pub state: IntegrityState,
     /// Records that verify (the report is built from these).
     pub verified_records: usize,
     /// Records after the break that could be read but are not verified.
@@ -513,16 +613,16 @@ impl Integrity {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let (state, problem, line) = match &scan.status {
-            ChainStatus::Intact => ("intact", None, None),
+            ChainStatus::Intact => (IntegrityState::Intact, None, None),
             ChainStatus::TornTail { line, bytes } => (
-                "torn_tail",
+                IntegrityState::TornTail,
                 Some(format!(
                     "the last record (line {line}, {bytes} bytes) is incomplete, probably cut short by a crash; it was never acknowledged and is not part of this report"
                 )),
                 Some(*line),
             ),
             ChainStatus::Broken(b) => (
-                "broken",
+                IntegrityState::Broken,
                 Some(format!(
                     "record {} (line {}) is {}: {}. The file was changed after it was written. This report is built from the {} records before it, which verify",
                     b.expected_seq,
@@ -537,7 +637,7 @@ impl Integrity {
         Integrity {
             file,
             intact: matches!(scan.status, ChainStatus::Intact),
-            state: state.into(),
+            state,
             verified_records: scan.records.len(),
             unverified_records: scan.unverified.len(),
             last_hash: scan.last_hash().to_string(),
@@ -554,176 +654,34 @@ fn record_step(p: &Payload) -> Option<&str> {
         Payload::Check(c) => Some(&c.step),
         Payload::Answer(a) => Some(&a.step),
         Payload::Step(s) => Some(&s.step),
-        _ => None,
+        Payload::Opened(_)
+        | Payload::Evidence(_)
+        | Payload::Notice(_)
+        | Payload::Closed(_)
+        | Payload::Unknown { .. } => None,
     }
 }
 
 impl<'a> Report<'a> {
-    /// Builds the report. `scan` gives the records and their integrity, `incident` is the
-    /// fold of `scan.records`, `deadlines` comes from [`deadline_rows`].
-    pub fn build(
-        scan: &'a Scan,
-        incident: &Incident,
-        deadlines: DeadlineInput,
-        now: DateTime<Utc>,
-    ) -> Report<'a> {
-        let fact = |qid: &str| find_fact(incident, qid);
-
-        let metrics = build_metrics(incident, deadlines.as_ref().map(|(rows, _)| &rows[..]));
-        let contained_at = metrics
-            .iter()
-            .find(|m| m.id == "contain")
-            .and_then(|m| m.at);
-        let closed_at = incident.closed.as_ref().map(|s| s.at);
-        let end = closed_at.unwrap_or(now);
-        let (steps_closed, steps_applicable) = incident.progress();
-        let summary = Summary {
-            id: incident.id.clone(),
-            title: incident.title.clone(),
-            severity: incident.severity.as_str().into(),
-            state: if incident.is_closed() {
-                "closed"
-            } else {
-                "open"
-            }
-            .into(),
-            runbook_id: incident.runbook.id.clone(),
-            runbook_title: incident.runbook.title.clone(),
-            runbook_sha256: incident.runbook_sha256.clone(),
-            runbook_source: incident.runbook_source.clone(),
-            operators: incident.operators.clone(),
-            detected_at: incident.detected_at,
-            aware_at: incident.aware_at,
-            determined_at: incident.determined_at,
-            opened_at: incident.opened.at,
-            contained_at,
-            closed_at,
-            duration: end - incident.detected_at,
-            duration_ongoing: closed_at.is_none(),
-            steps_closed,
-            steps_applicable,
-        };
-
-        let impact = Impact {
-            breach_type: fact("breach_type"),
-            data_types: fact("data_types"),
-            affected_customers: fact("affected_customers"),
-            jurisdictions: fact("jurisdictions"),
-        };
-
-        let access_started = fact("access_started");
-        let access_ended = fact("access_ended");
-        let access_duration = match (
-            access_started.as_ref().and_then(fact_time),
-            access_ended.as_ref().and_then(fact_time),
-        ) {
-            (Some(a), Some(b)) => Some(b - a),
-            _ => None,
-        };
-        let findings = Findings {
-            entry_point: fact("entry_point"),
-            vulnerabilities: fact("vulnerabilities"),
-            access_started,
-            access_ended,
-            access_duration,
-        };
-
-        let steps = build_steps(scan, incident);
-
-        let review_steps: Vec<String> = ["lessons_learned", "action_items"]
-            .iter()
-            .filter_map(|q| find_question(incident, q).map(|(s, _)| s.to_string()))
-            .collect();
-        let action_items_fact = fact("action_items");
-        let action_items = match action_items_fact.as_ref().map(|f| &f.value) {
-            Some(AnswerValue::Text(t)) => t
-                .lines()
-                .map(|l| l.trim().trim_start_matches(['-', '*', '•']).trim())
-                .filter(|l| !l.is_empty())
-                .map(String::from)
-                .collect(),
-            Some(AnswerValue::List(v)) => v.clone(),
-            Some(_) | None => Vec::new(),
-        };
-        let review = Review {
-            lessons_learned: fact("lessons_learned"),
-            action_items,
-            action_items_fact,
-            notes: incident
-                .notes
-                .iter()
-                .filter(|n| n.step.as_ref().is_some_and(|s| review_steps.contains(s)))
-                .map(note_row)
-                .collect(),
-        };
-
-        let mut timeline: Vec<TimelineEntry> = scan
-            .records
-            .iter()
-            .map(|r| timeline_entry(incident, r, true))
-            .collect();
-        timeline.extend(
-            scan.unverified
-                .iter()
-                .map(|r| timeline_entry(incident, r, false)),
-        );
-
-        let evidence = incident
-            .evidence
-            .iter()
-            .map(|e| EvidenceRow {
-                path: e.entry.path.clone(),
-                sha256: e.entry.sha256.clone(),
-                size: e.entry.size,
-                modified: e.entry.modified,
-                copy: e.entry.copy.clone(),
-                note: e.entry.note.clone(),
-                collected_by: e.stamp.by.clone(),
-                collected_at: e.stamp.at,
-                seq: e.stamp.seq,
-            })
-            .collect();
-        let notices = incident
-            .notices
-            .iter()
-            .map(|n| NoticeRow {
-                template: n.notice.template.clone(),
-                audience: n.notice.audience.clone(),
-                sent_at: n.notice.sent_at,
-                to: n.notice.to.clone(),
-                recorded_by: n.stamp.by.clone(),
-                recorded_at: n.stamp.at,
-                seq: n.stamp.seq,
-            })
-            .collect();
-
-        let deadlines = match deadlines {
-            Some((rows, not_applicable)) => Deadlines {
-                evaluated: true,
-                rows,
-                not_applicable,
-            },
-            None => Deadlines {
-                evaluated: false,
-                rows: Vec::new(),
-                not_applicable: 0,
-            },
-        };
-
+    /// Builds the whole report at `now`. `scan` gives the records and their integrity;
+    /// `incident` is the fold of `scan.records`.
+    pub fn build(scan: &'a Scan, incident: &Incident, now: DateTime<Utc>) -> Report<'a> {
+        let deadlines = deadlines(incident, now);
+        let metrics = build_metrics(incident, &deadlines.rows);
         Report {
             generated_at: now,
             draft: !incident.is_closed(),
             integrity: Integrity::of(scan),
-            summary,
-            impact,
+            summary: summary(incident, &metrics, now),
+            impact: impact(incident),
             metrics,
             deadlines,
-            findings,
-            steps,
-            timeline,
-            review,
-            evidence,
-            notices,
+            findings: findings(incident),
+            steps: build_steps(scan, incident),
+            timeline: timeline(scan, incident),
+            review: review(incident),
+            evidence: evidence(incident),
+            notices: notices(incident),
             fold_warnings: incident.warnings.clone(),
             records: Records {
                 verified: &scan.records,
@@ -731,6 +689,153 @@ impl<'a> Report<'a> {
             },
         }
     }
+}
+
+/// Section 1. The containment time is the time-to-contain metric's.
+fn summary(incident: &Incident, metrics: &[Metric], now: DateTime<Utc>) -> Summary {
+    let contained_at = metrics
+        .iter()
+        .find(|m| m.id == "contain")
+        .and_then(|m| m.at);
+    let closed_at = incident.closed.as_ref().map(|s| s.at);
+    let end = closed_at.unwrap_or(now);
+    let (steps_closed, steps_applicable) = incident.progress();
+    Summary {
+        id: incident.id.clone(),
+        title: incident.title.clone(),
+        severity: incident.severity.as_str().into(),
+        state: if incident.is_closed() {
+            IncidentState::Closed
+        } else {
+            IncidentState::Open
+        },
+        runbook_id: incident.runbook.id.clone(),
+        runbook_title: incident.runbook.title.clone(),
+        runbook_sha256: incident.runbook_sha256.clone(),
+        runbook_source: incident.runbook_source.clone(),
+        operators: incident.operators.clone(),
+        detected_at: incident.detected_at,
+        aware_at: incident.aware_at,
+        determined_at: incident.determined_at,
+        opened_at: incident.opened.at,
+        contained_at,
+        closed_at,
+        duration: end - incident.detected_at,
+        duration_ongoing: closed_at.is_none(),
+        steps_closed,
+        steps_applicable,
+    }
+}
+
+/// Section 2.
+fn impact(incident: &Incident) -> Impact {
+    let fact = |qid: &str| find_fact(incident, qid);
+    Impact {
+        breach_type: fact("breach_type"),
+        data_types: fact("data_types"),
+        affected_customers: fact("affected_customers"),
+        jurisdictions: fact("jurisdictions"),
+    }
+}
+
+/// Section 5.
+fn findings(incident: &Incident) -> Findings {
+    let fact = |qid: &str| find_fact(incident, qid);
+    let access_started = fact("access_started");
+    let access_ended = fact("access_ended");
+    let access_duration = match (
+        access_started.as_ref().and_then(fact_time),
+        access_ended.as_ref().and_then(fact_time),
+    ) {
+        (Some(a), Some(b)) => Some(b - a),
+        _ => None,
+    };
+    Findings {
+        entry_point: fact("entry_point"),
+        vulnerabilities: fact("vulnerabilities"),
+        access_started,
+        access_ended,
+        access_duration,
+    }
+}
+
+/// Section 7: every record, the verified ones and then those after a break.
+fn timeline(scan: &Scan, incident: &Incident) -> Vec<TimelineEntry> {
+    let verified = scan
+        .records
+        .iter()
+        .map(|r| timeline_entry(incident, r, true));
+    let unverified = scan
+        .unverified
+        .iter()
+        .map(|r| timeline_entry(incident, r, false));
+    verified.chain(unverified).collect()
+}
+
+/// Section 8.
+fn review(incident: &Incident) -> Review {
+    let review_steps: Vec<String> = ["lessons_learned", "action_items"]
+        .iter()
+        .filter_map(|q| find_question(incident, q).map(|(s, _)| s.to_string()))
+        .collect();
+    let action_items_fact = find_fact(incident, "action_items");
+    let action_items = match action_items_fact.as_ref().map(|f| &f.value) {
+        Some(AnswerValue::Text(t)) => t
+            .lines()
+            .map(|l| l.trim().trim_start_matches(['-', '*', '•']).trim())
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect(),
+        Some(AnswerValue::List(v)) => v.clone(),
+        Some(_) | None => Vec::new(),
+    };
+    Review {
+        lessons_learned: find_fact(incident, "lessons_learned"),
+        action_items,
+        action_items_fact,
+        notes: incident
+            .notes
+            .iter()
+            .filter(|n| n.step.as_ref().is_some_and(|s| review_steps.contains(s)))
+            .map(note_row)
+            .collect(),
+    }
+}
+
+/// Section 9: the evidence registered.
+fn evidence(incident: &Incident) -> Vec<EvidenceRow> {
+    incident
+        .evidence
+        .iter()
+        .map(|e| EvidenceRow {
+            path: e.entry.path.clone(),
+            sha256: e.entry.sha256.clone(),
+            size: e.entry.size,
+            modified: e.entry.modified,
+            copy: e.entry.copy.clone(),
+            note: e.entry.note.clone(),
+            collected_by: e.stamp.by.clone(),
+            collected_at: e.stamp.at,
+            seq: e.stamp.seq,
+        })
+        .collect()
+}
+
+/// Section 9: the notices recorded as sent.
+fn notices(incident: &Incident) -> Vec<NoticeRow> {
+    incident
+        .notices
+        .iter()
+        .map(|n| NoticeRow {
+            template: n.notice.template.clone(),
+            audience: n.notice.audience.clone(),
+            sent_at: n.notice.sent_at,
+            to: n.notice.to.clone(),
+            recorded_by: n.stamp.by.clone(),
+            recorded_at: n.stamp.at,
+            seq: n.stamp.seq,
+        })
+        .collect()
 }
 
 /// The first step (in runbook order) that asks the question with this id.
@@ -789,7 +894,7 @@ fn display_value(q: &Question, v: &AnswerValue) -> String {
     match (q.kind, v) {
         (QuestionKind::Datetime, AnswerValue::Text(t)) => DateTime::parse_from_rfc3339(t)
             .map_or_else(|_| t.clone(), |at| fmt_time(at.with_timezone(&Utc))),
-        _ => v.display(Some(q)),
+        _ => q.display_answer(v),
     }
 }
 
@@ -846,7 +951,8 @@ fn resolve_source(incident: &Incident, source: Source) -> Option<(DateTime<Utc>,
     }
 }
 
-fn build_metrics(incident: &Incident, deadlines: Option<&[DeadlineRow]>) -> Vec<Metric> {
+/// Section 3.
+fn build_metrics(incident: &Incident, deadlines: &[DeadlineRow]) -> Vec<Metric> {
     let metric = |id: String, label: String, found: Option<(DateTime<Utc>, String)>| {
         let (at, source) = found.unzip();
         Metric {
@@ -865,7 +971,7 @@ fn build_metrics(incident: &Incident, deadlines: Option<&[DeadlineRow]>) -> Vec<
             .find_map(|s| resolve_source(incident, *s));
         if rule.id == "close" {
             // The per-authority metrics go before "time to close", in runbook order.
-            for d in deadlines.unwrap_or_default() {
+            for d in deadlines {
                 let found = d.met_at.map(|at| {
                     (
                         at,
@@ -882,6 +988,7 @@ fn build_metrics(incident: &Incident, deadlines: Option<&[DeadlineRow]>) -> Vec<
     out
 }
 
+/// Section 6.
 fn build_steps(scan: &Scan, incident: &Incident) -> Vec<StepReport> {
     let mut who: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for r in &scan.records {
@@ -899,10 +1006,12 @@ fn build_steps(scan: &Scan, incident: &Incident) -> Vec<StepReport> {
         .zip(&incident.steps)
         .enumerate()
         .map(|(idx, (spec, state))| {
-            let state_name = if state.status == StepStatus::Pending && !incident.step_applies(idx) {
-                "not_applicable"
-            } else {
-                state.status.as_str()
+            let state_name = match state.status {
+                StepStatus::Pending if !incident.step_applies(idx) => StepState::NotApplicable,
+                StepStatus::Pending => StepState::Pending,
+                StepStatus::InProgress => StepState::InProgress,
+                StepStatus::Done => StepState::Done,
+                StepStatus::Skipped => StepState::Skipped,
             };
             let items = spec
                 .items
@@ -930,7 +1039,7 @@ fn build_steps(scan: &Scan, incident: &Incident) -> Vec<StepReport> {
                 id: spec.id.clone(),
                 title: spec.title.clone(),
                 owner: spec.owner.clone(),
-                state: state_name.into(),
+                state: state_name,
                 who: who.get(spec.id.as_str()).cloned().unwrap_or_default(),
                 started_at,
                 finished_at,
@@ -998,7 +1107,7 @@ fn timeline_entry(incident: &Incident, r: &Record, verified: bool) -> TimelineEn
                     q.prompt,
                     display_value(q, &a.value)
                 ),
-                None => format!("Answered {path}: {}", a.value.display(None)),
+                None => format!("Answered {path}: {}", a.value.plain()),
             }
         }
         Payload::Step(s) => {
@@ -1060,5 +1169,5 @@ pub fn fmt_time(t: DateTime<Utc>) -> String {
 
 /// A duration for people: `2d 4h`, `3h 05m`, `12m`, `45s`.
 pub fn fmt_duration(d: TimeDelta) -> String {
-    crate::clock::format_duration(d)
+    crate::types::format_duration(d)
 }

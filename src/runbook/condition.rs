@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::model::{AnswerTest, CodeList, Condition};
-use crate::incident::AnswerValue;
+use crate::types::AnswerValue;
 
 /// Looks up the current answer to `STEP/QUESTION`.
 pub trait Answers {

@@ -24,8 +24,6 @@ pub enum RunbookSource {
     Builtin,
     /// Read from a file.
     File(PathBuf),
-    /// Pinned in an incident file.
-    Pinned,
 }
 
 impl std::fmt::Display for RunbookSource {
@@ -33,7 +31,6 @@ impl std::fmt::Display for RunbookSource {
         match self {
             RunbookSource::Builtin => write!(f, "built-in"),
             RunbookSource::File(p) => write!(f, "{}", p.display()),
-            RunbookSource::Pinned => write!(f, "pinned in the incident file"),
         }
     }
 }

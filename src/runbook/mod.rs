@@ -4,6 +4,7 @@
 
 pub mod builtin;
 pub mod condition;
+pub mod facts;
 pub mod load;
 pub mod model;
 pub mod spans;

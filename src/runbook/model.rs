@@ -8,6 +8,8 @@ use chrono::NaiveDate;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
+use crate::types::AnswerValue;
+
 /// The runbook format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -189,6 +191,26 @@ pub const EEA: [&str; 30] = [
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
     "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO",
 ];
+
+impl Question {
+    /// A short human rendering of an answer to this question, with option labels.
+    pub fn display_answer(&self, value: &AnswerValue) -> String {
+        let label = |id: &str| -> String {
+            self.options
+                .iter()
+                .find(|o| o.id == id)
+                .map(|o| o.label.clone())
+                .unwrap_or_else(|| id.to_string())
+        };
+        match value {
+            AnswerValue::Text(t) if self.kind == QuestionKind::Select => label(t),
+            AnswerValue::List(v) if !v.is_empty() => {
+                v.iter().map(|x| label(x)).collect::<Vec<_>>().join(", ")
+            }
+            other => other.plain(),
+        }
+    }
+}
 
 /// The kinds of question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

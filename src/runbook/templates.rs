@@ -1,13 +1,13 @@
 //! Checks a runbook's communication templates: each subject and body must compile, use only
-//! the facts `breach` provides (see [`crate::incident::facts::FACTS`]) and render. Every
+//! the facts `breach` provides (see [`super::facts::FACTS`]) and render. Every
 //! problem names the line and column in the runbook file: the template's field is found in
 //! the source text and the template engine's position inside the text is mapped back onto
 //! the file, for plain, quoted and block (`|`, `>`) scalars alike.
 
 use std::collections::BTreeMap;
 
+use super::facts::{self, FACTS};
 use super::{Problem, Runbook};
-use crate::incident::facts::{self, FACTS};
 
 /// Checks every template of `runbook`, whose YAML text is `source`, read from `origin` (a
 /// path, or "built-in runbook NAME"). Returns the problems found, in template order.

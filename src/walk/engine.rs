@@ -1,6 +1,6 @@
 //! The walk engine: goes through the open steps of an incident in runbook order, asks
 //! through a [`Prompter`], and appends every answer to the incident file the moment it is
-//! given, through [`crate::journal::file::append`] (which validates it with
+//! given, through [`crate::ledger::append`] (which validates it with
 //! [`crate::incident::action::validate`], exactly like the `check`, `answer` and `step`
 //! commands). Nothing is batched: an interrupted walk loses at most the question on screen.
 
@@ -11,11 +11,12 @@ use chrono::{DateTime, Utc};
 use super::prompter::{Ask, Choice, Prompter, StepAction};
 use super::text;
 use crate::error::{conflict, not_found};
+use crate::incident::Incident;
 use crate::incident::action::check_value;
-use crate::incident::{AnswerValue, Incident};
-use crate::journal::{Answer, Check, Note, Payload, Record, StepChange, StepOutcome, file};
+use crate::journal::{Answer, Check, Note, Payload, Record, StepChange, StepOutcome};
 use crate::runbook::QuestionKind;
 use crate::runbook::condition::applies;
+use crate::types::AnswerValue;
 
 /// How a walk ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +52,7 @@ impl<'p> Walker<'p> {
         operator: &str,
         prompter: &'p mut dyn Prompter,
     ) -> anyhow::Result<Walker<'p>> {
-        let (_, incident) = file::load(path)?;
+        let (_, incident) = crate::ledger::load(path)?;
         if incident.is_closed() {
             return Err(conflict(format!(
                 "incident {} is closed; nothing more can be recorded",
@@ -120,10 +121,15 @@ impl<'p> Walker<'p> {
         })?;
         let status = self.incident.steps[idx].status;
         if status.is_closed() {
-            return Err(conflict(format!(
-                "step `{id}` is already {}\nhint: reopen it first with `breach step {id} --reopen`",
-                status.as_str()
-            )));
+            return Err(crate::error::about(
+                crate::error::Topic::StepClosed {
+                    step: id.to_string(),
+                },
+                crate::error::BreachError::Conflict(format!(
+                    "step `{id}` is already {}",
+                    status.as_str()
+                )),
+            ));
         }
         if !self.incident.step_applies(idx) {
             self.prompter.show(&format!(
@@ -136,7 +142,8 @@ impl<'p> Walker<'p> {
     /// Appends one record through the same path as the commands.
     fn record(&mut self, payload: Payload) -> anyhow::Result<Record> {
         let now = crate::clock::now()?;
-        let (record, incident) = file::append(&self.path, &self.operator, now, |_| Ok(payload))?;
+        let (record, incident) =
+            crate::ledger::append(&self.path, &self.operator, now, |_| Ok(payload))?;
         self.incident = incident;
         Ok(record)
     }
@@ -283,7 +290,7 @@ impl<'p> Walker<'p> {
                     };
                     self.prompter
                         .datetime(&ask, default)?
-                        .map(|t| AnswerValue::Text(crate::clock::format_utc(t)))
+                        .map(|t| AnswerValue::Text(crate::types::format_utc(t)))
                 }
             };
             let Some(value) = value else {
@@ -388,8 +395,7 @@ impl<'p> Walker<'p> {
 /// with their due time and time left, and clocks still waiting for their start. Met and
 /// inapplicable deadlines are left out.
 pub fn deadlines_for_step(incident: &Incident, idx: usize) -> Vec<String> {
-    use crate::clock::format_duration;
-    use crate::incident::deadlines::{self, DeadlineState};
+    use crate::incident::deadlines::{self, Outcome};
     let Ok(now) = crate::clock::now() else {
         return Vec::new();
     };
@@ -403,28 +409,18 @@ pub fn deadlines_for_step(incident: &Incident, idx: usize) -> Vec<String> {
     deadlines::deadlines_for_step(&statuses, step)
         .into_iter()
         .filter_map(|d| {
-            let when = match d.state {
-                DeadlineState::Overdue => format!(
-                    "OVERDUE by {}",
-                    d.overdue_by.map(format_duration).unwrap_or_default()
-                ),
-                DeadlineState::Open | DeadlineState::DueSoon if d.asap => format!(
-                    "as soon as possible; {} since {}",
-                    d.elapsed.map(format_duration).unwrap_or_default(),
-                    d.anchor.description
-                ),
-                DeadlineState::Open | DeadlineState::DueSoon => format!(
-                    "due {}{}, {} left",
-                    d.due_at.map(local).unwrap_or_default(),
-                    if d.state == DeadlineState::DueSoon {
-                        " (soon)"
-                    } else {
-                        ""
-                    },
-                    d.remaining.map(format_duration).unwrap_or_default()
-                ),
-                DeadlineState::Waiting => format!("starts at {}", d.anchor.description),
-                DeadlineState::Met | DeadlineState::NotApplicable => return None,
+            let outcome = Outcome::of(d);
+            let sentence = outcome.sentence(local);
+            let when = match outcome {
+                Outcome::Overdue { .. } | Outcome::Open { .. } => match d.due_at {
+                    Some(due) => format!("due {}; {sentence}", local(due)),
+                    None => sentence,
+                },
+                Outcome::OpenAsap { .. } | Outcome::Waiting { .. } => sentence,
+                Outcome::MetEarly { .. }
+                | Outcome::MetLate { .. }
+                | Outcome::MetUntimed { .. }
+                | Outcome::NotApplicable => return None,
             };
             Some(format!("{}: {when}", d.title))
         })

@@ -14,7 +14,7 @@ pub mod term;
 pub mod text;
 
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
@@ -23,18 +23,50 @@ pub use prompter::{Ask, Choice, Prompter, StepAction};
 pub use scripted::ScriptedPrompter;
 pub use term::DialoguerPrompter;
 
-use crate::cli::{ColorChoice, ResumeArgs, Severity, StartArgs};
-use crate::commands::Ctx;
-use crate::commands::start::{Intake, check_title, open_incident, parse_time_arg};
 use crate::error::{BreachError, ExitStatus};
+use crate::ledger::{Intake, check_title, open_incident};
+use crate::output::{ColorChoice, Output};
 use crate::runbook::{self, builtin};
+use crate::types::Severity;
+
+/// What the walk needs from its caller, resolved: where incidents live, who records, and
+/// how to print.
+pub struct Session<'a> {
+    /// The incident directory.
+    pub dir: &'a Path,
+    /// Who is recording.
+    pub operator: String,
+    pub out: &'a Output,
+    /// `--color`, for the prompts (which draw on stderr).
+    pub color: ColorChoice,
+}
+
+/// `breach start`'s intake answered in advance (flags); what is missing is asked.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    pub runbook: Option<String>,
+    pub title: Option<String>,
+    pub severity: Option<Severity>,
+    pub detected_at: Option<DateTime<Utc>>,
+    pub aware_at: Option<DateTime<Utc>>,
+    pub determined_at: Option<DateTime<Utc>>,
+}
+
+/// Where `breach resume` carries on.
+#[derive(Debug, Clone)]
+pub struct ResumeOptions {
+    /// The incident file (inside the incident directory).
+    pub path: PathBuf,
+    /// Start at this step instead of the first open one.
+    pub step: Option<String>,
+}
 
 /// Parses a time typed in the walk: `now`, RFC 3339, or `YYYY-MM-DD HH:MM` local.
 pub fn parse_when(text: &str) -> Result<DateTime<Utc>, String> {
     if text.trim().eq_ignore_ascii_case("now") {
         return crate::clock::now().map_err(|e| e.to_string());
     }
-    crate::clock::parse_time(text)
+    crate::types::parse_time(text)
 }
 
 /// Reads a severity name.
@@ -50,8 +82,8 @@ pub fn severity_from(text: &str) -> Result<Severity, String> {
         .ok_or_else(|| format!("unknown severity `{text}`; expected low, medium, high or critical"))
 }
 
-/// The two ways of answering.
-enum Answering {
+/// The two ways of answering: a terminal, or an answers file.
+pub enum Answering {
     Terminal(DialoguerPrompter),
     Script(ScriptedPrompter),
 }
@@ -59,21 +91,26 @@ enum Answering {
 impl Answering {
     /// Picks the prompter: the answers file if given, else the terminal if there is one,
     /// else an immediate `NeedsTerminal` error (never a hang).
-    fn choose(answers: Option<&Path>, ctx: &Ctx, command: &str) -> anyhow::Result<Answering> {
+    pub fn choose(
+        answers: Option<&Path>,
+        color: ColorChoice,
+        command: &str,
+    ) -> anyhow::Result<Answering> {
         if let Some(path) = answers {
             return Ok(Answering::Script(ScriptedPrompter::load(path)?.echo(true)));
         }
         if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-            return Err(BreachError::NeedsTerminal(format!(
-                "`breach {command}` asks its questions on a terminal, and there is none\n\
-                 hint: answer from a file with `--answers FILE` (see docs/answers-file.md), \
-                 or open an incident without the walk with `breach start --no-walk --title ...` \
-                 and record with `breach check`, `breach answer` and `breach step`"
-            ))
-            .into());
+            return Err(crate::error::about(
+                crate::error::Topic::NoTerminal {
+                    command: command.to_string(),
+                },
+                BreachError::NeedsTerminal(format!(
+                    "`breach {command}` asks its questions on a terminal, and there is none"
+                )),
+            ));
         }
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let color = match ctx.global.color {
+        let color = match color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => !no_color,
@@ -97,23 +134,26 @@ impl Answering {
 }
 
 /// `breach start` without `--no-walk`: the intake, the incident file, then the walk.
-pub fn start(args: &StartArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let mut answering = Answering::choose(args.answers.as_deref(), ctx, "start")?;
+pub fn start(
+    mut answering: Answering,
+    args: &StartOptions,
+    session: &Session,
+) -> anyhow::Result<ExitStatus> {
     let mut opened: Option<String> = None;
-    let result = start_inner(args, ctx, &mut answering, &mut opened);
-    finish(result, ctx, &answering, opened.as_deref())
+    let result = start_inner(args, session, &mut answering, &mut opened);
+    finish(result, session, &answering, opened.as_deref())
 }
 
 fn start_inner(
-    args: &StartArgs,
-    ctx: &Ctx,
+    args: &StartOptions,
+    session: &Session,
     answering: &mut Answering,
     opened: &mut Option<String>,
 ) -> anyhow::Result<WalkEnd> {
     let now = crate::clock::now()?;
-    let aware_flag = parse_time_arg("--aware-at", args.aware_at.as_deref())?;
-    let determined_at = parse_time_arg("--determined-at", args.determined_at.as_deref())?;
-    let flag_detected = parse_time_arg("--detected-at", args.detected_at.as_deref())?;
+    let aware_flag = args.aware_at;
+    let determined_at = args.determined_at;
+    let flag_detected = args.detected_at;
     let prompter = answering.prompter();
     prompter.show("Open a new incident. Every answer is recorded as soon as you give it.\n")?;
 
@@ -190,7 +230,7 @@ fn start_inner(
         aware_at: Some(aware_at),
         determined_at,
     };
-    let (path, incident) = open_incident(ctx, &loaded, &intake)?;
+    let (path, incident) = open_incident(session.dir, &loaded, &intake, &session.operator, now)?;
     *opened = Some(incident.id.clone());
     let prompter = answering.prompter();
     prompter.show(&format!(
@@ -205,10 +245,9 @@ fn start_inner(
             .prompter()
             .show(&text::wrap(KEYS, text::width(), ""))?;
     }
-    let operator = ctx.operator()?;
-    let mut walker = Walker::open(&path, &operator, answering.prompter())?;
+    let mut walker = Walker::open(&path, &session.operator, answering.prompter())?;
     let end = walker.run(None)?;
-    ctx.out.print(&text::summary(
+    session.out.print(&text::summary(
         walker.incident(),
         end == WalkEnd::Paused,
         text::width(),
@@ -284,29 +323,30 @@ fn choose_runbook(prompter: &mut dyn Prompter) -> anyhow::Result<Option<String>>
 }
 
 /// `breach resume`: shows what was decided, then walks from the first open step.
-pub fn resume(args: &ResumeArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let mut answering = Answering::choose(args.answers.as_deref(), ctx, "resume")?;
+pub fn resume(
+    mut answering: Answering,
+    args: &ResumeOptions,
+    session: &Session,
+) -> anyhow::Result<ExitStatus> {
     let mut opened: Option<String> = None;
-    let result = resume_inner(args, ctx, &mut answering, &mut opened);
-    finish(result, ctx, &answering, opened.as_deref())
+    let result = resume_inner(args, session, &mut answering, &mut opened);
+    finish(result, session, &answering, opened.as_deref())
 }
 
 fn resume_inner(
-    args: &ResumeArgs,
-    ctx: &Ctx,
+    args: &ResumeOptions,
+    session: &Session,
     answering: &mut Answering,
     opened: &mut Option<String>,
 ) -> anyhow::Result<WalkEnd> {
-    let path = ctx.incident_path(args.incident.as_deref())?;
-    crate::journal::store::require_inside(ctx.dir(), &path)?;
-    let operator = ctx.operator()?;
-    let (_, incident) = crate::journal::file::load(&path)?;
+    let path = &args.path;
+    let (_, incident) = crate::ledger::load(path)?;
     if let Some(script) = answering.script() {
         script.check_against(&incident.runbook)?;
     }
     *opened = Some(incident.id.clone());
     let terminal = matches!(answering, Answering::Terminal(_));
-    let mut walker = Walker::open(&path, &operator, answering.prompter())?;
+    let mut walker = Walker::open(path, &session.operator, answering.prompter())?;
     let (done, total) = walker.incident().progress();
     let title = format!(
         "Resuming incident {}: {}\n{done} of {total} steps done or skipped.\n",
@@ -315,7 +355,7 @@ fn resume_inner(
     );
     walker.show_decided_with(&title, terminal.then_some(KEYS))?;
     let end = walker.run(args.step.as_deref())?;
-    ctx.out.print(&text::summary(
+    session.out.print(&text::summary(
         walker.incident(),
         end == WalkEnd::Paused,
         text::width(),
@@ -327,7 +367,7 @@ fn resume_inner(
 /// how to carry on and exits 130; the cursor is shown again on every path.
 fn finish(
     result: anyhow::Result<WalkEnd>,
-    ctx: &Ctx,
+    session: &Session,
     answering: &Answering,
     incident: Option<&str>,
 ) -> anyhow::Result<ExitStatus> {
@@ -347,13 +387,13 @@ fn finish(
             Some(id) => format!("\ninterrupted; resume with: breach resume {id}"),
             None => "\ninterrupted: no incident was opened".to_string(),
         };
-        ctx.out.info(&line);
+        session.out.info(&line);
         return Ok(ExitStatus::Interrupted);
     }
     result?;
     if let Some(script) = answering.script() {
         for key in script.unused() {
-            ctx.out.warn(&format!(
+            session.out.warn(&format!(
                 "answers file: `{key}` was not used (its step was already closed or its question did not apply)"
             ));
         }

@@ -15,9 +15,9 @@ use serde_yaml::Value;
 
 use super::prompter::{Ask, Choice, Prompter, StepAction};
 use crate::error::invalid;
-use crate::incident::AnswerValue;
 use crate::incident::action::check_value;
 use crate::runbook::{QuestionKind, Runbook};
+use crate::types::AnswerValue;
 
 /// The largest answers file accepted, in bytes (the same limit as runbooks).
 pub const MAX_ANSWERS_BYTES: u64 = crate::runbook::load::MAX_RUNBOOK_BYTES;
@@ -203,7 +203,7 @@ impl ScriptedPrompter {
                     QuestionKind::Text => text_value(value).map(AnswerValue::Text),
                     QuestionKind::Number => number_value(value).map(AnswerValue::Number),
                     QuestionKind::Datetime => datetime_value(value)
-                        .map(|t| AnswerValue::Text(crate::clock::format_utc(t))),
+                        .map(|t| AnswerValue::Text(crate::types::format_utc(t))),
                 }
                 .map_err(|p| self.error(key, &p))?;
                 check_value(q, &answer).map_err(|e| self.error(key, &e.to_string()))?;
@@ -364,7 +364,7 @@ fn check_intake(field: &str, v: &Value) -> Result<(), String> {
     match field {
         "title" => {
             let t = text_value(v)?;
-            crate::commands::start::check_title(&t)
+            crate::ledger::check_title(&t)
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         }

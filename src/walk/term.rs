@@ -293,7 +293,7 @@ impl Prompter for DialoguerPrompter {
         } else {
             "enter: skip"
         };
-        let shown = default.map(crate::incident::format_number);
+        let shown = default.map(crate::types::format_number);
         let answer = self.line(ask, shown, hint, &parse)?;
         Ok(answer.or(default))
     }

@@ -7,11 +7,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::cli::{ColorChoice, GlobalArgs};
-use crate::incident::{AnswerValue, Incident, StepStatus};
+use crate::incident::{Incident, StepStatus};
 use crate::journal::{Payload, Record, StepOutcome, file};
-use crate::output::Output;
 use crate::runbook::{LoadedRunbook, RunbookSource};
+use crate::types::AnswerValue;
 
 const RUNBOOK: &str = include_str!("../../tests/fixtures/walk-test.yaml");
 
@@ -23,17 +22,6 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
-    let global = GlobalArgs {
-        incident: None,
-        dir: dir.path().join("incidents"),
-        operator: Some("tester".into()),
-        color: ColorChoice::Never,
-    };
-    let out = Output::plain();
-    let ctx = Ctx {
-        global: &global,
-        out: &out,
-    };
     let loaded = LoadedRunbook {
         runbook: crate::runbook::parse_text(RUNBOOK, "walk-test").expect("test runbook is valid"),
         text: RUNBOOK.to_string(),
@@ -47,7 +35,14 @@ fn fixture() -> Fixture {
         aware_at: None,
         determined_at: None,
     };
-    let (path, _) = open_incident(&ctx, &loaded, &intake).expect("incident opens");
+    let (path, _) = open_incident(
+        &dir.path().join("incidents"),
+        &loaded,
+        &intake,
+        "tester",
+        now,
+    )
+    .expect("incident opens");
     Fixture { _dir: dir, path }
 }
 
@@ -72,7 +67,7 @@ fn records(path: &Path) -> Vec<Record> {
 }
 
 fn state(path: &Path) -> Incident {
-    file::load(path).expect("load").1
+    crate::ledger::load(path).expect("load").1
 }
 
 fn answer<'a>(i: &'a Incident, step: &str, q: &str) -> Option<&'a AnswerValue> {
@@ -378,7 +373,7 @@ impl Prompter for Spy {
     ) -> anyhow::Result<Option<DateTime<Utc>>> {
         self.defaults.push((
             ask.key.clone(),
-            format!("{:?}", default.map(crate::clock::format_utc)),
+            format!("{:?}", default.map(crate::types::format_utc)),
         ));
         self.inner.datetime(ask, default)
     }
@@ -541,9 +536,15 @@ fn a_walk_started_at_a_closed_step_is_refused_with_a_hint() {
     .0
     .expect("walk runs");
     let (end, _) = walk(&f.path, script(""), Some("first"));
-    let msg = format!("{}", end.expect_err("closed"));
+    let err = end.expect_err("closed");
+    let msg = format!("{err}");
     assert!(msg.contains("step `first` is already skipped"), "{msg}");
-    assert!(msg.contains("--reopen"), "{msg}");
+    assert_eq!(
+        crate::error::topic_of(&err),
+        Some(&crate::error::Topic::StepClosed {
+            step: "first".into()
+        })
+    );
     let (end, _) = walk(&f.path, script(""), Some("nosuch"));
     assert!(format!("{}", end.expect_err("unknown")).contains("steps are: first, cond, last"));
 }

@@ -126,7 +126,7 @@ pub fn decided(incident: &Incident, width: usize) -> String {
         }
         for q in &spec.questions {
             if let Some(a) = state.answers.get(&q.id) {
-                let value = a.value.display(Some(q));
+                let value = q.display_answer(&a.value);
                 let prompt_room = width.saturating_sub(10 + value.len().min(30)).max(20);
                 let line = format!("{}: {}", one_line(&q.prompt, prompt_room), value);
                 let _ = writeln!(out, "       {}", one_line(&line, width.saturating_sub(7)));

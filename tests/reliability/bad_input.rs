@@ -102,7 +102,7 @@ fn unknown_record_kinds_are_verified_kept_and_ignored() {
         std::fs::copy(&f, &path).unwrap();
         assert_ok(&bounded(root, &["verify"]));
         let scan = breach::journal::file::read(&path).unwrap();
-        let incident = breach::journal::file::fold(&scan).unwrap();
+        let incident = breach::ledger::fold(&scan).unwrap();
         assert_eq!(incident.warnings.len(), 1, "{f:?}: {:?}", incident.warnings);
         assert_ok(&bounded(root, &["note", "still recordable"]));
         assert_eq!(records(&path).len(), 7);
@@ -176,7 +176,7 @@ fn huge_binary_and_strange_incident_files_are_refused_quickly() {
         text: "x".repeat(20 * mb),
         step: None,
     });
-    let t = breach::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+    let t = breach::types::parse_time("2026-11-23T10:15:00Z").unwrap();
     big.push_str(
         &breach::journal::format::encode(1, t, "a", &prev, &payload)
             .unwrap()

@@ -2,7 +2,7 @@
 //! survives, and the file either verifies or has a torn tail that repair fixes.
 //!
 //! The writer is this test binary itself, re-run with only [`crash_writer`] selected: it
-//! appends notes through `breach::journal::file::append` in a loop and prints `ack SEQ`
+//! appends notes through `breach::ledger::append` in a loop and prints `ack SEQ`
 //! after each append returns, which is when `breach` reports a record as recorded.
 
 use std::io::{BufRead, Read};
@@ -33,9 +33,9 @@ fn crash_writer() {
         return;
     };
     let path = PathBuf::from(path);
-    let now = breach::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+    let now = breach::types::parse_time("2026-11-23T10:15:00Z").unwrap();
     loop {
-        let (record, _) = file::append(&path, "writer", now, |state| {
+        let (record, _) = breach::ledger::append(&path, "writer", now, |state| {
             Ok(Payload::Note(Note {
                 text: text_of(state.record_count),
                 step: None,
@@ -100,7 +100,7 @@ fn killed_writers_lose_no_acknowledged_record() {
             ChainStatus::Intact => {}
             ChainStatus::TornTail { .. } => {
                 torn += 1;
-                let now = breach::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+                let now = breach::types::parse_time("2026-11-23T10:15:00Z").unwrap();
                 let repaired = file::repair(&path, now).unwrap().unwrap();
                 assert_eq!(repaired.records, scan.records.len());
                 assert_eq!(file::read(&path).unwrap().status, ChainStatus::Intact);

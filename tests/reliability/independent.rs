@@ -44,7 +44,7 @@ fn the_documented_example_verifies_with_breach() {
     let text = doc_example();
     let scan = breach::journal::file::scan_text(Path::new("example.yaml"), &text);
     scan.require_intact().unwrap();
-    let incident = breach::journal::file::fold(&scan).unwrap();
+    let incident = breach::ledger::fold(&scan).unwrap();
     assert!(incident.is_closed() && incident.warnings.is_empty());
     assert_eq!(
         scan.last_hash(),

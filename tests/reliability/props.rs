@@ -3,10 +3,11 @@
 
 use std::path::Path;
 
-use breach::incident::{self, AnswerValue, action};
+use breach::incident::{self, action};
 use breach::journal::{
     Answer, Check, Note, Payload, Record, StepChange, StepOutcome, file, format,
 };
+use breach::types::AnswerValue;
 use proptest::prelude::*;
 
 use super::*;
@@ -37,7 +38,7 @@ fn value() -> impl Strategy<Value = (&'static str, AnswerValue)> {
         prop_oneof![any::<f64>(), -1e6..1e6f64].prop_map(|n| ("count", AnswerValue::Number(n))),
         (0i64..4_000_000_000).prop_map(|s| (
             "since",
-            AnswerValue::Text(breach::clock::format_utc(
+            AnswerValue::Text(breach::types::format_utc(
                 chrono::DateTime::from_timestamp(s, 0).unwrap()
             ))
         )),
@@ -96,10 +97,10 @@ proptest! {
         let path = open_tiny(tmp.path(), "Props");
         let mut written: Vec<Record> = records(&path);
         let mut state = incident::fold(&written).unwrap();
-        let now = breach::clock::parse_time("2026-11-23T10:15:00Z").unwrap();
+        let now = breach::types::parse_time("2026-11-23T10:15:00Z").unwrap();
         for p in actions {
             let valid = action::validate(&state, &p).is_ok();
-            let appended = file::append(&path, "prop", now, |_| Ok(p.clone()));
+            let appended = breach::ledger::append(&path, "prop", now, |_| Ok(p.clone()));
             // The journal accepts exactly what the validation accepts.
             prop_assert_eq!(appended.is_ok(), valid, "{:?}: {:?}", p, appended.err());
             if let Ok((record, _)) = appended {
@@ -110,7 +111,7 @@ proptest! {
         }
         let read = records(&path);
         prop_assert_eq!(&read, &written);
-        let from_file = file::fold(&file::read(&path).unwrap()).unwrap();
+        let from_file = breach::ledger::fold(&file::read(&path).unwrap()).unwrap();
         let in_memory = incident::fold(&written).unwrap();
         prop_assert_eq!(format!("{from_file:?}"), format!("{in_memory:?}"));
         prop_assert_eq!(format!("{state:?}"), format!("{in_memory:?}"));
@@ -123,7 +124,7 @@ proptest! {
         let p = Path::new("x.yaml");
         let _ = file::scan_bytes(p, &bytes);
         let scan = file::scan_text(p, &lossy);
-        let _ = file::fold(&scan);
+        let _ = breach::ledger::fold(&scan);
         let _ = format::decode(&lossy, 1);
         let _ = breach::runbook::parse_text(&lossy, "x");
     }
@@ -142,7 +143,7 @@ proptest! {
         let changed = bytes != good.as_bytes();
         bytes.truncate(cut.index(bytes.len() + 1).max(bytes.len() / 2));
         if let Ok(scan) = file::scan_bytes(Path::new("x.yaml"), &bytes) {
-            let _ = file::fold(&scan);
+            let _ = breach::ledger::fold(&scan);
             if scan.status == file::ChainStatus::Intact && changed {
                 // Only a truncation at a record boundary can still verify.
                 prop_assert!(good.as_bytes().starts_with(&bytes[..scan.good_len]));

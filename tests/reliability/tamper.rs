@@ -41,7 +41,7 @@ fn verdict(bytes: &[u8]) -> Result<usize, Option<usize>> {
         return Err(None);
     };
     match scan.status {
-        ChainStatus::Intact if file::fold(&scan).is_ok() => Ok(scan.records.len()),
+        ChainStatus::Intact if breach::ledger::fold(&scan).is_ok() => Ok(scan.records.len()),
         ChainStatus::Intact => Err(Some(0)),
         ChainStatus::TornTail { .. } => Err(Some(scan.records.len())),
         ChainStatus::Broken(b) => Err(Some(b.index)),
@@ -198,6 +198,14 @@ fn truncation_mid_record_is_a_torn_tail_that_repair_fixes() {
         let out = run(tmp.path(), &["verify"]);
         assert_fails(&out, 5);
         assert!(stderr(&out).contains("torn tail"), "{}", stderr(&out));
+        // A write into it is refused, and the hint names the remedy.
+        let out = run(tmp.path(), &["close"]);
+        assert_fails(&out, 5);
+        assert!(
+            stderr(&out).contains("hint: run `breach verify --repair` to move it aside"),
+            "{}",
+            stderr(&out)
+        );
         assert_fails(&run(tmp.path(), &["note", "blocked until repaired"]), 5);
         let out = run(tmp.path(), &["verify", "--repair"]);
         assert_ok(&out);

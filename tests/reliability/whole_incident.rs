@@ -1,7 +1,8 @@
 //! A whole incident, non-interactively, with the real binary and the built-in runbook.
 
-use breach::incident::{AnswerValue, StepStatus};
+use breach::incident::StepStatus;
 use breach::journal::{Payload, StepOutcome};
+use breach::types::AnswerValue;
 
 use super::*;
 
@@ -143,8 +144,7 @@ fn a_whole_incident_is_recorded_and_verifies() {
         other => panic!("{other:?}"),
     }
 
-    let incident =
-        breach::journal::file::fold(&breach::journal::file::read(&path).unwrap()).unwrap();
+    let incident = breach::ledger::fold(&breach::journal::file::read(&path).unwrap()).unwrap();
     assert!(incident.is_closed());
     assert_eq!(incident.step("contain").unwrap().status, StepStatus::Done);
     assert_eq!(

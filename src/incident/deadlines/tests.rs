@@ -123,7 +123,7 @@ fn incident_with(
             format: 1,
             id: "20261123T100000Z-test".into(),
             title: "Test".into(),
-            severity: crate::cli::Severity::High,
+            severity: crate::types::Severity::High,
             detected_at: mon(9, 0),
             aware_at: mon(10, 0),
             determined_at,

@@ -2,12 +2,13 @@
 
 use std::path::Path;
 
-use super::file::{self, ChainStatus, Writer};
-use super::record::{Closed, FORMAT_VERSION, Note, Opened, Payload, PinnedRunbook};
-use crate::cli::Severity;
+use super::*;
+use crate::journal::file::ChainStatus;
+use crate::journal::record::{Closed, Note};
+use crate::types::Severity;
 
 fn t(s: &str) -> chrono::DateTime<chrono::Utc> {
-    crate::clock::parse_time(s).unwrap()
+    crate::types::parse_time(s).unwrap()
 }
 
 fn new_incident(dir: &Path) -> std::path::PathBuf {
@@ -47,9 +48,9 @@ fn quick_appends_chain_exactly_like_full_appends() {
     for i in 0..20 {
         let p = note(&format!("note {i}\nwith --- and\n---\ninside"));
         let r = if i % 2 == 0 {
-            file::append_quick(&path, "bob", t("2026-11-23T11:00:00Z"), p).unwrap()
+            append_quick_with(&path, "bob", t("2026-11-23T11:00:00Z"), |_| Ok(p)).unwrap()
         } else {
-            file::append(&path, "bob", t("2026-11-23T11:00:00Z"), |_| Ok(p))
+            append(&path, "bob", t("2026-11-23T11:00:00Z"), |_| Ok(p))
                 .unwrap()
                 .0
         };
@@ -84,12 +85,9 @@ fn quick_appends_work_on_files_smaller_than_the_read_window() {
         .unwrap()
         .0;
     for i in 0..5 {
-        let r = file::append_quick(
-            &path,
-            "bob",
-            t("2026-11-23T11:00:00Z"),
-            note(&format!("n{i}")),
-        )
+        let r = append_quick_with(&path, "bob", t("2026-11-23T11:00:00Z"), |_| {
+            Ok(note(&format!("n{i}")))
+        })
         .unwrap();
         assert_eq!(r.seq, i + 1);
     }
@@ -106,17 +104,19 @@ fn quick_append_checks_the_step_and_refuses_closed_incidents() {
         text: "x".into(),
         step: Some("nope".into()),
     });
-    let err = file::append_quick(&path, "bob", t("2026-11-23T11:00:00Z"), bad).unwrap_err();
+    let err = append_quick_with(&path, "bob", t("2026-11-23T11:00:00Z"), |_| Ok(bad)).unwrap_err();
     assert_eq!(
         crate::error::status_of(&err),
         crate::error::ExitStatus::NotFound
     );
-    file::append(&path, "bob", t("2026-11-23T11:00:00Z"), |_| {
+    append(&path, "bob", t("2026-11-23T11:00:00Z"), |_| {
         Ok(Payload::Closed(Closed::default()))
     })
     .unwrap();
-    let err =
-        file::append_quick(&path, "bob", t("2026-11-23T11:00:00Z"), note("late")).unwrap_err();
+    let err = append_quick_with(&path, "bob", t("2026-11-23T11:00:00Z"), |_| {
+        Ok(note("late"))
+    })
+    .unwrap_err();
     assert_eq!(
         crate::error::status_of(&err),
         crate::error::ExitStatus::Conflict
@@ -132,16 +132,21 @@ fn quick_append_checks_the_step_and_refuses_closed_incidents() {
 fn quick_append_refuses_a_torn_tail() {
     let dir = tempfile::tempdir().unwrap();
     let path = new_incident(dir.path());
-    file::append_quick(&path, "bob", t("2026-11-23T11:00:00Z"), note("one")).unwrap();
+    append_quick_with(&path, "bob", t("2026-11-23T11:00:00Z"), |_| Ok(note("one"))).unwrap();
     let mut text = std::fs::read_to_string(&path).unwrap();
     text.push_str("---\nseq: 2\ntime: 2026-");
     std::fs::write(&path, &text).unwrap();
-    let err = file::append_quick(&path, "bob", t("2026-11-23T11:00:00Z"), note("two")).unwrap_err();
+    let err = append_quick_with(&path, "bob", t("2026-11-23T11:00:00Z"), |_| Ok(note("two")))
+        .unwrap_err();
     assert_eq!(
         crate::error::status_of(&err),
         crate::error::ExitStatus::Integrity
     );
-    assert!(err.to_string().contains("--repair"), "{err}");
+    assert_eq!(
+        crate::error::topic_of(&err),
+        Some(&crate::error::Topic::TornTail),
+        "{err}"
+    );
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         text,
@@ -163,7 +168,7 @@ fn a_writer_appends_many_records_against_its_own_state() {
         )
         .unwrap();
     }
-    let check = Payload::Check(super::record::Check {
+    let check = Payload::Check(crate::journal::record::Check {
         step: "contain".into(),
         item: "isolate_systems".into(),
         checked: true,
@@ -177,7 +182,7 @@ fn a_writer_appends_many_records_against_its_own_state() {
     );
     w.sync().unwrap();
     drop(w);
-    let (scan, inc) = file::load(&path).unwrap();
+    let (scan, inc) = load(&path).unwrap();
     assert_eq!(scan.records.len(), 52);
     assert_eq!(inc.notes.len(), 50);
     assert!(
