@@ -562,3 +562,57 @@ fn a_notice_dated_before_its_clock_started_is_flagged() {
     let text = String::from_utf8_lossy(&table.get_output().stdout).to_string();
     assert!(text.contains("before start?"), "{text}");
 }
+
+#[test]
+fn any_place_code_can_be_given_in_an_answers_file_or_on_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.path();
+    std::fs::write(
+        dir.join("a.yaml"),
+        "intake:\n  title: Places\n  detected_at: 2026-11-23T08:00:00Z\nassess/personal_data: true\nassess/jurisdictions: [DE, nz, US-OR]\n",
+    )
+    .expect("write");
+    breach(dir)
+        .args(["start", "--answers", "a.yaml"])
+        .write_stdin("")
+        .assert()
+        .success();
+    let s = status(dir, NOW);
+    assert_eq!(
+        s["steps"][0]["answers"]["jurisdictions"],
+        serde_json::json!(["DE", "NZ", "US-OR"]),
+        "pick-list codes first, then the typed ones, in upper case"
+    );
+    assert_eq!(state(&s, "gdpr-authority"), "open");
+    // On the command line too; a subdivision counts for its country.
+    answer(dir, &[("assess/jurisdictions", "au-nsw,FR")]);
+    let s = status(dir, NOW);
+    assert_eq!(
+        s["steps"][0]["answers"]["jurisdictions"],
+        serde_json::json!(["AU-NSW", "FR"])
+    );
+    assert_eq!(state(&s, "australia-assessment"), "open");
+    // Something that is not a code is refused, naming it, and nothing is recorded.
+    let out = breach(dir)
+        .args(["answer", "assess/jurisdictions", "DE,Narnia"])
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("Narnia") && err.contains("ISO 3166"), "{err}");
+    std::fs::write(
+        dir.join("b.yaml"),
+        "intake:\n  title: Bad place\n  detected_at: 2026-11-23T08:00:00Z\nassess/jurisdictions: [DE, Narnia]\n",
+    )
+    .expect("write");
+    let out = breach(dir)
+        .args(["--dir", "other", "start", "--answers", "b.yaml"])
+        .write_stdin("")
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("`assess/jurisdictions`") && err.contains("Narnia"),
+        "{err}"
+    );
+    assert!(!dir.join("other").exists(), "nothing was created");
+}

@@ -61,8 +61,14 @@ pub fn parse_answer(q: &Question, text: &str) -> anyhow::Result<AnswerValue> {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(|s| match q.codes {
-                    // Codes are stored in upper case, however they were typed.
-                    Some(_) if !q.options.iter().any(|o| o.id == s) => s.to_ascii_uppercase(),
+                    // Codes are stored in upper case, however they were typed (anything
+                    // else stays as typed, for the error to quote).
+                    Some(list)
+                        if !q.options.iter().any(|o| o.id == s)
+                            && list.accepts(&s.to_ascii_uppercase()) =>
+                    {
+                        s.to_ascii_uppercase()
+                    }
                     _ => s.to_string(),
                 })
                 .collect(),

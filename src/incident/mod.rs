@@ -550,17 +550,6 @@ impl Incident {
         self.steps.iter().map(|s| s.answers.len()).sum()
     }
 
-    /// The current answers keyed `STEP/QUESTION`.
-    pub fn answers(&self) -> BTreeMap<String, &AnswerState> {
-        let mut out = BTreeMap::new();
-        for s in &self.steps {
-            for (q, a) in &s.answers {
-                out.insert(format!("{}/{q}", s.id), a);
-            }
-        }
-        out
-    }
-
     /// Required, applicable items of step `idx` that are not checked.
     pub fn open_required_items(&self, idx: usize) -> Vec<String> {
         let spec = &self.runbook.steps[idx];
