@@ -449,7 +449,7 @@ pub struct AffectedImportArgs {
 pub enum NotifyCommand {
     /// Render a communication draft from a runbook template and the incident's facts.
     #[command(
-        after_help = "Examples:\n  breach notify draft customer-notice\n  breach notify draft authority-notice -o notice.txt"
+        after_help = "Examples:\n  breach notify draft customer-notice\n  breach notify draft authority-notice -o notice.txt\n  breach notify draft customer-notice --per-recipient"
     )]
     Draft(NotifyDraftArgs),
     /// Record that a notice went out; this satisfies the matching deadline.
@@ -468,9 +468,15 @@ pub struct NotifyDraftArgs {
     /// The template id.
     #[arg(value_name = "TEMPLATE")]
     pub template: String,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (with --per-recipient: this new
+    /// folder).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// One notice per person on the recipient list of the latest `breach affected import`,
+    /// each addressed to them, written into a new private folder (0700) in the evidence
+    /// folder; nothing personal is printed.
+    #[arg(long)]
+    pub per_recipient: bool,
 }
 
 /// Arguments of `breach notify sent`.

@@ -494,3 +494,71 @@ fn bad_files_are_refused_with_their_exit_codes() {
     // Nothing was recorded by the refused imports.
     assert!(status_json(dir).get("affected").is_none());
 }
+
+#[test]
+fn one_customer_notice_per_recipient_in_a_private_folder() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.path();
+    open_incident(dir);
+    breach(dir)
+        .args(["notify", "draft", "customer-notice", "--per-recipient"])
+        .assert()
+        .code(4)
+        .stderr(predicates::str::contains("breach affected import"));
+    let spec = Spec {
+        layout: Layout::WooOrders,
+        seed: 13,
+        people: 40,
+        orders: 90,
+        californians: 6,
+        card_only: false,
+    };
+    let (text, exp) = exports::generate(&spec);
+    let file = write(dir, "orders.csv", text.as_bytes());
+    let r = import_json(dir, &file, &window_args());
+    let out = breach(dir)
+        .args(["notify", "draft", "customer-notice", "--per-recipient"])
+        .assert()
+        .success();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.get_output().stdout),
+        String::from_utf8_lossy(&out.get_output().stderr)
+    );
+    assert!(!said.contains("@shop"), "no address printed: {said}");
+    let list = PathBuf::from(r["recipients"].as_str().expect("path"));
+    let folder = list
+        .parent()
+        .expect("evidence folder")
+        .join(format!("customer-notice-{}-notices", r["affected_record"]));
+    let mut addressed = BTreeMap::new();
+    for entry in std::fs::read_dir(&folder).expect("the notices folder") {
+        let path = entry.expect("entry").path();
+        let body = std::fs::read_to_string(&path).expect("a notice");
+        let first = body.lines().next().expect("a To line");
+        let email = first
+            .rsplit_once('<')
+            .map(|(_, e)| e.trim_end_matches('>'))
+            .expect("To: name <email>");
+        assert!(body.contains("Subject: "), "{body}");
+        addressed.insert(email.to_string(), path);
+    }
+    assert_eq!(
+        addressed.keys().cloned().collect::<Vec<_>>(),
+        exp.recipients.keys().cloned().collect::<Vec<_>>()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&folder)
+            .expect("folder")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+    // Never overwritten.
+    breach(dir)
+        .args(["notify", "draft", "customer-notice", "--per-recipient"])
+        .assert()
+        .code(6);
+}
