@@ -102,7 +102,7 @@ const ALIASES: &[(&str, &str)] = &[
 pub struct Resolver {
     names: HashMap<String, &'static str>,
     countries: HashMap<String, Option<&'static str>>,
-    regions: HashMap<(&'static str, String), Option<&'static str>>,
+    regions: HashMap<&'static str, HashMap<String, Option<&'static str>>>,
     /// Per country: subdivision name (case-folded) to code.
     region_names: HashMap<&'static str, HashMap<String, &'static str>>,
 }
@@ -168,12 +168,14 @@ impl Resolver {
     /// The ISO 3166-2 code for a region of `country`, given as a code (`CA`, `US-CA`) or a
     /// name (`California`).
     pub fn region(&mut self, country: &'static str, raw: &str) -> Option<&'static str> {
-        let key = (country, raw.to_string());
-        if let Some(known) = self.regions.get(&key) {
+        if let Some(known) = self.regions.get(country).and_then(|m| m.get(raw)) {
             return *known;
         }
         let found = self.region_uncached(country, raw);
-        self.regions.insert(key, found);
+        self.regions
+            .entry(country)
+            .or_default()
+            .insert(raw.to_string(), found);
         found
     }
 

@@ -8,7 +8,6 @@
 //! `--show`.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -281,26 +280,12 @@ fn import(args: &AffectedImportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         payment_methods: args.payment_methods.clone(),
     };
 
-    // The export is registered as evidence: hashed (and checked to be a regular file)
-    // before it is read, and hashed again after, so the counts are of the bytes recorded.
-    let source = std::path::absolute(&args.file).unwrap_or_else(|_| args.file.clone());
-    let before = evidence::prepare(
-        &args.file,
-        Some("store export read by breach affected import"),
-        None,
-    )
-    .map_err(|e| {
-        if std::fs::symlink_metadata(&args.file).is_err() {
-            not_found(format!("{}: no such file", args.file.display()))
-        } else {
-            e
-        }
-    })?;
-    let file =
-        File::open(&args.file).map_err(|e| not_found(format!("{}: {e}", args.file.display())))?;
-    let size = before.entry.size;
+    // The export is registered as evidence: hashed as it is read (once), and refused if it
+    // changed meanwhile, so the counts are of the bytes recorded.
+    let (streamed, reader) = evidence::stream(&args.file)?;
+    let size = streamed.size();
     let bar = progress_bar(size);
-    let outcome = affected::import(file, &opts, &mut |n| {
+    let outcome = affected::import(reader, &opts, &mut |n| {
         if let Some(b) = &bar {
             b.set_position(n);
         }
@@ -312,18 +297,13 @@ fn import(args: &AffectedImportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         affected::ImportError::Io(io) => {
             anyhow::Error::new(io).context(format!("cannot read {}", args.file.display()))
         }
+        fatal @ affected::ImportError::Fatal { .. } => {
+            anyhow::anyhow!("cannot read {}: {fatal}", args.file.display())
+        }
         other => invalid(format!("{}: {other}", args.file.display())),
     })?;
-    let after = evidence::hash_file(&args.file).map_err(|e| {
-        anyhow::Error::new(e).context(format!("cannot read {}", args.file.display()))
-    })?;
-    if after.sha256 != before.entry.sha256 || before.changed_while_read {
-        before.discard();
-        return Err(conflict(format!(
-            "{} changed while it was read; import it again once it is complete",
-            args.file.display()
-        )));
-    }
+    let entry = streamed.finish(Some("store export read by breach affected import"))?;
+    let source = PathBuf::from(&entry.path);
 
     let data = data_categories(&incident)?;
     let now = crate::clock::now()?;
@@ -338,7 +318,7 @@ fn import(args: &AffectedImportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 
     let record = AffectedImport {
         source: source.display().to_string(),
-        sha256: before.entry.sha256.clone(),
+        sha256: entry.sha256.clone(),
         size,
         format: outcome.format.as_str().to_string(),
         encoding: serde_json::to_value(outcome.encoding)?
@@ -372,12 +352,7 @@ fn import(args: &AffectedImportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         recipients: Some(list_relative.display().to_string()),
     };
     let written = (|| -> anyhow::Result<_> {
-        let ev = writer.append(
-            &operator,
-            now,
-            Payload::Evidence(before.entry.clone()),
-            true,
-        )?;
+        let ev = writer.append(&operator, now, Payload::Evidence(entry.clone()), true)?;
         let af = writer.append(&operator, now, Payload::Affected(Box::new(record)), true)?;
         Ok((ev, af))
     })();
@@ -392,7 +367,7 @@ fn import(args: &AffectedImportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     if args.json {
         ctx.out.print_json(&Report {
             file: source.display().to_string(),
-            sha256: &before.entry.sha256,
+            sha256: &entry.sha256,
             format: outcome.format,
             format_description: outcome.format.describe(),
             encoding: outcome.encoding,
@@ -423,8 +398,8 @@ fn import(args: &AffectedImportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         &ev,
         &format!(
             "evidence {} sha256 {} ({} bytes)",
-            before.entry.path,
-            &before.entry.sha256[..12],
+            entry.path,
+            &entry.sha256[..12],
             size
         ),
     )?;
