@@ -482,7 +482,13 @@ impl Incident {
                     Some(AffectedFact::Total) => AnswerValue::Number(a.total as f64),
                     Some(AffectedFact::Places) => AnswerValue::List(a.places.clone()),
                     Some(AffectedFact::Count(code)) => {
-                        AnswerValue::Number(people_in(a, code) as f64)
+                        // A place the import found no one in gets no answer, unless an
+                        // earlier one (by hand or by an import) is to be replaced by 0.
+                        let n = people_in(a, code);
+                        if n == 0 && !self.steps[si].answers.contains_key(&q.id) {
+                            continue;
+                        }
+                        AnswerValue::Number(n as f64)
                     }
                     Some(AffectedFact::WindowStart | AffectedFact::WindowEnd) | None => continue,
                 };

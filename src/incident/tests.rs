@@ -604,6 +604,9 @@ fn an_import_answers_the_questions_of_its_facts_and_the_latest_record_wins() {
     );
     assert_eq!(inc.affected.len(), 1);
     assert_eq!(inc.steps[0].answers["total"].stamp.seq, 1);
+    // No one found in California: the count is not answered at all.
+    let inc0 = fold_affected(vec![affected_import(40, 0, 40)]);
+    assert!(!inc0.steps[0].answers.contains_key("ca"));
 
     // A later answer by hand replaces the one value; the others stay the import's.
     let inc = fold_affected(vec![
