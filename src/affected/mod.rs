@@ -563,9 +563,19 @@ impl State<'_> {
             n => n.to_string(),
         };
         self.outcome.rows_kept += 1;
-        let key = email.to_lowercase();
+        // Most addresses are lower case already: fold (and allocate) only when needed.
+        let lowered;
+        let key: &str = if email
+            .bytes()
+            .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+        {
+            lowered = email.to_lowercase();
+            &lowered
+        } else {
+            email
+        };
         let at = when.map(When::instant);
-        match self.people.get_mut(&key) {
+        match self.people.get_mut(key) {
             Some(p) => {
                 p.orders += 1;
                 // The latest order tells where the person lives now; a row that cannot be
@@ -589,6 +599,7 @@ impl State<'_> {
                 }
             }
             None => {
+                let key = key.to_string();
                 self.people.insert(
                     key.clone(),
                     Person {
@@ -612,10 +623,10 @@ impl State<'_> {
                     *self
                         .outcome
                         .countries
-                        .entry(pl.country.clone())
+                        .entry(pl.country.to_string())
                         .or_default() += 1;
-                    if let Some(s) = &pl.subdivision {
-                        *self.outcome.subdivisions.entry(s.clone()).or_default() += 1;
+                    if let Some(s) = pl.subdivision {
+                        *self.outcome.subdivisions.entry(s.to_string()).or_default() += 1;
                     }
                 }
                 None => self.outcome.unplaced += 1,

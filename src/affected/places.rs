@@ -13,15 +13,15 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Place {
     /// ISO 3166-1 alpha-2, e.g. `US`.
-    pub country: String,
+    pub country: &'static str,
     /// ISO 3166-2, e.g. `US-CA`, when the region was recognised.
-    pub subdivision: Option<String>,
+    pub subdivision: Option<&'static str>,
 }
 
 impl Place {
     /// The most precise code: the subdivision's, else the country's.
     pub fn code(&self) -> &str {
-        self.subdivision.as_deref().unwrap_or(&self.country)
+        self.subdivision.unwrap_or(self.country)
     }
 }
 
@@ -227,8 +227,8 @@ impl Resolver {
         let problem = (tried && subdivision.is_none()).then_some(PlaceProblem::UnknownRegion);
         Ok((
             Place {
-                country: code.to_string(),
-                subdivision: subdivision.map(str::to_string),
+                country: code,
+                subdivision,
             },
             problem,
         ))

@@ -190,8 +190,8 @@ fn write_recipients(
             let (code, country, sub) = match &p.place {
                 Some(pl) => (
                     pl.code().to_string(),
-                    pl.country.clone(),
-                    pl.subdivision.clone().unwrap_or_default(),
+                    pl.country.to_string(),
+                    pl.subdivision.unwrap_or_default().to_string(),
                 ),
                 None => Default::default(),
             };
