@@ -7,6 +7,7 @@
 //! status tables, deadlines and post-mortem reports.
 
 pub mod affected;
+pub mod browser;
 pub mod cli;
 pub mod clock;
 pub mod commands;

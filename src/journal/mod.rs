@@ -11,6 +11,6 @@ pub mod snapshot;
 pub mod store;
 
 pub use record::{
-    Answer, Check, Closed, EvidenceEntry, Note, NoticeSent, Opened, Payload, PinnedRunbook, Record,
-    StepChange, StepOutcome,
+    ActionAdded, ActionDone, Answer, Check, Closed, EvidenceEntry, Note, NoticeSent, Opened,
+    Payload, PinnedRunbook, Record, StepChange, StepOutcome,
 };
