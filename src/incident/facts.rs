@@ -211,6 +211,16 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
         answer_hint(inc, "store_name"),
     );
     set(
+        "store_contact",
+        answer_text(inc, "store_contact"),
+        answer_hint(inc, "store_contact"),
+    );
+    set(
+        "dpo_contact",
+        answer_text(inc, "dpo_contact"),
+        answer_hint(inc, "dpo_contact"),
+    );
+    set(
         "what_happened",
         answer_text(inc, "breach_type"),
         answer_hint(inc, "breach_type"),
@@ -609,6 +619,21 @@ mod tests {
             Some("Malicious or vulnerable plugin/theme")
         );
         assert_eq!(facts.get("support_contact"), Some("help@shop.example"));
+        let missing = facts.missing(None);
+        let rc = missing
+            .iter()
+            .find(|m| m.fact == "responder_contact")
+            .unwrap();
+        assert_eq!(
+            rc.hint,
+            "`breach answer engage-team/responder_contact VALUE`"
+        );
+        // A runbook that does not ask the question says so in the hint.
+        let mut inc = inc;
+        for step in &mut inc.runbook.steps {
+            step.questions.retain(|q| q.id != "responder_contact");
+        }
+        let facts = compute(&inc, t("2026-11-23T12:00:00Z"));
         let missing = facts.missing(None);
         let rc = missing
             .iter()
