@@ -189,6 +189,19 @@ fn scripted_incident(dir: &Path) -> PathBuf {
         a,
         &["answer", "notify/responders", "external"],
     );
+    // A correction: the severity was set too high at intake.
+    run(
+        dir,
+        "2026-11-23T11:52:00Z",
+        b,
+        &[
+            "amend",
+            "severity",
+            "high",
+            "--reason",
+            "Only the checkout was affected; the customer database was not reached",
+        ],
+    );
     run(
         dir,
         "2026-11-23T11:51:00Z",
