@@ -145,6 +145,24 @@ pub enum Command {
     )]
     Step(StepArgs),
 
+    /// Convert an incident file (format 1) into a team incident (format 2), losslessly.
+    ///
+    /// The records are kept in order with their times and operators, the original file is
+    /// kept byte for byte inside the new directory, and the new opening record carries the
+    /// old chain's last hash.
+    #[command(after_help = "Examples:\n  breach upgrade\n  breach upgrade 20261123T101500Z")]
+    Upgrade(UpgradeArgs),
+
+    /// Seal a team incident: record the last record of every journal and print a short
+    /// digest to keep somewhere else (an e-mail to counsel, a ticket, the authority notice).
+    ///
+    /// `breach verify --sealed DIGEST` later proves that nothing recorded before the seal
+    /// was changed or removed.
+    #[command(
+        after_help = "Examples:\n  breach seal\n  breach verify --sealed 3f9c0e1d2b4a5968778695a4b3c2d1e0"
+    )]
+    Seal(SealArgs),
+
     /// Register evidence files (hashed) and check later that they are unchanged.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
@@ -211,6 +229,11 @@ pub struct StartArgs {
     /// Print the result as JSON (with --no-walk).
     #[arg(long)]
     pub json: bool,
+    /// Open a team incident (format version 2): a directory with one journal per device, so
+    /// that several responders can record from several machines and merge with any file
+    /// sync. Walk it afterwards with `breach resume`.
+    #[arg(long, requires = "no_walk")]
+    pub team: bool,
 }
 
 /// Arguments of `breach resume`.
@@ -417,6 +440,29 @@ pub struct VerifyArgs {
     /// file whose chain is broken before its end.
     #[arg(long)]
     pub repair: bool,
+    /// Also prove that a seal printed by `breach seal` still holds: nothing recorded before
+    /// it was changed or removed (team incidents).
+    #[arg(long, value_name = "DIGEST")]
+    pub sealed: Vec<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `breach upgrade`.
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    #[arg(id = "incident_arg", value_name = "INCIDENT")]
+    pub incident: Option<String>,
+}
+
+/// Arguments of `breach seal`.
+#[derive(Debug, Args)]
+pub struct SealArgs {
+    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    #[arg(id = "incident_arg", value_name = "INCIDENT")]
+    pub incident: Option<String>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

@@ -19,7 +19,21 @@ use crate::report::{Report, html, json, markdown};
 
 pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let path = ctx.incident_path(args.incident.as_deref())?;
-    let scan = file::read(&path)?;
+    let (scan, incident) = if crate::ledger::team::is_team(&path) {
+        // A team incident is reported on only when every journal and reference verifies.
+        crate::ledger::load(&path)?
+    } else {
+        let scan = file::read(&path)?;
+        let incident = single_file(&path, &scan)?;
+        (scan, incident)
+    };
+    let now = crate::clock::now()?;
+    let report = Report::build(&scan, &incident, now);
+    finish(args, ctx, &scan, &report)
+}
+
+/// The state of a format 1 file, from the records that verify.
+fn single_file(path: &Path, scan: &file::Scan) -> anyhow::Result<crate::incident::Incident> {
     if scan.records.is_empty() {
         let why = match &scan.status {
             ChainStatus::Broken(b) => format!(
@@ -37,16 +51,22 @@ pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             path.display()
         )));
     }
-    let incident = crate::ledger::fold(&scan)?;
-    let now = crate::clock::now()?;
-    let report = Report::build(&scan, &incident, now);
+    crate::ledger::fold(scan)
+}
+
+fn finish(
+    args: &ExportArgs,
+    ctx: &Ctx,
+    scan: &file::Scan,
+    report: &Report,
+) -> anyhow::Result<ExitStatus> {
     // The JSON report holds every record, so it is streamed to its destination rather than
     // built in memory first; the text formats are small enough to build.
     let write = |w: &mut dyn Write| -> std::io::Result<()> {
         match args.format {
-            ExportFormat::Markdown => w.write_all(markdown::render(&report).as_bytes()),
-            ExportFormat::Html => w.write_all(html::render(&report).as_bytes()),
-            ExportFormat::Json => json::write(&report, w),
+            ExportFormat::Markdown => w.write_all(markdown::render(report).as_bytes()),
+            ExportFormat::Html => w.write_all(html::render(report).as_bytes()),
+            ExportFormat::Json => json::write(report, w),
         }
     };
     match &args.output {
@@ -64,7 +84,7 @@ pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     if let Some(problem) = &report.integrity.problem {
         ctx.out.error(&format!(
             "{}: the hash chain does not verify: {problem}",
-            path.display()
+            scan.path.display()
         ));
         ctx.out
             .hint("the report states this at the top; keep the incident file as it is");

@@ -12,6 +12,7 @@ mod resume;
 mod runbook;
 pub mod start;
 mod status;
+mod team;
 mod verify;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -80,6 +81,8 @@ fn run_command(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         Command::Step(args) => record::step(&args, &ctx),
         Command::Close(args) => record::close(&args, &ctx),
         Command::Verify(args) => verify::run(&args, &ctx),
+        Command::Upgrade(args) => team::upgrade(&args, &ctx),
+        Command::Seal(args) => team::seal(&args, &ctx),
         Command::Export(args) => export::run(&args, &ctx),
         Command::Status(args) => status::run(&args, &ctx),
         Command::Runbook(cmd) => runbook::run(&cmd, &ctx),

@@ -40,6 +40,12 @@ struct StatusJson<'a> {
     steps: Vec<StepJson<'a>>,
     deadlines: &'a [DeadlineStatus],
     next: Option<String>,
+    /// Team incidents: open conflicts (left out when there are none).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    conflicts: &'a [crate::incident::Conflict],
+    /// Team incidents: how records were timed (left out when there is nothing to say).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    clock_notes: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -234,6 +240,8 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             steps,
             deadlines: &clocks,
             next: next_action(&inc, &clocks),
+            conflicts: &inc.conflicts,
+            clock_notes: &inc.clock_notes,
         })?;
         return Ok(ExitStatus::Ok);
     }
@@ -333,7 +341,16 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     if let Some(next) = next_action(&inc, &clocks) {
         text.push_str(&format!("\n{} {next}\n", out.paint("Next:", bold)));
     }
-    for w in &inc.warnings {
+    if !inc.conflicts.is_empty() {
+        text.push_str(&format!(
+            "\n{} decisions taken at the same time on different devices; record the decision again to resolve each\n",
+            out.paint("Conflicts:", console::Style::new().bold())
+        ));
+        for c in &inc.conflicts {
+            text.push_str(&format!("  {}\n", c.describe()));
+        }
+    }
+    for w in inc.warnings.iter().chain(&inc.clock_notes) {
         out.warn(w);
     }
     out.print(&text)?;

@@ -336,6 +336,7 @@ mod tests {
                     sha256: sha256_hex(runbook.as_bytes()),
                     text: runbook.into(),
                 },
+                upgraded_from: None,
             })),
             note("plain text, with commas"),
             note("Update 2: it's \"quoted\" | <b>"),

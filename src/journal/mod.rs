@@ -1,6 +1,7 @@
 //! The incident file: an append-only, hash-chained YAML journal. [`record`] holds the record
 //! types, [`format`] the byte-level encoding and hashing, [`file`] reading, verifying,
-//! appending and repairing, and [`store`] the incident directory. The format is specified
+//! appending and repairing, and [`store`] the incident directory, and
+//! [`team`] the journals of a version 2 incident (one per writer, in a directory). The format is specified
 //! in `docs/incident-file-format.md`.
 
 pub mod file;
@@ -8,6 +9,7 @@ pub mod format;
 mod quick_parse;
 pub mod record;
 pub mod store;
+pub mod team;
 
 pub use record::{
     Answer, Check, Closed, EvidenceEntry, Note, NoticeSent, Opened, Payload, PinnedRunbook, Record,

@@ -25,11 +25,23 @@ use crate::types::Severity;
 
 /// Folds a scan's verified records into the incident state.
 pub fn fold(scan: &Scan) -> anyhow::Result<Incident> {
+    if let Some(Payload::Opened(o)) = scan.records.first().map(|r| &r.payload)
+        && o.format != FORMAT_VERSION
+    {
+        return Err(invalid(format!(
+            "{}: the incident file is format version {}; an incident kept in one file is version {FORMAT_VERSION} (version 2 is a directory of journals)",
+            scan.path.display(),
+            o.format
+        )));
+    }
     incident::fold(&scan.records).map_err(|e| invalid(format!("{}: {e}", scan.path.display())))
 }
 
 /// Reads, verifies and folds an incident file; fails unless the chain is intact.
 pub fn load(path: &Path) -> anyhow::Result<(Scan, Incident)> {
+    if team::is_team(path) {
+        return team::load(path);
+    }
     let scan = file::read(path)?;
     scan.require_intact()?;
     let incident = fold(&scan)?;
@@ -46,6 +58,9 @@ pub fn append(
     now: DateTime<Utc>,
     build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
 ) -> anyhow::Result<(Record, Incident)> {
+    if team::is_team(path) {
+        return team::append(path, operator, now, &team::WriteOptions::default(), build);
+    }
     let mut writer = Writer::open(path)?;
     let payload = build(writer.incident())?;
     let record = writer.append(operator, now, payload, true)?;
@@ -65,6 +80,10 @@ pub fn append_quick_with(
     now: DateTime<Utc>,
     build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
 ) -> anyhow::Result<Record> {
+    if team::is_team(path) {
+        return team::append(path, operator, now, &team::WriteOptions::default(), build)
+            .map(|(r, _)| r);
+    }
     let mut locked = Locked::open(path)?;
     let Some(ends) = locked.ends()? else {
         return Err(explain(&mut locked));
@@ -227,6 +246,27 @@ pub fn open_incident(
     operator: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(PathBuf, Incident)> {
+    let opened = opening(loaded, intake, now)?;
+    let (path, record) = file::create(dir, opened, operator, now)?;
+    let incident = incident::fold(std::slice::from_ref(&record))
+        .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    Ok((path, incident))
+}
+
+/// Creates a version 2 incident (a directory of journals, see [`team`]) in `dir`; this
+/// device's journal is its first journal. Returns the incident directory and the state.
+pub fn open_team_incident(
+    dir: &Path,
+    loaded: &LoadedRunbook,
+    intake: &Intake,
+    operator: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(PathBuf, Incident)> {
+    team::open_incident(dir, opening(loaded, intake, now)?, operator, now)
+}
+
+/// The opening record of a new incident: the intake, checked, and the runbook pinned.
+fn opening(loaded: &LoadedRunbook, intake: &Intake, now: DateTime<Utc>) -> anyhow::Result<Opened> {
     if intake.detected_at > now {
         return Err(invalid(format!(
             "the detection time {} is in the future",
@@ -239,7 +279,7 @@ pub fn open_incident(
             crate::types::format_utc(aware)
         )));
     }
-    let opened = Opened {
+    Ok(Opened {
         format: FORMAT_VERSION,
         id: store::incident_id(now, &intake.title),
         title: intake.title.clone(),
@@ -259,12 +299,11 @@ pub fn open_incident(
             sha256: format::sha256_hex(loaded.text.as_bytes()),
             text: loaded.text.clone(),
         },
-    };
-    let (path, record) = file::create(dir, opened, operator, now)?;
-    let incident = incident::fold(std::slice::from_ref(&record))
-        .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
-    Ok((path, incident))
+        upgraded_from: None,
+    })
 }
+
+pub mod team;
 
 #[cfg(test)]
 mod tests;

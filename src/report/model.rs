@@ -57,6 +57,15 @@ pub struct Report<'a> {
     pub notices: Vec<NoticeRow>,
     /// Records the fold could not apply (unknown kinds, ids not in the runbook).
     pub fold_warnings: Vec<String>,
+    /// Team incidents: concurrent contradictory decisions not yet resolved.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<crate::incident::Conflict>,
+    /// Team incidents: how records were timed (a clock that went back, a fixed clock).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clock_notes: Vec<String>,
+    /// Team incidents: the seals recorded (`breach seal`), oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub seals: Vec<SealReport>,
     /// Every record of the file as stored: the verified ones, then those after a break.
     /// Serialized one record at a time from the scan, so no copy of the journal is built.
     pub records: Records<'a>,
@@ -647,6 +656,33 @@ impl Integrity {
     }
 }
 
+/// A seal recorded in a team incident.
+#[derive(Debug, Clone, Serialize)]
+pub struct SealReport {
+    pub digest: String,
+    /// The record's position in the merged view.
+    pub record: u64,
+    pub operator: String,
+    #[serde(with = "crate::journal::record::utc")]
+    pub at: DateTime<Utc>,
+}
+
+/// The `seal` records of the incident.
+fn seals(scan: &Scan) -> Vec<SealReport> {
+    scan.records
+        .iter()
+        .filter_map(|r| match &r.payload {
+            Payload::Unknown { kind, payload } if kind == "seal" => Some(SealReport {
+                digest: payload.get("digest")?.as_str()?.to_string(),
+                record: r.seq,
+                operator: r.operator.clone(),
+                at: r.time,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The step a record is about, if any.
 fn record_step(p: &Payload) -> Option<&str> {
     match p {
@@ -683,6 +719,9 @@ impl<'a> Report<'a> {
             evidence: evidence(incident),
             notices: notices(incident),
             fold_warnings: incident.warnings.clone(),
+            conflicts: incident.conflicts.clone(),
+            clock_notes: incident.clock_notes.clone(),
+            seals: seals(scan),
             records: Records {
                 verified: &scan.records,
                 unverified: &scan.unverified,
