@@ -8,6 +8,7 @@ pub mod file;
 pub mod format;
 mod quick_parse;
 pub mod record;
+pub mod snapshot;
 pub mod store;
 pub mod team;
 

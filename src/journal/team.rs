@@ -1,6 +1,6 @@
-//! The storage of a version 2 incident (`docs/incident-file-format.md`, section 11): a
+//! The storage of a version 2 incident (`docs/incident-file-format.md`, section 12): a
 //! directory of journals, one per writer, each its own hash chain. This module encodes and
-//! decodes version 2 records, verifies each journal on its own (rules 11.4), reads the
+//! decodes version 2 records, verifies each journal on its own (rules 12.4), reads the
 //! directory, and creates journals. It knows nothing of what records mean, nor of how the
 //! journals are merged: that is the ledger's (`crate::ledger::team`).
 
@@ -42,7 +42,7 @@ pub struct Head {
     pub hash: String,
 }
 
-/// One version 2 record: the fields shared with version 1 and those of section 11.3.
+/// One version 2 record: the fields shared with version 1 and those of section 12.3.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     /// `seq`, `time`, `operator`, `prev`, `hash`, `payload` and the line, as in version 1
@@ -57,7 +57,7 @@ pub struct Entry {
     pub fixed_clock: bool,
 }
 
-/// Whether a string is a writer id (section 11.2).
+/// Whether a string is a writer id (section 12.2).
 pub fn is_writer_id(s: &str) -> bool {
     (1..=100).contains(&s.len())
         && s.as_bytes()[0].is_ascii_alphanumeric()
@@ -202,7 +202,7 @@ pub fn encode(entry: &Entry) -> anyhow::Result<(String, String)> {
     Ok((text, hash))
 }
 
-/// The field each of the first lines of a version 2 record starts with (section 11.11).
+/// The field each of the first lines of a version 2 record starts with (section 12.11).
 const FIXED_LINES: [&str; 8] = [
     "---",
     "seq:",
@@ -244,7 +244,7 @@ pub fn decode(chunk: &str, line: usize) -> Result<Entry, DecodeError> {
             )));
         }
     }
-    crate::yaml_guard::check(hashed).map_err(DecodeError::Malformed)?;
+    crate::yaml_guard::check(hashed).map_err(|e| DecodeError::Malformed(e.to_string()))?;
     let raw: Raw =
         serde_yaml::from_str(hashed).map_err(|e| DecodeError::Malformed(e.to_string()))?;
     let time = parse_time(&raw.time)?;
@@ -296,7 +296,7 @@ pub fn decode(chunk: &str, line: usize) -> Result<Entry, DecodeError> {
     })
 }
 
-/// One journal, read and verified on its own (section 11.4).
+/// One journal, read and verified on its own (section 12.4).
 #[derive(Debug, Clone)]
 pub struct Journal {
     pub writer: String,
@@ -328,7 +328,7 @@ impl Journal {
     }
 }
 
-/// Verifies one journal's bytes (rules 1 to 4 of section 4, and 11.4 rules 1 to 3).
+/// Verifies one journal's bytes (rules 1 to 4 of section 4, and 12.4 rules 1 to 3).
 pub fn scan_journal(path: &Path, writer: &str, bytes: &[u8]) -> Journal {
     let (text, cut) = match std::str::from_utf8(bytes) {
         Ok(t) => (t, 0),
@@ -704,7 +704,7 @@ pub fn repair_all(dir: &Path, now: DateTime<Utc>) -> anyhow::Result<Vec<file::Re
     Ok(done)
 }
 
-/// Installs the upgrade of the version 1 file `path` (section 11.9): a directory `ID` next
+/// Installs the upgrade of the version 1 file `path` (section 12.9): a directory `ID` next
 /// to it holding the first journal (`journal`, of `writer`) and the original file byte for
 /// byte, built under a temporary name and renamed once complete; then the old file is
 /// removed. Run again after a crash that left the old file beside a complete directory, it

@@ -1,4 +1,4 @@
-//! Version 2 incidents (`docs/incident-file-format.md`, section 11): checking the journals
+//! Version 2 incidents (`docs/incident-file-format.md`, section 12): checking the journals
 //! against each other (cross-references, the first journal, an upgraded original), the
 //! merged view in causal order, conflicts, appending to this device's journal, opening an
 //! incident, upgrading a version 1 file, and seals. How a journal is stored is `journal::team`'s.
@@ -139,7 +139,7 @@ impl Checked {
         out
     }
 
-    /// The open conflicts (section 11.8).
+    /// The open conflicts (section 12.8).
     pub fn conflicts(&self) -> Vec<Conflict> {
         let mut groups: BTreeMap<String, Vec<Decision>> = BTreeMap::new();
         for &at in &self.order {
@@ -204,7 +204,7 @@ impl Checked {
 /// A record that decides something: where it is (journal, record) and the value it gives.
 type Decision = ((usize, usize), String);
 
-/// The seal digest of a list of heads (section 11.5a).
+/// The seal digest of a list of heads (section 12.5a).
 pub fn seal_digest(heads: &[(String, Head)]) -> String {
     let mut sorted: Vec<&(String, Head)> = heads.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
@@ -225,7 +225,7 @@ fn problem(j: &Journal, seq: Option<u64>, line: usize, kind: &str, detail: Strin
     }
 }
 
-/// Reads every journal of `dir` and checks the rules of sections 11.4 to 11.6 and 11.9.
+/// Reads every journal of `dir` and checks the rules of sections 12.4 to 12.6 and 12.9.
 /// `own` is this writer's journal, already read under its lock. A format version above 2
 /// is an error (exit code 3), not a problem.
 pub fn check(dir: &Path, own: Option<Journal>) -> anyhow::Result<Checked> {
@@ -453,7 +453,7 @@ fn seal_heads(payload: &Payload) -> Option<Result<Vec<(String, Head)>, String>> 
     )
 }
 
-/// The merged order (section 11.8) and the vector clocks; a cycle is a problem.
+/// The merged order (section 12.8) and the vector clocks; a cycle is a problem.
 fn merge(c: &mut Checked, index: &BTreeMap<String, usize>) {
     let k = c.journals.len();
     let mut next = vec![0usize; k];
@@ -523,7 +523,7 @@ fn merge(c: &mut Checked, index: &BTreeMap<String, usize>) {
     c.clocks = clocks;
 }
 
-/// Checks `format-1.yaml.orig` of an upgraded incident against the first journal (11.9).
+/// Checks `format-1.yaml.orig` of an upgraded incident against the first journal (12.9).
 fn check_original(dir: &Path, first: &Journal) -> Result<(), Problem> {
     let path = dir.join(ORIGINAL_V1);
     let upgraded = match first.entries.first().map(|e| &e.record.payload) {
@@ -745,7 +745,7 @@ pub fn open_incident(
 }
 
 /// Converts a version 1 incident file (which must verify) into a version 2 directory next
-/// to it (section 11.9). Returns the new directory.
+/// to it (section 12.9). Returns the new directory.
 pub fn upgrade(path: &Path, operator: &str) -> anyhow::Result<PathBuf> {
     let scan = file::read(path)?;
     scan.require_intact()?;

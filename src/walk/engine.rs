@@ -1,14 +1,15 @@
 //! The walk engine: goes through the open steps of an incident in runbook order, asks
 //! through a [`Prompter`], and appends every answer to the incident file the moment it is
-//! given, through [`crate::ledger::append`] (which validates it with
+//! given, through [`crate::ledger::append_held`] (which validates it with
 //! [`crate::incident::action::validate`], exactly like the `check`, `answer` and `step`
-//! commands). Nothing is batched: an interrupted walk loses at most the question on screen.
+//! commands) against the state the walk holds; the file is read again only when another
+//! writer got in. Nothing is batched: an interrupted walk loses at most the question on screen.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::prompter::{Ask, Choice, Prompter, StepAction};
+use super::prompter::{Ask, Choice, OTHER_PLACE, Prompter, StepAction, parse_codes};
 use super::text;
 use crate::error::{conflict, not_found};
 use crate::incident::Incident;
@@ -41,6 +42,8 @@ pub struct Walker<'p> {
     operator: String,
     prompter: &'p mut dyn Prompter,
     incident: Incident,
+    /// Where the file was when `incident` was last read or written.
+    mark: crate::ledger::Mark,
     width: usize,
 }
 
@@ -52,7 +55,7 @@ impl<'p> Walker<'p> {
         operator: &str,
         prompter: &'p mut dyn Prompter,
     ) -> anyhow::Result<Walker<'p>> {
-        let (_, incident) = crate::ledger::load(path)?;
+        let (incident, mark) = crate::ledger::load_marked(path)?;
         if incident.is_closed() {
             return Err(conflict(format!(
                 "incident {} is closed; nothing more can be recorded",
@@ -64,6 +67,7 @@ impl<'p> Walker<'p> {
             operator: operator.to_string(),
             prompter,
             incident,
+            mark,
             width: text::width(),
         })
     }
@@ -142,10 +146,14 @@ impl<'p> Walker<'p> {
     /// Appends one record through the same path as the commands.
     fn record(&mut self, payload: Payload) -> anyhow::Result<Record> {
         let now = crate::clock::now()?;
-        let (record, incident) =
-            crate::ledger::append(&self.path, &self.operator, now, |_| Ok(payload))?;
-        self.incident = incident;
-        Ok(record)
+        crate::ledger::append_held(
+            &self.path,
+            &mut self.incident,
+            &mut self.mark,
+            &self.operator,
+            now,
+            payload,
+        )
     }
 
     fn walk_step(&mut self, idx: usize) -> anyhow::Result<StepEnd> {
@@ -243,22 +251,63 @@ impl<'p> Walker<'p> {
                         .map(|i| AnswerValue::Text(choices[i].id.clone()))
                 }
                 QuestionKind::Multiselect => {
+                    // A places question offers, after its pick list, the places typed in
+                    // earlier and an entry to type more.
+                    let mut choices = choices.clone();
+                    if question.codes.is_some() {
+                        if let Some(AnswerValue::List(v)) = &current {
+                            let typed: Vec<String> = v
+                                .iter()
+                                .filter(|c| !choices.iter().any(|o| &o.id == *c))
+                                .cloned()
+                                .collect();
+                            choices.extend(typed.into_iter().map(|code| Choice {
+                                label: code.clone(),
+                                id: code,
+                            }));
+                        }
+                        choices.push(Choice {
+                            id: OTHER_PLACE.into(),
+                            label: "Another place: type its ISO 3166 code".into(),
+                        });
+                    }
                     let checked: Vec<bool> = choices
                         .iter()
                         .map(|c| current.as_ref().is_some_and(|v| v.contains(&c.id)))
                         .collect();
-                    self.prompter
-                        .multiselect(&ask, &choices, &checked)?
-                        .map(|flags| {
-                            AnswerValue::List(
-                                choices
-                                    .iter()
-                                    .zip(flags)
-                                    .filter(|(_, f)| *f)
-                                    .map(|(c, _)| c.id.clone())
-                                    .collect(),
-                            )
-                        })
+                    match self.prompter.multiselect(&ask, &choices, &checked)? {
+                        None => None,
+                        Some(flags) => {
+                            let picked: Vec<&Choice> = choices
+                                .iter()
+                                .zip(flags)
+                                .filter(|(_, f)| *f)
+                                .map(|(c, _)| c)
+                                .collect();
+                            let mut ids: Vec<String> = picked
+                                .iter()
+                                .filter(|c| c.id != OTHER_PLACE)
+                                .map(|c| c.id.clone())
+                                .collect();
+                            if picked.iter().any(|c| c.id == OTHER_PLACE) {
+                                let more = Ask {
+                                    key: format!("{}{OTHER_PLACE}", ask.key),
+                                    prompt: "Other places: their ISO 3166 codes, separated by commas (for example NZ, US-OR)".into(),
+                                    help: None,
+                                    required: false,
+                                };
+                                let check = |t: &str| parse_codes(t).map(|_| ());
+                                if let Some(t) = self.prompter.text(&more, None, &check)? {
+                                    for code in parse_codes(&t).unwrap_or_default() {
+                                        if !ids.contains(&code) {
+                                            ids.push(code);
+                                        }
+                                    }
+                                }
+                            }
+                            Some(AnswerValue::List(ids))
+                        }
+                    }
                 }
                 QuestionKind::Text => {
                     let default = match &current {
@@ -416,7 +465,9 @@ pub fn deadlines_for_step(incident: &Incident, idx: usize) -> Vec<String> {
                     Some(due) => format!("due {}; {sentence}", local(due)),
                     None => sentence,
                 },
-                Outcome::OpenAsap { .. } | Outcome::Waiting { .. } => sentence,
+                Outcome::OpenAsap { .. }
+                | Outcome::Waiting { .. }
+                | Outcome::MetBeforeStart { .. } => sentence,
                 Outcome::MetEarly { .. }
                 | Outcome::MetLate { .. }
                 | Outcome::MetUntimed { .. }
