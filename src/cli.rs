@@ -303,6 +303,10 @@ pub struct NoteArgs {
     /// Attach the note to a step.
     #[arg(long, value_name = "STEP")]
     pub step: Option<String>,
+    /// When it happened, if not now (RFC 3339, or `YYYY-MM-DD HH:MM` local): the event
+    /// time, kept apart from the time it is recorded (team incidents only).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 /// Arguments of `breach check`.
@@ -314,6 +318,10 @@ pub struct CheckArgs {
     /// Untick the item instead.
     #[arg(long)]
     pub undo: bool,
+    /// When it happened, if not now (RFC 3339, or `YYYY-MM-DD HH:MM` local): the event
+    /// time, kept apart from the time it is recorded (team incidents only).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 /// Arguments of `breach answer`.
@@ -326,6 +334,10 @@ pub struct AnswerArgs {
     /// for multiselect, a number, a time, or free text.
     #[arg(value_name = "VALUE", allow_hyphen_values = true)]
     pub value: String,
+    /// When it happened, if not now (RFC 3339, or `YYYY-MM-DD HH:MM` local): the event
+    /// time, kept apart from the time it is recorded (team incidents only).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 /// Arguments of `breach step`.
@@ -347,6 +359,10 @@ pub struct StepArgs {
     /// With --done: mark it done even if required checklist items are still open.
     #[arg(long, requires = "done")]
     pub force: bool,
+    /// When it happened, if not now (RFC 3339, or `YYYY-MM-DD HH:MM` local): the event
+    /// time, kept apart from the time it is recorded (team incidents only).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 /// `breach evidence ...`
@@ -377,6 +393,10 @@ pub struct EvidenceAddArgs {
     /// Also copy each file into the incident's evidence folder (never overwriting).
     #[arg(long)]
     pub copy: bool,
+    /// When it happened, if not now (RFC 3339, or `YYYY-MM-DD HH:MM` local): the event
+    /// time, kept apart from the time it is recorded (team incidents only).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 /// A lone `--json` flag.

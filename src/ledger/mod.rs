@@ -72,6 +72,27 @@ pub fn append(
     Ok((record, writer.into_incident()))
 }
 
+/// [`append`] with an event time: when what the record says happened, if not now. Only a
+/// team incident (format 2) can store one; a format 1 file refuses it.
+pub fn append_at(
+    path: &Path,
+    operator: &str,
+    now: DateTime<Utc>,
+    at: Option<DateTime<Utc>>,
+    build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
+) -> anyhow::Result<(Record, Incident)> {
+    if team::is_team(path) {
+        return team::append(path, operator, now, &team::WriteOptions { at }, build);
+    }
+    if at.is_some() {
+        return Err(invalid(format!(
+            "{}: an event time (--at) can only be recorded in a team incident (format 2); `breach upgrade` converts this file",
+            path.display()
+        )));
+    }
+    append(path, operator, now, build)
+}
+
 /// Appends a record, reading only the file's first and last record when the payload's check
 /// depends on nothing else ([`action::depends_only_on_header`]: notes, evidence, notices), so
 /// that their cost does not grow with the incident; any other payload goes through

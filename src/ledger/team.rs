@@ -608,6 +608,12 @@ fn view(c: &Checked) -> anyhow::Result<(Scan, Incident)> {
         unverified: Vec::new(),
         good_len: 0,
         status: ChainStatus::Intact,
+        event_times: c
+            .order
+            .iter()
+            .enumerate()
+            .filter_map(|(pos, &at)| c.entry(at).at.map(|t| (pos as u64, t)))
+            .collect(),
     };
     Ok((scan, incident))
 }

@@ -532,8 +532,16 @@ impl StepState {
 #[derive(Debug, Clone, Serialize)]
 pub struct TimelineEntry {
     pub seq: u64,
+    /// When it happened: the event time given with `--at` (team incidents), else the
+    /// record time.
     #[serde(with = "utc")]
     pub at: DateTime<Utc>,
+    /// The record time, when an event time was given (left out otherwise).
+    #[serde(
+        with = "crate::journal::record::utc_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub recorded_at: Option<DateTime<Utc>>,
     pub operator: String,
     pub kind: String,
     pub text: String,
@@ -800,15 +808,28 @@ fn findings(incident: &Incident) -> Findings {
 
 /// Section 7: every record, the verified ones and then those after a break.
 fn timeline(scan: &Scan, incident: &Incident) -> Vec<TimelineEntry> {
-    let verified = scan
+    let mut verified: Vec<TimelineEntry> = scan
         .records
         .iter()
-        .map(|r| timeline_entry(incident, r, true));
+        .map(|r| {
+            let mut e = timeline_entry(incident, r, true);
+            if let Some(at) = scan.event_times.get(&r.seq) {
+                e.text = format!("{} (recorded {})", e.text, fmt_time(e.at));
+                e.recorded_at = Some(e.at);
+                e.at = *at;
+            }
+            e
+        })
+        .collect();
+    if !scan.event_times.is_empty() {
+        // Events recorded later take their place in time; the sort is stable.
+        verified.sort_by_key(|e| e.at);
+    }
     let unverified = scan
         .unverified
         .iter()
         .map(|r| timeline_entry(incident, r, false));
-    verified.chain(unverified).collect()
+    verified.into_iter().chain(unverified).collect()
 }
 
 /// Section 8.
@@ -1194,6 +1215,7 @@ fn timeline_entry(incident: &Incident, r: &Record, verified: bool) -> TimelineEn
     TimelineEntry {
         seq: r.seq,
         at: r.time,
+        recorded_at: None,
         operator: r.operator.clone(),
         kind: r.payload.kind().to_string(),
         text,

@@ -690,3 +690,212 @@ fn killed_team_writers_lose_no_acknowledged_record() {
     );
     assert_ok(&run(tmp.path(), &["verify"]));
 }
+
+/// Runs the independent format 2 verifier: `(exit code, its one line)`.
+fn independent_team(py: &str, dir: &Path, extra: &[&str]) -> (i32, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/independent/verify_team.py");
+    let out = Command::new(py)
+        .arg(script)
+        .arg(dir)
+        .args(extra)
+        .output()
+        .unwrap();
+    (out.status.code().unwrap(), stdout(&out).trim().to_string())
+}
+
+/// The independent verifier, written from the format document alone, agrees with `breach`
+/// on team incidents: an upgraded incident with two more writers, a conflict and a seal
+/// verifies with the same digest; a changed or vanished referenced record, a torn journal
+/// and a wrong seal are refused.
+#[test]
+fn the_independent_verifier_agrees_on_team_incidents() {
+    let Some(py) = super::independent::python() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let path = open_tiny(root, "Checked from outside");
+    assert_ok(&run(
+        root,
+        &["note", "a line\n---\nwith a separator inside"],
+    ));
+    assert_ok(&run_as(root, "tester", "tester-box", &["upgrade"]));
+    let dir = path.with_extension("");
+    assert_ok(&run_as(
+        root,
+        "bob",
+        "bob-desk",
+        &["answer", "assess/count", "3"],
+    ));
+    assert_ok(&run_as(
+        root,
+        "dana",
+        "dana@phone",
+        &["answer", "assess/kind", "theft"],
+    ));
+    assert_ok(&run_as(
+        root,
+        "tester",
+        "tester-box",
+        &["check", "assess/scoped"],
+    ));
+    let sealed = run_as(root, "dana", "dana@phone", &["seal", "--json"]);
+    assert_ok(&sealed);
+    let digest: serde_json::Value = serde_json::from_slice(&sealed.stdout).unwrap();
+    let digest = digest["digest"].as_str().unwrap().to_string();
+    assert_ok(&run_as(
+        root,
+        "bob",
+        "bob-desk",
+        &["note", "after the seal"],
+    ));
+
+    let verified = run(root, &["verify", "--json"]);
+    assert_ok(&verified);
+    let json: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
+    let (code, said) = independent_team(py, &dir, &[]);
+    assert_eq!(
+        (code, said.clone()),
+        (
+            0,
+            format!(
+                "ok: {} records in 3 journals, digest {}",
+                json["records"],
+                json["digest"].as_str().unwrap()
+            )
+        )
+    );
+    assert_eq!(independent_team(py, &dir, &["--sealed", &digest]).0, 0);
+    assert_eq!(
+        independent_team(py, &dir, &["--sealed", "0123456789abcdef0123456789abcdef"]).0,
+        1
+    );
+
+    // Bob's first answer changed and his chain recomputed: both refuse it.
+    let bob = dir.join("bob-desk.yaml");
+    let original = std::fs::read_to_string(&bob).unwrap();
+    let mut text = String::new();
+    let mut prev = breach::journal::format::GENESIS.to_string();
+    for (line, c) in breach::journal::format::chunks(&original) {
+        let mut e = team::decode(c, line).unwrap();
+        if let Payload::Answer(a) = &mut e.record.payload {
+            a.value = breach::types::AnswerValue::Number(4.0);
+        }
+        e.record.prev = prev.clone();
+        let (t, h) = team::encode(&e).unwrap();
+        text.push_str(&t);
+        prev = h;
+    }
+    std::fs::write(&bob, &text).unwrap();
+    let (code, said) = independent_team(py, &dir, &[]);
+    assert_eq!(code, 1, "{said}");
+    assert!(
+        said.contains("referenced record changed (bob-desk record 0)"),
+        "{said}"
+    );
+    assert_fails(&run(root, &["verify"]), 5);
+
+    // Bob's journal gone: both refuse it.
+    std::fs::remove_file(&bob).unwrap();
+    let (code, said) = independent_team(py, &dir, &[]);
+    assert_eq!(code, 1, "{said}");
+    assert!(
+        said.contains("referenced record vanished (bob-desk"),
+        "{said}"
+    );
+    assert_fails(&run(root, &["verify"]), 5);
+
+    // Bob's journal torn in its last record: torn for both.
+    let cut = original.len() - 10;
+    std::fs::write(&bob, &original[..cut]).unwrap();
+    let (code, said) = independent_team(py, &dir, &[]);
+    assert_eq!(code, 2, "{said}");
+    assert_fails(&run(root, &["verify"]), 5);
+    std::fs::write(&bob, &original).unwrap();
+    assert_eq!(independent_team(py, &dir, &[]).0, 0);
+}
+
+/// `--at` records when something happened apart from when it is recorded; the export's
+/// timeline puts it at its event time and says when it was recorded. A format 1 file
+/// refuses it (it has nowhere to keep it), and an event time in the future is refused.
+#[test]
+fn event_times_appear_in_the_timeline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    open_team(root, "tester-box", "Late notes");
+    let later = |args: &[&str]| {
+        breach(root)
+            .env("BREACH_DEVICE", "tester-box")
+            .env("BREACH_NOW", "2026-11-23T18:00:00Z")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert_ok(&later(&[
+        "note",
+        "skimmer found in checkout.js",
+        "--at",
+        "2026-11-23T14:30:00Z",
+    ]));
+    assert_ok(&later(&[
+        "check",
+        "assess/scoped",
+        "--at",
+        "2026-11-23T15:00:00Z",
+    ]));
+    assert_ok(&later(&[
+        "answer",
+        "assess/count",
+        "12",
+        "--at",
+        "2026-11-23T15:10:00Z",
+    ]));
+    assert_ok(&later(&[
+        "step",
+        "assess",
+        "--done",
+        "--force",
+        "--at",
+        "2026-11-23T16:00:00Z",
+    ]));
+    assert_ok(&later(&["note", "written now"]));
+    let future = later(&["note", "x", "--at", "2026-11-24T00:00:00Z"]);
+    assert_fails(&future, 3);
+
+    let out = later(&["export", "--format", "json"]);
+    assert_ok(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let timeline: Vec<(String, String, Option<String>)> = json["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_string(),
+                e["at"].as_str().unwrap().to_string(),
+                e["recorded_at"].as_str().map(String::from),
+            )
+        })
+        .collect();
+    let rec = Some("2026-11-23T18:00:00Z".to_string());
+    assert_eq!(
+        timeline,
+        vec![
+            ("opened".into(), "2026-11-23T10:15:00Z".into(), None),
+            ("note".into(), "2026-11-23T14:30:00Z".into(), rec.clone()),
+            ("check".into(), "2026-11-23T15:00:00Z".into(), rec.clone()),
+            ("answer".into(), "2026-11-23T15:10:00Z".into(), rec.clone()),
+            ("step".into(), "2026-11-23T16:00:00Z".into(), rec),
+            ("note".into(), "2026-11-23T18:00:00Z".into(), None),
+        ]
+    );
+    let md = stdout(&later(&["export"]));
+    assert!(md.contains("| 2026-11-23 14:30:00 |"), "{md}");
+    assert!(md.contains("(recorded 2026-11-23 18:00"), "{md}");
+
+    let other = tempfile::tempdir().unwrap();
+    open_tiny(other.path(), "One file");
+    let out = run(other.path(), &["note", "x", "--at", "2026-11-23T09:00:00Z"]);
+    assert_fails(&out, 3);
+    assert!(stderr(&out).contains("team incident"), "{}", stderr(&out));
+}
