@@ -163,6 +163,11 @@ pub enum Command {
     )]
     Seal(SealArgs),
 
+    /// Sync a team incident kept in a git repository: commit this device's new records,
+    /// pull and push with your own git, and show what came in.
+    #[command(after_help = "Examples:\n  breach sync\n  breach sync 20261123T101500Z")]
+    Sync(SealArgs),
+
     /// Register evidence files (hashed) and check later that they are unchanged.
     #[command(subcommand)]
     Evidence(EvidenceCommand),

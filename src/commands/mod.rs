@@ -83,6 +83,7 @@ fn run_command(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         Command::Verify(args) => verify::run(&args, &ctx),
         Command::Upgrade(args) => team::upgrade(&args, &ctx),
         Command::Seal(args) => team::seal(&args, &ctx),
+        Command::Sync(args) => team::sync(&args, &ctx),
         Command::Export(args) => export::run(&args, &ctx),
         Command::Status(args) => status::run(&args, &ctx),
         Command::Runbook(cmd) => runbook::run(&cmd, &ctx),

@@ -54,6 +54,44 @@ pub fn seal(args: &SealArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Ok)
 }
 
+pub fn sync(args: &SealArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let path = ctx.incident_path(args.incident.as_deref())?;
+    if !team::is_team(&path) {
+        return Err(invalid(format!(
+            "{} is a format 1 incident file; only team incidents sync (`breach upgrade` converts it)",
+            path.display()
+        )));
+    }
+    let writer = journals::writer_id(&ctx.operator()?)?;
+    let synced = crate::journal::sync::sync(&path, &writer)?;
+    // What came in must verify like everything else.
+    let checked = team::check(&path, None)?;
+    if args.json {
+        ctx.out.print_json(&serde_json::json!({
+            "committed": synced.committed,
+            "received": synced.received,
+            "ok": checked.ok(),
+        }))?;
+    } else {
+        if synced.received.is_empty() {
+            ctx.out.print("nothing new came in")?;
+        }
+        for (w, n) in &synced.received {
+            let s = if *n == 1 { "" } else { "s" };
+            ctx.out.print(&format!("{n} new record{s} from {w}"))?;
+        }
+        for p in &checked.problems {
+            ctx.out
+                .error(&format!("{}: {}", path.display(), p.describe()));
+        }
+    }
+    Ok(if checked.ok() {
+        ExitStatus::Ok
+    } else {
+        ExitStatus::Integrity
+    })
+}
+
 /// `breach verify` of a team incident: every journal, every cross-reference, the seals.
 pub fn verify(args: &VerifyArgs, ctx: &Ctx, dir: &std::path::Path) -> anyhow::Result<ExitStatus> {
     if args.repair {

@@ -10,6 +10,7 @@ mod quick_parse;
 pub mod record;
 pub mod snapshot;
 pub mod store;
+pub mod sync;
 pub mod team;
 
 pub use record::{

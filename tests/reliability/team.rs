@@ -899,3 +899,111 @@ fn event_times_appear_in_the_timeline() {
     assert_fails(&out, 3);
     assert!(stderr(&out).contains("team incident"), "{}", stderr(&out));
 }
+
+/// Runs git in `dir` with a fixed identity and no user or system configuration.
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.org")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.org")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+}
+
+fn sync_as(root: &Path, operator: &str, device: &str) -> Output {
+    breach(root)
+        .env("BREACH_OPERATOR", operator)
+        .env("BREACH_DEVICE", device)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", operator)
+        .env("GIT_AUTHOR_EMAIL", "r@example.org")
+        .env("GIT_COMMITTER_NAME", operator)
+        .env("GIT_COMMITTER_EMAIL", "r@example.org")
+        .arg("sync")
+        .output()
+        .unwrap()
+}
+
+/// Two responders with clones of one local bare repository record at the same time and
+/// `breach sync`: each sees the other's records ("2 new records from bob-desk"), every
+/// record is on both sides, verify passes, and a contradictory answer is a conflict.
+#[test]
+fn two_responders_sync_through_a_bare_git_repository() {
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: git is not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (remote, a, b) = (
+        tmp.path().join("remote.git"),
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+    );
+    std::fs::create_dir_all(&remote).unwrap();
+    std::fs::create_dir_all(&a).unwrap();
+    git(&remote, &["init", "--quiet", "--bare", "-b", "main"]);
+    git(&a, &["init", "--quiet", "-b", "main"]);
+    let dir_a = open_team(&a, "alice-laptop", "Synced night");
+    git(&a, &["add", "."]);
+    git(&a, &["commit", "--quiet", "-m", "opened"]);
+    git(&a, &["remote", "add", "origin", remote.to_str().unwrap()]);
+    git(&a, &["push", "--quiet", "-u", "origin", "main"]);
+    git(
+        tmp.path(),
+        &["clone", "--quiet", remote.to_str().unwrap(), "b"],
+    );
+    let dir_b = b.join("incidents").join(dir_a.file_name().unwrap());
+
+    assert_ok(&run_as(&a, "alice", "alice-laptop", &["note", "alice 1"]));
+    assert_ok(&run_as(
+        &a,
+        "alice",
+        "alice-laptop",
+        &["answer", "assess/count", "10"],
+    ));
+    assert_ok(&run_as(&b, "bob", "bob-desk", &["note", "bob 1"]));
+    assert_ok(&run_as(
+        &b,
+        "bob",
+        "bob-desk",
+        &["answer", "assess/count", "20"],
+    ));
+
+    let out = sync_as(&a, "alice", "alice-laptop");
+    assert_ok(&out);
+    assert_eq!(stdout(&out).trim(), "nothing new came in");
+    let out = sync_as(&b, "bob", "bob-desk");
+    assert_ok(&out);
+    assert_eq!(stdout(&out).trim(), "2 new records from alice-laptop");
+    let out = sync_as(&a, "alice", "alice-laptop");
+    assert_ok(&out);
+    assert_eq!(stdout(&out).trim(), "2 new records from bob-desk");
+
+    assert_eq!(merged(&dir_a), merged(&dir_b));
+    assert_eq!(merged(&dir_a).len(), 5);
+    for side in [&a, &b] {
+        assert_ok(&run(side, &["verify"]));
+        let json = status_json(side);
+        assert_eq!(
+            json["conflicts"][0]["subject"], "answer to assess/count",
+            "{json}"
+        );
+    }
+    // Outside a git repository, sync says what it needs.
+    let plain = tempfile::tempdir().unwrap();
+    open_team(plain.path(), "x", "Not in git");
+    let out = sync_as(plain.path(), "x", "x");
+    assert_fails(&out, 3);
+    assert!(
+        stderr(&out).contains("not in a git repository"),
+        "{}",
+        stderr(&out)
+    );
+}
