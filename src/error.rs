@@ -32,6 +32,9 @@ pub enum ExitStatus {
     Conflict = 6,
     /// An interactive command has no terminal to ask on and no answers file.
     NeedsTerminal = 7,
+    /// A program the command needs is not installed (the headless browser that prints a
+    /// PDF).
+    MissingProgram = 8,
     /// The operator interrupted an interactive walk (Ctrl-C); everything answered so far
     /// is recorded.
     Interrupted = 130,
@@ -56,6 +59,8 @@ pub enum BreachError {
     Conflict(String),
     #[error("{0}")]
     NeedsTerminal(String),
+    #[error("{0}")]
+    MissingProgram(String),
     #[error("interrupted")]
     Interrupted,
     /// A file is larger than `breach` accepts for its kind.
@@ -77,6 +82,7 @@ impl BreachError {
             BreachError::Integrity(_) => ExitStatus::Integrity,
             BreachError::Conflict(_) => ExitStatus::Conflict,
             BreachError::NeedsTerminal(_) => ExitStatus::NeedsTerminal,
+            BreachError::MissingProgram(_) => ExitStatus::MissingProgram,
             BreachError::Interrupted => ExitStatus::Interrupted,
         }
     }

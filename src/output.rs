@@ -119,3 +119,19 @@ pub fn terminal_width() -> u16 {
         80
     }
 }
+
+/// Text a user typed, made safe to show on a terminal: control characters (line breaks
+/// included) and bidirectional overrides become visible escapes (`\u{202e}`), so
+/// stored text cannot move the cursor or reorder what is shown. The file keeps the bytes.
+pub fn sanitize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}');
+        if c.is_control() || bidi {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -39,6 +39,7 @@ struct StatusJson<'a> {
     records: u64,
     steps: Vec<StepJson<'a>>,
     deadlines: &'a [DeadlineStatus],
+    actions: Vec<super::action::ActionJson<'a>>,
     next: Option<String>,
     /// Team incidents: open conflicts (left out when there are none).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -239,6 +240,10 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             records: inc.record_count,
             steps,
             deadlines: &clocks,
+            actions: super::action::ordered(&inc, now)
+                .into_iter()
+                .map(|a| super::action::ActionJson::of(a, now))
+                .collect(),
             next: next_action(&inc, &clocks),
             conflicts: &inc.conflicts,
             clock_notes: &inc.clock_notes,
@@ -338,6 +343,7 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     text.push_str(&table.to_string());
     text.push('\n');
     text.push_str(&deadline_table(&clocks, out, args.utc, width));
+    text.push_str(&action_lines(&inc, now));
     if let Some(next) = next_action(&inc, &clocks) {
         text.push_str(&format!("\n{} {next}\n", out.paint("Next:", bold)));
     }
@@ -355,6 +361,35 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     }
     out.print(&text)?;
     Ok(ExitStatus::Ok)
+}
+
+/// The open action items, overdue first; shown for a closed incident too, since follow-ups
+/// outlive it. Nothing when there are none.
+fn action_lines(inc: &Incident, now: DateTime<Utc>) -> String {
+    let open: Vec<_> = super::action::ordered(inc, now)
+        .into_iter()
+        .filter(|a| a.done.is_none())
+        .collect();
+    if inc.actions.is_empty() {
+        return String::new();
+    }
+    let overdue = open.iter().filter(|a| a.is_overdue(now)).count();
+    let done = inc.actions.len() - open.len();
+    let mut text = format!(
+        "\nAction items: {} open ({overdue} overdue), {done} done\n",
+        open.len()
+    );
+    for a in open {
+        text.push_str(&format!(
+            "  {:<4} {:<8} due {}  {}: {}\n",
+            a.id,
+            super::action::state(a, now),
+            a.due,
+            truncate(&crate::output::sanitize(&a.owner), 18),
+            truncate(&crate::output::sanitize(&a.text), 60)
+        ));
+    }
+    text
 }
 
 /// The legal clocks: every applicable deadline, most pressing first.

@@ -14,6 +14,6 @@ pub mod sync;
 pub mod team;
 
 pub use record::{
-    Answer, Check, Closed, EvidenceEntry, Note, NoticeSent, Opened, Payload, PinnedRunbook, Record,
-    StepChange, StepOutcome,
+    ActionAdded, ActionDone, Answer, Check, Closed, EvidenceEntry, Note, NoticeSent, Opened,
+    Payload, PinnedRunbook, Record, StepChange, StepOutcome,
 };

@@ -107,22 +107,22 @@ pub fn incident_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Whether the file's last record is `closed`, reading only its end (through the one tail
-/// reader, [`super::file::last_record`]).
+/// Whether the incident is closed, reading only the file's end (through the one tail
+/// reader, [`super::file::last_record`]): its last record is `closed`, or an action item
+/// recorded after it.
 pub fn is_closed_quick(path: &Path) -> bool {
     if super::team::is_team_dir(path) {
-        // A writer never records after a `closed` it has seen, so a closed incident has a
-        // journal whose last record is `closed`.
+        // A writer never records after a `closed` it has seen (other than what a closed
+        // incident still takes), so a closed incident has a journal that ends closed.
         return super::team::read_all(path, None).is_ok_and(|journals| {
             journals.iter().any(|j| {
                 j.entries
                     .last()
-                    .is_some_and(|e| matches!(e.record.payload, super::record::Payload::Closed(_)))
+                    .is_some_and(|e| e.record.payload.ends_closed())
             })
         });
     }
-    super::file::last_record(path)
-        .is_some_and(|r| matches!(r.payload, super::record::Payload::Closed(_)))
+    super::file::last_record(path).is_some_and(|r| r.payload.ends_closed())
 }
 
 /// Finds the incident the user means. `spec` is an id, a unique id prefix or a path; with
