@@ -551,11 +551,46 @@ pub fn read_all(dir: &Path, own: Option<Journal>) -> anyhow::Result<Vec<Journal>
             }
         }
     }
+    let own_writer = own.as_ref().map(|j| j.writer.clone());
     if let Some(j) = own {
         out.push(j);
         out.sort_by(|a, b| a.writer.cmp(&b.writer));
     }
+    if !locking {
+        consistent_cut(&mut out, own_writer.as_deref());
+    }
     Ok(out)
+}
+
+/// Journals read one after the other without locks can show a record that names a record
+/// of a journal read earlier, written after that read. Such records (and those after them
+/// in their journal) are newer than what was read: leave them out until nothing names a
+/// record outside the view. The caller's own journal, read under its lock, is kept whole.
+fn consistent_cut(journals: &mut [Journal], own: Option<&str>) {
+    loop {
+        let lens: BTreeMap<String, usize> = journals
+            .iter()
+            .map(|j| (j.writer.clone(), j.entries.len()))
+            .collect();
+        let mut changed = false;
+        for j in journals.iter_mut() {
+            if Some(j.writer.as_str()) == own {
+                continue;
+            }
+            let beyond = j.entries.iter().position(|e| {
+                e.seen
+                    .iter()
+                    .any(|(w, h)| lens.get(w).is_none_or(|&n| h.seq as usize >= n))
+            });
+            if let Some(cut) = beyond {
+                j.entries.truncate(cut);
+                changed = true;
+            }
+        }
+        if !changed {
+            return;
+        }
+    }
 }
 
 /// A writer's own journal, held under the exclusive lock until dropped.
