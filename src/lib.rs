@@ -6,6 +6,7 @@
 //! pinned runbook and the records into the incident's state, which the commands render as
 //! status tables, deadlines and post-mortem reports.
 
+pub mod affected;
 pub mod browser;
 pub mod cli;
 pub mod clock;
