@@ -97,6 +97,7 @@ pub fn generate(dir: &Path, records: u64) -> anyhow::Result<PathBuf> {
             sha256: format::sha256_hex(loaded.text.as_bytes()),
             text: loaded.text.clone(),
         },
+        upgraded_from: None,
     };
     let (created, _) = file::create(dir, opened, OPERATORS[0], opened_at)?;
     if created != path {

@@ -155,6 +155,29 @@ pub enum Command {
     )]
     Step(StepArgs),
 
+    /// Convert an incident file (format 1) into a team incident (format 2), losslessly.
+    ///
+    /// The records are kept in order with their times and operators, the original file is
+    /// kept byte for byte inside the new directory, and the new opening record carries the
+    /// old chain's last hash.
+    #[command(after_help = "Examples:\n  breach upgrade\n  breach upgrade 20261123T101500Z")]
+    Upgrade(UpgradeArgs),
+
+    /// Seal a team incident: record the last record of every journal and print a short
+    /// digest to keep somewhere else (an e-mail to counsel, a ticket, the authority notice).
+    ///
+    /// `breach verify --sealed DIGEST` later proves that nothing recorded before the seal
+    /// was changed or removed.
+    #[command(
+        after_help = "Examples:\n  breach seal\n  breach verify --sealed 3f9c0e1d2b4a5968778695a4b3c2d1e0"
+    )]
+    Seal(SealArgs),
+
+    /// Sync a team incident kept in a git repository: commit this device's new records,
+    /// pull and push with your own git, and show what came in.
+    #[command(after_help = "Examples:\n  breach sync\n  breach sync 20261123T101500Z")]
+    Sync(SealArgs),
+
     /// Register evidence files (hashed) and check later that they are unchanged.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
@@ -233,6 +256,11 @@ pub struct StartArgs {
     /// Print the result as JSON (with --no-walk).
     #[arg(long)]
     pub json: bool,
+    /// Open a team incident (format version 2): a directory with one journal per device, so
+    /// that several responders can record from several machines and merge with any file
+    /// sync. Walk it afterwards with `breach resume`.
+    #[arg(long, requires = "no_walk")]
+    pub team: bool,
 }
 
 /// Arguments of `breach resume`.
@@ -304,6 +332,10 @@ pub struct NoteArgs {
     /// Attach the note to a step.
     #[arg(long, value_name = "STEP")]
     pub step: Option<String>,
+    /// When it happened, if not now (RFC 3339, or `YYYY-MM-DD HH:MM` local): the event
+    /// time, kept apart from the time it is recorded (team incidents only).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 /// Arguments of `breach check`.
@@ -315,6 +347,10 @@ pub struct CheckArgs {
     /// Untick the item instead.
     #[arg(long)]
     pub undo: bool,
+    /// When it happened, if not now (RFC 3339, or `YYYY-MM-DD HH:MM` local): the event
+    /// time, kept apart from the time it is recorded (team incidents only).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 /// Arguments of `breach answer`.
@@ -331,6 +367,10 @@ pub struct AnswerArgs {
     /// before its start, contradicting the detection time); the override is recorded.
     #[arg(long)]
     pub override_check: bool,
+    /// When it happened, if not now (RFC 3339, or `YYYY-MM-DD HH:MM` local): the event
+    /// time, kept apart from the time it is recorded (team incidents only).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 /// Arguments of `breach amend`.
@@ -373,6 +413,10 @@ pub struct StepArgs {
     /// With --done: mark it done even if required checklist items are still open.
     #[arg(long, requires = "done")]
     pub force: bool,
+    /// When it happened, if not now (RFC 3339, or `YYYY-MM-DD HH:MM` local): the event
+    /// time, kept apart from the time it is recorded (team incidents only).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 /// `breach evidence ...`
@@ -403,6 +447,10 @@ pub struct EvidenceAddArgs {
     /// Also copy each file into the incident's evidence folder (never overwriting).
     #[arg(long)]
     pub copy: bool,
+    /// When it happened, if not now (RFC 3339, or `YYYY-MM-DD HH:MM` local): the event
+    /// time, kept apart from the time it is recorded (team incidents only).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 /// `breach action ...`
@@ -585,6 +633,29 @@ pub struct VerifyArgs {
     /// file whose chain is broken before its end.
     #[arg(long)]
     pub repair: bool,
+    /// Also prove that a seal printed by `breach seal` still holds: nothing recorded before
+    /// it was changed or removed (team incidents).
+    #[arg(long, value_name = "DIGEST")]
+    pub sealed: Vec<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `breach upgrade`.
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    #[arg(id = "incident_arg", value_name = "INCIDENT")]
+    pub incident: Option<String>,
+}
+
+/// Arguments of `breach seal`.
+#[derive(Debug, Args)]
+pub struct SealArgs {
+    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    #[arg(id = "incident_arg", value_name = "INCIDENT")]
+    pub incident: Option<String>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

@@ -58,11 +58,22 @@ impl Ctx<'_> {
         positional: Option<&str>,
         build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
     ) -> anyhow::Result<(PathBuf, Record, Incident)> {
+        self.record_at(positional, None, build)
+    }
+
+    /// [`Ctx::record`] with an event time (`--at`).
+    pub fn record_at(
+        &self,
+        positional: Option<&str>,
+        at: Option<&str>,
+        build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
+    ) -> anyhow::Result<(PathBuf, Record, Incident)> {
         let path = self.incident_path(positional)?;
         store::require_inside(self.dir(), &path)?;
         let operator = self.operator()?;
         let now = crate::clock::now()?;
-        let (record, incident) = ledger::append(&path, &operator, now, build)?;
+        let at = parse_time_arg("--at", at)?;
+        let (record, incident) = ledger::append_at(&path, &operator, now, at, build)?;
         Ok((path, record, incident))
     }
 
@@ -85,10 +96,46 @@ impl Ctx<'_> {
         Ok((path, record, incident))
     }
 
+    /// [`Ctx::record_at`] or [`Ctx::record_overriding`]: an event time and an override of the
+    /// plausibility checks are not recorded together yet.
+    pub fn record_checked(
+        &self,
+        positional: Option<&str>,
+        at: Option<&str>,
+        override_checks: bool,
+        build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
+    ) -> anyhow::Result<(PathBuf, Record, Incident)> {
+        match (at, override_checks) {
+            (Some(_), true) => Err(invalid(
+                "--at and --override-check cannot be given together; record the answer first, \
+                 then its event time in a note",
+            )),
+            (Some(_), false) => self.record_at(positional, at, build),
+            (None, _) => self.record_overriding(positional, override_checks, build),
+        }
+    }
+
     /// Appends a record that needs only the pinned runbook to validate (a note, evidence,
     /// a notice) without re-reading the whole incident; see `ledger::append_quick_with`.
     pub fn record_quick(&self, payload: Payload) -> anyhow::Result<(PathBuf, Record)> {
         self.record_quick_with(|_| Ok(payload))
+    }
+
+    /// [`Ctx::record_quick`] with an event time (`--at`).
+    pub fn record_quick_at(
+        &self,
+        at: Option<&str>,
+        payload: Payload,
+    ) -> anyhow::Result<(PathBuf, Record)> {
+        let Some(at) = parse_time_arg("--at", at)? else {
+            return self.record_quick(payload);
+        };
+        let path = self.incident_path(None)?;
+        store::require_inside(self.dir(), &path)?;
+        let operator = self.operator()?;
+        let now = crate::clock::now()?;
+        let (record, _) = ledger::append_at(&path, &operator, now, Some(at), |_| Ok(payload))?;
+        Ok((path, record))
     }
 
     /// [`Ctx::record_quick`] with the payload built from the pinned runbook.

@@ -26,7 +26,7 @@ pub fn run(cmd: &EvidenceCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 }
 
 /// Records one prepared file; its copy is removed if the record cannot be written.
-fn record(path: &Path, prepared: Prepared, ctx: &Ctx) -> anyhow::Result<()> {
+fn record(path: &Path, prepared: Prepared, at: Option<&str>, ctx: &Ctx) -> anyhow::Result<()> {
     if prepared.changed_while_read {
         ctx.out.warn(&format!(
             "{} changed while it was read; the hash is of the {} bytes read",
@@ -34,7 +34,7 @@ fn record(path: &Path, prepared: Prepared, ctx: &Ctx) -> anyhow::Result<()> {
             prepared.entry.size
         ));
     }
-    let record = match ctx.record_quick(Payload::Evidence(prepared.entry.clone())) {
+    let record = match ctx.record_quick_at(at, Payload::Evidence(prepared.entry.clone())) {
         Ok((_, record)) => record,
         Err(e) => {
             prepared.discard();
@@ -88,7 +88,7 @@ fn add(args: &EvidenceAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     });
     for (i, f) in collected.files.iter().enumerate() {
         evidence::prepare(f, args.note.as_deref(), copy_to)
-            .and_then(|prepared| record(f, prepared, ctx))
+            .and_then(|prepared| record(f, prepared, args.at.as_deref(), ctx))
             .map_err(|e| {
                 if i == 0 {
                     e

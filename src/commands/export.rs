@@ -42,25 +42,14 @@ pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         ));
     }
     let path = ctx.incident_path(args.incident.as_deref())?;
-    let scan = file::read(&path)?;
-    if scan.records.is_empty() {
-        let why = match &scan.status {
-            ChainStatus::Broken(b) => format!(
-                "its first record (line {}) is {}: {}",
-                b.line,
-                b.kind.as_str(),
-                b.detail
-            ),
-            ChainStatus::TornTail { .. } => "its only record is incomplete".to_string(),
-            ChainStatus::Intact => "it holds no records".to_string(),
-        };
-        return Err(integrity(format!(
-            "{}: cannot export: {why}; without a verified first record there is no incident to report on\nhint: `breach verify {}` shows the details",
-            path.display(),
-            path.display()
-        )));
-    }
-    let incident = crate::ledger::fold(&scan)?;
+    let (scan, incident) = if crate::ledger::team::is_team(&path) {
+        // A team incident is reported on only when every journal and reference verifies.
+        crate::ledger::load(&path)?
+    } else {
+        let scan = file::read(&path)?;
+        let incident = single_file(&path, &scan)?;
+        (scan, incident)
+    };
     let now = crate::clock::now()?;
     // Each evidence file is re-hashed now, so the report says whether it still verifies.
     let checks = crate::evidence::verify(&incident.evidence, &crate::evidence::incident_dir(&path))
@@ -107,6 +96,29 @@ pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Integrity);
     }
     Ok(ExitStatus::Ok)
+}
+
+/// The state of a format 1 file, from the records that verify; an error when not even the
+/// first record does.
+fn single_file(path: &Path, scan: &file::Scan) -> anyhow::Result<crate::incident::Incident> {
+    if scan.records.is_empty() {
+        let why = match &scan.status {
+            ChainStatus::Broken(b) => format!(
+                "its first record (line {}) is {}: {}",
+                b.line,
+                b.kind.as_str(),
+                b.detail
+            ),
+            ChainStatus::TornTail { .. } => "its only record is incomplete".to_string(),
+            ChainStatus::Intact => "it holds no records".to_string(),
+        };
+        return Err(integrity(format!(
+            "{}: cannot export: {why}; without a verified first record there is no incident to report on\nhint: `breach verify {}` shows the details",
+            path.display(),
+            path.display()
+        )));
+    }
+    crate::ledger::fold(scan)
 }
 
 /// Writes `bytes` to `path` so that readers see the old file or the complete new one,

@@ -15,6 +15,7 @@ mod resume;
 mod runbook;
 pub mod start;
 mod status;
+mod team;
 mod verify;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -88,6 +89,9 @@ fn run_command(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         Command::Close(args) => record::close(&args, &ctx),
         Command::Action(cmd) => action::run(&cmd, &ctx),
         Command::Verify(args) => verify::run(&args, &ctx),
+        Command::Upgrade(args) => team::upgrade(&args, &ctx),
+        Command::Seal(args) => team::seal(&args, &ctx),
+        Command::Sync(args) => team::sync(&args, &ctx),
         Command::Export(args) => export::run(&args, &ctx),
         Command::Status(args) => status::run(&args, &ctx),
         Command::Runbook(cmd) => runbook::run(&cmd, &ctx),

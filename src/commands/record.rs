@@ -9,17 +9,20 @@ use crate::journal::{Answer, Check, Closed, Note, Payload, StepChange, StepOutco
 pub fn note(args: &NoteArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     // A note needs only the pinned runbook to validate, so its cost does not grow with the
     // incident (`breach verify` checks the whole chain).
-    let (_, record) = ctx.record_quick(Payload::Note(Note {
-        text: args.text.clone(),
-        step: args.step.clone(),
-    }))?;
+    let (_, record) = ctx.record_quick_at(
+        args.at.as_deref(),
+        Payload::Note(Note {
+            text: args.text.clone(),
+            step: args.step.clone(),
+        }),
+    )?;
     ctx.recorded(&record, "note added")?;
     Ok(ExitStatus::Ok)
 }
 
 pub fn check(args: &CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let (step, item) = split_target(&args.target, "ITEM")?;
-    let (_, record, _) = ctx.record(None, |_| {
+    let (_, record, _) = ctx.record_at(None, args.at.as_deref(), |_| {
         Ok(Payload::Check(Check {
             step: step.into(),
             item: item.into(),
@@ -34,40 +37,41 @@ pub fn check(args: &CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 pub fn answer(args: &AnswerArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let (step, question) = split_target(&args.target, "QUESTION")?;
     let mut shown = String::new();
-    let (_, record, _) = ctx.record_overriding(None, args.override_check, |incident| {
-        let (_, q) = incident.runbook.question(&args.target).ok_or_else(|| {
-            let known = incident.runbook.step(step).map(|s| {
-                s.questions
-                    .iter()
-                    .map(|q| q.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            });
-            match known {
-                Some(list) if !list.is_empty() => not_found(format!(
-                    "no question `{question}` in step `{step}`; questions are: {list}"
-                )),
-                Some(_) => not_found(format!("step `{step}` has no questions")),
-                None => not_found(format!(
-                    "no step `{step}` in runbook {}",
-                    incident.runbook.id
-                )),
-            }
+    let (_, record, _) =
+        ctx.record_checked(None, args.at.as_deref(), args.override_check, |incident| {
+            let (_, q) = incident.runbook.question(&args.target).ok_or_else(|| {
+                let known = incident.runbook.step(step).map(|s| {
+                    s.questions
+                        .iter()
+                        .map(|q| q.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                });
+                match known {
+                    Some(list) if !list.is_empty() => not_found(format!(
+                        "no question `{question}` in step `{step}`; questions are: {list}"
+                    )),
+                    Some(_) => not_found(format!("step `{step}` has no questions")),
+                    None => not_found(format!(
+                        "no step `{step}` in runbook {}",
+                        incident.runbook.id
+                    )),
+                }
+            })?;
+            let value = parse_answer(q, &args.value)?;
+            shown = q.display_answer(&value);
+            Ok(Payload::Answer(Answer {
+                step: step.into(),
+                question: question.into(),
+                value,
+            }))
         })?;
-        let value = parse_answer(q, &args.value)?;
-        shown = q.display_answer(&value);
-        Ok(Payload::Answer(Answer {
-            step: step.into(),
-            question: question.into(),
-            value,
-        }))
-    })?;
     ctx.recorded(&record, &format!("{step}/{question} = {shown}"))?;
     Ok(ExitStatus::Ok)
 }
 
 pub fn step(args: &StepArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let (_, record, _) = ctx.record(None, |incident| {
+    let (_, record, _) = ctx.record_at(None, args.at.as_deref(), |incident| {
         let (outcome, reason, open_items) = if args.done {
             let idx = incident.runbook.step_index(&args.step).ok_or_else(|| {
                 not_found(format!(

@@ -38,7 +38,11 @@ pub fn run(args: &StartArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         override_checks: args.override_check,
     };
     let operator = ctx.operator()?;
-    let (path, incident) = ledger::open_incident(ctx.dir(), &loaded, &intake, &operator, now)?;
+    let (path, incident) = if args.team {
+        ledger::open_team_incident(ctx.dir(), &loaded, &intake, &operator, now)?
+    } else {
+        ledger::open_incident(ctx.dir(), &loaded, &intake, &operator, now)?
+    };
     if args.json {
         ctx.out.print_json(&serde_json::json!({
             "id": incident.id,

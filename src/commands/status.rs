@@ -42,6 +42,12 @@ struct StatusJson<'a> {
     deadlines: &'a [DeadlineStatus],
     actions: Vec<super::action::ActionJson<'a>>,
     next: Option<String>,
+    /// Team incidents: open conflicts (left out when there are none).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    conflicts: &'a [crate::incident::Conflict],
+    /// Team incidents: how records were timed (left out when there is nothing to say).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    clock_notes: &'a [String],
     /// The latest import of the affected people (`breach affected import`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     affected: Option<AffectedJson<'a>>,
@@ -263,6 +269,8 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 .map(|a| super::action::ActionJson::of(a, now))
                 .collect(),
             next: next_action(&inc, &clocks),
+            conflicts: &inc.conflicts,
+            clock_notes: &inc.clock_notes,
             affected: inc.affected_import().map(|a| AffectedJson {
                 record: a.stamp.seq,
                 at: a.stamp.at,
@@ -396,7 +404,16 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     if let Some(next) = next_action(&inc, &clocks) {
         text.push_str(&format!("\n{} {next}\n", out.paint("Next:", bold)));
     }
-    for w in &inc.warnings {
+    if !inc.conflicts.is_empty() {
+        text.push_str(&format!(
+            "\n{} decisions taken at the same time on different devices; record the decision again to resolve each\n",
+            out.paint("Conflicts:", console::Style::new().bold())
+        ));
+        for c in &inc.conflicts {
+            text.push_str(&format!("  {}\n", c.describe()));
+        }
+    }
+    for w in inc.warnings.iter().chain(&inc.clock_notes) {
         out.warn(w);
     }
     out.print(&text)?;

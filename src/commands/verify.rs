@@ -8,6 +8,14 @@ use crate::journal::store;
 
 pub fn run(args: &VerifyArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let path = ctx.incident_path(args.incident.as_deref())?;
+    if crate::ledger::team::is_team(&path) {
+        return super::team::verify(args, ctx, &path);
+    }
+    if !args.sealed.is_empty() {
+        return Err(crate::error::invalid(
+            "seals are for team incidents (format 2); `breach upgrade` converts this file",
+        ));
+    }
     if args.repair {
         store::require_inside(ctx.dir(), &path)?;
         let repaired = file::repair(&path, crate::clock::now()?)?;

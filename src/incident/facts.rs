@@ -512,6 +512,7 @@ mod tests {
                 sha256: String::new(),
                 text: crate::runbook::builtin::get(runbook).unwrap().into(),
             },
+            upgraded_from: None,
         };
         let mut records = vec![Record {
             seq: 0,

@@ -263,6 +263,53 @@ pub struct Incident {
     pub last_activity: DateTime<Utc>,
     /// Records the fold could not apply (unknown kinds, ids not in the runbook), described.
     pub warnings: Vec<String>,
+    /// Concurrent contradictory decisions not yet resolved (a version 2 incident, merged
+    /// from several journals; see `docs/incident-file-format.md` section 12.8).
+    pub conflicts: Vec<Conflict>,
+    /// What a reader must know about how records were timed: journals whose clock went
+    /// back, records written under a fixed clock (`BREACH_NOW`). One sentence each.
+    pub clock_notes: Vec<String>,
+}
+
+/// Two or more concurrent records that decide one thing differently.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Conflict {
+    /// What they decide, e.g. `answer to contain/affected` or `step contain`.
+    pub subject: String,
+    pub sides: Vec<ConflictSide>,
+}
+
+/// One side of a [`Conflict`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ConflictSide {
+    /// The value it records (an answer, a step outcome).
+    pub value: String,
+    pub writer: String,
+    pub operator: String,
+    pub time: DateTime<Utc>,
+    /// Its position in the merged view.
+    pub position: u64,
+}
+
+impl Conflict {
+    /// One line naming each side: `answer to s/q: 1200 (alice@laptop, alice, 2026-...), ...`.
+    pub fn describe(&self) -> String {
+        let sides: Vec<String> = self
+            .sides
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} (#{} by {} on {}, {})",
+                    s.value,
+                    s.position,
+                    s.operator,
+                    s.writer,
+                    crate::types::format_utc(s.time)
+                )
+            })
+            .collect();
+        format!("{}: {}", self.subject, sides.join(" vs "))
+    }
 }
 
 /// Why records cannot be folded at all.
@@ -275,7 +322,7 @@ pub enum FoldError {
     )]
     NotOpened { kind: String, line: usize },
     #[error(
-        "the incident file is format version {0}; this build of breach reads version 1 (upgrade breach)"
+        "the incident file is format version {0}; this build of breach reads versions 1 and 2 (upgrade breach)"
     )]
     UnsupportedFormat(u32),
     #[error("the runbook pinned in the incident file is invalid: {0}")]
@@ -336,7 +383,9 @@ impl<'a> Live<'a> {
 impl Incident {
     /// Starts the state from the first record.
     pub fn from_opened(opened: &Opened, record: &Record) -> Result<Incident, FoldError> {
-        if opened.format != crate::journal::record::FORMAT_VERSION {
+        if !(crate::journal::record::FORMAT_VERSION..=crate::journal::record::TEAM_FORMAT_VERSION)
+            .contains(&opened.format)
+        {
             return Err(FoldError::UnsupportedFormat(opened.format));
         }
         let runbook = parse_pinned(&opened.runbook.text, "pinned runbook").map_err(|problems| {
@@ -398,6 +447,8 @@ impl Incident {
             record_count: 1,
             last_activity: record.time,
             warnings: Vec::new(),
+            conflicts: Vec::new(),
+            clock_notes: Vec::new(),
         })
     }
 

@@ -136,6 +136,7 @@ mod tests {
                     .unwrap()
                     .into(),
             },
+            upgraded_from: None,
         };
         let mut records = vec![Record {
             seq: 0,

@@ -81,6 +81,7 @@ fn opened() -> Record {
                 sha256: "00".into(),
                 text: RUNBOOK.into(),
             },
+            upgraded_from: None,
         })),
     )
 }
@@ -347,9 +348,9 @@ fn fold_rejects_files_that_do_not_start_with_opened() {
     assert!(matches!(fold(&[r]), Err(FoldError::NotOpened { .. })));
     let mut o = opened();
     if let Payload::Opened(p) = &mut o.payload {
-        p.format = 2;
+        p.format = 3;
     }
-    assert!(matches!(fold(&[o]), Err(FoldError::UnsupportedFormat(2))));
+    assert!(matches!(fold(&[o]), Err(FoldError::UnsupportedFormat(3))));
 }
 
 #[test]

@@ -91,6 +91,9 @@ pub struct Scan {
     /// Bytes of the verified prefix.
     pub good_len: usize,
     pub status: ChainStatus,
+    /// Team incidents (format 2): the event time (`at`) of the records that give one, by
+    /// their position in `records`. Always empty for a format 1 file.
+    pub event_times: std::collections::BTreeMap<u64, DateTime<Utc>>,
 }
 
 impl Scan {
@@ -132,6 +135,7 @@ pub fn scan_text(path: &Path, text: &str) -> Scan {
         unverified: Vec::new(),
         good_len: 0,
         status: ChainStatus::Intact,
+        event_times: std::collections::BTreeMap::new(),
     };
     let parts = format::chunks(text);
     let count = parts.len();
@@ -232,7 +236,7 @@ fn decode_lenient(chunk: &str, line: usize) -> Option<Record> {
 }
 
 /// Refuses symlinks and non-files, so nothing is read or written through a link.
-fn check_regular(path: &Path) -> anyhow::Result<std::fs::Metadata> {
+pub(super) fn check_regular(path: &Path) -> anyhow::Result<std::fs::Metadata> {
     let meta = std::fs::symlink_metadata(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             crate::error::not_found(format!("incident file {} does not exist", path.display()))
@@ -261,7 +265,7 @@ fn check_regular(path: &Path) -> anyhow::Result<std::fs::Metadata> {
     Ok(meta)
 }
 
-fn read_bytes(file: &mut File, path: &Path) -> anyhow::Result<Vec<u8>> {
+pub(super) fn read_bytes(file: &mut File, path: &Path) -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     file.seek(SeekFrom::Start(0))?;
     Read::by_ref(file)
@@ -365,6 +369,11 @@ impl Locked {
         Ok((scan_bytes(&self.path, &bytes)?, lines))
     }
 
+    /// The whole file's bytes, read through the locked handle.
+    pub fn read_all(&mut self) -> anyhow::Result<Vec<u8>> {
+        read_bytes(&mut self.file, &self.path)
+    }
+
     /// The current length of the file in bytes.
     pub fn size(&self) -> anyhow::Result<u64> {
         Ok(self.file.metadata()?.len())
@@ -417,9 +426,9 @@ fn open_locked(path: &Path) -> anyhow::Result<File> {
 
 /// `O_NOFOLLOW` on Linux and the BSDs/macOS: opening a symlink fails instead of following it.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-const O_NOFOLLOW: i32 = 0o400000;
+pub(super) const O_NOFOLLOW: i32 = 0o400000;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-const O_NOFOLLOW: i32 = 0x0100;
+pub(super) const O_NOFOLLOW: i32 = 0x0100;
 
 /// Writes one record in a single call, fsyncing it when `sync`. On failure the file is cut
 /// back to where it was, so it still ends with a complete record.
@@ -561,37 +570,84 @@ pub fn repair(path: &Path, now: DateTime<Utc>) -> anyhow::Result<Option<Repair>>
             scan.require_intact()?;
             Ok(None)
         }
-        ChainStatus::TornTail { bytes, .. } => {
-            let stamp = now.format("%Y%m%dT%H%M%SZ");
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let mut side = path.with_file_name(format!("{name}.torn-{stamp}"));
-            let mut n = 1;
-            while side.exists() {
-                n += 1;
-                side = path.with_file_name(format!("{name}.torn-{stamp}-{n}"));
-            }
-            let mut out = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&side)?;
-            out.write_all(&raw[scan.good_len..])?;
-            out.sync_all()?;
-            file.set_len(scan.good_len as u64)?;
-            file.sync_all()?;
-            if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                let _ = File::open(dir).and_then(|d| d.sync_all());
-            }
-            Ok(Some(Repair {
-                moved_to: side,
-                bytes: *bytes,
-                records: scan.records.len(),
-            }))
-        }
+        ChainStatus::TornTail { bytes, .. } => move_tail(
+            &mut file,
+            path,
+            &raw[scan.good_len..],
+            *bytes,
+            scan.records.len(),
+            now,
+        )
+        .map(Some),
     }
+}
+
+/// Moves a torn final record of a journal (version 2: the verified prefix is `good_len`
+/// bytes, `records` records) into a side file and truncates the journal, as [`repair`].
+pub fn cut_tail(
+    path: &Path,
+    good_len: usize,
+    bytes: usize,
+    records: usize,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Repair> {
+    check_regular(path)?;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(O_NOFOLLOW)
+        .open(path)
+        .with_context(|| format!("cannot open {} for repair", path.display()))?;
+    file.lock()
+        .with_context(|| format!("cannot lock {}", path.display()))?;
+    let raw = read_bytes(&mut file, path)?;
+    if raw.len() != good_len + bytes {
+        return Err(crate::error::conflict(format!(
+            "{} changed while it was being repaired; run the repair again",
+            path.display()
+        )));
+    }
+    move_tail(&mut file, path, &raw[good_len..], bytes, records, now)
+}
+
+/// Writes `tail` to a side file next to `path` and truncates the locked `file` before it.
+fn move_tail(
+    file: &mut File,
+    path: &Path,
+    tail: &[u8],
+    bytes: usize,
+    records: usize,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Repair> {
+    let stamp = now.format("%Y%m%dT%H%M%SZ");
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut side = path.with_file_name(format!("{name}.torn-{stamp}"));
+    let mut n = 1;
+    while side.exists() {
+        n += 1;
+        side = path.with_file_name(format!("{name}.torn-{stamp}-{n}"));
+    }
+    let mut out = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&side)?;
+    out.write_all(tail)?;
+    out.sync_all()?;
+    let keep = file.metadata()?.len() - tail.len() as u64;
+    file.set_len(keep)?;
+    file.sync_all()?;
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let _ = File::open(dir).and_then(|d| d.sync_all());
+    }
+    Ok(Repair {
+        moved_to: side,
+        bytes,
+        records,
+    })
 }
 
 /// The last record of an incident file, verified on its own, read through the same tail

@@ -383,6 +383,7 @@ mod tests {
                     sha256: sha256_hex(runbook.as_bytes()),
                     text: runbook.into(),
                 },
+                upgraded_from: None,
             })),
             note("plain text, with commas"),
             note("Update 2: it's \"quoted\" | <b>"),
@@ -503,6 +504,7 @@ mod tests {
                     sha256: sha256_hex(b"tiny"),
                     text: "breach_runbook: 1\nid: tiny\n".into(),
                 },
+                upgraded_from: None,
             })),
             Payload::Note(Note {
                 text: "about a step".into(),

@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 use crate::types::AnswerValue;
 use crate::types::Severity;
 
-/// The incident file format version this build writes and reads.
+/// The format version of an incident kept in one file.
 pub const FORMAT_VERSION: u32 = 1;
+
+/// The format version of an incident kept as a directory of journals, one per writer.
+pub const TEAM_FORMAT_VERSION: u32 = 2;
 
 /// One record of the journal, as read back (hash already checked by the reader).
 #[derive(Debug, Clone, PartialEq)]
@@ -159,7 +162,7 @@ impl Payload {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Opened {
-    /// The incident file format version (1).
+    /// The incident file format version (1, or 2 for a directory of journals).
     pub format: u32,
     /// The incident id, e.g. `20261123T101500Z-card-skimmer-on-checkout`.
     pub id: String,
@@ -173,6 +176,19 @@ pub struct Opened {
     pub determined_at: Option<DateTime<Utc>>,
     /// The runbook, pinned: editing the runbook file later never changes this incident.
     pub runbook: PinnedRunbook,
+    /// Version 2 only: the version 1 file this incident was converted from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgraded_from: Option<UpgradedFrom>,
+}
+
+/// The version 1 file a version 2 incident was converted from: its number of records and
+/// the hash of its last record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpgradedFrom {
+    pub format: u32,
+    pub records: u64,
+    pub last_hash: String,
 }
 
 /// The runbook as it was when the incident was opened.

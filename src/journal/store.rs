@@ -106,7 +106,7 @@ fn is_id_like(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// The incident files in a directory, newest first (names start with the UTC start time).
+/// The incidents in a directory (version 1 files and version 2 directories), newest first (names start with the UTC start time).
 pub fn incident_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
@@ -118,8 +118,21 @@ pub fn incident_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             )));
         }
     };
+    let entries: Vec<std::fs::DirEntry> = entries.filter_map(Result::ok).collect();
+    // Version 2 incidents: directories of journals named by the incident id.
+    let dirs: Vec<PathBuf> = entries
+        .iter()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|s| s.to_str())
+                .is_some_and(is_id_like)
+        })
+        .filter(|p| super::team::is_team_dir(p))
+        .collect();
     let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
+        .iter()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
@@ -128,7 +141,10 @@ pub fn incident_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
                 .and_then(|s| s.to_str())
                 .is_some_and(is_id_like)
         })
+        // A version 1 file beside the directory it was upgraded into is not an incident.
+        .filter(|p| !dirs.contains(&p.with_extension("")))
         .collect();
+    files.extend(dirs);
     files.sort();
     files.reverse();
     Ok(files)
@@ -138,6 +154,17 @@ pub fn incident_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 /// reader, [`super::file::last_record`]): its last record is `closed`, or an action item
 /// recorded after it.
 pub fn is_closed_quick(path: &Path) -> bool {
+    if super::team::is_team_dir(path) {
+        // A writer never records after a `closed` it has seen (other than what a closed
+        // incident still takes), so a closed incident has a journal that ends closed.
+        return super::team::read_all(path, None).is_ok_and(|journals| {
+            journals.iter().any(|j| {
+                j.entries
+                    .last()
+                    .is_some_and(|e| e.record.payload.ends_closed())
+            })
+        });
+    }
     super::file::last_record(path).is_some_and(|r| r.payload.ends_closed())
 }
 

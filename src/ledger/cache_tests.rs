@@ -31,6 +31,7 @@ fn new_incident(dir: &Path, title: &str) -> PathBuf {
             sha256: format::sha256_hex(text.as_bytes()),
             text: text.into(),
         },
+        upgraded_from: None,
     };
     file::create(dir, opened, "alice", t()).unwrap().0
 }

@@ -27,11 +27,23 @@ use crate::types::Severity;
 
 /// Folds a scan's verified records into the incident state.
 pub fn fold(scan: &Scan) -> anyhow::Result<Incident> {
+    if let Some(Payload::Opened(o)) = scan.records.first().map(|r| &r.payload)
+        && o.format != FORMAT_VERSION
+    {
+        return Err(invalid(format!(
+            "{}: the incident file is format version {}; an incident kept in one file is version {FORMAT_VERSION} (version 2 is a directory of journals)",
+            scan.path.display(),
+            o.format
+        )));
+    }
     incident::fold(&scan.records).map_err(|e| invalid(format!("{}: {e}", scan.path.display())))
 }
 
 /// Reads, verifies and folds an incident file; fails unless the chain is intact.
 pub fn load(path: &Path) -> anyhow::Result<(Scan, Incident)> {
+    if team::is_team(path) {
+        return team::load(path);
+    }
     let scan = file::read(path)?;
     scan.require_intact()?;
     let incident = fold(&scan)?;
@@ -52,6 +64,9 @@ pub fn append(
     now: DateTime<Utc>,
     build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
 ) -> anyhow::Result<(Record, Incident)> {
+    if team::is_team(path) {
+        return team::append(path, operator, now, &team::WriteOptions::default(), build);
+    }
     let mut writer = Writer::open(path)?;
     let payload = build(writer.incident())?;
     let record = writer.append(operator, now, payload, true)?;
@@ -68,6 +83,13 @@ pub fn append_overriding(
     now: DateTime<Utc>,
     build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
 ) -> anyhow::Result<(Record, Incident)> {
+    if team::is_team(path) {
+        return Err(invalid(format!(
+            "{}: recording a time that fails the plausibility checks (--override-check) is not \
+             supported in a team incident yet",
+            path.display()
+        )));
+    }
     let mut writer = Writer::open(path)?;
     let mut payload = build(writer.incident())?;
     action::validate(writer.incident(), &payload)?;
@@ -94,6 +116,27 @@ pub fn append_overriding(
     Ok((record, writer.into_incident()))
 }
 
+/// [`append`] with an event time: when what the record says happened, if not now. Only a
+/// team incident (format 2) can store one; a format 1 file refuses it.
+pub fn append_at(
+    path: &Path,
+    operator: &str,
+    now: DateTime<Utc>,
+    at: Option<DateTime<Utc>>,
+    build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
+) -> anyhow::Result<(Record, Incident)> {
+    if team::is_team(path) {
+        return team::append(path, operator, now, &team::WriteOptions { at }, build);
+    }
+    if at.is_some() {
+        return Err(invalid(format!(
+            "{}: an event time (--at) can only be recorded in a team incident (format 2); `breach upgrade` converts this file",
+            path.display()
+        )));
+    }
+    append(path, operator, now, build)
+}
+
 /// Appends a record, reading only the file's first and last record when the payload's check
 /// depends on nothing else ([`action::depends_only_on_header`]: notes, evidence, notices), so
 /// that their cost does not grow with the incident; any other payload goes through
@@ -107,6 +150,10 @@ pub fn append_quick_with(
     now: DateTime<Utc>,
     build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
 ) -> anyhow::Result<Record> {
+    if team::is_team(path) {
+        return team::append(path, operator, now, &team::WriteOptions::default(), build)
+            .map(|(r, _)| r);
+    }
     let mut locked = Locked::open(path)?;
     let Some(ends) = locked.ends()? else {
         return Err(explain(&mut locked));
@@ -150,6 +197,9 @@ pub fn append_quick_with(
 /// cost does not grow with the incident; for a command that needs only that before it
 /// appends through [`append_quick_with`].
 pub fn load_ends(path: &Path) -> anyhow::Result<Incident> {
+    if team::is_team(path) {
+        return team::load(path).map(|(_, incident)| incident);
+    }
     let mut locked = Locked::open(path)?;
     let Some(ends) = locked.ends()? else {
         return Err(explain(&mut locked));
@@ -369,14 +419,18 @@ fn save_cache(locked: &Locked, incident: &Incident, tip: &Tip) {
 /// Where a long-running writer (the walk) left an incident file: the state it holds is the
 /// file's state for as long as the file is exactly as it left it.
 #[derive(Debug, Clone)]
-pub struct Mark(Key);
+pub struct Mark(Option<Key>);
 
 /// Reads, verifies and folds an incident file (the complete state) and marks where the
 /// file was, for [`append_held`].
 pub fn load_marked(path: &Path) -> anyhow::Result<(Incident, Mark)> {
+    if team::is_team(path) {
+        // A team incident is read whole at every append (its journals change under it).
+        return team::load(path).map(|(_, incident)| (incident, Mark(None)));
+    }
     let writer = Writer::open_full(Locked::open(path)?)?;
     let key = key_of(&writer.locked, &writer.tip)?;
-    Ok((writer.into_incident(), Mark(key)))
+    Ok((writer.into_incident(), Mark(Some(key))))
 }
 
 /// Appends one record against the state the caller holds (from [`load_marked`] or an
@@ -392,13 +446,24 @@ pub fn append_held(
     now: DateTime<Utc>,
     payload: Payload,
 ) -> anyhow::Result<Record> {
+    if team::is_team(path) {
+        let (record, state) =
+            team::append(path, operator, now, &team::WriteOptions::default(), |_| {
+                Ok(payload)
+            })?;
+        *incident = state;
+        return Ok(record);
+    }
     let mut locked = Locked::open(path)?;
-    let unchanged = locked.metadata().is_ok_and(|m| mark.0.matches_meta(&m));
-    let mut tip = if unchanged {
+    let held = mark
+        .0
+        .as_ref()
+        .filter(|key| locked.metadata().is_ok_and(|m| key.matches_meta(&m)));
+    let mut tip = if let Some(key) = held {
         Tip {
-            seq: mark.0.last_seq,
-            hash: mark.0.last_hash.clone(),
-            lines: mark.0.lines,
+            seq: key.last_seq,
+            hash: key.last_hash.clone(),
+            lines: key.lines,
         }
     } else {
         let writer = Writer::open_full(locked)?;
@@ -418,7 +483,7 @@ pub fn append_held(
     if record.is_ok() {
         save_cache(&locked, incident, &tip);
     }
-    *mark = Mark(key_of(&locked, &tip)?);
+    *mark = Mark(Some(key_of(&locked, &tip)?));
     record
 }
 
@@ -481,7 +546,9 @@ pub fn check_title(title: &str) -> anyhow::Result<String> {
 }
 
 /// Creates the incident file in `dir` with its opening record, which pins the runbook.
-/// Returns the file's path and the state.
+/// Intake times that fail the plausibility checks are refused unless the intake overrides
+/// them; an override is recorded right after the opening record. Returns the file's path and
+/// the state.
 pub fn open_incident(
     dir: &Path,
     loaded: &LoadedRunbook,
@@ -495,28 +562,7 @@ pub fn open_incident(
             problems.into_iter().flat_map(|(_, found)| found).collect(),
         ));
     }
-    let opened = Opened {
-        format: FORMAT_VERSION,
-        id: store::incident_id(now, &intake.title),
-        title: intake.title.clone(),
-        severity: intake.severity,
-        detected_at: intake.detected_at,
-        // Awareness never defaults to the opening time: the legal clocks that run from it
-        // (GDPR's 72 hours) would start late by however long it took to open the incident.
-        aware_at: intake.aware_at.unwrap_or(intake.detected_at),
-        determined_at: intake.determined_at,
-        runbook: PinnedRunbook {
-            id: loaded.runbook.id.clone(),
-            title: loaded.runbook.title.clone(),
-            source: match &loaded.source {
-                RunbookSource::File(p) => p.display().to_string(),
-                _ => "built-in".to_string(),
-            },
-            sha256: format::sha256_hex(loaded.text.as_bytes()),
-            text: loaded.text.clone(),
-        },
-    };
-    let (path, record) = file::create(dir, opened, operator, now)?;
+    let (path, record) = file::create(dir, opening(loaded, intake, now), operator, now)?;
     if problems.is_empty() {
         let incident = incident::fold(std::slice::from_ref(&record))
             .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
@@ -538,8 +584,55 @@ pub fn open_incident(
     Ok((path, writer.into_incident()))
 }
 
+/// Creates a version 2 incident (a directory of journals, see [`team`]) in `dir`; this
+/// device's journal is its first journal. Returns the incident directory and the state.
+/// Intake times that fail the plausibility checks are refused (a team incident cannot record
+/// an override yet).
+pub fn open_team_incident(
+    dir: &Path,
+    loaded: &LoadedRunbook,
+    intake: &Intake,
+    operator: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(PathBuf, Incident)> {
+    let problems = intake.problems(now);
+    if !problems.is_empty() {
+        return Err(action::implausible(
+            problems.into_iter().flat_map(|(_, found)| found).collect(),
+        ));
+    }
+    team::open_incident(dir, opening(loaded, intake, now), operator, now)
+}
+
+/// The opening record of a new incident: the intake and the pinned runbook.
+fn opening(loaded: &LoadedRunbook, intake: &Intake, now: DateTime<Utc>) -> Opened {
+    Opened {
+        format: FORMAT_VERSION,
+        id: store::incident_id(now, &intake.title),
+        title: intake.title.clone(),
+        severity: intake.severity,
+        detected_at: intake.detected_at,
+        // Awareness never defaults to the opening time: the legal clocks that run from it
+        // (GDPR's 72 hours) would start late by however long it took to open the incident.
+        aware_at: intake.aware_at.unwrap_or(intake.detected_at),
+        determined_at: intake.determined_at,
+        runbook: PinnedRunbook {
+            id: loaded.runbook.id.clone(),
+            title: loaded.runbook.title.clone(),
+            source: match &loaded.source {
+                RunbookSource::File(p) => p.display().to_string(),
+                _ => "built-in".to_string(),
+            },
+            sha256: format::sha256_hex(loaded.text.as_bytes()),
+            text: loaded.text.clone(),
+        },
+        upgraded_from: None,
+    }
+}
+
 mod cache;
 #[cfg(test)]
 mod cache_tests;
+pub mod team;
 #[cfg(test)]
 mod tests;

@@ -28,6 +28,7 @@ fn new_incident(dir: &Path) -> std::path::PathBuf {
             sha256: super::format::sha256_hex(text.as_bytes()),
             text: text.into(),
         },
+        upgraded_from: None,
     };
     file::create(dir, opened, "alice", t("2026-11-23T10:15:00Z"))
         .unwrap()
@@ -80,6 +81,7 @@ fn quick_appends_work_on_files_smaller_than_the_read_window() {
             sha256: super::format::sha256_hex(text.as_bytes()),
             text: text.into(),
         },
+        upgraded_from: None,
     };
     let path = file::create(dir.path(), opened, "alice", t("2026-11-23T10:15:00Z"))
         .unwrap()

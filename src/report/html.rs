@@ -797,7 +797,48 @@ fn integrity(h: &mut Html, r: &Report) {
         }
         h.line("</ul>");
     }
+    team_integrity(h, r);
     h.line("</section>");
+}
+
+/// Section 10 for a team incident: open conflicts, clock notes, seals.
+fn team_integrity(h: &mut Html, r: &Report) {
+    let lists: [(&str, Vec<String>); 3] = [
+        (
+            "<p><strong class=\"bad\">Open conflicts</strong> (decisions taken at the same time on different devices, not yet decided again by someone who saw both):</p>",
+            r.conflicts.iter().map(|c| escape(&c.describe())).collect(),
+        ),
+        (
+            "<p>How the records were timed:</p>",
+            r.clock_notes.iter().map(|n| escape(n)).collect(),
+        ),
+        (
+            "<p>Seals (<code>breach verify --sealed DIGEST</code> proves nothing before one changed):</p>",
+            r.seals
+                .iter()
+                .map(|s| {
+                    format!(
+                        "<span class=\"hash\">{}</span>: record #{} by {} at {}",
+                        escape(&s.digest),
+                        s.record,
+                        escape(&s.operator),
+                        crate::types::format_utc(s.at)
+                    )
+                })
+                .collect(),
+        ),
+    ];
+    for (title, items) in lists {
+        if items.is_empty() {
+            continue;
+        }
+        h.line(title);
+        h.line("<ul>");
+        for item in items {
+            let _ = writeln!(h.0, "<li>{item}</li>");
+        }
+        h.line("</ul>");
+    }
 }
 
 fn step(h: &mut Html, st: &StepReport) {

@@ -782,6 +782,38 @@ fn integrity(o: &mut String, r: &Report) {
             let _ = writeln!(o, "- {}", text(w));
         }
     }
+    team_integrity(o, r);
+}
+
+/// Section 10 for a team incident: open conflicts, clock notes, seals.
+fn team_integrity(o: &mut String, r: &Report) {
+    if !r.conflicts.is_empty() {
+        o.push_str("\n**Open conflicts** (decisions taken at the same time on different devices, not yet decided again by someone who saw both):\n\n");
+        for c in &r.conflicts {
+            let _ = writeln!(o, "- {}", text(&c.describe()));
+        }
+    }
+    if !r.clock_notes.is_empty() {
+        o.push_str("\nHow the records were timed:\n\n");
+        for n in &r.clock_notes {
+            let _ = writeln!(o, "- {}", text(n));
+        }
+    }
+    if !r.seals.is_empty() {
+        o.push_str(
+            "\nSeals (`breach verify --sealed DIGEST` proves nothing before one changed):\n\n",
+        );
+        for s in &r.seals {
+            let _ = writeln!(
+                o,
+                "- `{}`: record #{} by {} at {}",
+                s.digest,
+                s.record,
+                text(&s.operator),
+                crate::types::format_utc(s.at)
+            );
+        }
+    }
 }
 
 fn step(o: &mut String, st: &StepReport) {

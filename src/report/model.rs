@@ -68,6 +68,15 @@ pub struct Report<'a> {
     pub corrections: Vec<CorrectionRow>,
     /// Records the fold could not apply (unknown kinds, ids not in the runbook).
     pub fold_warnings: Vec<String>,
+    /// Team incidents: concurrent contradictory decisions not yet resolved.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<crate::incident::Conflict>,
+    /// Team incidents: how records were timed (a clock that went back, a fixed clock).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clock_notes: Vec<String>,
+    /// Team incidents: the seals recorded (`breach seal`), oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub seals: Vec<SealReport>,
     /// Every record of the file as stored: the verified ones, then those after a break.
     /// Serialized one record at a time from the scan, so no copy of the journal is built.
     pub records: Records<'a>,
@@ -705,8 +714,16 @@ impl StepState {
 #[derive(Debug, Clone, Serialize)]
 pub struct TimelineEntry {
     pub seq: u64,
+    /// When it happened: the event time given with `--at` (team incidents), else the
+    /// record time.
     #[serde(with = "utc")]
     pub at: DateTime<Utc>,
+    /// The record time, when an event time was given (left out otherwise).
+    #[serde(
+        with = "crate::journal::record::utc_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub recorded_at: Option<DateTime<Utc>>,
     pub operator: String,
     pub kind: String,
     pub text: String,
@@ -891,6 +908,33 @@ impl Integrity {
     }
 }
 
+/// A seal recorded in a team incident.
+#[derive(Debug, Clone, Serialize)]
+pub struct SealReport {
+    pub digest: String,
+    /// The record's position in the merged view.
+    pub record: u64,
+    pub operator: String,
+    #[serde(with = "crate::journal::record::utc")]
+    pub at: DateTime<Utc>,
+}
+
+/// The `seal` records of the incident.
+fn seals(scan: &Scan) -> Vec<SealReport> {
+    scan.records
+        .iter()
+        .filter_map(|r| match &r.payload {
+            Payload::Unknown { kind, payload } if kind == "seal" => Some(SealReport {
+                digest: payload.get("digest")?.as_str()?.to_string(),
+                record: r.seq,
+                operator: r.operator.clone(),
+                at: r.time,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The step a record is about, if any.
 fn record_step(p: &Payload) -> Option<&str> {
     match p {
@@ -976,6 +1020,9 @@ impl<'a> Report<'a> {
             evidence: evidence(incident),
             corrections: corrections(incident),
             fold_warnings: incident.warnings.clone(),
+            conflicts: incident.conflicts.clone(),
+            clock_notes: incident.clock_notes.clone(),
+            seals: seals(scan),
             records: Records {
                 verified: &scan.records,
                 unverified: &scan.unverified,
@@ -1187,15 +1234,28 @@ fn findings(incident: &Incident) -> Findings {
 
 /// Section 7: every record, the verified ones and then those after a break.
 fn timeline(scan: &Scan, incident: &Incident) -> Vec<TimelineEntry> {
-    let verified = scan
+    let mut verified: Vec<TimelineEntry> = scan
         .records
         .iter()
-        .map(|r| timeline_entry(incident, r, true));
+        .map(|r| {
+            let mut e = timeline_entry(incident, r, true);
+            if let Some(at) = scan.event_times.get(&r.seq) {
+                e.text = format!("{} (recorded {})", e.text, fmt_time(e.at));
+                e.recorded_at = Some(e.at);
+                e.at = *at;
+            }
+            e
+        })
+        .collect();
+    if !scan.event_times.is_empty() {
+        // Events recorded later take their place in time; the sort is stable.
+        verified.sort_by_key(|e| e.at);
+    }
     let unverified = scan
         .unverified
         .iter()
         .map(|r| timeline_entry(incident, r, false));
-    verified.chain(unverified).collect()
+    verified.into_iter().chain(unverified).collect()
 }
 
 /// Section 8.
@@ -1805,6 +1865,7 @@ fn timeline_entry(incident: &Incident, r: &Record, verified: bool) -> TimelineEn
     TimelineEntry {
         seq: r.seq,
         at: r.time,
+        recorded_at: None,
         operator: r.operator.clone(),
         kind: r.payload.kind().to_string(),
         text,

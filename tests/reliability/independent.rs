@@ -10,7 +10,7 @@ fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/independent/verify_incident.py")
 }
 
-fn python() -> Option<&'static str> {
+pub(crate) fn python() -> Option<&'static str> {
     let ok = Command::new("python3")
         .arg("--version")
         .output()

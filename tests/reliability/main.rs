@@ -20,6 +20,7 @@ mod props;
 mod security;
 mod selection;
 mod tamper;
+mod team;
 mod whole_incident;
 
 use std::path::{Path, PathBuf};

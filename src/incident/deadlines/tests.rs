@@ -134,6 +134,7 @@ fn incident_with(
                 sha256: "00".into(),
                 text: runbook.into(),
             },
+            upgraded_from: None,
         })),
         line: 0,
     };

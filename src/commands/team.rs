@@ -1,0 +1,174 @@
+//! `breach upgrade` (a format 1 file into a team incident), `breach seal`, and `breach
+//! verify` of a team incident.
+
+use super::Ctx;
+use crate::cli::{SealArgs, UpgradeArgs, VerifyArgs};
+use crate::error::{ExitStatus, invalid};
+use crate::journal::store;
+use crate::journal::team as journals;
+use crate::ledger::team;
+
+pub fn upgrade(args: &UpgradeArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let path = ctx.incident_path(args.incident.as_deref())?;
+    if team::is_team(&path) {
+        return Err(invalid(format!(
+            "{} is already a team incident (format 2)",
+            path.display()
+        )));
+    }
+    store::require_inside(ctx.dir(), &path)?;
+    let dir = team::upgrade(&path, &ctx.operator()?)?;
+    let (scan, _) = crate::ledger::load(&dir)?;
+    ctx.out.print(&format!(
+        "upgraded {} to a team incident: {}\n{} records kept; the original file is {}",
+        path.display(),
+        dir.display(),
+        scan.records.len(),
+        dir.join(journals::ORIGINAL_V1).display()
+    ))?;
+    Ok(ExitStatus::Ok)
+}
+
+pub fn seal(args: &SealArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let path = ctx.incident_path(args.incident.as_deref())?;
+    if !team::is_team(&path) {
+        return Err(invalid(format!(
+            "{} is a format 1 incident file; seals are for team incidents (`breach upgrade` converts it)",
+            path.display()
+        )));
+    }
+    store::require_inside(ctx.dir(), &path)?;
+    let (record, digest) = team::seal(&path, &ctx.operator()?, crate::clock::now()?)?;
+    if args.json {
+        ctx.out.print_json(&serde_json::json!({
+            "digest": digest,
+            "record": record.seq,
+        }))?;
+    } else {
+        ctx.out
+            .print(&format!("sealed #{}: {digest}", record.seq))?;
+        ctx.out.info(
+            "keep the digest somewhere else; `breach verify --sealed DIGEST` proves nothing before it changed",
+        );
+    }
+    Ok(ExitStatus::Ok)
+}
+
+pub fn sync(args: &SealArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let path = ctx.incident_path(args.incident.as_deref())?;
+    if !team::is_team(&path) {
+        return Err(invalid(format!(
+            "{} is a format 1 incident file; only team incidents sync (`breach upgrade` converts it)",
+            path.display()
+        )));
+    }
+    let writer = journals::writer_id(&ctx.operator()?)?;
+    let synced = crate::journal::sync::sync(&path, &writer)?;
+    // What came in must verify like everything else.
+    let checked = team::check(&path, None)?;
+    if args.json {
+        ctx.out.print_json(&serde_json::json!({
+            "committed": synced.committed,
+            "received": synced.received,
+            "ok": checked.ok(),
+        }))?;
+    } else {
+        if synced.received.is_empty() {
+            ctx.out.print("nothing new came in")?;
+        }
+        for (w, n) in &synced.received {
+            let s = if *n == 1 { "" } else { "s" };
+            ctx.out.print(&format!("{n} new record{s} from {w}"))?;
+        }
+        for p in &checked.problems {
+            ctx.out
+                .error(&format!("{}: {}", path.display(), p.describe()));
+        }
+    }
+    Ok(if checked.ok() {
+        ExitStatus::Ok
+    } else {
+        ExitStatus::Integrity
+    })
+}
+
+/// `breach verify` of a team incident: every journal, every cross-reference, the seals.
+pub fn verify(args: &VerifyArgs, ctx: &Ctx, dir: &std::path::Path) -> anyhow::Result<ExitStatus> {
+    if args.repair {
+        store::require_inside(ctx.dir(), dir)?;
+        for r in journals::repair_all(dir, crate::clock::now()?)? {
+            ctx.out.info(&format!(
+                "moved an incomplete final record ({} bytes) to {}; {} records kept",
+                r.bytes,
+                r.moved_to.display(),
+                r.records
+            ));
+        }
+    }
+    let c = team::check(dir, None)?;
+    let seals: Vec<(String, bool)> = args
+        .sealed
+        .iter()
+        .map(|d| (d.clone(), c.ok() && team::sealed(&c, d)))
+        .collect();
+    let ok = c.ok() && seals.iter().all(|(_, held)| *held);
+    if c.ok() {
+        // A sound set of journals is not enough: the merged view must fold.
+        crate::ledger::load(dir)?;
+    }
+    let notes = c.clock_notes();
+    if args.json {
+        ctx.out.print_json(&serde_json::json!({
+            "path": dir,
+            "ok": ok,
+            "format": 2,
+            "journals": c.journals.iter().map(|j| serde_json::json!({
+                "writer": j.writer,
+                "records": j.entries.len(),
+                "head": j.head().map(|h| h.hash),
+            })).collect::<Vec<_>>(),
+            "records": c.records(),
+            "digest": c.digest(),
+            "problems": c.problems,
+            "clock_notes": notes,
+            "seals": seals.iter().map(|(d, held)| serde_json::json!({"digest": d, "holds": held})).collect::<Vec<_>>(),
+        }))?;
+    } else if c.ok() {
+        ctx.out.print(&format!(
+            "ok: {} records in {} journals, every chain and cross-reference intact, seal digest of the heads {}",
+            c.records(),
+            c.journals.len(),
+            c.digest()
+        ))?;
+    } else {
+        for p in &c.problems {
+            ctx.out
+                .error(&format!("{}: {}", dir.display(), p.describe()));
+        }
+        if c.problems.iter().any(|p| p.kind == "torn tail") {
+            ctx.out
+                .hint("`breach verify --repair` moves an incomplete last record to a side file");
+        }
+    }
+    if !args.json {
+        for n in &notes {
+            ctx.out.warn(n);
+        }
+        for (d, held) in &seals {
+            if *held {
+                ctx.out.print(&format!(
+                    "seal {d} holds: nothing recorded before it changed"
+                ))?;
+            } else {
+                ctx.out.error(&format!(
+                    "seal {d} does not hold: no intact seal with this digest; records before it were changed or removed"
+                ));
+            }
+        }
+    }
+    Ok(if ok {
+        ExitStatus::Ok
+    } else {
+        ExitStatus::Integrity
+    })
+}

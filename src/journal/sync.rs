@@ -1,0 +1,106 @@
+//! `breach sync` for a team incident kept in a git repository: commit this device's new
+//! records, pull and push with the user's own `git` (its remotes, credentials and
+//! configuration), and count what came in per journal. Each journal has one writer, so the
+//! merge never conflicts inside a journal (docs/team.md).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::error::invalid;
+
+/// What a sync did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Synced {
+    /// Whether this device had records to commit.
+    pub committed: bool,
+    /// New records per journal (writer id), for every journal that grew.
+    pub received: BTreeMap<String, usize>,
+}
+
+fn git(top: &Path, args: &[&str]) -> anyhow::Result<std::process::Output> {
+    Command::new("git")
+        .arg("-C")
+        .arg(top)
+        .args(args)
+        .output()
+        .map_err(|e| {
+            invalid(format!(
+                "cannot run `git` ({e}); breach sync uses the git command"
+            ))
+        })
+}
+
+fn run(top: &Path, args: &[&str]) -> anyhow::Result<()> {
+    let out = git(top, args)?;
+    if !out.status.success() {
+        return Err(anyhow::anyhow!(
+            "`git {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(())
+}
+
+fn counts(dir: &Path) -> anyhow::Result<BTreeMap<String, usize>> {
+    Ok(super::team::read_all(dir, None)?
+        .into_iter()
+        .map(|j| (j.writer, j.entries.len()))
+        .collect())
+}
+
+/// The top of the git work tree holding `dir`.
+fn top_level(dir: &Path) -> anyhow::Result<PathBuf> {
+    let out = git(dir, &["rev-parse", "--show-toplevel"])?;
+    if !out.status.success() {
+        return Err(invalid(format!(
+            "{} is not in a git repository; `breach sync` needs one (docs/team.md shows the setups)",
+            dir.display()
+        )));
+    }
+    Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
+/// Commits the incident directory's changes as `writer`'s records, pulls (merging) and
+/// pushes.
+pub fn sync(dir: &Path, writer: &str) -> anyhow::Result<Synced> {
+    let dir = dir.canonicalize()?;
+    let top = top_level(&dir)?;
+    let rel = dir
+        .strip_prefix(&top)
+        .unwrap_or(&dir)
+        .to_string_lossy()
+        .into_owned();
+    let before = counts(&dir)?;
+    run(&top, &["add", "--", &rel])?;
+    let staged = git(&top, &["diff", "--cached", "--quiet", "--", &rel])?;
+    let committed = !staged.status.success();
+    if committed {
+        run(
+            &top,
+            &[
+                "commit",
+                "--quiet",
+                "-m",
+                &format!("breach: records from {writer}"),
+                "--",
+                &rel,
+            ],
+        )?;
+    }
+    run(&top, &["pull", "--quiet", "--no-rebase", "--no-edit"])?;
+    run(&top, &["push", "--quiet"])?;
+    let after = counts(&dir)?;
+    let received = after
+        .into_iter()
+        .filter_map(|(w, n)| {
+            let new = n.saturating_sub(before.get(&w).copied().unwrap_or(0));
+            (new > 0).then_some((w, new))
+        })
+        .collect();
+    Ok(Synced {
+        committed,
+        received,
+    })
+}

@@ -1,0 +1,859 @@
+//! Version 2 incidents (`docs/incident-file-format.md`, section 12): checking the journals
+//! against each other (cross-references, the first journal, an upgraded original), the
+//! merged view in causal order, conflicts, appending to this device's journal, opening an
+//! incident, upgrading a version 1 file, and seals. How a journal is stored is `journal::team`'s.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{BreachError, Topic, about, integrity, invalid};
+use crate::incident::{self, Conflict, ConflictSide, Incident, action};
+use crate::journal::file::{self, ChainStatus, Scan};
+use crate::journal::format::{self, GENESIS};
+use crate::journal::record::{FORMAT_VERSION, TEAM_FORMAT_VERSION, UpgradedFrom};
+use crate::journal::team::{
+    self, CLOCK_SKEW_SECONDS, Entry, Head, Journal, ORIGINAL_V1, OwnJournal,
+};
+use crate::journal::{Opened, Payload, Record};
+
+/// Whether `path` is a version 2 incident (a directory of journals).
+pub fn is_team(path: &Path) -> bool {
+    team::is_team_dir(path)
+}
+
+/// Something wrong with a version 2 incident, at the first record affected.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// The journal's file name.
+    pub journal: String,
+    /// The record's sequence number in its journal, when one is affected.
+    pub seq: Option<u64>,
+    /// The 1-based line in the journal (0 when not about one record).
+    pub line: usize,
+    /// A short word: `edited`, `missing records`, `torn tail`, `vanished`, `changed`, ...
+    pub kind: String,
+    pub detail: String,
+}
+
+impl Problem {
+    /// One sentence.
+    pub fn describe(&self) -> String {
+        match self.seq {
+            Some(seq) => format!(
+                "{}: record {seq} (line {}) is {}: {}",
+                self.journal, self.line, self.kind, self.detail
+            ),
+            None => format!("{}: {}: {}", self.journal, self.kind, self.detail),
+        }
+    }
+}
+
+/// A version 2 incident, every journal read and checked against the others.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub dir: PathBuf,
+    pub journals: Vec<Journal>,
+    /// Everything that fails (empty when the incident verifies).
+    pub problems: Vec<Problem>,
+    /// The merged order, `(journal, record)` indices, when there are no problems.
+    pub order: Vec<(usize, usize)>,
+    /// For each journal and record, the highest record of every journal it happened after
+    /// (-1: none): a vector clock.
+    clocks: Vec<Vec<Vec<i64>>>,
+    /// The index of the first journal.
+    pub first: usize,
+}
+
+impl Checked {
+    /// Whether every rule holds.
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The number of records in all journals.
+    pub fn records(&self) -> usize {
+        self.journals.iter().map(|j| j.entries.len()).sum()
+    }
+
+    /// The head of every non-empty journal, sorted by writer id.
+    pub fn heads(&self) -> Vec<(String, Head)> {
+        self.journals
+            .iter()
+            .filter_map(|j| j.head().map(|h| (j.writer.clone(), h)))
+            .collect()
+    }
+
+    /// The seal digest of the current heads.
+    pub fn digest(&self) -> String {
+        seal_digest(&self.heads())
+    }
+
+    fn entry(&self, at: (usize, usize)) -> &Entry {
+        &self.journals[at.0].entries[at.1]
+    }
+
+    /// Whether record `x` happened before (or is) record `y`.
+    fn before(&self, x: (usize, usize), y: (usize, usize)) -> bool {
+        self.clocks[y.0][y.1][x.0] >= x.1 as i64
+    }
+
+    /// The records in merged order, as version 1 records numbered by their position.
+    pub fn merged_records(&self) -> Vec<Record> {
+        self.order
+            .iter()
+            .enumerate()
+            .map(|(pos, &at)| {
+                let mut r = self.entry(at).record.clone();
+                r.seq = pos as u64;
+                r
+            })
+            .collect()
+    }
+
+    /// One sentence for each journal whose clock went back and each journal with records
+    /// written under a fixed clock.
+    pub fn clock_notes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for j in &self.journals {
+            if let Some((seq, line)) = j.clock_went_back.first() {
+                out.push(format!(
+                    "{}: the clock went back more than {CLOCK_SKEW_SECONDS} seconds at record {seq} (line {line}){}",
+                    j.name(),
+                    match j.clock_went_back.len() {
+                        1 => String::new(),
+                        n => format!(" and {} more times", n - 1),
+                    }
+                ));
+            }
+            let fixed = j.entries.iter().filter(|e| e.fixed_clock).count();
+            if fixed > 0 {
+                out.push(format!(
+                    "{}: {fixed} of {} records were written under a fixed clock (BREACH_NOW), not the machine's clock",
+                    j.name(),
+                    j.entries.len()
+                ));
+            }
+        }
+        out
+    }
+
+    /// The open conflicts (section 12.8).
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        let mut groups: BTreeMap<String, Vec<Decision>> = BTreeMap::new();
+        for &at in &self.order {
+            match &self.entry(at).record.payload {
+                Payload::Answer(a) => groups
+                    .entry(format!("answer to {}/{}", a.step, a.question))
+                    .or_default()
+                    .push((at, a.value.plain())),
+                Payload::Step(s) => groups
+                    .entry(format!("step {}", s.step))
+                    .or_default()
+                    .push((at, format!("{:?}", s.outcome).to_lowercase())),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        for (subject, group) in groups {
+            let mut involved: Vec<usize> = Vec::new();
+            for a in 0..group.len() {
+                for b in a + 1..group.len() {
+                    let ((x, vx), (y, vy)) = (&group[a], &group[b]);
+                    let concurrent = !self.before(*x, *y) && !self.before(*y, *x);
+                    if !concurrent || vx == vy {
+                        continue;
+                    }
+                    let resolved = group.iter().any(|(z, _)| {
+                        z != x && z != y && self.before(*x, *z) && self.before(*y, *z)
+                    });
+                    if !resolved {
+                        for k in [a, b] {
+                            if !involved.contains(&k) {
+                                involved.push(k);
+                            }
+                        }
+                    }
+                }
+            }
+            if involved.is_empty() {
+                continue;
+            }
+            involved.sort_unstable();
+            let sides = involved
+                .into_iter()
+                .map(|k| {
+                    let (at, value) = &group[k];
+                    let e = self.entry(*at);
+                    ConflictSide {
+                        value: value.clone(),
+                        writer: e.writer.clone(),
+                        operator: e.record.operator.clone(),
+                        time: e.record.time,
+                        position: self.order.iter().position(|o| o == at).unwrap_or(0) as u64,
+                    }
+                })
+                .collect();
+            out.push(Conflict { subject, sides });
+        }
+        out
+    }
+}
+
+/// A record that decides something: where it is (journal, record) and the value it gives.
+type Decision = ((usize, usize), String);
+
+/// The seal digest of a list of heads (section 12.5a).
+pub fn seal_digest(heads: &[(String, Head)]) -> String {
+    let mut sorted: Vec<&(String, Head)> = heads.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let text: String = sorted
+        .iter()
+        .map(|(w, h)| format!("{w} {} {}\n", h.seq, h.hash))
+        .collect();
+    format::sha256_hex(text.as_bytes())[..32].to_string()
+}
+
+fn problem(j: &Journal, seq: Option<u64>, line: usize, kind: &str, detail: String) -> Problem {
+    Problem {
+        journal: j.name(),
+        seq,
+        line,
+        kind: kind.into(),
+        detail,
+    }
+}
+
+/// Reads every journal of `dir` and checks the rules of sections 12.4 to 12.6 and 12.9.
+/// `own` is this writer's journal, already read under its lock. A format version above 2
+/// is an error (exit code 3), not a problem.
+pub fn check(dir: &Path, own: Option<Journal>) -> anyhow::Result<Checked> {
+    let journals = team::read_all(dir, own)?;
+    let mut problems = Vec::new();
+    for j in &journals {
+        match &j.status {
+            ChainStatus::Intact => {}
+            ChainStatus::TornTail { line, bytes } => problems.push(problem(
+                j,
+                Some(j.entries.len() as u64),
+                *line,
+                "torn tail",
+                format!(
+                    "the last record ({bytes} bytes) is incomplete, probably cut short by a crash"
+                ),
+            )),
+            ChainStatus::Broken(b) => problems.push(problem(
+                j,
+                Some(b.expected_seq),
+                b.line,
+                b.kind.as_str(),
+                b.detail.clone(),
+            )),
+        }
+    }
+    let firsts: Vec<usize> = (0..journals.len())
+        .filter(|&i| {
+            journals[i]
+                .entries
+                .first()
+                .is_some_and(|e| matches!(e.record.payload, Payload::Opened(_)))
+        })
+        .collect();
+    let first = match firsts.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(integrity(format!(
+                "{}: no journal starts with the `opened` record; the first journal is missing",
+                dir.display()
+            )));
+        }
+        many => {
+            return Err(integrity(format!(
+                "{}: {} journals start with an `opened` record ({}); an incident has one first journal",
+                dir.display(),
+                many.len(),
+                many.iter()
+                    .map(|&i| journals[i].name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    };
+    if let Payload::Opened(o) = &journals[first].entries[0].record.payload
+        && o.format != TEAM_FORMAT_VERSION
+    {
+        return Err(invalid(format!(
+            "{}: the incident is format version {}; this build of breach reads a directory of journals as version {TEAM_FORMAT_VERSION} (upgrade breach)",
+            dir.display(),
+            o.format
+        )));
+    }
+    let index: BTreeMap<&str, usize> = journals
+        .iter()
+        .enumerate()
+        .map(|(i, j)| (j.writer.as_str(), i))
+        .collect();
+    let first_writer = journals[first].writer.clone();
+    for (ji, j) in journals.iter().enumerate() {
+        for (i, e) in j.entries.iter().enumerate() {
+            let r = &e.record;
+            if matches!(r.payload, Payload::Opened(_)) && (ji != first || i > 0) {
+                problems.push(problem(
+                    j,
+                    Some(r.seq),
+                    r.line,
+                    "malformed",
+                    "an `opened` record that is not the first record of the first journal".into(),
+                ));
+            }
+            if i == 0 && ji != first && !e.seen.contains_key(&first_writer) {
+                problems.push(problem(
+                    j,
+                    Some(r.seq),
+                    r.line,
+                    "malformed",
+                    format!("the first record of a journal must name the first journal ({first_writer}) in `seen`"),
+                ));
+            }
+            let mut refs: Vec<(&str, &Head)> =
+                e.seen.iter().map(|(w, h)| (w.as_str(), h)).collect();
+            let seal_heads = seal_heads(&r.payload);
+            if let Some(heads) = &seal_heads {
+                if let Err(why) = heads {
+                    problems.push(problem(j, Some(r.seq), r.line, "malformed", why.clone()));
+                }
+                for (w, h) in heads.iter().flatten() {
+                    if w != &j.writer {
+                        refs.push((w.as_str(), h));
+                    } else if r.seq == 0 || h.seq != r.seq - 1 || h.hash != r.prev {
+                        problems.push(problem(
+                            j,
+                            Some(r.seq),
+                            r.line,
+                            "malformed",
+                            "the seal's head of its own journal is not the record before it".into(),
+                        ));
+                    }
+                }
+            }
+            for (w, h) in refs {
+                let detail = match index.get(w).map(|&k| &journals[k]) {
+                    None => Some((
+                        "vanished",
+                        format!(
+                            "it names record {} of {w}, but there is no journal {w}.yaml",
+                            h.seq
+                        ),
+                    )),
+                    Some(other) => match other.entries.get(h.seq as usize) {
+                        None => Some((
+                            "vanished",
+                            format!(
+                                "it names record {} of {w}, but {w}.yaml has {} verified records",
+                                h.seq,
+                                other.entries.len()
+                            ),
+                        )),
+                        Some(o) if o.record.hash != h.hash => Some((
+                            "changed",
+                            format!(
+                                "it names record {} of {w} with hash {}, but that record now hashes to {}",
+                                h.seq, h.hash, o.record.hash
+                            ),
+                        )),
+                        Some(_) => None,
+                    },
+                };
+                if let Some((kind, detail)) = detail {
+                    problems.push(problem(
+                        j,
+                        Some(r.seq),
+                        r.line,
+                        &format!("referenced record {kind}"),
+                        detail,
+                    ));
+                }
+            }
+        }
+    }
+    if let Err(p) = check_original(dir, &journals[first]) {
+        problems.push(p);
+    }
+    let mut checked = Checked {
+        dir: dir.to_path_buf(),
+        journals,
+        problems,
+        order: Vec::new(),
+        clocks: Vec::new(),
+        first,
+    };
+    if checked.problems.is_empty() {
+        let index = index_owned(&checked.journals);
+        merge(&mut checked, &index);
+    }
+    Ok(checked)
+}
+
+fn index_owned(journals: &[Journal]) -> BTreeMap<String, usize> {
+    journals
+        .iter()
+        .enumerate()
+        .map(|(i, j)| (j.writer.clone(), i))
+        .collect()
+}
+
+/// The heads a `seal` record lists (`None` for any other kind), or why they are malformed.
+fn seal_heads(payload: &Payload) -> Option<Result<Vec<(String, Head)>, String>> {
+    let Payload::Unknown { kind, payload } = payload else {
+        return None;
+    };
+    if kind != "seal" {
+        return None;
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct SealHead {
+        writer: String,
+        seq: u64,
+        hash: String,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Seal {
+        digest: String,
+        heads: Vec<SealHead>,
+    }
+    Some(
+        serde_yaml::from_value::<Seal>(payload.clone())
+            .map_err(|e| format!("invalid `seal` payload: {e}"))
+            .and_then(|s| {
+                let heads: Vec<(String, Head)> = s
+                    .heads
+                    .into_iter()
+                    .map(|h| {
+                        (
+                            h.writer,
+                            Head {
+                                seq: h.seq,
+                                hash: h.hash,
+                            },
+                        )
+                    })
+                    .collect();
+                if seal_digest(&heads) == s.digest {
+                    Ok(heads)
+                } else {
+                    Err(format!(
+                        "the seal's digest {} is not the digest of its heads",
+                        s.digest
+                    ))
+                }
+            }),
+    )
+}
+
+/// The merged order (section 12.8) and the vector clocks; a cycle is a problem.
+fn merge(c: &mut Checked, index: &BTreeMap<String, usize>) {
+    let k = c.journals.len();
+    let mut next = vec![0usize; k];
+    let mut clocks: Vec<Vec<Vec<i64>>> = c
+        .journals
+        .iter()
+        .map(|j| Vec::with_capacity(j.entries.len()))
+        .collect();
+    let total = c.records();
+    let mut order = Vec::with_capacity(total);
+    loop {
+        let mut best: Option<usize> = None;
+        for ji in 0..k {
+            let Some(e) = c.journals[ji].entries.get(next[ji]) else {
+                continue;
+            };
+            let ready = e
+                .seen
+                .iter()
+                .all(|(w, h)| index.get(w).is_some_and(|&v| next[v] as u64 > h.seq));
+            if !ready {
+                continue;
+            }
+            let better = best.is_none_or(|b| {
+                let be = &c.journals[b].entries[next[b]];
+                (e.record.time, &c.journals[ji].writer) < (be.record.time, &c.journals[b].writer)
+            });
+            if better {
+                best = Some(ji);
+            }
+        }
+        let Some(ji) = best else { break };
+        let i = next[ji];
+        let e = &c.journals[ji].entries[i];
+        let mut clock = match i {
+            0 => vec![-1i64; k],
+            _ => clocks[ji][i - 1].clone(),
+        };
+        for (w, h) in &e.seen {
+            if let Some(&v) = index.get(w) {
+                for (slot, seen) in clock.iter_mut().zip(&clocks[v][h.seq as usize]) {
+                    *slot = (*slot).max(*seen);
+                }
+            }
+        }
+        clock[ji] = i as i64;
+        clocks[ji].push(clock);
+        order.push((ji, i));
+        next[ji] += 1;
+    }
+    if order.len() < total {
+        let stuck = (0..k)
+            .find(|&ji| next[ji] < c.journals[ji].entries.len())
+            .unwrap_or(0);
+        let j = &c.journals[stuck];
+        let e = &j.entries[next[stuck]];
+        c.problems.push(problem(
+            j,
+            Some(e.record.seq),
+            e.record.line,
+            "malformed",
+            "its `seen` references form a cycle: it never comes after the records it names".into(),
+        ));
+        return;
+    }
+    c.order = order;
+    c.clocks = clocks;
+}
+
+/// Checks `format-1.yaml.orig` of an upgraded incident against the first journal (12.9).
+fn check_original(dir: &Path, first: &Journal) -> Result<(), Problem> {
+    let path = dir.join(ORIGINAL_V1);
+    let upgraded = match first.entries.first().map(|e| &e.record.payload) {
+        Some(Payload::Opened(o)) => o.upgraded_from.clone(),
+        _ => None,
+    };
+    let bad = |detail: String| Problem {
+        journal: ORIGINAL_V1.into(),
+        seq: None,
+        line: 0,
+        kind: "upgrade does not match".into(),
+        detail,
+    };
+    let exists = std::fs::symlink_metadata(&path).is_ok();
+    let Some(up) = upgraded else {
+        return if exists {
+            Err(bad(format!(
+                "there is a {ORIGINAL_V1} but the opening record does not say the incident was upgraded"
+            )))
+        } else {
+            Ok(())
+        };
+    };
+    if !exists {
+        return Ok(());
+    }
+    let scan = file::read(&path).map_err(|e| bad(e.to_string()))?;
+    scan.require_intact().map_err(|e| bad(e.to_string()))?;
+    if scan.records.len() as u64 != up.records || scan.last_hash() != up.last_hash {
+        return Err(bad(format!(
+            "it has {} records ending in {}, but the opening record says {} records ending in {}",
+            scan.records.len(),
+            scan.last_hash(),
+            up.records,
+            up.last_hash
+        )));
+    }
+    for (old, new) in scan.records.iter().zip(&first.entries).skip(1) {
+        let n = &new.record;
+        if (old.time, &old.operator, &old.payload) != (n.time, &n.operator, &n.payload) {
+            return Err(bad(format!(
+                "record {} differs from record {} of {}",
+                old.seq,
+                n.seq,
+                first.name()
+            )));
+        }
+    }
+    if first.entries.len() < scan.records.len() {
+        return Err(bad(format!(
+            "{} has fewer records than the original",
+            first.name()
+        )));
+    }
+    Ok(())
+}
+
+/// The error for an incident that does not verify, naming the first problem.
+fn refuse(c: &Checked) -> anyhow::Error {
+    let p = &c.problems[0];
+    let topic = if p.kind == "torn tail" {
+        Topic::TornTail
+    } else {
+        Topic::ChainBroken
+    };
+    about(
+        topic,
+        BreachError::Integrity(format!("{}: {}", c.dir.display(), p.describe())),
+    )
+}
+
+/// The merged view as a [`Scan`] (records numbered by position) and its state.
+fn view(c: &Checked) -> anyhow::Result<(Scan, Incident)> {
+    let records = c.merged_records();
+    let mut incident =
+        incident::fold(&records).map_err(|e| invalid(format!("{}: {e}", c.dir.display())))?;
+    incident.conflicts = c.conflicts();
+    incident.clock_notes = c.clock_notes();
+    let scan = Scan {
+        path: c.dir.clone(),
+        records,
+        unverified: Vec::new(),
+        good_len: 0,
+        status: ChainStatus::Intact,
+        event_times: c
+            .order
+            .iter()
+            .enumerate()
+            .filter_map(|(pos, &at)| c.entry(at).at.map(|t| (pos as u64, t)))
+            .collect(),
+    };
+    Ok((scan, incident))
+}
+
+/// Reads, checks and merges a version 2 incident; fails unless it verifies.
+pub fn load(dir: &Path) -> anyhow::Result<(Scan, Incident)> {
+    let c = check(dir, None)?;
+    if !c.ok() {
+        return Err(refuse(&c));
+    }
+    view(&c)
+}
+
+/// What to record, beyond the payload.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    /// The event time (`--at`).
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// Appends one record to this device's journal. `build` sees the merged state (read while
+/// this journal is locked) and returns the payload, which is checked against it. Returns
+/// the record (numbered by its position in the merged view) and the state including it.
+pub fn append(
+    dir: &Path,
+    operator: &str,
+    now: DateTime<Utc>,
+    opts: &WriteOptions,
+    build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
+) -> anyhow::Result<(Record, Incident)> {
+    write(dir, operator, now, opts, |incident| {
+        let payload = build(incident)?;
+        action::validate(incident, &payload)?;
+        Ok(payload)
+    })
+}
+
+/// [`append`] with the check left to `build` (a seal is checked by nothing but the
+/// journals, and may seal a closed incident).
+fn write(
+    dir: &Path,
+    operator: &str,
+    now: DateTime<Utc>,
+    opts: &WriteOptions,
+    build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
+) -> anyhow::Result<(Record, Incident)> {
+    let writer = team::writer_id(operator)?;
+    let mut own = OwnJournal::open(dir, &writer)?;
+    let mine = own.scan()?;
+    let c = check(dir, Some(mine))?;
+    if !c.ok() {
+        return Err(refuse(&c));
+    }
+    let (scan, mut incident) = view(&c)?;
+    let payload = build(&incident)?;
+    if let Some(at) = opts.at.filter(|at| *at > now) {
+        return Err(invalid(format!(
+            "the event time {} is later than now ({})",
+            crate::types::format_utc(at),
+            crate::types::format_utc(now)
+        )));
+    }
+    let journal = c.journals.iter().find(|j| j.writer == writer);
+    let last = journal.and_then(|j| j.entries.last());
+    if let Some(last) = last
+        && (last.record.time - now).num_seconds() > CLOCK_SKEW_SECONDS
+    {
+        return Err(invalid(format!(
+            "this machine's clock says {}, but this device's last record was written at {}: the clock went back; set the clock right and record again",
+            crate::types::format_utc(now),
+            crate::types::format_utc(last.record.time)
+        )));
+    }
+    let seen: BTreeMap<String, Head> = c
+        .heads()
+        .into_iter()
+        .filter(|(w, _)| *w != writer)
+        .collect();
+    let mut entry = Entry {
+        record: Record {
+            seq: last.map_or(0, |l| l.record.seq + 1),
+            time: now,
+            operator: operator.to_string(),
+            prev: last.map_or(GENESIS.to_string(), |l| l.record.hash.clone()),
+            hash: String::new(),
+            payload,
+            line: journal.map_or(0, |j| j.lines) + 1,
+        },
+        writer,
+        seen,
+        at: opts.at,
+        fixed_clock: crate::clock::is_fixed(),
+    };
+    let (text, hash) = team::encode(&entry)?;
+    own.write(text.as_bytes())?;
+    entry.record.hash = hash;
+    let mut record = entry.record;
+    record.seq = scan.records.len() as u64;
+    incident.apply(&record);
+    Ok((record, incident))
+}
+
+/// Creates a version 2 incident whose first journal is this device's, holding `opened`.
+pub fn open_incident(
+    parent: &Path,
+    mut opened: Opened,
+    operator: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(PathBuf, Incident)> {
+    opened.format = TEAM_FORMAT_VERSION;
+    let writer = team::writer_id(operator)?;
+    let base = opened.id.clone();
+    let (dir, entry) = team::create(parent, &base, |id| {
+        let mut opened = opened.clone();
+        opened.id = id.to_string();
+        Ok(Entry {
+            record: Record {
+                seq: 0,
+                time: now,
+                operator: operator.to_string(),
+                prev: GENESIS.into(),
+                hash: String::new(),
+                payload: Payload::Opened(Box::new(opened)),
+                line: 1,
+            },
+            writer: writer.clone(),
+            seen: BTreeMap::new(),
+            at: None,
+            fixed_clock: crate::clock::is_fixed(),
+        })
+    })?;
+    let incident = incident::fold(std::slice::from_ref(&entry.record))
+        .map_err(|e| invalid(format!("{}: {e}", dir.display())))?;
+    Ok((dir, incident))
+}
+
+/// Converts a version 1 incident file (which must verify) into a version 2 directory next
+/// to it (section 12.9). Returns the new directory.
+pub fn upgrade(path: &Path, operator: &str) -> anyhow::Result<PathBuf> {
+    let scan = file::read(path)?;
+    scan.require_intact()?;
+    let Some(Payload::Opened(opened)) = scan.records.first().map(|r| &r.payload) else {
+        return Err(integrity(format!(
+            "{}: the first record is not `opened`",
+            path.display()
+        )));
+    };
+    if opened.format != FORMAT_VERSION {
+        return Err(invalid(format!(
+            "{}: format version {} cannot be upgraded; only version {FORMAT_VERSION} files can",
+            path.display(),
+            opened.format
+        )));
+    }
+    let writer = team::writer_id(operator)?;
+    let mut text = String::new();
+    let mut prev = GENESIS.to_string();
+    for (i, old) in scan.records.iter().enumerate() {
+        let payload = match &old.payload {
+            Payload::Opened(o) if i == 0 => {
+                let mut o = o.clone();
+                o.format = TEAM_FORMAT_VERSION;
+                o.upgraded_from = Some(UpgradedFrom {
+                    format: FORMAT_VERSION,
+                    records: scan.records.len() as u64,
+                    last_hash: scan.last_hash().to_string(),
+                });
+                Payload::Opened(o)
+            }
+            p => p.clone(),
+        };
+        let entry = Entry {
+            record: Record {
+                seq: i as u64,
+                time: old.time,
+                operator: old.operator.clone(),
+                prev: prev.clone(),
+                hash: String::new(),
+                payload,
+                line: 0,
+            },
+            writer: writer.clone(),
+            seen: BTreeMap::new(),
+            at: None,
+            fixed_clock: false,
+        };
+        let (t, h) = team::encode(&entry)?;
+        text.push_str(&t);
+        prev = h;
+    }
+    team::install_upgrade(path, &opened.id, &writer, text.as_bytes())
+}
+
+/// Records a seal of every journal's head in this device's journal; returns the record and
+/// the digest. The heads are those read before this journal is locked: if another writer
+/// on this machine gets in between, the seal fixes the heads just before it, which is still
+/// a true seal.
+pub fn seal(dir: &Path, operator: &str, now: DateTime<Utc>) -> anyhow::Result<(Record, String)> {
+    let c = check(dir, None)?;
+    if !c.ok() {
+        return Err(refuse(&c));
+    }
+    let heads = c.heads();
+    let digest = seal_digest(&heads);
+    let (record, _) = write(dir, operator, now, &WriteOptions::default(), |_| {
+        Ok(seal_payload(&heads, &digest))
+    })?;
+    Ok((record, digest))
+}
+
+fn seal_payload(heads: &[(String, Head)], digest: &str) -> Payload {
+    let heads: Vec<serde_yaml::Value> = heads
+        .iter()
+        .map(|(w, h)| {
+            let mut m = serde_yaml::Mapping::new();
+            m.insert("writer".into(), w.as_str().into());
+            m.insert("seq".into(), h.seq.into());
+            m.insert("hash".into(), h.hash.as_str().into());
+            serde_yaml::Value::Mapping(m)
+        })
+        .collect();
+    let mut m = serde_yaml::Mapping::new();
+    m.insert("digest".into(), digest.into());
+    m.insert("heads".into(), serde_yaml::Value::Sequence(heads));
+    Payload::Unknown {
+        kind: "seal".into(),
+        payload: serde_yaml::Value::Mapping(m),
+    }
+}
+
+/// Whether a seal with this digest is in the incident and still holds: a `seal` record
+/// with that digest exists and every head it names is unchanged (the check of every
+/// reference has already run in [`check`]).
+pub fn sealed(c: &Checked, digest: &str) -> bool {
+    c.journals.iter().flat_map(|j| &j.entries).any(|e| {
+        seal_heads(&e.record.payload)
+            .and_then(Result::ok)
+            .is_some_and(|heads| seal_digest(&heads) == digest)
+    })
+}
+
+#[cfg(test)]
+mod tests;
