@@ -121,7 +121,7 @@ fn next_payload(inc: &Incident, rng: &mut Rng, seq: u64, now: DateTime<Utc>) -> 
     match rng.below(100) {
         0..30 => note(inc, rng, seq),
         30..55 => check(inc, rng),
-        55..80 => answer(inc, rng, seq, now),
+        55..80 => answer(inc, rng, seq),
         80..90 => evidence(rng, seq, now),
         90..95 => notice(inc, rng, now),
         _ => step(inc, rng, seq),
@@ -159,7 +159,7 @@ fn check(inc: &Incident, rng: &mut Rng) -> Payload {
 }
 
 /// Answers (or re-answers) a question with a value of its kind.
-fn answer(inc: &Incident, rng: &mut Rng, seq: u64, now: DateTime<Utc>) -> Payload {
+fn answer(inc: &Incident, rng: &mut Rng, seq: u64) -> Payload {
     let questions: Vec<(usize, usize)> = inc
         .runbook
         .steps
@@ -178,9 +178,12 @@ fn answer(inc: &Incident, rng: &mut Rng, seq: u64, now: DateTime<Utc>) -> Payloa
     let value = match question.kind {
         QuestionKind::Confirm => AnswerValue::Bool(rng.below(2) == 0),
         QuestionKind::Number => AnswerValue::Number((rng.below(50_000) + 1) as f64),
-        QuestionKind::Datetime => {
-            AnswerValue::Text(breach::types::format_utc(now - TimeDelta::minutes(30)))
-        }
+        // One instant for every time answer (half an hour before opening, after the
+        // detection): re-answered in any order, the access window and containment stay
+        // plausible for the checks the ledger makes.
+        QuestionKind::Datetime => AnswerValue::Text(breach::types::format_utc(
+            inc.opened.at - TimeDelta::minutes(30),
+        )),
         QuestionKind::Text => AnswerValue::Text(format!(
             "As of update {seq}: {}",
             SENTENCES[rng.below(SENTENCES.len())]

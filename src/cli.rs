@@ -139,6 +139,16 @@ pub enum Command {
     )]
     Answer(AnswerArgs),
 
+    /// Correct an intake fact or an answer with a reason; the earlier value is kept.
+    ///
+    /// FACT is `detected`, `aware`, `determined` (the intake times), `title`, `severity`, or
+    /// STEP/QUESTION for an answer. Clocks, status, drafts and reports use the new value; the
+    /// export lists each correction with the value it replaced, who made it, when and why.
+    #[command(
+        after_help = "Examples:\n  breach amend aware 2026-11-20T14:30:00Z --reason \"The host's e-mail of 20 Nov said so\"\n  breach amend severity critical --reason \"Card data confirmed\"\n  breach amend assess/affected_customers 4200 --reason \"Count from the order export\"\n  breach amend detected \"2026-11-20 09:15\" --reason \"First alert found in the logs\" --json"
+    )]
+    Amend(AmendArgs),
+
     /// Mark a step done, skip it with a reason, or reopen it.
     #[command(
         after_help = "Examples:\n  breach step contain --done\n  breach step rebuild-trust --skip \"No customer data was exposed\"\n  breach step investigate --reopen"
@@ -210,6 +220,10 @@ pub struct StartArgs {
     /// Default: not yet determined.
     #[arg(long, value_name = "TIME")]
     pub determined_at: Option<String>,
+    /// Record the times even if they fail the plausibility checks (in the future, awareness
+    /// or determination before detection); the override is recorded.
+    #[arg(long)]
+    pub override_check: bool,
     /// Only create the incident file; do not walk the steps.
     #[arg(long, conflicts_with = "answers")]
     pub no_walk: bool,
@@ -313,6 +327,31 @@ pub struct AnswerArgs {
     /// for multiselect, a number, a time, or free text.
     #[arg(value_name = "VALUE", allow_hyphen_values = true)]
     pub value: String,
+    /// Record a time even if it fails the plausibility checks (in the future, an end
+    /// before its start, contradicting the detection time); the override is recorded.
+    #[arg(long)]
+    pub override_check: bool,
+}
+
+/// Arguments of `breach amend`.
+#[derive(Debug, Args)]
+pub struct AmendArgs {
+    /// What to correct: detected, aware, determined, title, severity, or STEP/QUESTION.
+    #[arg(value_name = "FACT")]
+    pub fact: String,
+    /// The new value: a time for detected/aware/determined (RFC 3339, or `YYYY-MM-DD HH:MM`
+    /// local time), the title, a severity, or an answer as for `breach answer`.
+    #[arg(value_name = "VALUE", allow_hyphen_values = true)]
+    pub value: String,
+    /// Why the earlier value was wrong (recorded with the correction).
+    #[arg(long, value_name = "R")]
+    pub reason: String,
+    /// Record a time even if it fails the plausibility checks; the override is recorded.
+    #[arg(long)]
+    pub override_check: bool,
+    /// Print the correction as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `breach step`.

@@ -144,6 +144,8 @@ pub enum Topic {
     StepClosed { step: String },
     /// An interactive command has no terminal to ask on.
     NoTerminal { command: String },
+    /// A time failed the plausibility checks (future, before its start, contradicting).
+    Implausible,
 }
 
 /// A [`BreachError`] with its [`Topic`]. It reads as the error; [`status_of`] sees the

@@ -216,6 +216,12 @@ fn record_customer_facts(dir: &Path) {
         "Removed the injected script and rotated every admin password",
     );
     answer(dir, "communicate/support_contact", "help@shop.example");
+    answer(dir, "notify/store_name", "Example Shop Ltd");
+    answer(
+        dir,
+        "notify/store_contact",
+        "1 High Street, London; hello@shop.example",
+    );
 }
 
 #[test]
@@ -247,6 +253,8 @@ fn a_draft_with_every_fact_recorded_contains_them_and_no_marker() {
         "Check your card statements",
         "Change your password",
         "help@shop.example",
+        "Example Shop Ltd",
+        "1 High Street, London; hello@shop.example",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
@@ -268,7 +276,7 @@ fn a_draft_with_facts_missing_shows_markers_and_warns() {
             "[TO FILL: which kinds of data were involved]",
         ))
         .stdout(predicate::str::contains("[TO FILL: where people can get help]"))
-        .stderr(predicate::str::contains("warning: 7 fact(s) not recorded yet"))
+        .stderr(predicate::str::contains("warning: 9 fact(s) not recorded yet"))
         .stderr(predicate::str::contains(
             "data_categories: which kinds of data were involved (`breach answer assess/data_types VALUE`)",
         ))

@@ -189,6 +189,19 @@ fn scripted_incident(dir: &Path) -> PathBuf {
         a,
         &["answer", "notify/responders", "external"],
     );
+    // A correction: the severity was set too high at intake.
+    run(
+        dir,
+        "2026-11-23T11:52:00Z",
+        b,
+        &[
+            "amend",
+            "severity",
+            "high",
+            "--reason",
+            "Only the checkout was affected; the customer database was not reached",
+        ],
+    );
     run(
         dir,
         "2026-11-23T11:51:00Z",
@@ -689,6 +702,199 @@ fn a_file_whose_first_record_is_bad_is_an_integrity_error() {
         .code(5)
         .stdout("")
         .stderr(predicates::str::contains("cannot export: its first record"));
+}
+
+#[test]
+fn correcting_the_awareness_time_moves_the_gdpr_clock_and_the_export_shows_it() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let now = "2026-11-23T10:15:00Z";
+    run(
+        dir,
+        now,
+        "alice",
+        &[
+            "start",
+            "--no-walk",
+            "--title",
+            "Stolen customer table",
+            "--detected-at",
+            "2026-11-23T08:00:00Z",
+            "--aware-at",
+            "2026-11-23T10:00:00Z",
+        ],
+    );
+    run(
+        dir,
+        now,
+        "alice",
+        &["answer", "assess/personal_data", "yes"],
+    );
+    run(dir, now, "alice", &["answer", "assess/jurisdictions", "eu"]);
+    let gdpr_due = || {
+        let out = breach(dir)
+            .args(["status", "--json"])
+            .output()
+            .expect("runs");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        v["deadlines"]
+            .as_array()
+            .expect("deadlines")
+            .iter()
+            .find(|d| d["id"] == "gdpr-authority")
+            .expect("the GDPR clock")["due_at"]
+            .clone()
+    };
+    assert_eq!(gdpr_due(), "2026-11-26T10:00:00Z");
+    run(
+        dir,
+        "2026-11-23T10:20:00Z",
+        "bob",
+        &[
+            "amend",
+            "aware",
+            "2026-11-23T08:30:00Z",
+            "--reason",
+            "The host's first e-mail already said customer data was copied",
+        ],
+    );
+    assert_eq!(gdpr_due(), "2026-11-26T08:30:00Z");
+
+    let md = export(dir, "markdown");
+    assert!(md.contains("### Corrections"), "{md}");
+    assert!(
+        md.contains("| the awareness time | 2026-11-23T10:00:00Z | 2026-11-23T08:30:00Z | bob | 2026-11-23 10:20:00 UTC | The host's first e-mail already said customer data was copied |"),
+        "{md}"
+    );
+    let html = export(dir, "html");
+    assert!(html.contains("<h3>Corrections</h3>"), "{html}");
+    assert!(html.contains("<td>2026-11-23T10:00:00Z</td><td>2026-11-23T08:30:00Z</td>"));
+    let json: serde_json::Value = serde_json::from_str(&export(dir, "json")).expect("JSON");
+    assert_eq!(
+        json["corrections"],
+        serde_json::json!([{
+            "fact": "aware",
+            "label": "the awareness time",
+            "old": "2026-11-23T10:00:00Z",
+            "new": "2026-11-23T08:30:00Z",
+            "reason": "The host's first e-mail already said customer data was copied",
+            "overrode": [],
+            "by": "bob",
+            "at": "2026-11-23T10:20:00Z",
+            "seq": 3
+        }])
+    );
+    assert_eq!(json["summary"]["aware_at"], "2026-11-23T08:30:00Z");
+}
+
+#[test]
+fn implausible_times_are_refused_on_the_command_line_unless_overridden_and_recorded() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let now = "2026-11-23T10:15:00Z";
+    // start: awareness before detection.
+    breach(dir)
+        .args(["start", "--no-walk", "--title", "Typo", "--detected-at"])
+        .args(["2026-11-23T08:00:00Z", "--aware-at", "2026-11-23T07:00:00Z"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(
+            "the awareness time 2026-11-23T07:00:00Z is before the detection time 2026-11-23T08:00:00Z",
+        ))
+        .stderr(predicates::str::contains("--override-check"));
+    assert!(!dir.join("incidents").exists(), "nothing was created");
+    run(
+        dir,
+        now,
+        "alice",
+        &[
+            "start",
+            "--no-walk",
+            "--title",
+            "Typo",
+            "--detected-at",
+            "2026-11-23T08:00:00Z",
+        ],
+    );
+    // answer: a year typo in a time that starts US state clocks.
+    breach(dir)
+        .args(["answer", "assess/determined_at", "2027-01-01T10:00:00Z"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(
+            "2027-01-01T10:00:00Z is in the future (it is now 2026-11-23T10:15:00Z)",
+        ));
+    // An end before its start.
+    run(
+        dir,
+        now,
+        "alice",
+        &[
+            "answer",
+            "investigate/access_started",
+            "2026-11-20T00:00:00Z",
+        ],
+    );
+    breach(dir)
+        .args(["answer", "investigate/access_ended", "2026-11-19T00:00:00Z"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(
+            "the access cannot end before it started",
+        ));
+    // Overridden: recorded, with the override just before it.
+    run(
+        dir,
+        now,
+        "alice",
+        &[
+            "answer",
+            "investigate/access_ended",
+            "2026-11-19T00:00:00Z",
+            "--override-check",
+        ],
+    );
+    // amend: refused, then overridden with the checks in the record.
+    breach(dir)
+        .args([
+            "amend",
+            "detected",
+            "2026-12-24T00:00:00Z",
+            "--reason",
+            "typo",
+        ])
+        .assert()
+        .code(3);
+    run(
+        dir,
+        now,
+        "bob",
+        &[
+            "amend",
+            "detected",
+            "2026-12-24T00:00:00Z",
+            "--reason",
+            "the clock of the alerting box is off",
+            "--override-check",
+        ],
+    );
+    let (_, i) = breach::ledger::load(&incident_file(dir)).expect("loads");
+    assert_eq!(
+        i.answer_value("investigate/access_ended"),
+        Some(&breach::types::AnswerValue::Text(
+            "2026-11-19T00:00:00Z".into()
+        ))
+    );
+    let facts: Vec<&str> = i.overrides.iter().map(|o| o.fact.as_str()).collect();
+    assert_eq!(facts, ["investigate/access_ended", "detected"]);
+    assert!(i.overrides[1].checks[0].contains("is in the future"));
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+    let md = export(dir, "markdown");
+    assert!(md.contains("(overriding: the detection time 2026-12-24T00:00:00Z is in the future"));
+    assert!(
+        md.contains("despite the checks"),
+        "the timeline shows the override"
+    );
 }
 
 /// Every fact the summary shows is the fold's value: the JSON summary against `status

@@ -355,7 +355,7 @@ fn the_shipped_runbooks_are_valid() {
     );
     assert!(
         o.stdout
-            .contains("woocommerce.yaml (woocommerce, 10 steps)")
+            .contains("woocommerce.yaml (woocommerce, 11 steps)")
     );
 }
 
@@ -477,7 +477,7 @@ fn show_json_and_unknown_names() {
     assert_eq!(o.code, 0);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).expect("JSON");
     assert_eq!(v["id"], "woocommerce");
-    assert_eq!(v["steps"].as_array().map(Vec::len), Some(10));
+    assert_eq!(v["steps"].as_array().map(Vec::len), Some(11));
     let o = run(tmp.path(), &["runbook", "show", "no-such-runbook"]);
     assert_refused(&o, "unknown runbook", 4);
     assert!(o.stderr.contains("no runbook named `no-such-runbook`"));
@@ -544,7 +544,7 @@ fn list_shows_built_ins_and_files_marking_invalid_ones() {
         [
             "woocommerce",
             "WooCommerce store breach response",
-            "10",
+            "11",
             "runbooks/shop.yaml"
         ]
     );

@@ -222,6 +222,63 @@ fn without_an_awareness_time_the_clocks_run_from_detection_not_from_opening() {
     assert_eq!(gdpr["due_at"], "2026-11-26T06:45:00Z");
 }
 
+#[test]
+fn without_user_and_logname_the_operator_is_the_account_name_never_unknown() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    breach(dir)
+        .env_remove("BREACH_OPERATOR")
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .args(["start", "--no-walk", "--title", "Root shell"])
+        .assert()
+        .success();
+    let account = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .expect("id -un runs");
+    let account = String::from_utf8_lossy(&account.stdout).trim().to_string();
+    let file = std::fs::read_dir(dir.join("incidents"))
+        .expect("the incident directory")
+        .next()
+        .expect("one incident")
+        .expect("an entry")
+        .path();
+    let (_, incident) = breach::ledger::load(&file).expect("loads");
+    assert_eq!(incident.operators, std::slice::from_ref(&account));
+    assert_ne!(account, "unknown");
+}
+
+#[test]
+fn next_puts_a_clock_due_within_24_hours_before_runbook_order_with_the_item_that_meets_it() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    breach(dir)
+        .args(["start", "--no-walk", "--title", "Skimmer", "--detected-at"])
+        .arg("2026-11-23T08:00:00Z")
+        .assert()
+        .success();
+    let next = || {
+        let out = breach(dir).args(["status", "--json"]).assert().success();
+        let v: Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+        v["next"].as_str().expect("a next line").to_string()
+    };
+    assert!(next().starts_with("step 1 "), "{}", next());
+    breach(dir)
+        .args(["answer", "assess/data_types", "payment_cards"])
+        .assert()
+        .success();
+    assert_eq!(
+        next(),
+        "Notify Mastercard through the acquirer: still open, due soon, 21h 45m left\n      record it in step `report` (report/acquirer_notified)"
+    );
+    breach(dir)
+        .args(["check", "report/acquirer_notified"])
+        .assert()
+        .success();
+    assert!(next().starts_with("step 1 "), "{}", next());
+}
+
 /// An either/or duty (`or` in the runbook) met by its alternative does not hold its step
 /// open: engaging outside experts meets "inform the security team".
 #[test]

@@ -114,6 +114,8 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
         "When did you learn that personal data was affected?",
         "\r",
     );
+    // Optional: enter leaves it open.
+    answer(&mut p, "If known: when was it determined", "\r");
     answer(&mut p, "Which runbook?", "\r");
     answer(&mut p, "Step 1 of 10", "");
     // Step 1, every question kind: tick two of three items.
@@ -150,6 +152,8 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
     );
     answer(&mut p, "What now with this step?", "\r");
     answer(&mut p, "Mark the step done anyway?", "y");
+    // Card data makes Mastercard's 24 hours pressing: declined, it is not offered again.
+    answer(&mut p, "Go straight to it:", "n");
     // Steps 2 to 9: skipped with reasons after leaving their questions unanswered.
     answer(&mut p, "Step 2 of 10", "");
     answer(&mut p, "Checklist", "\r");
@@ -159,6 +163,9 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
     answer(&mut p, "Checklist", "\r");
     answer(&mut p, "Who is handling the technical response?", ESC);
     answer(&mut p, "Name and contact of the lead responder", "\r");
+    answer(&mut p, "legal name", "\r");
+    answer(&mut p, "contact point for this incident", "\r");
+    answer(&mut p, "data-protection contact", "\r");
     skip(&mut p, "no security team");
     answer(&mut p, "Step 4 of 10", "");
     answer(&mut p, "Checklist", "\r");
@@ -180,6 +187,7 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
     answer(&mut p, "Checklist", "\r");
     answer(&mut p, "How are customers being told?", ESC);
     answer(&mut p, "Where can customers get help", "\r");
+    answer(&mut p, "When will customers hear from you next", "\r");
     skip(&mut p, "later");
     answer(&mut p, "Step 6 of 10", "");
     answer(&mut p, "Checklist", "\r");
@@ -317,6 +325,7 @@ fn pty_interrupted_walk_keeps_answers_and_resume_completes_the_step() {
         "When did you learn that personal data was affected?",
         "\r",
     );
+    answer(&mut p, "If known: when was it determined", "\r");
     answer(&mut p, "Checklist: tick what is done", " \r");
     answer(&mut p, "What kind of breach is it?", &format!("{DOWN}\r"));
     answer(&mut p, "Which data may have been compromised?", "");
@@ -366,6 +375,7 @@ fn pty_interrupted_walk_keeps_answers_and_resume_completes_the_step() {
     answer(&mut p, "Do any of these describe the business?", ESC);
     answer(&mut p, "When was it determined", "\r");
     answer(&mut p, "What now with this step?", "\r");
+    answer(&mut p, "Go straight to it:", "n");
     answer(&mut p, "Step 2 of 10", "");
     answer(&mut p, "Checklist", "\r");
     answer(&mut p, "Is the breach contained", "y");
@@ -373,7 +383,7 @@ fn pty_interrupted_walk_keeps_answers_and_resume_completes_the_step() {
     answer(
         &mut p,
         "What now with this step?",
-        &format!("{DOWN}{DOWN}{DOWN}{DOWN}\r"),
+        &format!("{DOWN}{DOWN}{DOWN}{DOWN}{DOWN}\r"),
     );
     answer(&mut p, "Paused", "");
     answer(&mut p, "breach resume 20261123T101500Z-skimmer", "");
@@ -410,6 +420,9 @@ fn pty_skip_needs_a_reason_and_records_it() {
     answer(&mut p, "Checklist", "\r");
     answer(&mut p, "Who is handling the technical response?", ESC);
     answer(&mut p, "Name and contact of the lead responder", "\r");
+    answer(&mut p, "legal name", "\r");
+    answer(&mut p, "contact point for this incident", "\r");
+    answer(&mut p, "data-protection contact", "\r");
     answer(&mut p, "What now with this step?", &format!("{DOWN}\r"));
     // An empty reason is refused on the spot.
     answer(&mut p, "Why skip this step?", "\r");
@@ -433,7 +446,7 @@ fn pty_skip_needs_a_reason_and_records_it() {
     answer(
         &mut p,
         "What now with this step?",
-        &format!("{DOWN}{DOWN}{DOWN}{DOWN}\r"),
+        &format!("{DOWN}{DOWN}{DOWN}{DOWN}{DOWN}\r"),
     );
     answer(&mut p, "0 done, 1 skipped, 9 open", "");
     assert_eq!(exit_code(&mut p), 0);
@@ -607,6 +620,7 @@ fn pty_intake_asks_the_awareness_time_and_the_gdpr_clock_runs_from_it() {
         "When did you learn that personal data was affected?",
         "2026-11-23T07:30:00Z\r",
     );
+    answer(&mut p, "If known: when was it determined", "\r");
     answer(&mut p, "Checklist: tick what is done", "");
     std::thread::sleep(Duration::from_millis(200));
     p.send_control('c').expect("ctrl-c");
@@ -632,4 +646,322 @@ fn pty_intake_asks_the_awareness_time_and_the_gdpr_clock_runs_from_it() {
         .expect("the GDPR authority clock");
     assert_eq!(gdpr["anchor"]["at"], "2026-11-23T07:30:00Z");
     assert_eq!(gdpr["due_at"], "2026-11-26T07:30:00Z");
+}
+
+/// An answers file for built-in runbook `id` that answers every question, ticks every item
+/// and marks every step done, generated from the runbook itself so that a question added
+/// later is answered too.
+fn answer_everything(id: &str) -> String {
+    use breach::runbook::QuestionKind;
+    let text = breach::runbook::builtin::get(id).expect("a built-in runbook");
+    let runbook = breach::runbook::parse_pinned(text, id).expect("the built-in is valid");
+    let mut out = format!(
+        "intake:\n  title: Rehearsal\n  severity: high\n  detected_at: 2026-11-23T08:00:00Z\n  determined_at: 2026-11-23T08:30:00Z\n  runbook: {id}\n"
+    );
+    for step in &runbook.steps {
+        for item in &step.items {
+            out.push_str(&format!("{}/{}: true\n", step.id, item.id));
+        }
+        for q in &step.questions {
+            let value = match q.kind {
+                QuestionKind::Confirm => "true".to_string(),
+                QuestionKind::Number => "600".to_string(),
+                QuestionKind::Text => format!("\"{} answered\"", q.id),
+                QuestionKind::Datetime if q.id == "access_started" => {
+                    "2026-11-20T00:00:00Z".to_string()
+                }
+                QuestionKind::Datetime => "2026-11-23T09:00:00Z".to_string(),
+                QuestionKind::Select => q.options[0].id.clone(),
+                QuestionKind::Multiselect => format!(
+                    "[{}]",
+                    q.options
+                        .iter()
+                        .map(|o| o.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            out.push_str(&format!("{}/{}: {value}\n", step.id, q.id));
+        }
+        out.push_str(&format!("{}: done\n", step.id));
+    }
+    out
+}
+
+#[test]
+fn answering_every_question_of_a_builtin_runbook_leaves_no_gap_in_any_draft() {
+    for id in ["ecommerce-breach", "woocommerce"] {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
+        std::fs::write(dir.join("all.yaml"), answer_everything(id)).expect("write");
+        let out = breach(dir)
+            .args(["start", "--answers", "all.yaml"])
+            .write_stdin("")
+            .timeout(Duration::from_secs(30))
+            .output()
+            .expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{id}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let i = load(dir);
+        assert!(!i.runbook.templates.is_empty(), "{id} has templates");
+        // The intake's determination time, then the runbook's answer, recorded later: one
+        // fact, the most recently recorded.
+        assert_eq!(
+            i.intake_determined_at.map(|t| t.to_rfc3339()),
+            Some("2026-11-23T08:30:00+00:00".to_string())
+        );
+        assert_eq!(
+            i.determined_at.map(|t| t.to_rfc3339()),
+            Some("2026-11-23T09:00:00+00:00".to_string())
+        );
+        for t in &i.runbook.templates {
+            let out = breach(dir)
+                .args(["notify", "draft", &t.id])
+                .output()
+                .expect("runs");
+            let draft = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(out.status.code(), Some(0), "{id}/{}", t.id);
+            assert!(!draft.contains("[TO FILL"), "{id}/{}:\n{draft}", t.id);
+            assert!(
+                !String::from_utf8_lossy(&out.stderr).contains("not recorded yet"),
+                "{id}/{}",
+                t.id
+            );
+        }
+    }
+}
+
+#[test]
+fn pty_a_future_date_is_refused_at_the_prompt_saying_why() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let mut p = pty(
+        dir,
+        &[
+            "start",
+            "--title",
+            "Skimmer",
+            "--severity",
+            "high",
+            "--runbook",
+            "ecommerce-breach",
+            "--detected-at",
+            "2026-11-23T08:00:00Z",
+        ],
+    );
+    answer(&mut p, "Recording as: tester", "");
+    // A year typo: refused with the reason, and asked again.
+    answer(
+        &mut p,
+        "When did you learn that personal data was affected?",
+        "2027-11-23T09:00:00Z\r",
+    );
+    answer(
+        &mut p,
+        "is in the future (it is now 2026-11-23T10:15:00Z)",
+        "",
+    );
+    answer(
+        &mut p,
+        "When did you learn that personal data was affected?",
+        "2026-11-23T09:00:00Z\r",
+    );
+    // Before the detection: refused too.
+    answer(
+        &mut p,
+        "If known: when was it determined",
+        "2026-11-23T07:00:00Z\r",
+    );
+    answer(&mut p, "is before the detection time", "");
+    answer(&mut p, "If known: when was it determined", "\r");
+    answer(&mut p, "Checklist: tick what is done", "");
+    std::thread::sleep(Duration::from_millis(200));
+    p.send_control('c').expect("ctrl-c");
+    assert_eq!(exit_code(&mut p), 130);
+
+    verify_ok(dir);
+    let i = load(dir);
+    assert_eq!(i.aware_at.to_rfc3339(), "2026-11-23T09:00:00+00:00");
+    assert_eq!(i.determined_at, None);
+    assert!(i.overrides.is_empty());
+}
+
+#[test]
+fn pty_the_mastercard_clock_comes_before_the_next_step_and_the_jump_lands_on_the_acquirer_item() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let mut p = pty(
+        dir,
+        &[
+            "start",
+            "--title",
+            "Skimmer",
+            "--severity",
+            "critical",
+            "--runbook",
+            "ecommerce-breach",
+            "--detected-at",
+            "2026-11-23T08:00:00Z",
+        ],
+    );
+    answer(
+        &mut p,
+        "When did you learn that personal data was affected?",
+        "\r",
+    );
+    answer(&mut p, "If known: when was it determined", "\r");
+    answer(&mut p, "Checklist: tick what is done", ESC);
+    answer(&mut p, "What kind of breach is it?", "\r");
+    answer(&mut p, "Which data may have been compromised?", " \r");
+    answer(&mut p, "Is personal data about people", "y");
+    answer(&mut p, "Does the data reveal any of these", ESC);
+    answer(&mut p, "Was the data protected by encryption", "\r");
+    answer(&mut p, "Roughly how many people are affected?", "\r");
+    answer(&mut p, "Where do the affected people live?", ESC);
+    answer(&mut p, "Is the breach likely to pose a high risk", "n");
+    answer(&mut p, "NIS2", "n");
+    answer(&mut p, "Do any of these describe the business?", ESC);
+    answer(&mut p, "When was it determined that a breach", "\r");
+    // Leave the step open.
+    answer(
+        &mut p,
+        "What now with this step?",
+        &format!("{DOWN}{DOWN}\r"),
+    );
+    // Before step 2's items: the 24-hour card-brand clock, then the offer to jump.
+    answer(&mut p, "Legal clocks that cannot wait", "");
+    answer(&mut p, "Notify Mastercard through the acquirer: due", "");
+    let before = p
+        .exp_string("Go straight to it:")
+        .expect("the jump is offered");
+    assert!(!before.contains("Step 2 of 10"), "{before}");
+    answer(&mut p, "Tell the acquiring bank / payment provider", "y");
+    // The jump lands on the acquirer item, alone.
+    answer(&mut p, "Checklist: tick it once it is done", "");
+    answer(
+        &mut p,
+        "> [ ] Tell the acquiring bank / payment provider",
+        " \r",
+    );
+    // Then the walk carries on where it was.
+    answer(&mut p, "Step 2 of 10", "");
+    answer(&mut p, "Checklist: tick what is done", "");
+    std::thread::sleep(Duration::from_millis(200));
+    p.send_control('c').expect("ctrl-c");
+    assert_eq!(exit_code(&mut p), 130);
+
+    verify_ok(dir);
+    let i = load(dir);
+    assert!(
+        i.step("report")
+            .and_then(|s| s.item("acquirer_notified"))
+            .is_some_and(|x| x.checked),
+        "the acquirer item is ticked"
+    );
+    let out = breach(dir).args(["status", "--json"]).assert().success();
+    let status: serde_json::Value =
+        serde_json::from_slice(&out.get_output().stdout).expect("status --json prints JSON");
+    let mastercard = status["deadlines"]
+        .as_array()
+        .expect("deadlines")
+        .iter()
+        .find(|d| d["id"] == "mastercard")
+        .expect("the Mastercard clock");
+    assert_eq!(mastercard["state"], "met");
+}
+
+#[test]
+fn pty_back_to_the_checklist_an_empty_optional_answer_and_a_list_line_by_line() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    breach(dir)
+        .args(["start", "--no-walk", "--title", "Lost laptop"])
+        .assert()
+        .success();
+    let mut p = pty(dir, &["resume", "--step", "review"]);
+    answer(&mut p, "Step 9 of 10", "");
+    answer(&mut p, "Checklist: tick what is done", ESC);
+    // An optional question left empty says so instead of looking answered.
+    answer(&mut p, "What are the lessons learned?", "\r");
+    answer(&mut p, "What are the lessons learned?: (no answer)", "");
+    // A question asking for a list takes it line by line; an empty line ends it.
+    answer(
+        &mut p,
+        "with an owner)? (line 1)",
+        "Patch plugins weekly (Dana)\r",
+    );
+    answer(&mut p, "(line 2)", "Audit admin accounts monthly (Sam)\r");
+    answer(&mut p, "(line 3)", "\r");
+    answer(&mut p, "What went well in the response?", "\r");
+    answer(&mut p, "What went badly", "\r");
+    // Back to the checklist from the step menu: tick the first item.
+    answer(
+        &mut p,
+        "What now with this step?",
+        &format!("{DOWN}{DOWN}{DOWN}\r"),
+    );
+    answer(&mut p, "Checklist: tick what is done", " \r");
+    answer(
+        &mut p,
+        "What now with this step?",
+        &format!("{DOWN}{DOWN}{DOWN}{DOWN}{DOWN}\r"),
+    );
+    assert_eq!(exit_code(&mut p), 0);
+
+    verify_ok(dir);
+    let i = load(dir);
+    assert_eq!(value(&i, "review", "lessons_learned"), None);
+    assert_eq!(
+        value(&i, "review", "action_items"),
+        Some(&text(
+            "Patch plugins weekly (Dana)\nAudit admin accounts monthly (Sam)"
+        ))
+    );
+    assert!(
+        i.step("review")
+            .and_then(|s| s.item("staff_training"))
+            .is_some_and(|x| x.checked)
+    );
+}
+
+#[test]
+fn pty_a_notice_recorded_as_sent_shows_its_item_ticked_on_resume() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    breach(dir)
+        .args(["start", "--no-walk", "--title", "Skimmer", "--detected-at"])
+        .arg("2026-11-23T08:00:00Z")
+        .assert()
+        .success();
+    breach(dir)
+        .args(["answer", "assess/data_types", "payment_cards"])
+        .assert()
+        .success();
+    breach(dir)
+        .args([
+            "notify",
+            "sent",
+            "acquirer-notice",
+            "--to",
+            "Acquiring bank",
+        ])
+        .assert()
+        .success();
+    let mut p = pty(dir, &["resume", "--step", "report"]);
+    answer(&mut p, "Step 6 of 10", "");
+    answer(&mut p, "Checklist: tick what is done", "");
+    answer(&mut p, "[x] Tell the acquiring bank / payment provider", "");
+    std::thread::sleep(Duration::from_millis(200));
+    p.send_control('c').expect("ctrl-c");
+    assert_eq!(exit_code(&mut p), 130);
+    let i = load(dir);
+    assert!(
+        i.step("report")
+            .and_then(|s| s.item("acquirer_notified"))
+            .is_some_and(|x| x.checked)
+    );
 }

@@ -66,6 +66,25 @@ impl Ctx<'_> {
         Ok((path, record, incident))
     }
 
+    /// [`Ctx::record`], overriding the plausibility checks when `override_checks` is set
+    /// (`--override-check`; see `ledger::append_overriding`).
+    pub fn record_overriding(
+        &self,
+        positional: Option<&str>,
+        override_checks: bool,
+        build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
+    ) -> anyhow::Result<(PathBuf, Record, Incident)> {
+        if !override_checks {
+            return self.record(positional, build);
+        }
+        let path = self.incident_path(positional)?;
+        store::require_inside(self.dir(), &path)?;
+        let operator = self.operator()?;
+        let now = crate::clock::now()?;
+        let (record, incident) = ledger::append_overriding(&path, &operator, now, build)?;
+        Ok((path, record, incident))
+    }
+
     /// Appends a record that needs only the pinned runbook to validate (a note, evidence,
     /// a notice) without re-reading the whole incident; see `ledger::append_quick_with`.
     pub fn record_quick(&self, payload: Payload) -> anyhow::Result<(PathBuf, Record)> {

@@ -2,6 +2,7 @@
 
 mod action;
 mod affected;
+mod amend;
 mod common;
 mod completions;
 mod evidence;
@@ -56,6 +57,9 @@ fn attach_hint(err: anyhow::Error) -> anyhow::Error {
         Some(Topic::StepClosed { step }) => {
             format!("reopen it first with `breach step {step} --reopen`")
         }
+        Some(Topic::Implausible) => "if the time is right, record it anyway with \
+             `--override-check`; the override is recorded with it"
+            .to_string(),
         Some(Topic::NoTerminal { .. }) => "answer from a file with `--answers FILE` (see \
              docs/answers-file.md), or open an incident without the walk with `breach start \
              --no-walk --title ...` and record with `breach check`, `breach answer` and \
@@ -79,6 +83,7 @@ fn run_command(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         Command::Note(args) => record::note(&args, &ctx),
         Command::Check(args) => record::check(&args, &ctx),
         Command::Answer(args) => record::answer(&args, &ctx),
+        Command::Amend(args) => amend::run(&args, &ctx),
         Command::Step(args) => record::step(&args, &ctx),
         Command::Close(args) => record::close(&args, &ctx),
         Command::Action(cmd) => action::run(&cmd, &ctx),

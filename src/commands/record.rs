@@ -34,7 +34,7 @@ pub fn check(args: &CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 pub fn answer(args: &AnswerArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let (step, question) = split_target(&args.target, "QUESTION")?;
     let mut shown = String::new();
-    let (_, record, _) = ctx.record(None, |incident| {
+    let (_, record, _) = ctx.record_overriding(None, args.override_check, |incident| {
         let (_, q) = incident.runbook.question(&args.target).ok_or_else(|| {
             let known = incident.runbook.step(step).map(|s| {
                 s.questions

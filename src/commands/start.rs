@@ -20,6 +20,7 @@ pub fn run(args: &StartArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             detected_at: parse_time_arg("--detected-at", args.detected_at.as_deref())?,
             aware_at: parse_time_arg("--aware-at", args.aware_at.as_deref())?,
             determined_at: parse_time_arg("--determined-at", args.determined_at.as_deref())?,
+            override_checks: args.override_check,
         };
         return walk::start(answering, &options, &ctx.session()?);
     }
@@ -34,6 +35,7 @@ pub fn run(args: &StartArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         detected_at: parse_time_arg("--detected-at", args.detected_at.as_deref())?.unwrap_or(now),
         aware_at: parse_time_arg("--aware-at", args.aware_at.as_deref())?,
         determined_at: parse_time_arg("--determined-at", args.determined_at.as_deref())?,
+        override_checks: args.override_check,
     };
     let operator = ctx.operator()?;
     let (path, incident) = ledger::open_incident(ctx.dir(), &loaded, &intake, &operator, now)?;

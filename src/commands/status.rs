@@ -8,6 +8,7 @@ use super::Ctx;
 use crate::cli::StatusArgs;
 use crate::error::ExitStatus;
 use crate::incident::deadlines::{self, DeadlineState, DeadlineStatus};
+use crate::incident::next::{Next, Target};
 use crate::incident::{Incident, StepStatus};
 use crate::journal::store;
 use crate::types::AnswerValue;
@@ -107,30 +108,34 @@ fn answer_json(v: &AnswerValue) -> serde_json::Value {
     }
 }
 
-/// What to do next, in one sentence.
+/// What to do next, in one sentence: the choice the walk makes too
+/// ([`crate::incident::next::next`]).
 fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
-    if inc.is_closed() {
-        return None;
-    }
-    if let Some(d) = deadlines::most_urgent(clocks)
-        .filter(|d| matches!(d.state, DeadlineState::Overdue | DeadlineState::DueSoon))
-    {
-        // Only overdue and due-soon clocks get here: their sentences hold no time of day.
-        let when = deadlines::Outcome::of(d).sentence(|t| short_time(t, false));
-        return Some(format!(
-            "{}: {when}\n      {}",
-            d.title,
-            d.steps
-                .iter()
-                .find(|l| l.role == deadlines::LinkRole::SatisfiedBy)
-                .map_or("record it when done".to_string(), |l| format!(
-                    "record it in step `{}` ({})",
-                    l.step, l.via
-                ))
-        ));
-    }
-    match inc.first_open_step() {
-        Some(i) => {
+    match crate::incident::next::next(inc, clocks) {
+        Next::Closed => None,
+        Next::Clock {
+            deadline: d,
+            target,
+        } => {
+            // Only overdue clocks and clocks due within 24 hours get here: their sentences
+            // hold no time of day.
+            let when = deadlines::Outcome::of(d).sentence(|t| short_time(t, false));
+            let place = match target {
+                Some(Target {
+                    step,
+                    item: Some(item),
+                }) => {
+                    let id = &inc.runbook.steps[step].id;
+                    format!("record it in step `{id}` ({id}/{item})")
+                }
+                Some(Target { step, item: None }) => {
+                    format!("record it in step `{}`", inc.runbook.steps[step].id)
+                }
+                None => "record it when done".to_string(),
+            };
+            Some(format!("{}: {when}\n      {place}", d.title))
+        }
+        Next::Step(i) => {
             let spec = &inc.runbook.steps[i];
             let (done, total) = inc.item_progress(i);
             Some(format!(
@@ -140,7 +145,7 @@ fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
                 spec.owner
             ))
         }
-        None => {
+        Next::AllClosed => {
             Some("every step is done or skipped\n      `breach close`, then `breach export`".into())
         }
     }

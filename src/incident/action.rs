@@ -7,6 +7,9 @@ use crate::error::{conflict, invalid, not_found};
 use crate::journal::record::{Payload, StepOutcome};
 use crate::runbook::{Question, QuestionKind};
 
+use chrono::{DateTime, Utc};
+
+use super::checks::{TimeFact, Times, answer_time, problems};
 use super::{AnswerValue, Incident, StepStatus};
 
 /// The longest note, answer text or reason accepted, in bytes.
@@ -159,6 +162,190 @@ pub fn check_value(q: &Question, value: &AnswerValue) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `breach amend` can correct, for messages.
+const AMENDABLE: &str = "detected, aware, determined, title, severity or STEP/QUESTION";
+
+/// Checks an incident title: one line, not empty, at most 500 characters.
+pub fn check_title_text(title: &str) -> anyhow::Result<String> {
+    let t = title.trim();
+    if t.is_empty() {
+        return Err(invalid("the incident title cannot be empty"));
+    }
+    if t.len() > 500 || t.chars().any(|c| c.is_control()) {
+        return Err(invalid(
+            "the incident title must be one line of at most 500 characters",
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// The question an `amended` record for `STEP/QUESTION` corrects.
+fn amended_question<'a>(incident: &'a Incident, path: &str) -> anyhow::Result<&'a Question> {
+    let (step, question) = split_target(path, "QUESTION")?;
+    let idx = step_index(incident, step)?;
+    incident.runbook.steps[idx]
+        .questions
+        .iter()
+        .find(|q| q.id == question)
+        .ok_or_else(|| {
+            not_found(format!(
+                "no question `{question}` in step `{step}`; `breach amend` corrects {AMENDABLE}"
+            ))
+        })
+}
+
+/// Parses the value typed for `breach amend FACT VALUE`.
+pub fn parse_amendment(incident: &Incident, fact: &str, text: &str) -> anyhow::Result<AnswerValue> {
+    match fact {
+        "detected" | "aware" | "determined" => match crate::types::parse_time(text) {
+            Ok(t) => Ok(AnswerValue::Text(crate::types::format_utc(t))),
+            Err(e) => Err(invalid(format!(
+                "`{fact}` expects a date and time; got {text:?}: {e}"
+            ))),
+        },
+        "title" => Ok(AnswerValue::Text(check_title_text(text)?)),
+        "severity" => crate::types::Severity::ALL
+            .iter()
+            .find(|s| s.as_str() == text.trim().to_ascii_lowercase())
+            .map(|s| AnswerValue::Text(s.as_str().to_string()))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "unknown severity {text:?}; expected low, medium, high or critical"
+                ))
+            }),
+        path if path.contains('/') => parse_answer(amended_question(incident, path)?, text),
+        other => Err(invalid(format!(
+            "`{other}` is not a fact that can be corrected; expected {AMENDABLE}"
+        ))),
+    }
+}
+
+/// Checks an `amended` record's fact and value.
+fn check_amendment(incident: &Incident, fact: &str, value: &AnswerValue) -> anyhow::Result<()> {
+    let text = match value {
+        AnswerValue::Text(t) => Some(t.as_str()),
+        _ => None,
+    };
+    match fact {
+        "detected" | "aware" | "determined" => {
+            if text.is_none_or(|t| chrono::DateTime::parse_from_rfc3339(t).is_err()) {
+                return Err(invalid(format!(
+                    "`{fact}` expects an RFC 3339 time such as 2026-11-23T10:15:00Z"
+                )));
+            }
+        }
+        "title" => {
+            check_title_text(text.unwrap_or(""))?;
+        }
+        "severity" => {
+            if !crate::types::Severity::ALL
+                .iter()
+                .any(|s| Some(s.as_str()) == text)
+            {
+                return Err(invalid(
+                    "the severity is one of low, medium, high or critical",
+                ));
+            }
+        }
+        path if path.contains('/') => check_value(amended_question(incident, path)?, value)?,
+        other => {
+            return Err(invalid(format!(
+                "`{other}` is not a fact that can be corrected; expected {AMENDABLE}"
+            )));
+        }
+    }
+    let current = match fact {
+        path if path.contains('/') => incident.answer_value(path).cloned(),
+        "title" => Some(AnswerValue::Text(incident.title.clone())),
+        "severity" => Some(AnswerValue::Text(incident.severity.as_str().to_string())),
+        "detected" => Some(AnswerValue::Text(crate::types::format_utc(
+            incident.detected_at,
+        ))),
+        "aware" => Some(AnswerValue::Text(crate::types::format_utc(
+            incident.aware_at,
+        ))),
+        _ => incident
+            .determined_at
+            .map(|t| AnswerValue::Text(crate::types::format_utc(t))),
+    };
+    if current.as_ref() == Some(value) {
+        return Err(conflict(format!(
+            "`{fact}` is already {}; there is nothing to correct",
+            incident.fact_display(fact).unwrap_or_default()
+        )));
+    }
+    Ok(())
+}
+
+/// The fact a record sets that the plausibility checks know, with its new time: an
+/// answer or correction of a `determined_at`, `contained_at`, `access_started` or
+/// `access_ended` question, or a corrected intake time.
+fn time_fact(incident: &Incident, payload: &Payload) -> Option<(String, TimeFact, DateTime<Utc>)> {
+    let (fact, value) = match payload {
+        Payload::Answer(a) => (format!("{}/{}", a.step, a.question), &a.value),
+        Payload::Amended(a) => (a.fact.clone(), &a.value),
+        _ => return None,
+    };
+    let kind = match TimeFact::of_intake(&fact) {
+        Some(k) => k,
+        None => {
+            let (_, q) = incident.runbook.question(&fact)?;
+            if q.kind != QuestionKind::Datetime {
+                return None;
+            }
+            match q.sets {
+                Some(crate::runbook::IntakeAnchor::Detected) => TimeFact::Detected,
+                Some(crate::runbook::IntakeAnchor::Aware) => TimeFact::Aware,
+                Some(crate::runbook::IntakeAnchor::Determined) => TimeFact::Determined,
+                _ => TimeFact::of_question(&q.id)?,
+            }
+        }
+    };
+    Some((fact, kind, answer_time(value)?))
+}
+
+/// What the plausibility checks ([`super::checks`]) find wrong with the time a record sets,
+/// at `now`: one message each; empty when it sets no checked time or the time is plausible.
+pub fn plausibility(incident: &Incident, payload: &Payload, now: DateTime<Utc>) -> Vec<String> {
+    match time_fact(incident, payload) {
+        Some((_, kind, at)) => problems(&Times::of(incident).with(kind, at), kind, now),
+        None => Vec::new(),
+    }
+}
+
+/// Refuses a record whose time fails the plausibility checks, unless it carries an
+/// override: an `amended` record with `overrode`, or an answer right after an `override`
+/// record for the same fact.
+pub fn check_plausible(
+    incident: &Incident,
+    payload: &Payload,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let found = plausibility(incident, payload, now);
+    if found.is_empty() {
+        return Ok(());
+    }
+    let overridden = match payload {
+        Payload::Amended(a) => !a.overrode.is_empty(),
+        Payload::Answer(a) => {
+            incident.pending_override.as_deref() == Some(&format!("{}/{}", a.step, a.question))
+        }
+        _ => false,
+    };
+    if overridden {
+        return Ok(());
+    }
+    Err(implausible(found))
+}
+
+/// The error for times that fail the plausibility checks.
+pub fn implausible(problems: Vec<String>) -> anyhow::Error {
+    crate::error::about(
+        crate::error::Topic::Implausible,
+        crate::error::BreachError::InvalidInput(problems.join("\n")),
+    )
+}
+
 fn step_index(incident: &Incident, step: &str) -> anyhow::Result<usize> {
     incident.runbook.step_index(step).ok_or_else(|| {
         let ids: Vec<&str> = incident
@@ -187,6 +374,8 @@ pub fn depends_only_on_header(payload: &Payload) -> bool {
         | Payload::Check(_)
         | Payload::Answer(_)
         | Payload::Step(_)
+        | Payload::Amended(_)
+        | Payload::Override(_)
         | Payload::Closed(_)
         | Payload::Unknown { .. } => false,
     }
@@ -388,6 +577,17 @@ pub fn validate(incident: &Incident, payload: &Payload) -> anyhow::Result<()> {
                         ids.join(", ")
                     }
                 )));
+            }
+        }
+        Payload::Amended(a) => {
+            non_empty(&a.reason, "the reason for a correction")?;
+            check_amendment(incident, &a.fact, &a.value)?;
+        }
+        Payload::Override(o) => {
+            if o.fact.trim().is_empty() || o.checks.is_empty() {
+                return Err(invalid(
+                    "an override names the fact and the checks it overrides",
+                ));
             }
         }
         Payload::Affected(a) => check_affected(a)?,

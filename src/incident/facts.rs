@@ -234,6 +234,16 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
         answer_hint(inc, "store_name"),
     );
     set(
+        "store_contact",
+        answer_text(inc, "store_contact"),
+        answer_hint(inc, "store_contact"),
+    );
+    set(
+        "dpo_contact",
+        answer_text(inc, "dpo_contact"),
+        answer_hint(inc, "dpo_contact"),
+    );
+    set(
         "what_happened",
         answer_text(inc, "breach_type"),
         answer_hint(inc, "breach_type"),
@@ -633,12 +643,32 @@ mod tests {
             .iter()
             .find(|m| m.fact == "responder_contact")
             .unwrap();
+        assert_eq!(
+            rc.hint,
+            "`breach answer engage-team/responder_contact VALUE`"
+        );
+        // A runbook that does not ask the question says so in the hint.
+        let mut inc = inc;
+        for step in &mut inc.runbook.steps {
+            step.questions.retain(|q| q.id != "responder_contact");
+        }
+        let facts = compute(&inc, t("2026-11-23T12:00:00Z"));
+        let missing = facts.missing(None);
+        let rc = missing
+            .iter()
+            .find(|m| m.fact == "responder_contact")
+            .unwrap();
         assert!(rc.hint.contains("does not ask"), "{}", rc.hint);
     }
 
     #[test]
     fn a_window_neither_half_of_which_is_asked_has_one_hint() {
-        let inc = incident("woocommerce", &[]);
+        // A runbook without the two questions: the built-in one with them taken out.
+        let mut inc = incident("woocommerce", &[]);
+        for step in &mut inc.runbook.steps {
+            step.questions
+                .retain(|q| q.id != "access_started" && q.id != "access_ended");
+        }
         let facts = compute(&inc, t("2026-11-23T12:00:00Z"));
         let window = facts
             .missing(None)

@@ -3,8 +3,10 @@
 //! yields the same state.
 
 pub mod action;
+pub mod checks;
 pub mod deadlines;
 pub mod facts;
+pub mod next;
 
 use std::collections::BTreeMap;
 
@@ -141,6 +143,30 @@ pub struct NoticeState {
     pub stamp: Stamp,
 }
 
+/// A fact corrected with `amended`: what it was, what it became, who, when and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Correction {
+    /// As in the record: `detected`, `aware`, `determined`, `title`, `severity` or
+    /// `STEP/QUESTION`.
+    pub fact: String,
+    /// The value before the correction, for display (`None`: it had none).
+    pub old: Option<String>,
+    /// The new value, for display.
+    pub new: String,
+    pub reason: String,
+    /// Plausibility checks overridden to record it.
+    pub overrode: Vec<String>,
+    pub stamp: Stamp,
+}
+
+/// Plausibility checks overridden (`--override-check`) for a fact.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OverrideState {
+    pub fact: String,
+    pub checks: Vec<String>,
+    pub stamp: Stamp,
+}
+
 /// An import of the affected people (`breach affected import`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AffectedState {
@@ -197,7 +223,12 @@ pub struct Incident {
     pub opened: Stamp,
     pub detected_at: DateTime<Utc>,
     pub aware_at: DateTime<Utc>,
+    /// When it was determined that a breach occurred: the most recently recorded of the
+    /// intake's time (`opened`, or `amended` `determined`) and the answer to a question with
+    /// `sets: determined` (or its correction). The one fact every consumer reads.
     pub determined_at: Option<DateTime<Utc>>,
+    /// The intake's determination time alone (`opened`, or corrected with `amended`).
+    pub intake_determined_at: Option<DateTime<Utc>>,
     /// The answer records that last set an intake time (`detected`, `aware`, `determined`)
     /// through a question with `sets:`; an intake time not listed comes from `opened`.
     pub intake_set_by: BTreeMap<&'static str, Stamp>,
@@ -212,6 +243,13 @@ pub struct Incident {
     pub notes: Vec<NoteEntry>,
     pub evidence: Vec<EvidenceState>,
     pub notices: Vec<NoticeState>,
+    /// Facts corrected with `amended`, in record order.
+    pub corrections: Vec<Correction>,
+    /// Plausibility checks overridden, in record order (from `override` and `amended`).
+    pub overrides: Vec<OverrideState>,
+    /// The fact an `override` record just before the next record is for (cleared by any
+    /// other record): the next record may then set it despite the checks.
+    pub pending_override: Option<String>,
     /// Every import of the affected people, oldest first; the last one is current.
     pub affected: Vec<AffectedState>,
     pub closed: Option<Stamp>,
@@ -341,6 +379,7 @@ impl Incident {
             detected_at: opened.detected_at,
             aware_at: opened.aware_at,
             determined_at: opened.determined_at,
+            intake_determined_at: opened.determined_at,
             intake_set_by: BTreeMap::new(),
             runbook,
             runbook_sha256: opened.runbook.sha256.clone(),
@@ -349,6 +388,9 @@ impl Incident {
             notes: Vec::new(),
             evidence: Vec::new(),
             notices: Vec::new(),
+            corrections: Vec::new(),
+            overrides: Vec::new(),
+            pending_override: None,
             affected: Vec::new(),
             closed: None,
             actions: Vec::new(),
@@ -369,6 +411,10 @@ impl Incident {
             self.operators.push(r.operator.clone());
         }
         let stamp = Stamp::of(r);
+        self.pending_override = match &r.payload {
+            Payload::Override(o) => Some(o.fact.clone()),
+            _ => None,
+        };
         match &r.payload {
             Payload::Opened(_) => self.warn(r, "a second `opened` record is ignored".into()),
             Payload::Note(n) => {
@@ -399,31 +445,12 @@ impl Incident {
                     .question(&format!("{}/{}", a.step, a.question))
                     .map(|(_, q)| q);
                 let known = question.is_some();
-                if let Some(anchor) = question.and_then(|q| q.sets)
-                    && let AnswerValue::Text(text) = &a.value
-                    && let Ok(at) = DateTime::parse_from_rfc3339(text)
-                {
-                    // The latest record counts: the answer corrects the intake time.
-                    let at = at.with_timezone(&Utc);
-                    match anchor {
-                        IntakeAnchor::Detected => self.detected_at = at,
-                        IntakeAnchor::Aware => self.aware_at = at,
-                        IntakeAnchor::Determined => self.determined_at = Some(at),
-                        IntakeAnchor::Opened => {}
-                    }
-                    if anchor != IntakeAnchor::Opened {
-                        self.intake_set_by.insert(anchor.as_str(), stamp.clone());
-                    }
+                if let Some(anchor) = question.and_then(|q| q.sets) {
+                    self.set_intake_time(anchor, &a.value, &stamp);
                 }
                 match self.touch(&a.step, &stamp) {
                     Some(idx) if known => {
-                        self.steps[idx].answers.insert(
-                            a.question.clone(),
-                            AnswerState {
-                                value: a.value.clone(),
-                                stamp,
-                            },
-                        );
+                        self.set_answer(idx, &a.question, a.value.clone(), stamp);
                     }
                     _ => self.warn(
                         r,
@@ -482,6 +509,12 @@ impl Incident {
                     stamp,
                 })
             }
+            Payload::Amended(a) => self.amend(r, a, stamp),
+            Payload::Override(o) => self.overrides.push(OverrideState {
+                fact: o.fact.clone(),
+                checks: o.checks.clone(),
+                stamp,
+            }),
             Payload::Affected(a) => self.apply_affected(a, &stamp),
             Payload::Closed(_) => {
                 if self.closed.is_none() {
@@ -516,6 +549,140 @@ impl Incident {
                 self.warn(r, format!("unknown record kind `{kind}` ignored"))
             }
         }
+    }
+
+    /// Sets an answer.
+    fn set_answer(&mut self, idx: usize, question: &str, value: AnswerValue, stamp: Stamp) {
+        self.steps[idx]
+            .answers
+            .insert(question.to_string(), AnswerState { value, stamp });
+    }
+
+    /// An answer to a question with `sets:` (or its correction) sets that intake time: the
+    /// latest record counts.
+    fn set_intake_time(&mut self, anchor: IntakeAnchor, value: &AnswerValue, stamp: &Stamp) {
+        let AnswerValue::Text(text) = value else {
+            return;
+        };
+        let Ok(at) = DateTime::parse_from_rfc3339(text) else {
+            return;
+        };
+        let at = at.with_timezone(&Utc);
+        match anchor {
+            IntakeAnchor::Detected => self.detected_at = at,
+            IntakeAnchor::Aware => self.aware_at = at,
+            IntakeAnchor::Determined => self.determined_at = Some(at),
+            IntakeAnchor::Opened => return,
+        }
+        self.intake_set_by.insert(anchor.as_str(), stamp.clone());
+    }
+
+    /// The current answer to `STEP/QUESTION`.
+    pub fn answer_value(&self, path: &str) -> Option<&AnswerValue> {
+        Answers::answer(self, path)
+    }
+
+    /// The current value of a fact `amended` can correct, for display (`None`: none yet).
+    pub fn fact_display(&self, fact: &str) -> Option<String> {
+        let time = crate::types::format_utc;
+        match fact {
+            "detected" => Some(time(self.detected_at)),
+            "aware" => Some(time(self.aware_at)),
+            "determined" => self.determined_at.map(time),
+            "title" => Some(self.title.clone()),
+            "severity" => Some(self.severity.as_str().to_string()),
+            path => {
+                let (_, q) = self.runbook.question(path)?;
+                self.answer(path).map(|v| q.display_answer(v))
+            }
+        }
+    }
+
+    /// Applies an `amended` record.
+    fn amend(&mut self, r: &Record, a: &crate::journal::record::Amended, stamp: Stamp) {
+        let old = self.fact_display(&a.fact);
+        let time = match &a.value {
+            AnswerValue::Text(t) => DateTime::parse_from_rfc3339(t)
+                .ok()
+                .map(|t| t.with_timezone(&Utc)),
+            _ => None,
+        };
+        let text = match &a.value {
+            AnswerValue::Text(t) => Some(t.clone()),
+            _ => None,
+        };
+        let applied = match (a.fact.as_str(), time, text) {
+            ("detected", Some(_), _) => {
+                self.set_intake_time(IntakeAnchor::Detected, &a.value, &stamp);
+                true
+            }
+            ("aware", Some(_), _) => {
+                self.set_intake_time(IntakeAnchor::Aware, &a.value, &stamp);
+                true
+            }
+            ("determined", Some(t), _) => {
+                self.intake_determined_at = Some(t);
+                self.set_intake_time(IntakeAnchor::Determined, &a.value, &stamp);
+                true
+            }
+            ("title", _, Some(t)) => {
+                self.title = t;
+                true
+            }
+            ("severity", _, Some(t)) => match Severity::ALL.iter().find(|s| s.as_str() == t) {
+                Some(s) => {
+                    self.severity = *s;
+                    true
+                }
+                None => false,
+            },
+            (path, _, _) if path.contains('/') => {
+                let sets = self.runbook.question(path).map(|(_, q)| q.sets);
+                let (step, question) = path.split_once('/').unwrap_or_default();
+                match (self.touch(step, &stamp), sets) {
+                    (Some(idx), Some(sets)) => {
+                        if let Some(anchor) = sets {
+                            self.set_intake_time(anchor, &a.value, &stamp);
+                        }
+                        self.set_answer(idx, question, a.value.clone(), stamp.clone());
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        };
+        if !applied {
+            self.warn(
+                r,
+                format!(
+                    "correction of `{}` to a value that does not fit it is ignored",
+                    a.fact
+                ),
+            );
+            return;
+        }
+        let new = self.fact_display(&a.fact).unwrap_or_default();
+        if !a.overrode.is_empty() {
+            self.overrides.push(OverrideState {
+                fact: a.fact.clone(),
+                checks: a.overrode.clone(),
+                stamp: stamp.clone(),
+            });
+        }
+        self.corrections.push(Correction {
+            fact: a.fact.clone(),
+            old,
+            new,
+            reason: a.reason.clone(),
+            overrode: a.overrode.clone(),
+            stamp,
+        });
+    }
+
+    /// The corrections of one fact, oldest first.
+    pub fn corrections_of<'a>(&'a self, fact: &'a str) -> impl Iterator<Item = &'a Correction> {
+        self.corrections.iter().filter(move |c| c.fact == fact)
     }
 
     /// An import of the affected people answers every question that holds one of its facts,

@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use super::action::{parse_answer, validate};
+use super::action::{parse_amendment, parse_answer, validate};
 use super::*;
 use crate::journal::record::{
-    Answer, Check, Closed, Note, NoticeSent, Opened, PinnedRunbook, StepChange,
+    Amended, Answer, Check, Closed, Note, NoticeSent, Opened, Override, PinnedRunbook, StepChange,
 };
 
 const RUNBOOK: &str = r#"
@@ -27,6 +27,7 @@ steps:
         prompt: Which?
         kind: multiselect
         options: [{id: x, label: X}, {id: y, label: Y}]
+      - {id: determined_at, prompt: When was it determined?, kind: datetime, sets: determined}
   - id: cards
     title: Card step
     owner: commander
@@ -449,6 +450,190 @@ fn command_line_values_are_parsed_by_question_kind() {
         AnswerValue::List(vec!["x".into(), "y".into()])
     );
     assert!(parse_answer(&q("kinds"), "x,z").is_err());
+}
+
+fn amended(fact: &str, value: AnswerValue, reason: &str) -> Payload {
+    Payload::Amended(Amended {
+        fact: fact.into(),
+        value,
+        reason: reason.into(),
+        overrode: Vec::new(),
+    })
+}
+
+fn text(s: &str) -> AnswerValue {
+    AnswerValue::Text(s.into())
+}
+
+#[test]
+fn a_correction_replaces_the_fact_and_keeps_its_history() {
+    let inc = fold_all(vec![
+        (
+            t(10, 5),
+            "alice",
+            answer("assess", "count", AnswerValue::Number(10.0)),
+        ),
+        (
+            t(10, 10),
+            "bob",
+            amended(
+                "aware",
+                text("2026-11-22T14:30:00Z"),
+                "host e-mail of the 22nd",
+            ),
+        ),
+        (
+            t(10, 20),
+            "bob",
+            amended("assess/count", AnswerValue::Number(4200.0), "order export"),
+        ),
+        (
+            t(10, 25),
+            "bob",
+            amended("severity", text("critical"), "cards"),
+        ),
+        (
+            t(10, 26),
+            "bob",
+            amended("title", text("Card skimmer"), "named"),
+        ),
+        (
+            t(10, 30),
+            "alice",
+            amended(
+                "aware",
+                text("2026-11-22T15:00:00Z"),
+                "the e-mail came at 15:00",
+            ),
+        ),
+    ]);
+    assert!(inc.warnings.is_empty(), "{:?}", inc.warnings);
+    assert_eq!(
+        inc.aware_at,
+        Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0).unwrap()
+    );
+    assert_eq!(inc.severity, crate::types::Severity::Critical);
+    assert_eq!(inc.title, "Card skimmer");
+    assert_eq!(
+        inc.answer_value("assess/count"),
+        Some(&AnswerValue::Number(4200.0))
+    );
+    let aware: Vec<(Option<&str>, &str, &str)> = inc
+        .corrections_of("aware")
+        .map(|c| (c.old.as_deref(), c.new.as_str(), c.stamp.by.as_str()))
+        .collect();
+    assert_eq!(
+        aware,
+        [
+            (Some("2026-11-23T10:00:00Z"), "2026-11-22T14:30:00Z", "bob"),
+            (
+                Some("2026-11-22T14:30:00Z"),
+                "2026-11-22T15:00:00Z",
+                "alice"
+            ),
+        ]
+    );
+    let count = inc.corrections_of("assess/count").next().expect("count");
+    assert_eq!(
+        (count.old.as_deref(), count.new.as_str()),
+        (Some("10"), "4200")
+    );
+    assert_eq!(count.reason, "order export");
+    assert_eq!(inc.corrections.len(), 5);
+}
+
+#[test]
+fn a_correction_that_does_not_fit_is_a_warning_and_changes_nothing() {
+    let inc = fold_all(vec![
+        (t(10, 5), "a", amended("aware", text("yesterday"), "x")),
+        (t(10, 6), "a", amended("nope/none", text("1"), "x")),
+        (t(10, 7), "a", amended("severity", text("huge"), "x")),
+    ]);
+    assert_eq!(inc.aware_at, t(10, 0));
+    assert_eq!(inc.severity, crate::types::Severity::High);
+    assert!(inc.corrections.is_empty());
+    assert_eq!(inc.warnings.len(), 3, "{:?}", inc.warnings);
+}
+
+#[test]
+fn the_determination_time_is_the_most_recently_recorded_of_intake_and_answer() {
+    let inc = fold_all(vec![]);
+    assert_eq!(inc.determined_at, None);
+    let inc = fold_all(vec![(
+        t(10, 5),
+        "a",
+        answer("assess", "determined_at", text("2026-11-23T09:30:00Z")),
+    )]);
+    assert_eq!(inc.determined_at, Some(t(9, 30)));
+    assert_eq!(inc.intake_determined_at, None);
+    let inc = fold_all(vec![
+        (
+            t(10, 5),
+            "a",
+            answer("assess", "determined_at", text("2026-11-23T09:30:00Z")),
+        ),
+        (
+            t(10, 6),
+            "a",
+            amended("determined", text("2026-11-23T09:10:00Z"), "x"),
+        ),
+    ]);
+    assert_eq!(inc.determined_at, Some(t(9, 10)));
+    let inc = fold_all(vec![
+        (
+            t(10, 5),
+            "a",
+            amended("determined", text("2026-11-23T09:10:00Z"), "x"),
+        ),
+        (
+            t(10, 6),
+            "a",
+            amended("assess/determined_at", text("2026-11-23T09:45:00Z"), "y"),
+        ),
+    ]);
+    assert_eq!(inc.determined_at, Some(t(9, 45)));
+    assert_eq!(inc.intake_determined_at, Some(t(9, 10)));
+}
+
+#[test]
+fn amendments_are_parsed_and_validated_with_messages_that_say_why() {
+    let inc = fold_all(vec![]);
+    assert_eq!(
+        parse_amendment(&inc, "aware", "2026-11-22T14:30:00Z").unwrap(),
+        text("2026-11-22T14:30:00Z")
+    );
+    assert_eq!(
+        parse_amendment(&inc, "severity", "Critical").unwrap(),
+        text("critical")
+    );
+    assert_eq!(
+        parse_amendment(&inc, "assess/count", "12").unwrap(),
+        AnswerValue::Number(12.0)
+    );
+    let msg = |fact: &str, v: &str| parse_amendment(&inc, fact, v).unwrap_err().to_string();
+    assert!(msg("aware", "soon").contains("`aware` expects a date and time"));
+    assert!(msg("severity", "huge").contains("expected low, medium, high or critical"));
+    assert!(msg("opened", "x").contains("`opened` is not a fact that can be corrected"));
+    assert!(msg("assess/nope", "1").contains("no question `nope` in step `assess`"));
+    assert!(msg("assess/count", "many").contains("expects a number"));
+    assert!(msg("title", " ").contains("title cannot be empty"));
+
+    let no_reason = amended("aware", text("2026-11-22T14:30:00Z"), " ");
+    let e = validate(&inc, &no_reason).unwrap_err().to_string();
+    assert!(
+        e.contains("the reason for a correction cannot be empty"),
+        "{e}"
+    );
+    let same = amended("aware", text("2026-11-23T10:00:00Z"), "r");
+    let e = validate(&inc, &same).unwrap_err().to_string();
+    assert!(e.contains("already 2026-11-23T10:00:00Z"), "{e}");
+    let ok = amended("detected", text("2026-11-23T08:00:00Z"), "r");
+    assert!(validate(&inc, &ok).is_ok());
+    let empty = Payload::Override(Override {
+        fact: "aware".into(),
+        checks: Vec::new(),
+    });
+    assert!(validate(&inc, &empty).is_err());
 }
 
 fn add_action(id: &str, after_close: bool) -> Payload {

@@ -42,6 +42,8 @@ pub enum Payload {
     Step(StepChange),
     Evidence(EvidenceEntry),
     Notice(NoticeSent),
+    Amended(Amended),
+    Override(Override),
     Affected(Box<AffectedImport>),
     Closed(Closed),
     Action(ActionAdded),
@@ -65,6 +67,8 @@ impl Payload {
             Payload::Step(_) => "step",
             Payload::Evidence(_) => "evidence",
             Payload::Notice(_) => "notice",
+            Payload::Amended(_) => "amended",
+            Payload::Override(_) => "override",
             Payload::Affected(_) => "affected",
             Payload::Closed(_) => "closed",
             Payload::Action(_) => "action",
@@ -83,6 +87,8 @@ impl Payload {
             Payload::Step(p) => serde_yaml::to_value(p),
             Payload::Evidence(p) => serde_yaml::to_value(p),
             Payload::Notice(p) => serde_yaml::to_value(p),
+            Payload::Amended(p) => serde_yaml::to_value(p),
+            Payload::Override(p) => serde_yaml::to_value(p),
             Payload::Affected(p) => serde_yaml::to_value(p),
             Payload::Closed(p) => serde_yaml::to_value(p),
             Payload::Action(p) => serde_yaml::to_value(p),
@@ -111,6 +117,8 @@ impl Payload {
             "step" => Payload::Step(Deserialize::deserialize(payload)?),
             "evidence" => Payload::Evidence(Deserialize::deserialize(payload)?),
             "notice" => Payload::Notice(Deserialize::deserialize(payload)?),
+            "amended" => Payload::Amended(Deserialize::deserialize(payload)?),
+            "override" => Payload::Override(Deserialize::deserialize(payload)?),
             "affected" => Payload::Affected(Box::new(Deserialize::deserialize(payload)?)),
             "closed" => Payload::Closed(Deserialize::deserialize(payload)?),
             "action" => Payload::Action(Deserialize::deserialize(payload)?),
@@ -139,6 +147,8 @@ impl Payload {
             | Payload::Step(_)
             | Payload::Evidence(_)
             | Payload::Notice(_)
+            | Payload::Amended(_)
+            | Payload::Override(_)
             | Payload::Affected(_)
             | Payload::Unknown { .. } => false,
         }
@@ -261,6 +271,35 @@ pub struct NoticeSent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+/// A fact corrected: an intake field or an answer, with the reason. The earlier record
+/// stays; the state uses the new value from here on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Amended {
+    /// `detected`, `aware`, `determined`, `title`, `severity` or `STEP/QUESTION`.
+    pub fact: String,
+    /// The new value: RFC 3339 text for times, the title, the severity name, or an answer.
+    pub value: AnswerValue,
+    pub reason: String,
+    /// The plausibility checks overridden to record it (their messages).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrode: Vec<String>,
+}
+
+/// Plausibility checks overridden for the value recorded by the next record (`start`'s
+/// intake times, or an answer).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    /// `detected`, `aware`, `determined` or `STEP/QUESTION`.
+    pub fact: String,
+    /// The message of each overridden check.
+    pub checks: Vec<String>,
+}
+
+/// The intake facts `amended` can correct, as written in its `fact` field.
+pub const INTAKE_FACTS: [&str; 5] = ["detected", "aware", "determined", "title", "severity"];
 
 /// Who is affected, counted from the store's own export (`breach affected import`); the
 /// latest one counts (docs/incident-file-format.md, `affected`).

@@ -15,6 +15,7 @@
 //! This module knows only the file and its plain data; converting it from and to the
 //! incident's state is the writer's job.
 
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
@@ -24,10 +25,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::format::sha256_hex;
-use crate::types::AnswerValue;
+use crate::types::{AnswerValue, Severity};
 
 /// The version of the cache format this build writes and reads.
-pub const STATE_VERSION: u32 = 2;
+pub const STATE_VERSION: u32 = 3;
 
 /// The largest cache file read, in bytes (a real one is a few kilobytes: it grows with the
 /// runbook, not with the incident).
@@ -121,6 +122,23 @@ pub struct StepCache {
     pub last_activity: Option<StampState>,
 }
 
+/// The intake facts as the records have left them (`amended` corrections and answers to
+/// questions with `sets:` change them), which the plausibility checks and corrections read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeCache {
+    pub title: String,
+    pub severity: Severity,
+    pub detected_at: DateTime<Utc>,
+    pub aware_at: DateTime<Utc>,
+    pub determined_at: Option<DateTime<Utc>>,
+    pub intake_determined_at: Option<DateTime<Utc>>,
+    /// The records that last set an intake time (`detected`, `aware`, `determined`).
+    pub set_by: BTreeMap<String, StampState>,
+    /// The fact an `override` record just before the next record is for.
+    pub pending_override: Option<String>,
+}
+
 /// An action item (checking `action` and `action_done` records needs them all).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -151,6 +169,7 @@ pub struct State {
     pub operators: Vec<String>,
     pub record_count: u64,
     pub last_activity: DateTime<Utc>,
+    pub intake: IntakeCache,
 }
 
 /// Why a cache file was not used.
@@ -338,6 +357,16 @@ mod tests {
             operators: vec!["alice".into()],
             record_count: 4,
             last_activity: t(),
+            intake: IntakeCache {
+                title: "Test".into(),
+                severity: Severity::High,
+                detected_at: t(),
+                aware_at: t(),
+                determined_at: None,
+                intake_determined_at: None,
+                set_by: BTreeMap::new(),
+                pending_override: None,
+            },
         }
     }
 
@@ -378,10 +407,10 @@ mod tests {
             Vec::new(),
             good[..good.len() / 2].to_vec(),
             good[..good.len() - 1].to_vec(),
-            // A newer version, and version 1, which lacks the action items.
-            text.replacen("breach-state 2 ", "breach-state 3 ", 1)
+            // A newer version, and version 2, which lacks the corrected intake facts.
+            text.replacen("breach-state 3 ", "breach-state 4 ", 1)
                 .into(),
-            text.replacen("breach-state 2 ", "breach-state 1 ", 1)
+            text.replacen("breach-state 3 ", "breach-state 2 ", 1)
                 .into(),
             text.replacen("breach-state", "breach-stat", 1).into(),
             text.replacen("\"checked\":true", "\"checked\":false", 1)

@@ -35,13 +35,20 @@ pub fn incident_id(at: DateTime<Utc>, title: &str) -> String {
     format!("{}-{}", at.format("%Y%m%dT%H%M%SZ"), slug(title))
 }
 
-/// The operator: `--operator`/`BREACH_OPERATOR` if given, else the login name.
+/// The operator: `--operator`/`BREACH_OPERATOR` if given, else the login name (`USER`,
+/// `LOGNAME`, else the account of the process's user id, see [`account_name`]).
 pub fn operator(given: Option<&str>) -> anyhow::Result<String> {
+    let from_env = |var: &str| std::env::var(var).ok().filter(|v| !v.trim().is_empty());
     let name = match given {
         Some(n) => n.to_string(),
-        None => std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .unwrap_or_else(|_| "unknown".to_string()),
+        None => from_env("USER")
+            .or_else(|| from_env("LOGNAME"))
+            .or_else(account_name)
+            .ok_or_else(|| {
+                invalid(
+                    "cannot tell who is recording: USER and LOGNAME are unset and the account name is unknown (set --operator or BREACH_OPERATOR)",
+                )
+            })?,
     };
     let name = name.trim().to_string();
     if name.is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
@@ -53,6 +60,42 @@ pub fn operator(given: Option<&str>) -> anyhow::Result<String> {
         ));
     }
     Ok(name)
+}
+
+/// The name of the account the process runs as, for shells and containers where `USER` and
+/// `LOGNAME` are unset: the user id (the owner of `/proc/self`, else `id -u`) looked up in
+/// `/etc/passwd`, else `id -un`, else `uid N`. `None` when even the user id is unknown.
+pub fn account_name() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let id = |arg: &str| {
+        std::process::Command::new("id")
+            .arg(arg)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let uid = std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .ok()
+        .or_else(|| id("-u")?.parse().ok());
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    uid.and_then(|uid| passwd_name(&passwd, uid))
+        .or_else(|| id("-un"))
+        .or_else(|| uid.map(|uid| format!("uid {uid}")))
+}
+
+/// The name of user id `uid` in `/etc/passwd` text (`name:x:uid:gid:...` lines).
+fn passwd_name(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let found: u32 = fields.nth(1)?.parse().ok()?;
+        (found == uid && !name.is_empty()).then(|| name.to_string())
+    })
 }
 
 /// Whether a string can be an incident id or id prefix (so it can never name a path).
@@ -226,5 +269,19 @@ mod tests {
         assert!(!is_id_like("../x"));
         assert!(!is_id_like("/etc/passwd"));
         assert!(!is_id_like("a.b"));
+    }
+
+    #[test]
+    fn the_account_name_is_found_by_user_id_in_passwd() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\n# comment\nana:x:1000:1000:Ana:/home/ana:/bin/sh\nbroken\n";
+        assert_eq!(passwd_name(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(passwd_name(passwd, 1000).as_deref(), Some("ana"));
+        assert_eq!(passwd_name(passwd, 4242), None);
+    }
+
+    #[test]
+    fn this_process_has_an_account_name() {
+        let name = account_name().expect("the test runs as some user");
+        assert!(!name.is_empty() && name != "unknown", "{name}");
     }
 }

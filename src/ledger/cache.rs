@@ -1,8 +1,9 @@
 //! The derived state cache ([`crate::journal::snapshot`]) from and to the incident's state.
 //! A cache holds what checking a new record needs: the steps (statuses, checked items,
-//! current answers), whether the incident is closed, the action items, and the counts. It does not hold the
-//! notes, evidence or notices, which grow with the incident and which no check reads, so a
-//! state made from the cache has those lists empty.
+//! current answers), the intake facts as corrected, whether the incident is closed, the
+//! action items, and the counts. It does not hold the notes, evidence or notices, which grow
+//! with the incident and which no check reads, so a state made from the cache has those
+//! lists empty.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,7 @@ use crate::incident::{
     ActionState, AnswerState, Incident, ItemState, Stamp, StepState, StepStatus,
 };
 use crate::journal::snapshot::{
-    ActionCache, AnswerCache, ItemCache, Key, StampState, State, StepCache,
+    ActionCache, AnswerCache, IntakeCache, ItemCache, Key, StampState, State, StepCache,
 };
 use crate::journal::{Payload, Record};
 
@@ -93,6 +94,20 @@ pub fn to_cache(incident: &Incident, key: Key) -> State {
         operators: incident.operators.clone(),
         record_count: incident.record_count,
         last_activity: incident.last_activity,
+        intake: IntakeCache {
+            title: incident.title.clone(),
+            severity: incident.severity,
+            detected_at: incident.detected_at,
+            aware_at: incident.aware_at,
+            determined_at: incident.determined_at,
+            intake_determined_at: incident.intake_determined_at,
+            set_by: incident
+                .intake_set_by
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), stamp_out(v)))
+                .collect(),
+            pending_override: incident.pending_override.clone(),
+        },
     }
 }
 
@@ -170,5 +185,22 @@ pub fn from_cache(first: &Record, state: &State) -> Option<Incident> {
     incident.operators = state.operators.clone();
     incident.record_count = state.record_count;
     incident.last_activity = state.last_activity;
+    let intake = &state.intake;
+    incident.title = intake.title.clone();
+    incident.severity = intake.severity;
+    incident.detected_at = intake.detected_at;
+    incident.aware_at = intake.aware_at;
+    incident.determined_at = intake.determined_at;
+    incident.intake_determined_at = intake.intake_determined_at;
+    for (k, v) in &intake.set_by {
+        let anchor = match k.as_str() {
+            "detected" => "detected",
+            "aware" => "aware",
+            "determined" => "determined",
+            _ => return None,
+        };
+        incident.intake_set_by.insert(anchor, stamp_in(v));
+    }
+    incident.pending_override = intake.pending_override.clone();
     Some(incident)
 }

@@ -81,6 +81,18 @@ fn fill(path: &Path) {
     )
     .unwrap();
     add(path, "bob", step("notify", StepOutcome::Skipped)).unwrap();
+    // Corrected intake facts are part of what the checks read.
+    let amend = |fact: &str, value: &str| {
+        Payload::Amended(crate::journal::record::Amended {
+            fact: fact.into(),
+            value: AnswerValue::Text(value.into()),
+            reason: "corrected".into(),
+            overrode: Vec::new(),
+        })
+    };
+    add(path, "carol", amend("title", "Renamed")).unwrap();
+    add(path, "carol", amend("severity", "critical")).unwrap();
+    add(path, "carol", amend("determined", "2026-11-23T11:00:00Z")).unwrap();
     let note = Payload::Note(Note {
         text: "about containment".into(),
         step: Some("contain".into()),
@@ -218,7 +230,7 @@ fn a_stale_corrupt_foreign_or_deleted_cache_is_ignored_and_rebuilt() {
     assert!(from_cache(&path).is_some(), "rebuilt");
 
     // Corrupt.
-    std::fs::write(&cache_path, b"breach-state 2 junk\n{}\n").unwrap();
+    std::fs::write(&cache_path, b"breach-state 3 junk\n{}\n").unwrap();
     assert!(from_cache(&path).is_none(), "corrupt");
     add(&path, "bob", check("contain", "isolate_systems", false)).unwrap();
     assert!(from_cache(&path).is_some(), "rebuilt");
@@ -301,4 +313,34 @@ fn a_held_state_is_reloaded_only_when_another_writer_got_in() {
     let folded = load(&path).unwrap().1;
     assert_eq!(inc.steps, folded.steps);
     assert_eq!(inc.notes, folded.notes);
+}
+
+#[test]
+fn a_correction_is_seen_by_the_next_check_through_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = new_incident(dir.path(), "a");
+    let amend = |fact: &str, value: &str| {
+        Payload::Amended(crate::journal::record::Amended {
+            fact: fact.into(),
+            value: AnswerValue::Text(value.into()),
+            reason: "corrected".into(),
+            overrode: Vec::new(),
+        })
+    };
+    // Detected and aware at 11:00 (the time of every append here).
+    add(&path, "bob", amend("aware", "2026-11-23T10:30:00Z")).expect_err("before detection");
+    add(&path, "bob", amend("detected", "2026-11-23T10:00:00Z")).unwrap();
+    let writer = from_cache(&path).expect("the cache is up to date");
+    assert_eq!(
+        writer.incident().detected_at,
+        crate::types::parse_time("2026-11-23T10:00:00Z").unwrap()
+    );
+    drop(writer);
+    // Accepted only because the check, reading the cache, sees the corrected detection.
+    add(&path, "bob", amend("aware", "2026-11-23T10:30:00Z")).unwrap();
+    let (_, folded) = load(&path).unwrap();
+    assert_eq!(
+        folded.aware_at,
+        crate::types::parse_time("2026-11-23T10:30:00Z").unwrap()
+    );
 }

@@ -19,6 +19,7 @@ use crate::incident::{self, Incident, action};
 use crate::journal::file::{self, Ends, Locked, Scan};
 use crate::journal::format;
 use crate::journal::record::FORMAT_VERSION;
+use crate::journal::record::Override;
 use crate::journal::snapshot::{self, Key};
 use crate::journal::{Opened, Payload, PinnedRunbook, Record, store};
 use crate::runbook::{LoadedRunbook, RunbookSource};
@@ -53,6 +54,42 @@ pub fn append(
 ) -> anyhow::Result<(Record, Incident)> {
     let mut writer = Writer::open(path)?;
     let payload = build(writer.incident())?;
+    let record = writer.append(operator, now, payload, true)?;
+    Ok((record, writer.into_incident()))
+}
+
+/// [`append`], overriding the plausibility checks ([`action::plausibility`]) for the time
+/// the record sets, and recording that: an answer is preceded by an `override` record naming
+/// the checks, a correction carries them in its `overrode` field. Without problems it is
+/// exactly [`append`].
+pub fn append_overriding(
+    path: &Path,
+    operator: &str,
+    now: DateTime<Utc>,
+    build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
+) -> anyhow::Result<(Record, Incident)> {
+    let mut writer = Writer::open(path)?;
+    let mut payload = build(writer.incident())?;
+    action::validate(writer.incident(), &payload)?;
+    let found = action::plausibility(writer.incident(), &payload, now);
+    if !found.is_empty() {
+        match &mut payload {
+            Payload::Amended(a) => a.overrode = found,
+            Payload::Answer(a) => {
+                let fact = format!("{}/{}", a.step, a.question);
+                writer.append(
+                    operator,
+                    now,
+                    Payload::Override(Override {
+                        fact,
+                        checks: found,
+                    }),
+                    false,
+                )?;
+            }
+            _ => {}
+        }
+    }
     let record = writer.append(operator, now, payload, true)?;
     Ok((record, writer.into_incident()))
 }
@@ -296,6 +333,7 @@ fn write_checked(
     sync: bool,
 ) -> anyhow::Result<Record> {
     action::validate(incident, &payload)?;
+    action::check_plausible(incident, &payload, now)?;
     let seq = tip.seq + 1;
     let (text, hash) = format::encode(seq, now, operator, &tip.hash, &payload)?;
     locked.write(text.as_bytes(), sync)?;
@@ -393,20 +431,53 @@ pub struct Intake {
     /// When it became known that personal data was affected. Default: the detection time.
     pub aware_at: Option<DateTime<Utc>>,
     pub determined_at: Option<DateTime<Utc>>,
+    /// Record the times even if the plausibility checks refuse them (the override is
+    /// recorded right after the opening record).
+    pub override_checks: bool,
+}
+
+impl Intake {
+    /// The intake's times, for the plausibility checks.
+    pub fn times(&self) -> crate::incident::checks::Times {
+        crate::incident::checks::Times {
+            detected: Some(self.detected_at),
+            aware: Some(self.aware_at.unwrap_or(self.detected_at)),
+            determined: self.determined_at,
+            ..Default::default()
+        }
+    }
+
+    /// What the plausibility checks find wrong with the intake's times at `now`, by fact
+    /// (`detected`, `aware`, `determined`); only the facts with problems are listed.
+    pub fn problems(&self, now: DateTime<Utc>) -> Vec<(&'static str, Vec<String>)> {
+        use crate::incident::checks::{TimeFact, problems};
+        let times = self.times();
+        [
+            ("detected", TimeFact::Detected),
+            ("aware", TimeFact::Aware),
+            ("determined", TimeFact::Determined),
+        ]
+        .into_iter()
+        .fold(
+            Vec::new(),
+            |mut out: Vec<(&'static str, Vec<String>)>, (name, fact)| {
+                // A contradiction is found from both of its facts; it belongs to the first.
+                let found: Vec<String> = problems(&times, fact, now)
+                    .into_iter()
+                    .filter(|p| !out.iter().any(|(_, seen)| seen.contains(p)))
+                    .collect();
+                if !found.is_empty() {
+                    out.push((name, found));
+                }
+                out
+            },
+        )
+    }
 }
 
 /// Checks a title typed by the operator; returns it trimmed.
 pub fn check_title(title: &str) -> anyhow::Result<String> {
-    let t = title.trim();
-    if t.is_empty() {
-        return Err(invalid("the incident title cannot be empty"));
-    }
-    if t.len() > 500 || t.chars().any(|c| c.is_control()) {
-        return Err(invalid(
-            "the incident title must be one line of at most 500 characters",
-        ));
-    }
-    Ok(t.to_string())
+    crate::incident::action::check_title_text(title)
 }
 
 /// Creates the incident file in `dir` with its opening record, which pins the runbook.
@@ -418,17 +489,11 @@ pub fn open_incident(
     operator: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(PathBuf, Incident)> {
-    if intake.detected_at > now {
-        return Err(invalid(format!(
-            "the detection time {} is in the future",
-            crate::types::format_utc(intake.detected_at)
-        )));
-    }
-    if let Some(aware) = intake.aware_at.filter(|t| *t > now) {
-        return Err(invalid(format!(
-            "the awareness time {} is in the future",
-            crate::types::format_utc(aware)
-        )));
+    let problems = intake.problems(now);
+    if !problems.is_empty() && !intake.override_checks {
+        return Err(action::implausible(
+            problems.into_iter().flat_map(|(_, found)| found).collect(),
+        ));
     }
     let opened = Opened {
         format: FORMAT_VERSION,
@@ -452,9 +517,25 @@ pub fn open_incident(
         },
     };
     let (path, record) = file::create(dir, opened, operator, now)?;
-    let incident = incident::fold(std::slice::from_ref(&record))
-        .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
-    Ok((path, incident))
+    if problems.is_empty() {
+        let incident = incident::fold(std::slice::from_ref(&record))
+            .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+        return Ok((path, incident));
+    }
+    let mut writer = Writer::open(&path)?;
+    let count = problems.len();
+    for (i, (fact, checks)) in problems.into_iter().enumerate() {
+        writer.append(
+            operator,
+            now,
+            Payload::Override(Override {
+                fact: fact.to_string(),
+                checks,
+            }),
+            i + 1 == count,
+        )?;
+    }
+    Ok((path, writer.into_incident()))
 }
 
 mod cache;

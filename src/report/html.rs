@@ -312,7 +312,35 @@ fn summary(h: &mut Html, r: &Report) {
             s.steps_closed, s.steps_applicable
         ),
     );
-    h.line("</table></section>");
+    if r.corrections.is_empty() {
+        h.line("</table></section>");
+        return;
+    }
+    h.line("</table>");
+    h.line("<h3>Corrections</h3><p class=\"muted\">Facts corrected after they were recorded (<code>breach amend</code>); the report uses the new values.</p>");
+    h.line("<table><thead><tr><th>Fact</th><th>Was</th><th>Now</th><th>By</th><th>At</th><th>Reason</th></tr></thead><tbody>");
+    for c in &r.corrections {
+        let overriding = if c.overrode.is_empty() {
+            String::new()
+        } else {
+            format!(" (overriding: {})", escape(&c.overrode.join("; ")))
+        };
+        let _ = writeln!(
+            h.0,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"time\">{}</td><td>{}{}</td></tr>",
+            escape(&c.label),
+            c.old
+                .as_deref()
+                .map(escape)
+                .unwrap_or_else(|| "(none)".into()),
+            escape(&c.new),
+            escape(&c.by),
+            time(c.at),
+            escape(&c.reason),
+            overriding
+        );
+    }
+    h.line("</tbody></table></section>");
 }
 
 /// Section 2: what was affected.

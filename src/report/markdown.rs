@@ -222,6 +222,30 @@ fn summary(o: &mut String, r: &Report) {
     for (k, v) in &rows {
         row(o, &[&format!("**{k}**"), v]);
     }
+    if !r.corrections.is_empty() {
+        o.push_str("\n### Corrections\n\nFacts corrected after they were recorded (`breach amend`); the report uses the new values.\n\n");
+        header(o, &["Fact", "Was", "Now", "By", "At", "Reason"]);
+        for c in &r.corrections {
+            let mut reason = text(&c.reason);
+            if !c.overrode.is_empty() {
+                reason.push_str(&format!(" (overriding: {})", text(&c.overrode.join("; "))));
+            }
+            row(
+                o,
+                &[
+                    &text(&c.label),
+                    &c.old
+                        .as_deref()
+                        .map(text)
+                        .unwrap_or_else(|| "(none)".into()),
+                    &text(&c.new),
+                    &text(&c.by),
+                    &time(c.at),
+                    &reason,
+                ],
+            );
+        }
+    }
 }
 
 /// When the breach was determined, and from which answer when not from the intake.

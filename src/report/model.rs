@@ -64,6 +64,8 @@ pub struct Report<'a> {
     pub notes: Vec<NoteRow>,
     pub evidence: Vec<EvidenceRow>,
     pub notices: Vec<NoticeRow>,
+    /// Facts corrected with `breach amend`, in record order.
+    pub corrections: Vec<CorrectionRow>,
     /// Records the fold could not apply (unknown kinds, ids not in the runbook).
     pub fold_warnings: Vec<String>,
     /// Every record of the file as stored: the verified ones, then those after a break.
@@ -765,6 +767,27 @@ pub struct EvidenceAtExport {
     pub copy: Option<FileCheck>,
 }
 
+/// Section 1: a corrected fact, with the value it replaced and the new one, who, when and
+/// why.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrectionRow {
+    /// As recorded: `detected`, `aware`, `determined`, `title`, `severity` or
+    /// `STEP/QUESTION`.
+    pub fact: String,
+    /// The fact in words.
+    pub label: String,
+    /// The value before (`null`: it had none).
+    pub old: Option<String>,
+    pub new: String,
+    pub reason: String,
+    /// Plausibility checks overridden to record it.
+    pub overrode: Vec<String>,
+    pub by: String,
+    #[serde(with = "utc")]
+    pub at: DateTime<Utc>,
+    pub seq: u64,
+}
+
 /// Section 9: a notice sent.
 #[derive(Debug, Clone, Serialize)]
 pub struct NoticeRow {
@@ -875,6 +898,8 @@ fn record_step(p: &Payload) -> Option<&str> {
         Payload::Check(c) => Some(&c.step),
         Payload::Answer(a) => Some(&a.step),
         Payload::Step(s) => Some(&s.step),
+        Payload::Amended(a) => a.fact.split_once('/').map(|(step, _)| step),
+        Payload::Override(o) => o.fact.split_once('/').map(|(step, _)| step),
         Payload::Opened(_)
         | Payload::Evidence(_)
         | Payload::Notice(_)
@@ -949,6 +974,7 @@ impl<'a> Report<'a> {
                 .map(note_row)
                 .collect(),
             evidence: evidence(incident),
+            corrections: corrections(incident),
             fold_warnings: incident.warnings.clone(),
             records: Records {
                 verified: &scan.records,
@@ -1266,6 +1292,25 @@ fn notices(incident: &Incident, deadlines: &[DeadlineRow]) -> Vec<NoticeRow> {
             recorded_by: n.stamp.by.clone(),
             recorded_at: n.stamp.at,
             seq: n.stamp.seq,
+        })
+        .collect()
+}
+
+/// Section 1: the facts corrected with `breach amend`.
+fn corrections(incident: &Incident) -> Vec<CorrectionRow> {
+    incident
+        .corrections
+        .iter()
+        .map(|c| CorrectionRow {
+            fact: c.fact.clone(),
+            label: fact_label(&incident.runbook, &c.fact),
+            old: c.old.clone(),
+            new: c.new.clone(),
+            reason: c.reason.clone(),
+            overrode: c.overrode.clone(),
+            by: c.stamp.by.clone(),
+            at: c.stamp.at,
+            seq: c.stamp.seq,
         })
         .collect()
 }
@@ -1706,6 +1751,21 @@ fn timeline_entry(incident: &Incident, r: &Record, verified: bool) -> TimelineEn
                 .map(|t| format!(" (to {t})"))
                 .unwrap_or_default()
         ),
+        Payload::Amended(a) => format!(
+            "Corrected {} to {}: {}{}",
+            fact_label(rb, &a.fact),
+            match rb.question(&a.fact) {
+                Some((_, q)) => display_value(q, &a.value),
+                None => a.value.plain(),
+            },
+            a.reason,
+            overridden(&a.overrode)
+        ),
+        Payload::Override(o) => format!(
+            "Recorded {} despite the checks{}",
+            fact_label(rb, &o.fact),
+            overridden(&o.checks)
+        ),
         Payload::Affected(a) => format!(
             "Imported who is affected from {} ({}, SHA-256 {}): {} people, {} of them not placed; places: {}",
             a.source,
@@ -1749,6 +1809,30 @@ fn timeline_entry(incident: &Incident, r: &Record, verified: bool) -> TimelineEn
         kind: r.payload.kind().to_string(),
         text,
         verified,
+    }
+}
+
+/// A fact `amended` or `override` names, in words.
+pub fn fact_label(rb: &crate::runbook::Runbook, fact: &str) -> String {
+    match fact {
+        "detected" => "the detection time".to_string(),
+        "aware" => "the awareness time".to_string(),
+        "determined" => "the determination time".to_string(),
+        "title" => "the title".to_string(),
+        "severity" => "the severity".to_string(),
+        path => match rb.question(path) {
+            Some((_, q)) => format!("“{}” ({path})", q.prompt),
+            None => path.to_string(),
+        },
+    }
+}
+
+/// ` (overriding: …)` for overridden checks, or nothing.
+fn overridden(checks: &[String]) -> String {
+    if checks.is_empty() {
+        String::new()
+    } else {
+        format!(" (overriding: {})", checks.join("; "))
     }
 }
 

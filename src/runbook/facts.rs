@@ -12,7 +12,15 @@ pub const FACTS: &[(&str, &str)] = &[
     ("title", "the incident's title"),
     ("incident_id", "the incident's id"),
     ("severity", "the incident's severity"),
-    ("store_name", "the name of the store"),
+    ("store_name", "the store's legal name"),
+    (
+        "store_contact",
+        "the store's contact point (postal address, e-mail, phone)",
+    ),
+    (
+        "dpo_contact",
+        "the data-protection contact (data protection officer or other contact)",
+    ),
     ("what_happened", "what kind of breach it is"),
     ("entry_point", "how the attackers got in"),
     ("detected_at", "when the breach was detected"),

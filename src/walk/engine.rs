@@ -13,7 +13,7 @@ use super::prompter::{Ask, Choice, OTHER_PLACE, Prompter, StepAction, parse_code
 use super::text;
 use crate::error::{conflict, not_found};
 use crate::incident::Incident;
-use crate::incident::action::check_value;
+use crate::incident::action::{check_value, plausibility};
 use crate::journal::{Answer, Check, Note, Payload, Record, StepChange, StepOutcome};
 use crate::runbook::QuestionKind;
 use crate::runbook::condition::applies;
@@ -45,6 +45,8 @@ pub struct Walker<'p> {
     /// Where the file was when `incident` was last read or written.
     mark: crate::ledger::Mark,
     width: usize,
+    /// Deadlines whose jump the operator declined in this walk (not offered again).
+    declined: Vec<String>,
 }
 
 impl<'p> Walker<'p> {
@@ -69,6 +71,7 @@ impl<'p> Walker<'p> {
             incident,
             mark,
             width: text::width(),
+            declined: Vec::new(),
         })
     }
 
@@ -101,8 +104,12 @@ impl<'p> Walker<'p> {
             None => self.incident.first_open_step(),
         };
         while let Some(idx) = next {
+            self.urgent_first()?;
             match self.walk_step(idx)? {
-                StepEnd::Pause => return Ok(WalkEnd::Paused),
+                StepEnd::Pause => {
+                    self.urgent_first()?;
+                    return Ok(WalkEnd::Paused);
+                }
                 StepEnd::Closed | StepEnd::LeftOpen => {}
             }
             // Re-evaluated after every step: answers change which later steps apply.
@@ -110,7 +117,89 @@ impl<'p> Walker<'p> {
                 !self.incident.steps[i].status.is_closed() && self.incident.step_applies(i)
             });
         }
+        self.urgent_first()?;
         Ok(WalkEnd::Finished)
+    }
+
+    /// Shows the legal clocks that are overdue or due within 24 hours, most pressing first,
+    /// and offers to go straight to the item that meets the most pressing one (the choice
+    /// `breach status`'s "Next:" makes too: [`crate::incident::next`]). A declined offer is
+    /// not made again in this walk.
+    fn urgent_first(&mut self) -> anyhow::Result<()> {
+        use crate::incident::{deadlines, next};
+        let now = crate::clock::now()?;
+        let statuses = deadlines::evaluate(&self.incident, now);
+        let pressing = next::pressing(&statuses);
+        let Some(first) = pressing.first() else {
+            return Ok(());
+        };
+        let mut out = String::from("\nLegal clocks that cannot wait (most pressing first):\n");
+        for line in pressing.iter().filter_map(|d| clock_line(d)) {
+            let line = text::wrap(&line, self.width, "    ");
+            out.push_str("  ! ");
+            out.push_str(line.strip_prefix("    ").unwrap_or(&line));
+        }
+        let target = next::target(&self.incident, first);
+        let offer = match &target {
+            Some(next::Target {
+                step,
+                item: Some(item),
+            }) if !self.declined.contains(&first.id) => {
+                let spec = &self.incident.runbook.steps[*step];
+                spec.items
+                    .iter()
+                    .find(|i| &i.id == item)
+                    .map(|i| (*step, i.id.clone(), i.text.clone()))
+            }
+            _ => None,
+        };
+        if offer.is_none() {
+            let how = match &target {
+                Some(t) => format!(
+                    "  It is met in step {} ({}).",
+                    t.step + 1,
+                    self.incident.runbook.steps[t.step].title
+                ),
+                None => "  Record the notice that meets it with `breach notify sent TEMPLATE`."
+                    .to_string(),
+            };
+            out.push_str(&text::wrap(&how, self.width, "  "));
+        }
+        self.prompter.show(&out)?;
+        let Some((step, item, item_text)) = offer else {
+            return Ok(());
+        };
+        let step_id = self.incident.runbook.steps[step].id.clone();
+        let ask = Ask::new(
+            format!("jump/{step_id}/{item}"),
+            format!(
+                "Go straight to it: “{item_text}” (step {}, {})?",
+                step + 1,
+                self.incident.runbook.steps[step].title
+            ),
+            false,
+        );
+        if self.prompter.confirm(&ask, Some(true))? != Some(true) {
+            self.declined.push(first.id.clone());
+            return Ok(());
+        }
+        let choice = Choice {
+            id: item.clone(),
+            label: item_text,
+        };
+        let ask = Ask::new(step_id.clone(), "Checklist: tick it once it is done", false);
+        if let Some(flags) = self.prompter.checklist(&ask, &[choice], &[false])?
+            && flags.first() == Some(&true)
+        {
+            self.record(Payload::Check(Check {
+                step: step_id,
+                item,
+                checked: true,
+            }))?;
+        } else {
+            self.declined.push(first.id.clone());
+        }
+        Ok(())
     }
 
     fn starting_step(&mut self, id: &str) -> anyhow::Result<usize> {
@@ -331,9 +420,12 @@ impl<'p> Walker<'p> {
                         check_value(&q, &AnswerValue::Text(s.to_string()))
                             .map_err(|e| e.to_string())
                     };
-                    self.prompter
-                        .text(&ask, default, &check)?
-                        .map(AnswerValue::Text)
+                    if asks_for_a_list(&question.prompt) {
+                        self.prompter.lines(&ask, default, &check)?
+                    } else {
+                        self.prompter.text(&ask, default, &check)?
+                    }
+                    .map(AnswerValue::Text)
                 }
                 QuestionKind::Number => {
                     let default = current.as_ref().and_then(AnswerValue::as_number);
@@ -362,11 +454,24 @@ impl<'p> Walker<'p> {
             }
             let follow_ups = follow_up_lines(&question, &value);
             if current.as_ref() != Some(&value) {
-                self.record(Payload::Answer(Answer {
+                let payload = Payload::Answer(Answer {
                     step: step_id.clone(),
                     question: question.id.clone(),
                     value,
-                }))?;
+                });
+                let found = plausibility(&self.incident, &payload, crate::clock::now()?);
+                if !found.is_empty() {
+                    self.prompter.rejected(
+                        &ask,
+                        &format!(
+                            "{}\n    (if it is right: `breach answer {} VALUE --override-check`)",
+                            found.join("; "),
+                            ask.key
+                        ),
+                    )?;
+                    continue;
+                }
+                self.record(payload)?;
             }
             if !follow_ups.is_empty() {
                 self.prompter.show(&follow_up_hint(&follow_ups))?;
@@ -430,6 +535,7 @@ impl<'p> Walker<'p> {
                     return Ok(StepEnd::Closed);
                 }
                 StepAction::LeaveOpen => return Ok(StepEnd::LeftOpen),
+                StepAction::Checklist => self.checklist(idx)?,
                 StepAction::Note => {
                     if let Some(text) = self.prompter.note(&step_id)? {
                         self.record(Payload::Note(Note {
@@ -455,42 +561,53 @@ impl<'p> Walker<'p> {
     }
 }
 
+/// Whether a text question asks for a list, one entry per line (its prompt says so): the
+/// walk then asks it line by line.
+pub fn asks_for_a_list(prompt: &str) -> bool {
+    prompt.to_lowercase().contains("one per line")
+}
+
 /// The deadlines that depend on step `idx`, one line each, for its header: running clocks
 /// with their due time and time left, and clocks still waiting for their start. Met and
 /// inapplicable deadlines are left out.
 pub fn deadlines_for_step(incident: &Incident, idx: usize) -> Vec<String> {
-    use crate::incident::deadlines::{self, Outcome};
+    use crate::incident::deadlines;
     let Ok(now) = crate::clock::now() else {
         return Vec::new();
     };
     let statuses = deadlines::evaluate(incident, now);
     let step = &incident.runbook.steps[idx].id;
+    deadlines::deadlines_for_step(&statuses, step)
+        .into_iter()
+        .filter_map(clock_line)
+        .collect()
+}
+
+/// One running or waiting clock in words: its title and when it is due (or how late it is,
+/// or what starts it). `None` for met and inapplicable ones.
+fn clock_line(d: &crate::incident::deadlines::DeadlineStatus) -> Option<String> {
+    use crate::incident::deadlines::Outcome;
     let local = |t: DateTime<Utc>| {
         t.with_timezone(&chrono::Local)
             .format("%a %d %b %H:%M")
             .to_string()
     };
-    deadlines::deadlines_for_step(&statuses, step)
-        .into_iter()
-        .filter_map(|d| {
-            let outcome = Outcome::of(d);
-            let sentence = outcome.sentence(local);
-            let when = match outcome {
-                Outcome::Overdue { .. } | Outcome::Open { .. } => match d.due_at {
-                    Some(due) => format!("due {}; {sentence}", local(due)),
-                    None => sentence,
-                },
-                Outcome::OpenAsap { .. }
-                | Outcome::Waiting { .. }
-                | Outcome::MetBeforeStart { .. } => sentence,
-                Outcome::MetEarly { .. }
-                | Outcome::MetLate { .. }
-                | Outcome::MetUntimed { .. }
-                | Outcome::NotApplicable => return None,
-            };
-            Some(format!("{}: {when}", d.title))
-        })
-        .collect()
+    let outcome = Outcome::of(d);
+    let sentence = outcome.sentence(local);
+    let when = match outcome {
+        Outcome::Overdue { .. } | Outcome::Open { .. } => match d.due_at {
+            Some(due) => format!("due {}; {sentence}", local(due)),
+            None => sentence,
+        },
+        Outcome::OpenAsap { .. } | Outcome::Waiting { .. } | Outcome::MetBeforeStart { .. } => {
+            sentence
+        }
+        Outcome::MetEarly { .. }
+        | Outcome::MetLate { .. }
+        | Outcome::MetUntimed { .. }
+        | Outcome::NotApplicable => return None,
+    };
+    Some(format!("{}: {when}", d.title))
 }
 
 /// The help of a question an import of the affected people answers: where the current

@@ -24,6 +24,7 @@ pub use scripted::ScriptedPrompter;
 pub use term::DialoguerPrompter;
 
 use crate::error::{BreachError, ExitStatus};
+use crate::incident::checks::TimeFact;
 use crate::ledger::{Intake, check_title, open_incident};
 use crate::output::{ColorChoice, Output};
 use crate::runbook::{self, builtin};
@@ -50,6 +51,9 @@ pub struct StartOptions {
     pub detected_at: Option<DateTime<Utc>>,
     pub aware_at: Option<DateTime<Utc>>,
     pub determined_at: Option<DateTime<Utc>>,
+    /// `--override-check`: record the intake times given as flags even if they fail the
+    /// plausibility checks.
+    pub override_checks: bool,
 }
 
 /// Where `breach resume` carries on.
@@ -144,10 +148,13 @@ fn start_inner(
 ) -> anyhow::Result<WalkEnd> {
     let now = crate::clock::now()?;
     let aware_flag = args.aware_at;
-    let determined_at = args.determined_at;
+    let determined_flag = args.determined_at;
     let flag_detected = args.detected_at;
     let prompter = answering.prompter();
-    prompter.show("Open a new incident. Every answer is recorded as soon as you give it.\n")?;
+    prompter.show(&format!(
+        "Open a new incident. Every answer is recorded as soon as you give it.\nRecording as: {} (set --operator or BREACH_OPERATOR to change it)\n",
+        session.operator
+    ))?;
 
     let title = match &args.title {
         Some(t) => check_title(t)?,
@@ -181,32 +188,59 @@ fn start_inner(
             }
         }
     };
-    if flag_detected.is_none() || aware_flag.is_none() {
+    if flag_detected.is_none() || aware_flag.is_none() || determined_flag.is_none() {
         prompter.show(
             "The next times start the legal clocks (GDPR's 72 hours runs from when you \
              became aware), so give the real times, not the time you open this incident.",
         )?;
     }
-    let detected_at = match flag_detected {
-        Some(t) => t,
-        None => {
-            let ask = Ask::new("intake/detected_at", "When was the breach detected?", true);
-            prompter.datetime(&ask, Some(now))?.unwrap_or(now)
-        }
+    // Each time typed is checked at once against the ones before it (and the clock), and
+    // asked again with the reason when it is implausible. Times given as flags are checked
+    // when the incident is opened (where `--override-check` applies).
+    let mut intake = Intake {
+        title,
+        severity,
+        detected_at: flag_detected.unwrap_or(now),
+        aware_at: aware_flag,
+        determined_at: determined_flag,
+        override_checks: args.override_checks,
     };
-    let aware_at = match aware_flag {
-        Some(t) => t,
-        None => {
-            let ask = Ask::new(
-                "intake/aware_at",
-                "When did you learn that personal data was affected? (default: the detection time)",
-                true,
-            );
-            prompter
-                .datetime(&ask, Some(detected_at))?
-                .unwrap_or(detected_at)
+    if flag_detected.is_none() {
+        let ask = Ask::new("intake/detected_at", "When was the breach detected?", true);
+        loop {
+            intake.detected_at = prompter.datetime(&ask, Some(now))?.unwrap_or(now);
+            if !reject_intake(prompter, &ask, &intake, TimeFact::Detected, now)? {
+                break;
+            }
         }
-    };
+    }
+    if aware_flag.is_none() {
+        let ask = Ask::new(
+            "intake/aware_at",
+            "When did you learn that personal data was affected? (default: the detection time)",
+            true,
+        );
+        loop {
+            let detected = intake.detected_at;
+            intake.aware_at = Some(prompter.datetime(&ask, Some(detected))?.unwrap_or(detected));
+            if !reject_intake(prompter, &ask, &intake, TimeFact::Aware, now)? {
+                break;
+            }
+        }
+    }
+    if determined_flag.is_none() {
+        let ask = Ask::new(
+            "intake/determined_at",
+            "If known: when was it determined that a breach actually occurred? (several US state deadlines run from it)",
+            false,
+        );
+        loop {
+            intake.determined_at = prompter.datetime(&ask, None)?;
+            if !reject_intake(prompter, &ask, &intake, TimeFact::Determined, now)? {
+                break;
+            }
+        }
+    }
     let spec = match &args.runbook {
         Some(r) => Some(r.clone()),
         None => choose_runbook(prompter)?,
@@ -215,13 +249,6 @@ fn start_inner(
     if let Some(script) = answering.script() {
         script.check_against(&loaded.runbook)?;
     }
-    let intake = Intake {
-        title,
-        severity,
-        detected_at,
-        aware_at: Some(aware_at),
-        determined_at,
-    };
     let (path, incident) = open_incident(session.dir, &loaded, &intake, &session.operator, now)?;
     *opened = Some(incident.id.clone());
     let prompter = answering.prompter();
@@ -245,6 +272,23 @@ fn start_inner(
         text::width(),
     ))?;
     Ok(end)
+}
+
+/// Shows why the intake time just typed for `fact` is implausible, if it is; `true` when it
+/// was rejected (a terminal then asks again; an answers file stops with the reason).
+fn reject_intake(
+    prompter: &mut dyn Prompter,
+    ask: &Ask,
+    intake: &Intake,
+    fact: TimeFact,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let found = crate::incident::checks::problems(&intake.times(), fact, now);
+    if found.is_empty() {
+        return Ok(false);
+    }
+    prompter.rejected(ask, &found.join("; "))?;
+    Ok(true)
 }
 
 const KEYS: &str = "Keys: ↑/↓ move, space ticks, enter confirms, esc leaves a question \

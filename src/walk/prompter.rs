@@ -71,6 +71,8 @@ pub enum StepAction {
     Skip,
     /// Leave the step open and go on to the next one.
     LeaveOpen,
+    /// Show the step's checklist again (to tick what was just done), then this menu.
+    Checklist,
     /// Add a note to the step, then show this menu again.
     Note,
     /// Stop the walk here; `breach resume` carries on.
@@ -119,6 +121,17 @@ pub trait Prompter {
         default: Option<&str>,
         check: &dyn Fn(&str) -> Result<(), String>,
     ) -> anyhow::Result<Option<String>>;
+
+    /// Free text that is a list, one entry per line (a question whose prompt says "one per
+    /// line"). By default asked like [`Prompter::text`]; a terminal asks line by line.
+    fn lines(
+        &mut self,
+        ask: &Ask,
+        default: Option<&str>,
+        check: &dyn Fn(&str) -> Result<(), String>,
+    ) -> anyhow::Result<Option<String>> {
+        self.text(ask, default, check)
+    }
 
     /// A number.
     fn number(&mut self, ask: &Ask, default: Option<f64>) -> anyhow::Result<Option<f64>>;

@@ -23,7 +23,14 @@ use crate::types::AnswerValue;
 pub const MAX_ANSWERS_BYTES: u64 = crate::runbook::load::MAX_RUNBOOK_BYTES;
 
 /// The intake fields an answers file may give.
-pub const INTAKE_FIELDS: [&str; 5] = ["title", "severity", "detected_at", "aware_at", "runbook"];
+pub const INTAKE_FIELDS: [&str; 6] = [
+    "title",
+    "severity",
+    "detected_at",
+    "aware_at",
+    "determined_at",
+    "runbook",
+];
 
 /// A step outcome as written in an answers file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -431,7 +438,7 @@ fn check_intake(field: &str, v: &Value) -> Result<(), String> {
             let s = text_value(v)?;
             super::severity_from(&s).map(|_| ())
         }
-        "detected_at" | "aware_at" => datetime_value(v).map(|_| ()),
+        "detected_at" | "aware_at" | "determined_at" => datetime_value(v).map(|_| ()),
         "runbook" => text_value(v).map(|_| ()),
         other => Err(format!(
             "unknown intake field `{other}`; intake fields are: {}",

@@ -18,6 +18,9 @@ use super::prompter::{Ask, Choice, Prompter, StepAction};
 use super::text;
 use crate::error::BreachError;
 
+/// What the line of an optional question left empty says.
+const NO_ANSWER: &str = "(no answer)";
+
 /// The walk's prompts on the terminal (stderr).
 pub struct DialoguerPrompter {
     term: Term,
@@ -102,6 +105,7 @@ impl DialoguerPrompter {
         ask: &Ask,
         default: Option<String>,
         hint: &str,
+        empty: &str,
         parse: &dyn Fn(&str) -> Result<T, String>,
     ) -> anyhow::Result<Option<T>> {
         self.guard()?;
@@ -112,8 +116,9 @@ impl DialoguerPrompter {
         let prompt = self.preamble(ask, hint, reserve)?;
         let required = ask.required;
         let mut input = Input::<String>::with_theme(self.theme.as_ref())
-            .with_prompt(prompt)
+            .with_prompt(prompt.clone())
             .allow_empty(true)
+            .report(false)
             .validate_with(|s: &String| -> Result<(), String> {
                 if s.trim().is_empty() {
                     return if required {
@@ -131,6 +136,22 @@ impl DialoguerPrompter {
             .interact_text_on(&self.term)
             .map_err(dialoguer_error)?;
         self.guard()?;
+        // The line left on screen: the answer, or plainly that there is none (dialoguer's
+        // own report would show an empty answer with the same tick as a real one).
+        let mut report = String::new();
+        if typed.trim().is_empty() {
+            let _ = self.theme.format_input_prompt_selection(
+                &mut report,
+                &prompt,
+                &console::style(empty).dim().to_string(),
+            );
+            report = report.replacen('✔', "–", 1);
+        } else {
+            let _ = self
+                .theme
+                .format_input_prompt_selection(&mut report, &prompt, &typed);
+        }
+        self.write(&format!("{report}\n"))?;
         if typed.trim().is_empty() {
             return Ok(None);
         }
@@ -279,8 +300,67 @@ impl Prompter for DialoguerPrompter {
         } else {
             "enter: skip"
         };
-        let answer = self.line(ask, default.map(String::from), hint, &parse)?;
+        let answer = self.line(ask, default.map(String::from), hint, NO_ANSWER, &parse)?;
         Ok(answer.or_else(|| default.map(String::from)))
+    }
+
+    fn lines(
+        &mut self,
+        ask: &Ask,
+        default: Option<&str>,
+        check: &dyn Fn(&str) -> Result<(), String>,
+    ) -> anyhow::Result<Option<String>> {
+        if let Some(d) = default {
+            self.write(&text::wrap(
+                &format!("So far:\n{d}\n(enter on the first line keeps it)"),
+                self.width,
+                "  ",
+            ))?;
+        }
+        let mut entries: Vec<String> = Vec::new();
+        loop {
+            let line_ask = Ask {
+                key: ask.key.clone(),
+                prompt: if entries.is_empty() {
+                    format!("{} (line 1)", ask.prompt)
+                } else {
+                    format!("(line {})", entries.len() + 1)
+                },
+                help: if entries.is_empty() {
+                    ask.help.clone()
+                } else {
+                    None
+                },
+                required: false,
+            };
+            let hint = if entries.is_empty() {
+                "one entry per line; an empty line ends the list"
+            } else {
+                ""
+            };
+            let empty = if entries.is_empty() {
+                NO_ANSWER
+            } else {
+                "(end of the list)"
+            };
+            match self.line(&line_ask, None, hint, empty, &|s: &str| Ok(s.to_string()))? {
+                Some(entry) => entries.push(entry),
+                None => break,
+            }
+        }
+        if entries.is_empty() {
+            if ask.required && default.is_none() {
+                self.rejected(ask, "an answer is needed")?;
+                return self.lines(ask, default, check);
+            }
+            return Ok(default.map(String::from));
+        }
+        let text = entries.join("\n");
+        if let Err(problem) = check(&text) {
+            self.rejected(ask, &problem)?;
+            return self.lines(ask, default, check);
+        }
+        Ok(Some(text))
     }
 
     fn number(&mut self, ask: &Ask, default: Option<f64>) -> anyhow::Result<Option<f64>> {
@@ -294,7 +374,7 @@ impl Prompter for DialoguerPrompter {
             "enter: skip"
         };
         let shown = default.map(crate::types::format_number);
-        let answer = self.line(ask, shown, hint, &parse)?;
+        let answer = self.line(ask, shown, hint, NO_ANSWER, &parse)?;
         Ok(answer.or(default))
     }
 
@@ -316,7 +396,7 @@ impl Prompter for DialoguerPrompter {
         } else {
             "`now`, or a local time like 2026-11-23 10:15; enter: skip"
         };
-        let answer = self.line(ask, shown.clone(), hint, &parse)?;
+        let answer = self.line(ask, shown.clone(), hint, NO_ANSWER, &parse)?;
         Ok(answer.or(default))
     }
 
@@ -327,13 +407,14 @@ impl Prompter for DialoguerPrompter {
 
     fn step_action(&mut self, _ask: &Ask) -> anyhow::Result<StepAction> {
         self.guard()?;
-        const ACTIONS: [(&str, StepAction); 5] = [
+        const ACTIONS: [(&str, StepAction); 6] = [
             ("Mark this step done", StepAction::Done),
             ("Skip this step (you will be asked why)", StepAction::Skip),
             (
                 "Leave it open and go on to the next step",
                 StepAction::LeaveOpen,
             ),
+            ("Back to the checklist", StepAction::Checklist),
             ("Add a note", StepAction::Note),
             (
                 "Pause and quit (`breach resume` carries on)",

@@ -38,6 +38,7 @@ fn fixture_with(runbook: &str) -> Fixture {
         detected_at: now,
         aware_at: None,
         determined_at: None,
+        override_checks: false,
     };
     let (path, _) = open_incident(
         &dir.path().join("incidents"),

@@ -72,7 +72,14 @@ fn the_independent_verifier_agrees_with_breach() {
     // A file written by breach with the built-in runbook and every kind of answer.
     assert_ok(&run(
         root,
-        &["start", "--no-walk", "--title", "Independent check"],
+        &[
+            "start",
+            "--no-walk",
+            "--title",
+            "Independent check",
+            "--detected-at",
+            "2026-11-23T08:00:00Z",
+        ],
     ));
     for args in [
         &["answer", "assess/breach_type", "card_skimming"][..],

@@ -136,9 +136,17 @@ fn a_whole_incident_is_recorded_and_verifies() {
     match &recs[14].payload {
         Payload::Step(s) => {
             assert_eq!(s.outcome, StepOutcome::Done);
+            // The card-skimmer first-hour actions apply: the breach type is card_skimming.
             assert_eq!(
                 s.open_items,
-                ["rotate_admin_passwords", "disable_transactions"]
+                [
+                    "rotate_admin_passwords",
+                    "disable_transactions",
+                    "skimmer_script_saved",
+                    "gateway_keys_rotated",
+                    "admins_and_files_checked",
+                    "pfi_asked"
+                ]
             );
         }
         other => panic!("{other:?}"),
