@@ -181,6 +181,14 @@ fn the_table_fits_80_columns_and_reads_well() {
         );
     }
     assert!(!text.contains('\u{1b}'), "no colour when not a terminal");
+    // The legend names the form the table shows for a running `asap` clock.
+    assert!(text.contains("2d 22h on "), "{text}");
+    assert!(
+        text.contains(
+            r#"asap: no fixed deadline; "TIME on" is how long its clock has been running"#
+        ),
+        "{text}"
+    );
     insta::assert_snapshot!("status_table", text);
 }
 

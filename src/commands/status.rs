@@ -549,7 +549,8 @@ fn deadline_table(
     }
     if shown.iter().any(|d| d.asap && d.state.is_running()) {
         notes.push(
-            "asap: no fixed deadline; +time is how long its clock has been running".to_string(),
+            "asap: no fixed deadline; \"TIME on\" is how long its clock has been running"
+                .to_string(),
         );
     }
     if shown.iter().any(|d| d.state == DeadlineState::Waiting) {

@@ -107,6 +107,29 @@ fn answer_hint(inc: &Incident, id: &str) -> String {
         })
 }
 
+/// How to record a fact made of two answers: one hint for both when the runbook asks
+/// neither, instead of the same sentence twice.
+fn answer_pair_hint(inc: &Incident, first: &str, second: &str) -> String {
+    let asks = |id: &str| {
+        inc.runbook
+            .steps
+            .iter()
+            .any(|s| s.questions.iter().any(|q| q.id == id))
+    };
+    if asks(first) || asks(second) {
+        format!(
+            "{} and {}",
+            answer_hint(inc, first),
+            answer_hint(inc, second)
+        )
+    } else {
+        format!(
+            "runbook {} asks neither `{first}` nor `{second}`; write it into the draft by hand",
+            inc.runbook.id
+        )
+    }
+}
+
 fn answer_text(inc: &Incident, id: &str) -> Option<String> {
     answer(inc, id)
         .map(|(q, v)| q.display_answer(v))
@@ -264,11 +287,7 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
     set(
         "access_window",
         window,
-        format!(
-            "{} and {}",
-            answer_hint(inc, "access_started"),
-            answer_hint(inc, "access_ended")
-        ),
+        answer_pair_hint(inc, "access_started", "access_ended"),
     );
     set(
         "data_categories",
@@ -641,6 +660,40 @@ mod tests {
             .find(|m| m.fact == "responder_contact")
             .unwrap();
         assert!(rc.hint.contains("does not ask"), "{}", rc.hint);
+    }
+
+    #[test]
+    fn a_window_neither_half_of_which_is_asked_has_one_hint() {
+        // A runbook without the two questions: the built-in one with them taken out.
+        let mut inc = incident("woocommerce", &[]);
+        for step in &mut inc.runbook.steps {
+            step.questions
+                .retain(|q| q.id != "access_started" && q.id != "access_ended");
+        }
+        let facts = compute(&inc, t("2026-11-23T12:00:00Z"));
+        let window = facts
+            .missing(None)
+            .into_iter()
+            .find(|m| m.fact == "access_window")
+            .unwrap();
+        assert_eq!(
+            window.hint,
+            "runbook woocommerce asks neither `access_started` nor `access_ended`; \
+             write it into the draft by hand"
+        );
+        let inc = incident("ecommerce-breach", &[]);
+        let facts = compute(&inc, t("2026-11-23T12:00:00Z"));
+        let window = facts
+            .missing(None)
+            .into_iter()
+            .find(|m| m.fact == "access_window")
+            .unwrap();
+        assert!(
+            window.hint.starts_with("`breach answer ")
+                && window.hint.contains(" and `breach answer "),
+            "{}",
+            window.hint
+        );
     }
 
     #[test]

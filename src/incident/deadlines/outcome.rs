@@ -101,7 +101,8 @@ impl Outcome {
 
     /// The outcome as one lower-case sentence fragment, with times written by `time`:
     /// `met 2026-11-24 09:00:00 UTC, 1d 23h early`, `not met, overdue by 5d 1h`,
-    /// `still open, due soon, 19h 45m left`, `the clock starts at aware`.
+    /// `still open, due soon, 19h 45m left`,
+    /// `the clock starts at the determination that a breach occurred`.
     pub fn sentence(&self, time: impl Fn(DateTime<Utc>) -> String) -> String {
         let dur = format_duration;
         match self {
@@ -135,7 +136,16 @@ impl Outcome {
                 "still open (without undue delay), {} since the clock started",
                 dur(*elapsed)
             ),
-            Outcome::Waiting { anchor } => format!("the clock starts at {anchor}"),
+            Outcome::Waiting { anchor } => {
+                // The intake times are named by one word in the runbook; spell them out.
+                let event = match anchor.as_str() {
+                    "detected" => "detection",
+                    "aware" => "awareness that personal data was affected",
+                    "determined" => "the determination that a breach occurred",
+                    other => other,
+                };
+                format!("the clock starts at {event}")
+            }
             Outcome::NotApplicable => "does not apply to this incident's answers".to_string(),
         }
     }
@@ -341,6 +351,21 @@ mod tests {
         assert_eq!(
             sentence(&d),
             "the clock starts at notice customer-notice sent"
+        );
+    }
+
+    #[test]
+    fn waiting_for_an_intake_time_says_it_in_words() {
+        let mut d = status(DeadlineState::Waiting);
+        d.anchor.description = "determined".into();
+        assert_eq!(
+            sentence(&d),
+            "the clock starts at the determination that a breach occurred"
+        );
+        d.anchor.description = "aware".into();
+        assert_eq!(
+            sentence(&d),
+            "the clock starts at awareness that personal data was affected"
         );
     }
 
