@@ -97,8 +97,11 @@ impl Ctx<'_> {
 
     /// Prints the standard confirmation of a recorded record.
     pub fn recorded(&self, record: &Record, what: &str) -> anyhow::Result<()> {
-        self.out
-            .print(&format!("recorded #{}: {what}", record.seq))?;
+        self.out.print(&format!(
+            "recorded #{}: {}",
+            record.seq,
+            crate::output::safe(what)
+        ))?;
         Ok(())
     }
 }

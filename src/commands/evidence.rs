@@ -16,6 +16,7 @@ use crate::cli::{EvidenceAddArgs, EvidenceCommand, JsonArg};
 use crate::error::{ExitStatus, conflict};
 use crate::evidence::{self, Check, CopyTo, Found, Prepared};
 use crate::journal::Payload;
+use crate::output::safe;
 
 pub fn run(cmd: &EvidenceCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     match cmd {
@@ -107,10 +108,11 @@ fn local(t: DateTime<Utc>) -> String {
 
 /// The copy's file name (the folder is always `<incident id>.evidence`), for tables.
 fn copy_name(copy: &str) -> String {
-    Path::new(copy)
+    let name = Path::new(copy)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| copy.to_string())
+        .unwrap_or_else(|| copy.to_string());
+    safe(&name).into_owned()
 }
 
 fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
@@ -141,9 +143,9 @@ fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             "copy",
         ]);
     for (i, e) in incident.evidence.iter().enumerate() {
-        let mut path = e.entry.path.clone();
+        let mut path = safe(&e.entry.path).into_owned();
         if let Some(note) = &e.entry.note {
-            path.push_str(&format!("\nnote: {note}"));
+            path.push_str(&format!("\nnote: {}", safe(note)));
         }
         table.add_row([
             (i + 1).to_string(),
@@ -154,7 +156,7 @@ fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 .unwrap_or(&e.entry.sha256)
                 .to_string(),
             e.entry.size.to_string(),
-            e.stamp.by.clone(),
+            safe(&e.stamp.by).into_owned(),
             local(e.stamp.at),
             e.entry
                 .copy
@@ -192,12 +194,12 @@ fn verify(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             .set_header(["#", "path", "state", "copy"]);
         for (i, r) in results.iter().enumerate() {
             let cell = |c: &Check| match &c.detail {
-                Some(d) => format!("{} ({d})", c.state.as_str()),
+                Some(d) => format!("{} ({})", c.state.as_str(), safe(d)),
                 None => c.state.as_str().to_string(),
             };
             table.add_row([
                 (i + 1).to_string(),
-                r.original.path.clone(),
+                safe(&r.original.path).into_owned(),
                 cell(&r.original),
                 r.copy_check
                     .as_ref()

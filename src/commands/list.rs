@@ -6,6 +6,7 @@ use super::Ctx;
 use crate::cli::ListArgs;
 use crate::error::ExitStatus;
 use crate::journal::store;
+use crate::output::safe;
 
 #[derive(serde::Serialize)]
 struct Row {
@@ -77,11 +78,14 @@ pub fn run(args: &ListArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         .set_header(["id", "title", "severity", "state", "progress"]);
     for r in &rows {
         table.add_row([
-            r.id.clone(),
-            r.title
-                .clone()
-                .or_else(|| r.problem.clone())
-                .unwrap_or_default(),
+            safe(&r.id).into_owned(),
+            safe(
+                r.title
+                    .as_deref()
+                    .or(r.problem.as_deref())
+                    .unwrap_or_default(),
+            )
+            .into_owned(),
             r.severity.unwrap_or("-").to_string(),
             r.state.to_string(),
             match (r.steps_closed, r.steps_total) {

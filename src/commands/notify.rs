@@ -13,6 +13,7 @@ use crate::error::{ExitStatus, conflict, invalid, not_found};
 use crate::incident::Incident;
 use crate::incident::facts::{self, Draft};
 use crate::journal::{NoticeSent, Payload};
+use crate::output::{safe, safe_lines};
 use crate::runbook::Template;
 use crate::types::format_utc;
 
@@ -67,7 +68,7 @@ fn draft(args: &NotifyDraftArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     })?;
     let text = draft_text(&d);
     match &args.output {
-        None => ctx.out.print(&text)?,
+        None => ctx.out.print(&safe_lines(&text))?,
         Some(path) => {
             // Never overwrite: the file may hold a draft already edited by hand.
             let mut f = std::fs::OpenOptions::new()
@@ -229,16 +230,16 @@ fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             r.sent
                 .iter()
                 .map(|s| match s.to {
-                    Some(to) => format!("{} to {to}", local(s.at)),
+                    Some(to) => format!("{} to {}", local(s.at), safe(to)),
                     None => local(s.at),
                 })
                 .collect::<Vec<_>>()
                 .join("\n")
         };
         table.add_row([
-            r.id.to_string(),
-            r.audience.to_string(),
-            r.subject.clone(),
+            safe(r.id).into_owned(),
+            safe(r.audience).into_owned(),
+            safe(&r.subject).into_owned(),
             sent,
         ]);
     }

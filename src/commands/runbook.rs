@@ -174,10 +174,16 @@ fn show(args: &RunbookShowArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 /// The readable outline `breach runbook show` prints, laid out for 80 columns.
 pub fn outline(rb: &Runbook, source: &RunbookSource) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "{} ({})", rb.title, rb.id);
     let _ = writeln!(
         o,
-        "source: {source}; {} step{}",
+        "{} ({})",
+        crate::output::safe(&rb.title),
+        crate::output::safe(&rb.id)
+    );
+    let _ = writeln!(
+        o,
+        "source: {}; {} step{}",
+        crate::output::safe(&source.to_string()),
         rb.steps.len(),
         if rb.steps.len() == 1 { "" } else { "s" }
     );
@@ -380,6 +386,8 @@ fn anchor_words(a: &crate::runbook::Anchor) -> String {
 fn wrap_into(o: &mut String, text: &str, first: &str, rest: &str) {
     let mut line = first.to_string();
     let mut empty = true;
+    // Newlines and tabs are word breaks here; every other control is shown escaped.
+    let text = crate::output::safe_lines(text);
     for word in text.split_whitespace() {
         if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
             o.push_str(&line);

@@ -10,6 +10,7 @@ use crate::error::ExitStatus;
 use crate::incident::deadlines::{self, DeadlineState, DeadlineStatus};
 use crate::incident::{Incident, StepStatus};
 use crate::journal::store;
+use crate::output::safe;
 use crate::types::AnswerValue;
 use crate::types::{format_duration, format_utc};
 
@@ -99,13 +100,14 @@ fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
         let when = deadlines::Outcome::of(d).sentence(|t| short_time(t, false));
         return Some(format!(
             "{}: {when}\n      {}",
-            d.title,
+            safe(&d.title),
             d.steps
                 .iter()
                 .find(|l| l.role == deadlines::LinkRole::SatisfiedBy)
                 .map_or("record it when done".to_string(), |l| format!(
                     "record it in step `{}` ({})",
-                    l.step, l.via
+                    safe(&l.step),
+                    safe(&l.via)
                 ))
         ));
     }
@@ -116,8 +118,8 @@ fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
             Some(format!(
                 "step {} \"{}\", {done}/{total} items\n      owner: {}; walk it with `breach resume`",
                 i + 1,
-                spec.title,
-                spec.owner
+                safe(&spec.title),
+                safe(&spec.owner)
             ))
         }
         None => {
@@ -126,10 +128,11 @@ fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
     }
 }
 
-/// Shortens text to `max` characters, ending with an ellipsis when cut.
+/// Text cut to `max` characters for a table cell, made safe for the terminal first.
 pub(crate) fn truncate(text: &str, max: usize) -> String {
+    let text = crate::output::safe(text);
     if text.chars().count() <= max {
-        return text.to_string();
+        return text.into_owned();
     }
     let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
@@ -242,15 +245,15 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let bold = console::Style::new().bold();
     let mut text = String::new();
     let state = if inc.is_closed() { "closed" } else { "open" };
-    text.push_str(&format!("{}\n", out.paint(&inc.title, bold.clone())));
-    text.push_str(&format!("  id        {}\n", inc.id));
+    text.push_str(&format!("{}\n", out.paint(&safe(&inc.title), bold.clone())));
+    text.push_str(&format!("  id        {}\n", safe(&inc.id)));
     text.push_str(&format!(
         "  severity  {}    state {state}    progress {closed}/{applicable} steps\n",
         inc.severity.as_str()
     ));
     text.push_str(&format!(
         "  runbook   {} ({})\n",
-        inc.runbook.id,
+        safe(&inc.runbook.id),
         &inc.runbook_sha256[..inc.runbook_sha256.len().min(12)]
     ));
     let end = inc.closed.as_ref().map_or(now, |s| s.at);
@@ -268,7 +271,10 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         "  detected  {}\n",
         local(inc.detected_at, args.utc)
     ));
-    text.push_str(&format!("  file      {}\n", path.display()));
+    text.push_str(&format!(
+        "  file      {}\n",
+        safe(&path.display().to_string())
+    ));
 
     let width = usize::from(crate::output::terminal_width());
     // One line per step. The owner column appears when there is room for it; the title gets
