@@ -309,7 +309,12 @@ pub fn prepare(
     })?;
     let before = source.metadata()?;
     let (digested, copy) = match copy_to {
-        None => (digest(&mut source, None)?, None),
+        None => (
+            digest(&mut source, None).map_err(|e| {
+                anyhow::Error::new(e).context(format!("cannot read {}", path.display()))
+            })?,
+            None,
+        ),
         Some(to) => {
             let name = abs
                 .file_name()

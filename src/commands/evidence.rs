@@ -72,8 +72,9 @@ fn add(args: &EvidenceAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         ctx.out.warn(&format!("skipped {}: {why}", p.display()));
     }
     if collected.files.is_empty() {
-        ctx.out.warn("no files to register");
-        return Ok(ExitStatus::Ok);
+        return Err(crate::error::not_found(
+            "no files to register: nothing was recorded",
+        ));
     }
     let incident_dir = evidence::incident_dir(&path);
     let copy_dir = if args.copy {

@@ -29,7 +29,14 @@ pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 b.detail
             ),
             ChainStatus::TornTail { .. } => "its only record is incomplete".to_string(),
-            ChainStatus::Intact => "it holds no records".to_string(),
+            ChainStatus::Intact => {
+                // The same state as for `status` and `verify`: an empty file is invalid input
+                // (exit 3), not a broken chain.
+                return Err(crate::error::invalid(format!(
+                    "{}: the incident file has no records; there is no incident to report on",
+                    path.display()
+                )));
+            }
         };
         return Err(integrity(format!(
             "{}: cannot export: {why}; without a verified first record there is no incident to report on\nhint: `breach verify {}` shows the details",

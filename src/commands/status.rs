@@ -169,7 +169,8 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                     "No incidents yet in {}.\n\nTo open one and be walked through the response:\n  breach start\n\nTo open one without prompts:\n  breach start --no-walk --title \"Card skimmer on checkout\"",
                     ctx.dir().display()
                 ))?;
-                return Ok(ExitStatus::Ok);
+                // The same state gives the same code as `status --json`: nothing found.
+                return Ok(ExitStatus::NotFound);
             }
             return Err(e);
         }

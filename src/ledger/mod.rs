@@ -210,10 +210,17 @@ pub fn check_title(title: &str) -> anyhow::Result<String> {
     if t.is_empty() {
         return Err(invalid("the incident title cannot be empty"));
     }
-    if t.len() > 500 || t.chars().any(|c| c.is_control()) {
-        return Err(invalid(
-            "the incident title must be one line of at most 500 characters",
-        ));
+    if let Some(c) = t.chars().find(|c| c.is_control()) {
+        return Err(invalid(format!(
+            "the incident title holds a control character ({}); a title is one line of plain text",
+            c.escape_unicode()
+        )));
+    }
+    if t.len() > 500 {
+        return Err(invalid(format!(
+            "the incident title is {} bytes long; at most 500 are allowed",
+            t.len()
+        )));
     }
     Ok(t.to_string())
 }

@@ -56,8 +56,17 @@ impl ScriptedPrompter {
 
     /// Parses answers-file text (a YAML mapping); `intake:` is flattened to `intake/FIELD`.
     pub fn from_yaml(source: &str, text: &str) -> anyhow::Result<ScriptedPrompter> {
-        let doc: Value = serde_yaml::from_str(text)
-            .map_err(|e| invalid(format!("{source}: not a valid answers file: {e}")))?;
+        // Some editors start a UTF-8 file with a byte-order mark; one at the start is skipped.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let doc: Value = serde_yaml::from_str(text).map_err(|e| {
+            match text.lines().position(|l| l.contains('\u{feff}')) {
+                Some(n) => invalid(format!(
+                    "{source}: line {} holds a byte-order mark (U+FEFF); save the file as UTF-8 without one",
+                    n + 1
+                )),
+                None => invalid(format!("{source}: not a valid answers file: {e}")),
+            }
+        })?;
         let map = match doc {
             Value::Mapping(m) => m,
             Value::Null => Default::default(),
