@@ -33,7 +33,9 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// The incident to act on: its id, a unique prefix of the id, or a path to its file.
-    /// Default: the most recently started open incident in the incident directory.
+    /// Default: a command that reads shows the most recently started incident, closed or
+    /// not; one that records uses the one open incident, and with several open asks which
+    /// (on a terminal) or refuses.
     #[arg(short = 'i', long = "incident", global = true, value_name = "INCIDENT")]
     pub incident: Option<String>,
 
@@ -216,7 +218,8 @@ pub struct StartArgs {
 /// Arguments of `breach resume`.
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
-    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    /// The incident (id, unique id prefix or path). Default: the most recently
+    /// started one, closed or not.
     #[arg(id = "incident_arg", value_name = "INCIDENT")]
     pub incident: Option<String>,
     /// Start at this step instead of the first open one.
@@ -230,7 +233,8 @@ pub struct ResumeArgs {
 /// Arguments of `breach status`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    /// The incident (id, unique id prefix or path). Default: the most recently
+    /// started one, closed or not.
     #[arg(id = "incident_arg", value_name = "INCIDENT")]
     pub incident: Option<String>,
     /// Print the state as JSON (the shape is documented in docs/status-json.md).
@@ -252,7 +256,8 @@ pub enum ExportFormat {
 /// Arguments of `breach export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    /// The incident (id, unique id prefix or path). Default: the one open
+    /// incident (with several open: asked on a terminal, refused elsewhere).
     #[arg(id = "incident_arg", value_name = "INCIDENT")]
     pub incident: Option<String>,
     /// The report format.
@@ -336,10 +341,10 @@ pub enum EvidenceCommand {
     Add(EvidenceAddArgs),
     /// List the registered evidence (the chain of custody).
     #[command(after_help = "Examples:\n  breach evidence list\n  breach evidence list --json")]
-    List(JsonArg),
+    List(IncidentJsonArgs),
     /// Re-hash every registered file and report unchanged, changed or missing.
     #[command(after_help = "Examples:\n  breach evidence verify")]
-    Verify(JsonArg),
+    Verify(IncidentJsonArgs),
 }
 
 /// Arguments of `breach evidence add`.
@@ -354,6 +359,18 @@ pub struct EvidenceAddArgs {
     /// Also copy each file into the incident's evidence folder (never overwriting).
     #[arg(long)]
     pub copy: bool,
+}
+
+/// An optional incident (like `-i`) and `--json`, for the commands that read an incident.
+#[derive(Debug, Args)]
+pub struct IncidentJsonArgs {
+    /// The incident (id, unique id prefix or path). Default: the most recently started one,
+    /// closed or not.
+    #[arg(id = "incident_arg", value_name = "INCIDENT")]
+    pub incident: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// A lone `--json` flag.
@@ -379,7 +396,7 @@ pub enum NotifyCommand {
     Sent(NotifySentArgs),
     /// List the templates the incident's runbook offers.
     #[command(after_help = "Examples:\n  breach notify list")]
-    List(JsonArg),
+    List(IncidentJsonArgs),
 }
 
 /// Arguments of `breach notify draft`.
@@ -410,7 +427,8 @@ pub struct NotifySentArgs {
 /// Arguments of `breach verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    /// The incident (id, unique id prefix or path). Default: the one open
+    /// incident (with several open: asked on a terminal, refused elsewhere).
     #[arg(id = "incident_arg", value_name = "INCIDENT")]
     pub incident: Option<String>,
     /// Move a torn final record aside and truncate to the last good record. Never touches a
@@ -425,7 +443,8 @@ pub struct VerifyArgs {
 /// Arguments of `breach close`.
 #[derive(Debug, Args)]
 pub struct CloseArgs {
-    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    /// The incident (id, unique id prefix or path). Default: the one open
+    /// incident (with several open: asked on a terminal, refused elsewhere).
     #[arg(id = "incident_arg", value_name = "INCIDENT")]
     pub incident: Option<String>,
 }

@@ -59,7 +59,9 @@ fn a_file_changed_after_registration_is_named_by_verify_with_exit_5() {
         ])
         .assert()
         .success()
-        .stdout(predicate::str::contains("recorded #1: evidence"));
+        .stdout(predicate::str::contains(format!(
+            "recorded #1 in {ID}: evidence"
+        )));
     breach(dir)
         .args(["evidence", "verify"])
         .assert()
@@ -322,9 +324,9 @@ fn a_notice_sent_is_recorded_and_listed() {
         .args(["--at", "2026-11-23T10:00:00Z", "--to", "CNIL"])
         .assert()
         .success()
-        .stdout(predicate::str::contains(
-            "recorded #1: notice authority-notice sent at 2026-11-23T10:00:00Z to CNIL",
-        ));
+        .stdout(predicate::str::contains(format!(
+            "recorded #1 in {ID}: notice authority-notice sent at 2026-11-23T10:00:00Z to CNIL"
+        )));
     let file = std::fs::read_to_string(dir.join(format!("incidents/{ID}.yaml"))).unwrap();
     assert!(file.contains("kind: notice"), "{file}");
     let out = breach(dir)

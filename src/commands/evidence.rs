@@ -12,7 +12,7 @@ use chrono::{DateTime, Local, Utc};
 use comfy_table::{ContentArrangement, Table, presets};
 
 use super::Ctx;
-use crate::cli::{EvidenceAddArgs, EvidenceCommand, JsonArg};
+use crate::cli::{EvidenceAddArgs, EvidenceCommand, IncidentJsonArgs};
 use crate::error::{ExitStatus, conflict};
 use crate::evidence::{self, Check, CopyTo, Found, Prepared};
 use crate::journal::Payload;
@@ -35,8 +35,8 @@ fn record(path: &Path, prepared: Prepared, ctx: &Ctx) -> anyhow::Result<()> {
             prepared.entry.size
         ));
     }
-    let record = match ctx.record_quick(Payload::Evidence(prepared.entry.clone())) {
-        Ok((_, record)) => record,
+    let (incident, record) = match ctx.record_quick(Payload::Evidence(prepared.entry.clone())) {
+        Ok(done) => done,
         Err(e) => {
             prepared.discard();
             return Err(e);
@@ -51,7 +51,7 @@ fn record(path: &Path, prepared: Prepared, ctx: &Ctx) -> anyhow::Result<()> {
     if let Some(c) = &prepared.copy {
         what.push_str(&format!(", copied to {}", c.relative.display()));
     }
-    ctx.recorded(&record, &what)
+    ctx.recorded(&incident, &record, &what)
 }
 
 fn short(sha: &str) -> &str {
@@ -116,8 +116,8 @@ fn copy_name(copy: &str) -> String {
     safe(&name).into_owned()
 }
 
-fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let (_, incident) = ctx.load(None)?;
+fn list(args: &IncidentJsonArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let (_, incident) = ctx.load(args.incident.as_deref())?;
     if args.json {
         ctx.out.print_json(&incident.evidence)?;
         return Ok(ExitStatus::Ok);
@@ -170,8 +170,8 @@ fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Ok)
 }
 
-fn verify(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let path = ctx.incident_path(None)?;
+fn verify(args: &IncidentJsonArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let path = ctx.read_path(args.incident.as_deref())?;
     let (_, incident) = crate::ledger::load(&path)?;
     let results = evidence::verify(&incident.evidence, &evidence::incident_dir(&path));
     let bad = results

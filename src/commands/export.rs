@@ -18,7 +18,7 @@ use crate::journal::file::{self, ChainStatus};
 use crate::report::{Report, html, json, markdown};
 
 pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let path = ctx.incident_path(args.incident.as_deref())?;
+    let path = ctx.read_path(args.incident.as_deref())?;
     let scan = file::read(&path)?;
     if scan.records.is_empty() {
         let why = match &scan.status {

@@ -8,7 +8,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::{JsonArg, NotifyCommand, NotifyDraftArgs, NotifySentArgs};
+use crate::cli::{IncidentJsonArgs, NotifyCommand, NotifyDraftArgs, NotifySentArgs};
 use crate::error::{ExitStatus, conflict, invalid, not_found};
 use crate::incident::Incident;
 use crate::incident::facts::{self, Draft};
@@ -139,7 +139,7 @@ fn sent(args: &NotifySentArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     {
         return Err(invalid("--to must be one line of at most 500 characters"));
     }
-    let (_, record) = ctx.record_quick_with(|incident| {
+    let (path, record) = ctx.record_quick_with(|incident| {
         let tmpl = template(incident, &args.template)?;
         Ok(Payload::Notice(NoticeSent {
             template: tmpl.id.clone(),
@@ -152,7 +152,7 @@ fn sent(args: &NotifySentArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     if let Some(t) = to {
         what.push_str(&format!(" to {t}"));
     }
-    ctx.recorded(&record, &what)?;
+    ctx.recorded(&path, &record, &what)?;
     Ok(ExitStatus::Ok)
 }
 
@@ -180,8 +180,8 @@ fn local(t: chrono::DateTime<chrono::Utc>) -> String {
         .to_string()
 }
 
-fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let (_, incident) = ctx.load(None)?;
+fn list(args: &IncidentJsonArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let (_, incident) = ctx.load(args.incident.as_deref())?;
     let facts = facts::compute(&incident, crate::clock::now()?);
     let env = facts::environment();
     let context = facts.context();

@@ -9,17 +9,17 @@ use crate::journal::{Answer, Check, Closed, Note, Payload, StepChange, StepOutco
 pub fn note(args: &NoteArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     // A note needs only the pinned runbook to validate, so its cost does not grow with the
     // incident (`breach verify` checks the whole chain).
-    let (_, record) = ctx.record_quick(Payload::Note(Note {
+    let (path, record) = ctx.record_quick(Payload::Note(Note {
         text: args.text.clone(),
         step: args.step.clone(),
     }))?;
-    ctx.recorded(&record, "note added")?;
+    ctx.recorded(&path, &record, "note added")?;
     Ok(ExitStatus::Ok)
 }
 
 pub fn check(args: &CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let (step, item) = split_target(&args.target, "ITEM")?;
-    let (_, record, _) = ctx.record(None, |_| {
+    let (path, record, _) = ctx.record(None, |_| {
         Ok(Payload::Check(Check {
             step: step.into(),
             item: item.into(),
@@ -27,14 +27,14 @@ pub fn check(args: &CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         }))
     })?;
     let what = if args.undo { "unchecked" } else { "checked" };
-    ctx.recorded(&record, &format!("{step}/{item} {what}"))?;
+    ctx.recorded(&path, &record, &format!("{step}/{item} {what}"))?;
     Ok(ExitStatus::Ok)
 }
 
 pub fn answer(args: &AnswerArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let (step, question) = split_target(&args.target, "QUESTION")?;
     let mut shown = String::new();
-    let (_, record, _) = ctx.record(None, |incident| {
+    let (path, record, _) = ctx.record(None, |incident| {
         let (_, q) = incident.runbook.question(&args.target).ok_or_else(|| {
             let known = incident.runbook.step(step).map(|s| {
                 s.questions
@@ -62,12 +62,12 @@ pub fn answer(args: &AnswerArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             value,
         }))
     })?;
-    ctx.recorded(&record, &format!("{step}/{question} = {shown}"))?;
+    ctx.recorded(&path, &record, &format!("{step}/{question} = {shown}"))?;
     Ok(ExitStatus::Ok)
 }
 
 pub fn step(args: &StepArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let (_, record, _) = ctx.record(None, |incident| {
+    let (path, record, _) = ctx.record(None, |incident| {
         let (outcome, reason, open_items) = if args.done {
             let idx = incident.runbook.step_index(&args.step).ok_or_else(|| {
                 not_found(format!(
@@ -97,7 +97,7 @@ pub fn step(args: &StepArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Payload::Step(s) => describe_step(s),
         other => other.kind().to_string(),
     };
-    ctx.recorded(&record, &what)?;
+    ctx.recorded(&path, &record, &what)?;
     Ok(ExitStatus::Ok)
 }
 
@@ -119,10 +119,10 @@ fn describe_step(s: &StepChange) -> String {
 }
 
 pub fn close(args: &CloseArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let (_, record, incident) = ctx.record(args.incident.as_deref(), |_| {
+    let (path, record, incident) = ctx.record(args.incident.as_deref(), |_| {
         Ok(Payload::Closed(Closed::default()))
     })?;
-    ctx.recorded(&record, &format!("incident {} closed", incident.id))?;
+    ctx.recorded(&path, &record, &format!("incident {} closed", incident.id))?;
     let (done, total) = incident.progress();
     if done < total {
         ctx.out.warn(&format!(

@@ -158,7 +158,7 @@ fn local(t: DateTime<Utc>, utc: bool) -> String {
 }
 
 pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let path = match ctx.incident_path(args.incident.as_deref()) {
+    let path = match ctx.read_path(args.incident.as_deref()) {
         Ok(p) => p,
         Err(e) if ctx.global.incident.is_none() && args.incident.is_none() => {
             let none_yet = store::incident_files(ctx.dir())

@@ -7,7 +7,12 @@ use crate::journal::file::{self, ChainStatus};
 use crate::journal::store;
 
 pub fn run(args: &VerifyArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let path = ctx.incident_path(args.incident.as_deref())?;
+    // A repair writes, so it needs the incident a write would use; a check reads.
+    let path = if args.repair {
+        ctx.incident_path(args.incident.as_deref())?
+    } else {
+        ctx.read_path(args.incident.as_deref())?
+    };
     if args.repair {
         store::require_inside(ctx.dir(), &path)?;
         let repaired = file::repair(&path, crate::clock::now()?)?;

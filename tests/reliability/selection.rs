@@ -35,8 +35,18 @@ fn incidents_are_found_by_id_prefix_path_or_default() {
     let b = open_at(root, "2026-11-24T10:15:00Z", "Beta");
     assert_eq!(a, "20261123T101500Z-alpha");
 
-    // Default: the most recently started open incident.
-    assert_ok(&run(root, &["note", "to the latest"]));
+    // With two open, a write that names none is refused (not on a terminal), listing both.
+    let out = run(root, &["note", "to which?"]);
+    assert_fails(&out, 4);
+    assert!(
+        stderr(&out).contains("2 incidents are open")
+            && stderr(&out).contains(&a)
+            && stderr(&out).contains(&b),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!((note_count(root, &a), note_count(root, &b)), (0, 0));
+    assert_ok(&run(root, &["-i", &b, "note", "to the latest"]));
     assert_eq!((note_count(root, &a), note_count(root, &b)), (0, 1));
     // Full id, unique prefix, path.
     assert_ok(&run(root, &["-i", &a, "note", "by id"]));
@@ -66,9 +76,38 @@ fn incidents_are_found_by_id_prefix_path_or_default() {
     assert_ok(&run(root, &["verify", &b, "-i", "20261124"]));
     assert_ok(&run(root, &["-i", &b, "close", &b]));
 
-    // With the latest closed, the default is the latest open one.
-    assert_ok(&run(root, &["note", "falls back"]));
+    // With the latest closed, a write goes to the one open incident, and says so.
+    let out = run(root, &["note", "falls back"]);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains(&format!("recorded #4 in {a}: note added")),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!((note_count(root, &a), note_count(root, &b)), (4, 1));
+    // A read shows the most recently started incident, closed or not; `-i` and the
+    // positional work alike for every read.
+    let status = run(root, &["status", "--json"]);
+    assert_ok(&status);
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(
+        (json["id"].as_str(), json["state"].as_str()),
+        (Some(b.as_str()), Some("closed"))
+    );
+    for read in [
+        &["export"][..],
+        &["verify"],
+        &["evidence", "list"],
+        &["evidence", "verify"],
+        &["notify", "list"],
+    ] {
+        assert_ok(&run(root, read));
+        let positional = run(root, &[read, &[a.as_str()]].concat());
+        let flag = run(root, &[&["-i", a.as_str()][..], read].concat());
+        assert_ok(&positional);
+        assert_eq!(positional.stdout, flag.stdout, "{read:?}");
+        assert_eq!(positional.status.code(), flag.status.code(), "{read:?}");
+    }
     assert_ok(&run(root, &["close"]));
     let out = run(root, &["note", "nowhere"]);
     assert_fails(&out, 4);
