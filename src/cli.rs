@@ -39,17 +39,14 @@ pub struct GlobalArgs {
     #[arg(short = 'i', long = "incident", global = true, value_name = "INCIDENT")]
     pub incident: Option<String>,
 
-    /// The incident directory.
-    #[arg(
-        long,
-        global = true,
-        env = "BREACH_DIR",
-        default_value = "incidents",
-        value_name = "DIR"
-    )]
-    pub dir: PathBuf,
+    /// The incident directory. Default: `dir` in the nearest .breach.toml, else the nearest
+    /// `incidents` directory here or in a parent, else `dir` in
+    /// $XDG_CONFIG_HOME/breach/config.toml, else ./incidents.
+    #[arg(long, global = true, env = "BREACH_DIR", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 
-    /// Who is recording; stored on every record. Default: the login name.
+    /// Who is recording; stored on every record. Default: `operator` in .breach.toml or the
+    /// user's configuration file, else the login name.
     #[arg(
         long,
         global = true,

@@ -13,12 +13,12 @@ use crate::ledger;
 impl Ctx<'_> {
     /// The incident directory.
     pub fn dir(&self) -> &Path {
-        &self.global.dir
+        &self.settings.dir
     }
 
     /// Who is recording.
     pub fn operator(&self) -> anyhow::Result<String> {
-        store::operator(self.global.operator.as_deref())
+        store::operator(self.settings.operator.as_deref())
     }
 
     /// The incident a write goes to: the one named by `-i` or a positional argument (they

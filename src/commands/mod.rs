@@ -10,6 +10,7 @@ mod notify;
 mod record;
 mod resume;
 mod runbook;
+pub mod settings;
 pub mod start;
 mod status;
 mod verify;
@@ -18,9 +19,11 @@ use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::{ExitStatus, Topic};
 use crate::output::Output;
 
-/// What every command gets: the global options and the output.
+/// What every command gets: the global options, the settings resolved from them and the
+/// configuration files, and the output.
 pub struct Ctx<'a> {
     pub global: &'a GlobalArgs,
+    pub settings: settings::Settings,
     pub out: &'a Output,
 }
 
@@ -66,6 +69,7 @@ fn attach_hint(err: anyhow::Error) -> anyhow::Error {
 fn run_command(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
     let ctx = Ctx {
         global: &cli.global,
+        settings: settings::resolve(&cli.global)?,
         out,
     };
     match cli.command {

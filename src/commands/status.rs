@@ -165,9 +165,15 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 .map(|f| f.is_empty())
                 .unwrap_or(false);
             if none_yet && !args.json {
+                let looked: String = ctx
+                    .settings
+                    .looked
+                    .iter()
+                    .map(|l| format!("\n  {}", crate::output::safe(l)))
+                    .collect();
                 ctx.out.print(&format!(
-                    "No incidents yet in {}.\n\nTo open one and be walked through the response:\n  breach start\n\nTo open one without prompts:\n  breach start --no-walk --title \"Card skimmer on checkout\"",
-                    ctx.dir().display()
+                    "No incidents yet in {}.\n\nLooked for the incident directory in:{looked}\n\nTo open one and be walked through the response:\n  breach start\n\nTo open one without prompts:\n  breach start --no-walk --title \"Card skimmer on checkout\"",
+                    crate::output::safe(&ctx.dir().display().to_string())
                 ))?;
                 // The same state gives the same code as `status --json`: nothing found.
                 return Ok(ExitStatus::NotFound);

@@ -113,3 +113,106 @@ fn incidents_are_found_by_id_prefix_path_or_default() {
     assert_fails(&out, 4);
     assert!(stderr(&out).contains("every incident"), "{}", stderr(&out));
 }
+
+/// `breach` run in `cwd`, with the harness's environment but the searches bounded by `root`.
+fn run_in(root: &Path, cwd: &Path, args: &[&str]) -> std::process::Output {
+    breach(root)
+        .current_dir(cwd)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_incident_directory_is_found_upward_or_from_a_configuration_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let id = open_at(root, "2026-11-23T10:15:00Z", "Alpha");
+    let deep = root.join("shop/src/deep");
+    std::fs::create_dir_all(&deep).unwrap();
+
+    // From a subdirectory, the `incidents` directory above is found, for reads and writes.
+    let status = run_in(root, &deep, &["status", "--json"]);
+    assert_ok(&status);
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(json["id"].as_str(), Some(id.as_str()));
+    assert_ok(&run_in(root, &deep, &["note", "from below"]));
+    assert_eq!(note_count(root, &id), 1);
+
+    // Nothing found: status says where it looked, exit 4.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = run_in(elsewhere.path(), elsewhere.path(), &["status"]);
+    assert_eq!(out.status.code(), Some(4));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Looked for the incident directory in:"),
+        "{text}"
+    );
+    assert!(text.contains("--dir or BREACH_DIR: not set"), "{text}");
+    assert!(text.contains(".breach.toml in "), "{text}");
+    assert!(text.contains("incidents/ in "), "{text}");
+    assert!(text.contains("config.toml: none"), "{text}");
+
+    // A project-local .breach.toml names the directory (relative to the file), the operator
+    // and the default runbook.
+    let project = root.join("shop");
+    std::fs::write(
+        project.join(".breach.toml"),
+        format!(
+            "dir = \"records\"\noperator = \"carol\"\nrunbook = \"{}\"\n",
+            tiny_runbook().display()
+        ),
+    )
+    .unwrap();
+    let out = breach(root)
+        .current_dir(&deep)
+        .env_remove("BREACH_OPERATOR")
+        .args(["start", "--no-walk", "--json", "--title", "Beta"])
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["runbook"]["id"].as_str(), Some("tiny"));
+    let file = project.join("records/20261123T101500Z-beta.yaml");
+    let opened = records(&file);
+    assert_eq!(opened[0].operator, "carol");
+    // --dir and BREACH_DIR still come first.
+    let out = run_in(
+        root,
+        &deep,
+        &[
+            "--dir",
+            root.join("incidents").to_str().unwrap(),
+            "status",
+            "--json",
+        ],
+    );
+    assert_ok(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["id"].as_str(), Some(id.as_str()));
+
+    // The user's configuration file is used when nothing nearer is found.
+    let user = tempfile::tempdir().unwrap();
+    let xdg = user.path().join("xdg");
+    std::fs::create_dir_all(xdg.join("breach")).unwrap();
+    std::fs::write(
+        xdg.join("breach/config.toml"),
+        format!("dir = \"{}\"\n", root.join("incidents").display()),
+    )
+    .unwrap();
+    let out = breach(user.path())
+        .env("XDG_CONFIG_HOME", &xdg)
+        .args(["status", "--json"])
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["id"].as_str(), Some(id.as_str()));
+
+    // A configuration file with an unknown key is refused with its name (exit 3).
+    std::fs::write(project.join(".breach.toml"), "directory = \"x\"\n").unwrap();
+    let out = run_in(root, &deep, &["status"]);
+    assert_fails(&out, 3);
+    assert!(stderr(&out).contains(".breach.toml"), "{}", stderr(&out));
+}
