@@ -20,7 +20,7 @@ use crate::types::Severity;
     name = "breach",
     version,
     propagate_version = true,
-    after_help = "Examples:\n  breach start                      open an incident and walk the default runbook\n  breach status                     what is open, which deadlines are running\n  breach export --format html -o report.html\n\nExit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 integrity,\n6 conflict, 7 needs a terminal, 130 interrupted (see docs/exit-codes.md)."
+    after_help = "Examples:\n  breach start                      open an incident and walk the default runbook\n  breach status                     what is open, which deadlines are running\n  breach export --format html -o report.html\n\nExit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 integrity,\n6 conflict, 7 needs a terminal, 8 lock timeout, 130 interrupted (see docs/exit-codes.md)."
 )]
 pub struct Cli {
     #[command(flatten)]

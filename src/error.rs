@@ -32,6 +32,9 @@ pub enum ExitStatus {
     Conflict = 6,
     /// An interactive command has no terminal to ask on and no answers file.
     NeedsTerminal = 7,
+    /// Another process held the incident file's lock for longer than the lock timeout
+    /// (`BREACH_LOCK_TIMEOUT`, default 30 seconds); nothing was recorded.
+    LockTimeout = 8,
     /// The operator interrupted an interactive walk (Ctrl-C); everything answered so far
     /// is recorded.
     Interrupted = 130,
@@ -58,6 +61,9 @@ pub enum BreachError {
     NeedsTerminal(String),
     #[error("interrupted")]
     Interrupted,
+    /// The lock on an incident file was not granted within the timeout.
+    #[error("{0}")]
+    LockTimeout(String),
     /// A file is larger than `breach` accepts for its kind.
     #[error("{path}: file is {size} bytes, larger than the {limit}-byte limit for {what}")]
     TooLarge {
@@ -78,6 +84,7 @@ impl BreachError {
             BreachError::Conflict(_) => ExitStatus::Conflict,
             BreachError::NeedsTerminal(_) => ExitStatus::NeedsTerminal,
             BreachError::Interrupted => ExitStatus::Interrupted,
+            BreachError::LockTimeout(_) => ExitStatus::LockTimeout,
         }
     }
 }

@@ -67,6 +67,13 @@ fn attach_hint(err: anyhow::Error) -> anyhow::Error {
 }
 
 fn run_command(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
+    // How long to wait for an incident file's lock, and where to say that we wait.
+    let timeout = crate::journal::lock::timeout_from_env().map_err(crate::error::invalid)?;
+    let notice_out = out.clone();
+    crate::journal::lock::set_waiting(crate::journal::lock::Waiting {
+        timeout,
+        notice: Box::new(move |m| notice_out.warn(m)),
+    });
     let ctx = Ctx {
         global: &cli.global,
         settings: settings::resolve(&cli.global)?,

@@ -5,6 +5,7 @@
 
 pub mod file;
 pub mod format;
+pub mod lock;
 mod quick_parse;
 pub mod record;
 pub mod store;
