@@ -242,7 +242,7 @@ fn a_draft_with_every_fact_recorded_contains_them_and_no_marker() {
         "2026-11-23 08:00 UTC",
         "Card skimmer / malicious script on the checkout",
         "from 2026-11-01 00:00 UTC to 2026-11-23 09:00 UTC",
-        "Payment card data, Customer account passwords or login tokens",
+        "Payment card numbers, Customer account passwords or login tokens",
         "The breach was contained on 2026-11-23 09:30 UTC.",
         "Removed the injected script and rotated every admin password",
         "Law enforcement has not been involved.",

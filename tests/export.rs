@@ -75,7 +75,7 @@ fn opening(dir: &Path) -> PathBuf {
         &[
             "answer",
             "assess/data_types",
-            "payment_cards,contact_details",
+            "payment_cards,card_security_codes,contact_details",
         ],
     );
     run(
@@ -94,7 +94,7 @@ fn opening(dir: &Path) -> PathBuf {
         dir,
         "2026-11-23T10:24:00Z",
         a,
-        &["answer", "assess/jurisdictions", "eu,us_ca"],
+        &["answer", "assess/jurisdictions", "EU,US-CA"],
     );
     run(
         dir,

@@ -27,7 +27,7 @@ fn eu_card_breach(dir: &Path) {
     for (q, v) in [
         ("assess/data_types", "payment_cards,contact_details"),
         ("assess/personal_data", "yes"),
-        ("assess/jurisdictions", "eu"),
+        ("assess/jurisdictions", "EU"),
         ("assess/affected_customers", "1200"),
     ] {
         breach(dir).args(["answer", q, v]).assert().success();
@@ -145,7 +145,7 @@ fn the_json_has_the_documented_shape() {
     assert_eq!(steps[0]["answers"]["affected_customers"], 1200.0);
     assert_eq!(
         steps[0]["answers"]["jurisdictions"],
-        serde_json::json!(["eu"])
+        serde_json::json!(["EU"])
     );
     assert_eq!(
         steps[1]["items"][0],
@@ -209,7 +209,7 @@ fn without_an_awareness_time_the_clocks_run_from_detection_not_from_opening() {
         .success();
     for (q, v) in [
         ("assess/personal_data", "yes"),
-        ("assess/jurisdictions", "eu"),
+        ("assess/jurisdictions", "EU"),
     ] {
         breach(dir.path()).args(["answer", q, v]).assert().success();
     }

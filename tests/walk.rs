@@ -127,11 +127,14 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
     answer(&mut p, "What kind of breach is it?", &format!("{DOWN}\r"));
     answer(&mut p, "Which data may have been compromised?", " \r");
     answer(&mut p, "Is personal data about people", "y");
+    answer(&mut p, "Does the data reveal any of these", ESC);
+    answer(&mut p, "Was the data protected by encryption", "\r");
     answer(&mut p, "Roughly how many people are affected?", "1200\r");
+    // California is the ninth place of the pick list.
     answer(
         &mut p,
         "Where do the affected people live?",
-        &format!("{DOWN}{DOWN} \r"),
+        &format!("{} \r", DOWN.repeat(8)),
     );
     // Appears only because California was picked.
     answer(
@@ -141,6 +144,7 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
     );
     answer(&mut p, "Is the breach likely to pose a high risk", "n");
     answer(&mut p, "NIS2", ESC);
+    answer(&mut p, "Do any of these describe the business?", ESC);
     answer(
         &mut p,
         "When was it determined that a breach actually occurred?",
@@ -239,7 +243,7 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
     );
     assert_eq!(
         value(&i, "assess", "jurisdictions"),
-        Some(&AnswerValue::List(vec!["us_ca".into()]))
+        Some(&AnswerValue::List(vec!["US-CA".into()]))
     );
     assert_eq!(
         value(&i, "assess", "ca_residents"),
@@ -355,6 +359,7 @@ fn pty_interrupted_walk_keeps_answers_and_resume_completes_the_step() {
     answer(&mut p, "Roughly how many people are affected?", "\r");
     answer(&mut p, "Where do the affected people live?", ESC);
     answer(&mut p, "NIS2", "n");
+    answer(&mut p, "Do any of these describe the business?", ESC);
     answer(&mut p, "When was it determined", "\r");
     answer(&mut p, "What now with this step?", "\r");
     answer(&mut p, "Step 2 of 10", "");
@@ -604,7 +609,7 @@ fn pty_intake_asks_the_awareness_time_and_the_gdpr_clock_runs_from_it() {
     assert_eq!(i.aware_at.to_rfc3339(), "2026-11-23T07:30:00+00:00");
     for (q, v) in [
         ("assess/personal_data", "yes"),
-        ("assess/jurisdictions", "eu"),
+        ("assess/jurisdictions", "EU"),
     ] {
         breach(dir).args(["answer", q, v]).assert().success();
     }

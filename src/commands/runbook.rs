@@ -351,6 +351,8 @@ pub fn words(c: &Condition) -> String {
                 serde_json::to_string(other).unwrap_or_else(|_| "(a value)".into())
             ),
             AnswerTest::Contains(s) => format!("{answer} includes {s}"),
+            AnswerTest::ContainsAny(v) => format!("{answer} includes any of {}", v.join(", ")),
+            AnswerTest::PlaceIn(v) => format!("{answer} names a place in {}", v.join(", ")),
             AnswerTest::AtLeast(n) => format!("{answer} is at least {n}"),
             AnswerTest::MoreThan(n) => format!("{answer} is more than {n}"),
             AnswerTest::Answered(true) => format!("{answer} is answered"),
@@ -378,6 +380,11 @@ fn anchor_words(a: &crate::runbook::Anchor) -> String {
             crate::runbook::IntakeAnchor::Opened => "opening the incident".into(),
         },
         crate::runbook::Anchor::Event(e) => e.to_string(),
+        crate::runbook::Anchor::First(v) => v
+            .iter()
+            .map(anchor_words)
+            .collect::<Vec<_>>()
+            .join(", else "),
     }
 }
 

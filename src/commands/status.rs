@@ -407,6 +407,7 @@ fn deadline_table(
             DeadlineState::Open | DeadlineState::DueSoon => {
                 d.remaining.map_or("-".into(), format_duration)
             }
+            DeadlineState::Met if d.met_before_start => "before start?".into(),
             DeadlineState::Met => match d.met_timing {
                 Some(deadlines::MetTiming::Late) => "late".into(),
                 _ => "in time".into(),

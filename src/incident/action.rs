@@ -60,7 +60,17 @@ pub fn parse_answer(q: &Question, text: &str) -> anyhow::Result<AnswerValue> {
             t.split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(String::from)
+                .map(|s| match q.codes {
+                    // Codes are stored in upper case, however they were typed (anything
+                    // else stays as typed, for the error to quote).
+                    Some(list)
+                        if !q.options.iter().any(|o| o.id == s)
+                            && list.accepts(&s.to_ascii_uppercase()) =>
+                    {
+                        s.to_ascii_uppercase()
+                    }
+                    _ => s.to_string(),
+                })
                 .collect(),
         ),
     };
@@ -122,7 +132,15 @@ pub fn check_value(q: &Question, value: &AnswerValue) -> anyhow::Result<()> {
         (QuestionKind::Select, _) => return Err(wrong(&format!("one of {}", options()))),
         (QuestionKind::Multiselect, AnswerValue::List(v)) => {
             for t in v {
-                if !q.options.iter().any(|o| &o.id == t) {
+                if let Some(list) = q.codes {
+                    if !q.options.iter().any(|o| &o.id == t) && !list.accepts(t) {
+                        return Err(invalid(format!(
+                            "`{t}` is neither an option of `{}` nor an ISO 3166 code such as `FR` or `US-OR`; options: {}",
+                            q.id,
+                            options()
+                        )));
+                    }
+                } else if !q.options.iter().any(|o| &o.id == t) {
                     return Err(invalid(format!(
                         "`{t}` is not an option of `{}`; expected some of {}",
                         q.id,

@@ -11,7 +11,10 @@
 use std::collections::BTreeSet;
 use std::ops::Bound;
 
-use chrono::{DateTime, Datelike, Days, Months, NaiveDate, TimeDelta, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Days, Months, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc, Weekday,
+};
+use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::{AnswerValue, Incident, Stamp, StepStatus};
@@ -136,6 +139,9 @@ pub struct DeadlineStatus {
     pub asap: bool,
     /// The duration as text, e.g. `72 hours` (absent for `asap`).
     pub within: Option<String>,
+    /// The IANA time zone whose calendar counts its days, e.g. `Europe/London` (`UTC` when
+    /// the runbook names none).
+    pub zone: String,
     /// When the clock starts.
     pub anchor: AnchorInfo,
     /// The steps whose records decide, start or meet this deadline.
@@ -163,6 +169,8 @@ pub struct DeadlineStatus {
     pub met_by: Option<MetBy>,
     /// Early or late, when met and the due time is known.
     pub met_timing: Option<MetTiming>,
+    /// Met at an instant before its clock started (see `warning`): no timing is given.
+    pub met_before_start: bool,
     /// How far before (early) or after (late) `due_at` it was met.
     #[serde(rename = "met_margin_secs", with = "secs_opt")]
     pub met_margin: Option<TimeDelta>,
@@ -250,10 +258,10 @@ pub fn step_links(deadline: &Deadline) -> Vec<StepLink> {
         Some(Event::Item(p) | Event::Answer(p) | Event::Step(p)) => Some(p.to_string()),
         _ => None,
     };
-    if let Anchor::Event(e) = &deadline.from
-        && let Some(p) = step_part(e)
-    {
-        push(LinkRole::Anchor, &p);
+    for e in deadline.from.events() {
+        if let Some(p) = step_part(e) {
+            push(LinkRole::Anchor, &p);
+        }
     }
     for e in &deadline.satisfied_by {
         if let Some(p) = step_part(e) {
@@ -263,37 +271,66 @@ pub fn step_links(deadline: &Deadline) -> Vec<StepLink> {
     links
 }
 
-/// When a clock started at `anchor` with this duration is due, all in UTC:
-///
-/// - `hours`: `anchor + N × 1 h`;
-/// - `days` (calendar days): `anchor + N × 24 h`;
-/// - `business_days`: the same time of day on the Nth day after the anchor's date that is
-///   neither a Saturday, a Sunday nor one of `holidays` (the anchor's own date never counts,
-///   whatever day it is; 0 means the anchor itself);
-/// - `months`: the same day of the month and time of day N months later, or the last day
-///   of that month when it is shorter (31 January + 1 month = 28 or 29 February).
-///
-/// `None` when the result falls outside the calendar range (absurdly large numbers) or the
-/// duration sets no field. With several fields set (which validation rejects) the first of
-/// hours, days, business days, months is used.
+/// When a clock started at `anchor` with this duration is due, counted in UTC; see
+/// [`due_at_in`].
 pub fn due_at(
     anchor: DateTime<Utc>,
     within: &Within,
     holidays: &[NaiveDate],
 ) -> Option<DateTime<Utc>> {
+    due_at_in(anchor, within, holidays, Tz::UTC)
+}
+
+/// When a clock started at `anchor` with this duration is due, with days counted on the
+/// calendar of time zone `zone` (the jurisdiction's):
+///
+/// - `hours`: `anchor + N × 1 h` (the zone plays no part);
+/// - `days` (calendar days): the same local time of day N dates after the anchor's local
+///   date (`anchor + N × 24 h` in UTC; across a clock change, an hour more or less);
+/// - `business_days`: the same local time of day on the Nth local date after the anchor's
+///   that is neither a Saturday, a Sunday nor one of `holidays` (the anchor's own date
+///   never counts, whatever day it is; 0 means the anchor itself);
+/// - `months`: the same local day of the month and time of day N months later, or the last
+///   day of that month when it is shorter (31 January + 1 month = 28 or 29 February).
+///
+/// A local time that does not exist on the due date (skipped by a clock change) moves on
+/// by the gap; one that occurs twice is the earlier. `None` when the result falls outside
+/// the calendar range (absurdly large numbers) or the duration sets no field. With several
+/// fields set (which validation rejects) the first of hours, days, business days, months is
+/// used.
+pub fn due_at_in(
+    anchor: DateTime<Utc>,
+    within: &Within,
+    holidays: &[NaiveDate],
+    zone: Tz,
+) -> Option<DateTime<Utc>> {
     if let Some(h) = within.hours {
-        anchor.checked_add_signed(TimeDelta::try_hours(i64::from(h))?)
-    } else if let Some(d) = within.days {
-        anchor.checked_add_signed(TimeDelta::try_days(i64::from(d))?)
+        return anchor.checked_add_signed(TimeDelta::try_hours(i64::from(h))?);
+    }
+    let local = anchor.with_timezone(&zone).naive_local();
+    let due = if let Some(d) = within.days {
+        local.checked_add_days(Days::new(u64::from(d)))?
     } else if let Some(n) = within.business_days {
         let holidays: BTreeSet<NaiveDate> = holidays.iter().copied().collect();
-        let date = add_business_days(anchor.date_naive(), n, &holidays)?;
-        Some(date.and_time(anchor.time()).and_utc())
+        add_business_days(local.date(), n, &holidays)?.and_time(local.time())
     } else if let Some(m) = within.months {
-        anchor.checked_add_months(Months::new(m))
+        local.checked_add_months(Months::new(m))?
     } else {
-        None
+        return None;
+    };
+    from_local(zone, due)
+}
+
+/// The instant of a local time in `zone`: the earlier of two, or past a gap.
+fn from_local(zone: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    // Clock changes move by at most a few hours; step past a gap an hour at a time.
+    for shift in 0..4 {
+        let t = local.checked_add_signed(TimeDelta::hours(shift))?;
+        if let Some(at) = zone.from_local_datetime(&t).earliest() {
+            return Some(at.with_timezone(&Utc));
+        }
     }
+    None
 }
 
 fn is_weekend(d: NaiveDate) -> bool {
@@ -431,8 +468,20 @@ impl<'a> Engine<'a> {
             warning = Some("the deadline has no duration; it is shown as `asap`".to_string());
         }
         let timed = within.filter(|w| w.fields_set() > 0);
+        // A deadline's own holidays replace the runbook's; an unknown zone (validation
+        // refuses it) counts in UTC.
+        let holidays = if d.holidays.is_empty() {
+            &inc.runbook.holidays
+        } else {
+            &d.holidays
+        };
+        let zone = d
+            .zone
+            .as_deref()
+            .and_then(|z| z.parse::<Tz>().ok())
+            .unwrap_or(Tz::UTC);
         let due = match (timed, anchor_at) {
-            (Some(w), Some(a)) => match due_at(a, &w, &inc.runbook.holidays) {
+            (Some(w), Some(a)) => match due_at_in(a, &w, holidays, zone) {
                 Some(t) => Some(t),
                 None => {
                     warning = Some(format!(
@@ -454,6 +503,7 @@ impl<'a> Engine<'a> {
             verified: d.verified,
             asap: timed.is_none(),
             within: timed.map(|w| w.to_string()),
+            zone: zone.name().to_string(),
             anchor,
             steps: step_links(d),
             state: DeadlineState::Waiting,
@@ -465,6 +515,7 @@ impl<'a> Engine<'a> {
             met_at: None,
             met_by: None,
             met_timing: None,
+            met_before_start: false,
             met_margin: None,
             warning,
         };
@@ -481,6 +532,20 @@ impl<'a> Engine<'a> {
                 event,
                 record: occ.record,
             });
+            if let Some(start) = anchor_at
+                && occ.at < start
+            {
+                // Met before its clock started: most likely a mistyped date (or the notice
+                // went out before the event that starts this clock). Not "early" by more
+                // than the whole window: flagged, so someone checks the dates.
+                s.met_before_start = true;
+                s.warning = Some(format!(
+                    "met at {}, before its clock started at {}; check the dates",
+                    crate::types::format_utc(occ.at),
+                    crate::types::format_utc(start)
+                ));
+                return s;
+            }
             if let Some(due) = due {
                 let early = occ.at <= due;
                 s.met_timing = Some(if early {
@@ -535,11 +600,35 @@ impl<'a> Engine<'a> {
                 };
                 let occ = at.map(|at| Occurrence {
                     at,
-                    record: inc.opened.clone(),
+                    record: inc
+                        .intake_set_by
+                        .get(a.as_str())
+                        .unwrap_or(&inc.opened)
+                        .clone(),
                 });
                 (a.as_str().to_string(), occ)
             }
             Anchor::Event(e) => (e.to_string(), self.event(e)),
+            Anchor::First(list) => {
+                // The first one known counts; while none is, the description names them all.
+                let mut names = Vec::new();
+                let mut found = None;
+                for a in list {
+                    let (info, at) = self.anchor(a);
+                    if at.is_some() {
+                        found = Some(info);
+                        break;
+                    }
+                    names.push(info.description);
+                }
+                match found {
+                    Some(info) => {
+                        let at = info.at;
+                        return (info, at);
+                    }
+                    None => (names.join(", else "), None),
+                }
+            }
         };
         let at = occ.as_ref().map(|o| o.at);
         (

@@ -575,7 +575,7 @@ mod tests {
         );
         assert_eq!(
             facts.get("data_categories"),
-            Some("Payment card data, Customer account passwords or login tokens")
+            Some("Payment card numbers, Customer account passwords or login tokens")
         );
         assert_eq!(facts.get("people_affected"), Some("1200"));
         assert_eq!(

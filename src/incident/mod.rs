@@ -15,7 +15,7 @@ use crate::types::AnswerValue;
 
 use crate::journal::record::{Opened, Payload, Record, StepOutcome};
 use crate::runbook::condition::{Answers, applies};
-use crate::runbook::{Runbook, parse_pinned};
+use crate::runbook::{IntakeAnchor, Runbook, parse_pinned};
 use crate::types::Severity;
 
 /// The state of a step.
@@ -151,6 +151,9 @@ pub struct Incident {
     pub detected_at: DateTime<Utc>,
     pub aware_at: DateTime<Utc>,
     pub determined_at: Option<DateTime<Utc>>,
+    /// The answer records that last set an intake time (`detected`, `aware`, `determined`)
+    /// through a question with `sets:`; an intake time not listed comes from `opened`.
+    pub intake_set_by: BTreeMap<&'static str, Stamp>,
     /// The pinned runbook, parsed.
     pub runbook: Runbook,
     /// SHA-256 of the pinned runbook text.
@@ -190,11 +193,54 @@ pub enum FoldError {
     BadRunbook(String),
 }
 
+/// Conditions read the *live* answers: an answer counts only while its question is still
+/// asked, that is while the question's step applies and the question's own `when` holds for
+/// the live answers it reads. So when an earlier answer changes (personal data: no; a place
+/// removed), the answers that depended on it (high risk; that place's residents) stop
+/// counting, and every clock, item and step conditioned on them follows. The recorded answer
+/// stays in the state and comes back if the question is asked again.
 impl Answers for Incident {
     fn answer(&self, path: &str) -> Option<&AnswerValue> {
+        Live {
+            incident: self,
+            depth: self.runbook.steps.len() + self.answers_len(),
+        }
+        .get(path)
+    }
+}
+
+/// [`Incident`]'s answers as conditions see them, with a bound on how deep the chain of
+/// conditions is followed. A validated runbook's conditions read only earlier answers, so
+/// the chain always ends; the bound only keeps a hand-made cycle from recursing forever
+/// (the answer then counts as unanswered).
+struct Live<'a> {
+    incident: &'a Incident,
+    depth: usize,
+}
+
+impl Answers for Live<'_> {
+    fn answer(&self, path: &str) -> Option<&AnswerValue> {
+        self.get(path)
+    }
+}
+
+impl<'a> Live<'a> {
+    fn get(&self, path: &str) -> Option<&'a AnswerValue> {
+        let inc = self.incident;
         let (step, q) = path.split_once('/')?;
-        let idx = self.runbook.step_index(step)?;
-        self.steps[idx].answers.get(q).map(|a| &a.value)
+        let idx = inc.runbook.step_index(step)?;
+        let value = inc.steps[idx].answers.get(q).map(|a| &a.value)?;
+        let spec = &inc.runbook.steps[idx];
+        let question = spec.questions.iter().find(|x| x.id == q)?;
+        if spec.when.is_none() && question.when.is_none() {
+            return Some(value);
+        }
+        let deeper = Live {
+            incident: inc,
+            depth: self.depth.checked_sub(1)?,
+        };
+        (applies(spec.when.as_ref(), &deeper) && applies(question.when.as_ref(), &deeper))
+            .then_some(value)
     }
 }
 
@@ -244,6 +290,7 @@ impl Incident {
             detected_at: opened.detected_at,
             aware_at: opened.aware_at,
             determined_at: opened.determined_at,
+            intake_set_by: BTreeMap::new(),
             runbook,
             runbook_sha256: opened.runbook.sha256.clone(),
             runbook_source: opened.runbook.source.clone(),
@@ -294,10 +341,27 @@ impl Incident {
                 None => self.warn(r, format!("check in unknown step `{}`", c.step)),
             },
             Payload::Answer(a) => {
-                let known = self
+                let question = self
                     .runbook
                     .question(&format!("{}/{}", a.step, a.question))
-                    .is_some();
+                    .map(|(_, q)| q);
+                let known = question.is_some();
+                if let Some(anchor) = question.and_then(|q| q.sets)
+                    && let AnswerValue::Text(text) = &a.value
+                    && let Ok(at) = DateTime::parse_from_rfc3339(text)
+                {
+                    // The latest record counts: the answer corrects the intake time.
+                    let at = at.with_timezone(&Utc);
+                    match anchor {
+                        IntakeAnchor::Detected => self.detected_at = at,
+                        IntakeAnchor::Aware => self.aware_at = at,
+                        IntakeAnchor::Determined => self.determined_at = Some(at),
+                        IntakeAnchor::Opened => {}
+                    }
+                    if anchor != IntakeAnchor::Opened {
+                        self.intake_set_by.insert(anchor.as_str(), stamp.clone());
+                    }
+                }
                 match self.touch(&a.step, &stamp) {
                     Some(idx) if known => {
                         self.steps[idx].answers.insert(
@@ -344,10 +408,27 @@ impl Incident {
                 entry: e.clone(),
                 stamp,
             }),
-            Payload::Notice(n) => self.notices.push(NoticeState {
-                notice: n.clone(),
-                stamp,
-            }),
+            Payload::Notice(n) => {
+                // One duty, one place: the notice ticks every item it fulfils.
+                let mut ticked = Vec::new();
+                for (spec, state) in self.runbook.steps.iter().zip(self.steps.iter_mut()) {
+                    for (item, st) in spec.items.iter().zip(state.items.iter_mut()) {
+                        // An item already ticked keeps the record that ticked it.
+                        if item.template.as_deref() == Some(n.template.as_str()) && !st.checked {
+                            st.checked = true;
+                            st.last = Some(stamp.clone());
+                            ticked.push(spec.id.clone());
+                        }
+                    }
+                }
+                for step in ticked {
+                    self.touch(&step, &stamp);
+                }
+                self.notices.push(NoticeState {
+                    notice: n.clone(),
+                    stamp,
+                })
+            }
             Payload::Closed(_) => {
                 if self.closed.is_none() {
                     self.closed = Some(stamp);
@@ -393,6 +474,11 @@ impl Incident {
     /// Whether step number `idx` applies (its `when` holds for the current answers).
     pub fn step_applies(&self, idx: usize) -> bool {
         applies(self.runbook.steps[idx].when.as_ref(), self)
+    }
+
+    /// How many answers are recorded (current values only).
+    fn answers_len(&self) -> usize {
+        self.steps.iter().map(|s| s.answers.len()).sum()
     }
 
     /// Required, applicable items of step `idx` that are not checked.

@@ -450,3 +450,62 @@ fn command_line_values_are_parsed_by_question_kind() {
     );
     assert!(parse_answer(&q("kinds"), "x,z").is_err());
 }
+
+#[test]
+fn an_answer_in_a_step_that_no_longer_applies_stops_counting() {
+    // The last step reads an answer of the card step, which applies only with cards: once
+    // the card step no longer applies, its answer counts as unanswered.
+    const RB: &str = r#"
+breach_runbook: 1
+id: test
+title: Test runbook
+steps:
+  - id: assess
+    title: Assess
+    owner: commander
+    guidance: Look.
+    questions:
+      - {id: cards, prompt: Cards?, kind: confirm}
+  - id: cards
+    title: Card step
+    owner: commander
+    guidance: Only with cards.
+    when: {answer: assess/cards, equals: true}
+    questions:
+      - {id: brands, prompt: How many brands?, kind: number}
+  - id: last
+    title: Last
+    owner: commander
+    guidance: End.
+    when: {answer: cards/brands, at_least: 2}
+"#;
+    let records = |payloads: Vec<Payload>| {
+        let mut rs = vec![opened()];
+        if let Payload::Opened(o) = &mut rs[0].payload {
+            o.runbook.text = RB.into();
+        }
+        for (i, p) in payloads.into_iter().enumerate() {
+            rs.push(rec(i as u64 + 1, t(10, 5), "a", p));
+        }
+        fold(&rs).expect("folds")
+    };
+    let inc = records(vec![
+        answer("assess", "cards", AnswerValue::Bool(true)),
+        answer("cards", "brands", AnswerValue::Number(2.0)),
+    ]);
+    assert!(inc.step_applies(2));
+    let inc = records(vec![
+        answer("assess", "cards", AnswerValue::Bool(true)),
+        answer("cards", "brands", AnswerValue::Number(2.0)),
+        answer("assess", "cards", AnswerValue::Bool(false)),
+    ]);
+    assert!(!inc.step_applies(1));
+    assert!(!inc.step_applies(2), "the brands answer no longer counts");
+    assert_eq!(
+        inc.step("cards")
+            .and_then(|s| s.answers.get("brands"))
+            .map(|a| &a.value),
+        Some(&AnswerValue::Number(2.0)),
+        "the recorded answer is kept"
+    );
+}

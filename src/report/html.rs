@@ -146,6 +146,7 @@ fn outcome(d: &DeadlineRow) -> (&'static str, &'static str, String) {
     let (class, label) = match &d.outcome {
         Outcome::MetLate { .. } => ("missed", "missed"),
         Outcome::MetEarly { .. } | Outcome::MetUntimed { .. } => ("met", "met"),
+        Outcome::MetBeforeStart { .. } => ("due_soon", "check dates"),
         Outcome::Overdue { .. } => ("overdue", "overdue"),
         Outcome::Open { soon: true, .. } => ("due_soon", "due soon"),
         Outcome::Open { soon: false, .. } | Outcome::OpenAsap { .. } => ("open", "open"),
@@ -700,6 +701,7 @@ fn deadline_colour(d: &DeadlineRow) -> (&'static str, &'static str) {
     match d.outcome {
         Outcome::MetEarly { .. } | Outcome::MetUntimed { .. } => ("#2a9d8f", "met"),
         Outcome::MetLate { .. } | Outcome::Overdue { .. } => ("#cf222e", "missed"),
+        Outcome::MetBeforeStart { .. } => ("#bf8700", "check dates"),
         Outcome::Open { .. }
         | Outcome::OpenAsap { .. }
         | Outcome::Waiting { .. }

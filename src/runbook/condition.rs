@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{AnswerTest, Condition};
+use super::model::{AnswerTest, CodeList, Condition};
 use crate::types::AnswerValue;
 
 /// Looks up the current answer to `STEP/QUESTION`.
@@ -31,6 +31,19 @@ impl Condition {
                     (_, None) => false,
                     (AnswerTest::Equals(expected), Some(v)) => v.equals_yaml(expected),
                     (AnswerTest::Contains(option), Some(v)) => v.contains(option),
+                    (AnswerTest::ContainsAny(options), Some(v)) => {
+                        options.iter().any(|o| v.contains(o))
+                    }
+                    (AnswerTest::PlaceIn(areas), Some(v)) => {
+                        let codes: &[String] = match v {
+                            AnswerValue::List(l) => l,
+                            AnswerValue::Text(t) => std::slice::from_ref(t),
+                            _ => &[],
+                        };
+                        codes
+                            .iter()
+                            .any(|c| areas.iter().any(|a| CodeList::within(c, a)))
+                    }
                     (AnswerTest::AtLeast(n), Some(v)) => v.as_number().is_some_and(|x| x >= *n),
                     (AnswerTest::MoreThan(n), Some(v)) => v.as_number().is_some_and(|x| x > *n),
                 }
@@ -109,6 +122,55 @@ mod tests {
         );
         assert!(cond("{all: []}").holds(&a));
         assert!(!cond("{any: []}").holds(&a));
+    }
+
+    #[test]
+    fn contains_any_and_place_in_match_members_and_areas() {
+        let a = answers(&[
+            (
+                "a/data",
+                AnswerValue::List(vec!["email".into(), "government_ids".into()]),
+            ),
+            (
+                "a/places",
+                AnswerValue::List(vec!["US-CA".into(), "DE".into(), "JP".into()]),
+            ),
+        ]);
+        assert!(cond("{answer: a/data, contains_any: [payment_cards, government_ids]}").holds(&a));
+        assert!(!cond("{answer: a/data, contains_any: [payment_cards, health_data]}").holds(&a));
+        assert!(!cond("{answer: a/data, contains_any: []}").holds(&a));
+        for (areas, want) in [
+            ("[US]", true),
+            ("[US-CA]", true),
+            ("[US-TX]", false),
+            ("[EU]", true),
+            ("[GB, AU]", false),
+            ("[JP]", true),
+        ] {
+            let c = cond(&format!("{{answer: a/places, place_in: {areas}}}"));
+            assert_eq!(c.holds(&a), want, "{areas}");
+        }
+        let eu = answers(&[("a/places", AnswerValue::List(vec!["EU".into()]))]);
+        assert!(cond("{answer: a/places, place_in: [EU]}").holds(&eu));
+        assert!(
+            !cond("{answer: a/places, place_in: [DE]}").holds(&eu),
+            "EU is not one country"
+        );
+        let no = answers(&[("a/places", AnswerValue::List(vec!["NO-03".into()]))]);
+        assert!(
+            cond("{answer: a/places, place_in: [EU]}").holds(&no),
+            "Oslo is in the EEA"
+        );
+    }
+
+    #[test]
+    fn iso_codes_are_checked_for_form() {
+        for ok in ["DE", "US-CA", "GB-LND", "FR-75", "EU"] {
+            assert!(CodeList::Iso3166.accepts(ok), "{ok}");
+        }
+        for bad in ["de", "D", "DEU", "US-", "US-CALI", "US_CA", "", "12"] {
+            assert!(!CodeList::Iso3166.accepts(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -73,6 +73,46 @@ pub struct Item {
     pub required: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<Condition>,
+    /// The template whose notice fulfils this item: recording that notice as sent ticks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// `false` for an item that tells someone but meets no legal clock (the insurer, the
+    /// police), so validation does not ask for a deadline linked to it.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub legal_duty: bool,
+}
+
+impl Item {
+    /// Whether the text promises a notification (to notify, report to, send or tell an
+    /// authority): such an item must meet a deadline unless it says `legal_duty: false`.
+    pub fn promises_notification(&self) -> bool {
+        let text = self.text.to_lowercase();
+        let words: Vec<&str> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let notify = words.iter().any(|w| w.starts_with("notif"));
+        let report_to = words.windows(2).any(|p| p[0] == "report" && p[1] == "to");
+        let to_authority = words
+            .iter()
+            .any(|w| ["send", "tell", "inform", "report"].contains(w))
+            && words.iter().any(|w| {
+                [
+                    "authority",
+                    "authorities",
+                    "regulator",
+                    "regulators",
+                    "regulatory",
+                    "commissioner",
+                    "csirt",
+                    "ico",
+                    "attorney",
+                    "supervisory",
+                ]
+                .contains(w)
+            });
+        notify || report_to || to_authority
+    }
 }
 
 /// A decision to record.
@@ -93,7 +133,64 @@ pub struct Question {
     pub help: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<Condition>,
+    /// For a `datetime` question: the intake time its answer sets (`detected`, `aware` or
+    /// `determined`). The latest record counts, so the intake value and the answer always
+    /// agree: every clock from that anchor, every draft and report uses the latest one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sets: Option<IntakeAnchor>,
+    /// For a `multiselect` question of places: `iso3166` also accepts any ISO 3166 code
+    /// typed (a country, `FR`, or a subdivision, `US-OR`), not only the listed options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codes: Option<CodeList>,
 }
+
+/// Code lists a question's answer may be typed from, besides its options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeList {
+    /// ISO 3166-1 alpha-2 country codes (`DE`) and ISO 3166-2 subdivision codes (`US-CA`);
+    /// `EU` (reserved in ISO 3166-1 for the European Union) stands for "somewhere in the
+    /// EU/EEA".
+    Iso3166,
+}
+
+impl CodeList {
+    /// Whether `code` is well formed for the list (upper case, as stored).
+    pub fn accepts(self, code: &str) -> bool {
+        match self {
+            CodeList::Iso3166 => {
+                let (country, sub) = match code.split_once('-') {
+                    Some((c, s)) => (c, Some(s)),
+                    None => (code, None),
+                };
+                country.len() == 2
+                    && country.bytes().all(|b| b.is_ascii_uppercase())
+                    && sub.is_none_or(|s| {
+                        (1..=3).contains(&s.len())
+                            && s.bytes()
+                                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                    })
+            }
+        }
+    }
+
+    /// Whether the place `code` is `area` or lies within it: `US-CA` is within `US`, and
+    /// every EU/EEA country code is within `EU`.
+    pub fn within(code: &str, area: &str) -> bool {
+        if code == area {
+            return true;
+        }
+        let country = code.split_once('-').map_or(code, |(c, _)| c);
+        country == area || (area == "EU" && EEA.contains(&country))
+    }
+}
+
+/// The countries of the European Economic Area (the EU's 27 members, Iceland, Liechtenstein
+/// and Norway), where the GDPR applies.
+pub const EEA: [&str; 30] = [
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
+    "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO",
+];
 
 impl Question {
     /// A short human rendering of an answer to this question, with option labels.
@@ -185,6 +282,12 @@ pub enum AnswerTest {
     Equals(serde_yaml::Value),
     /// A multiselect answer includes this option id (a select answer is it).
     Contains(String),
+    /// A multiselect answer includes at least one of these option ids (a select answer is
+    /// one of them).
+    ContainsAny(Vec<String>),
+    /// A places answer (ISO 3166 codes) names a place within one of these areas: the area
+    /// itself, a subdivision of it (`US-CA` is within `US`), or for `EU` any EU/EEA country.
+    PlaceIn(Vec<String>),
     /// A number answer is at least this.
     AtLeast(f64),
     /// A number answer is more than this.
@@ -210,6 +313,10 @@ pub struct RawCondition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contains: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contains_any: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place_in: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_least: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub more_than: Option<f64>,
@@ -224,6 +331,8 @@ impl TryFrom<RawCondition> for Condition {
         let tests = [
             raw.equals.is_some(),
             raw.contains.is_some(),
+            raw.contains_any.is_some(),
+            raw.place_in.is_some(),
             raw.at_least.is_some(),
             raw.more_than.is_some(),
             raw.answered.is_some(),
@@ -241,7 +350,7 @@ impl TryFrom<RawCondition> for Condition {
         .filter(|b| **b)
         .count();
         const EXPECTED: &str = "expected exactly one of `all`, `any`, `not`, or `answer` with one test \
-             (`equals`, `contains`, `at_least`, `more_than`, `answered`)";
+             (`equals`, `contains`, `contains_any`, `place_in`, `at_least`, `more_than`, `answered`)";
         if groups != 1 {
             return Err(format!("invalid condition: {EXPECTED}"));
         }
@@ -256,6 +365,10 @@ impl TryFrom<RawCondition> for Condition {
                 AnswerTest::Equals(v)
             } else if let Some(v) = raw.contains {
                 AnswerTest::Contains(v)
+            } else if let Some(v) = raw.contains_any {
+                AnswerTest::ContainsAny(v)
+            } else if let Some(v) = raw.place_in {
+                AnswerTest::PlaceIn(v)
             } else if let Some(v) = raw.at_least {
                 AnswerTest::AtLeast(v)
             } else if let Some(v) = raw.more_than {
@@ -294,6 +407,8 @@ impl From<Condition> for RawCondition {
                 match test {
                     AnswerTest::Equals(v) => raw.equals = Some(v),
                     AnswerTest::Contains(v) => raw.contains = Some(v),
+                    AnswerTest::ContainsAny(v) => raw.contains_any = Some(v),
+                    AnswerTest::PlaceIn(v) => raw.place_in = Some(v),
                     AnswerTest::AtLeast(v) => raw.at_least = Some(v),
                     AnswerTest::MoreThan(v) => raw.more_than = Some(v),
                     AnswerTest::Answered(v) => raw.answered = Some(v),
@@ -356,6 +471,12 @@ pub struct Deadline {
     /// for your jurisdiction before relying on it).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub verified: bool,
+    /// The IANA time zone whose calendar counts its days (`Europe/London`); UTC if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// Public holidays its business days skip; when empty, the runbook's `holidays` apply.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holidays: Vec<NaiveDate>,
 }
 
 /// A duration: exactly one of the fields.
@@ -450,6 +571,19 @@ pub enum Anchor {
     Intake(IntakeAnchor),
     /// `from: {notice: customer-notice}` and the like.
     Event(EventRef),
+    /// `from: [{answer: assess/nis2_aware_at}, detected]`: the first of these that is known.
+    First(Vec<Anchor>),
+}
+
+impl Anchor {
+    /// The event anchors it names (itself, or each of a `First` list).
+    pub fn events(&self) -> Vec<&EventRef> {
+        match self {
+            Anchor::Intake(_) => Vec::new(),
+            Anchor::Event(e) => vec![e],
+            Anchor::First(v) => v.iter().flat_map(Anchor::events).collect(),
+        }
+    }
 }
 
 /// A recorded event: exactly one of the fields.
@@ -522,9 +656,9 @@ impl<'de> Deserialize<'de> for Anchor {
             type Value = Anchor;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(
-                    "an intake anchor (detected, aware, determined, opened) or an event \
+                    "an intake anchor (detected, aware, determined, opened), an event \
                      such as {notice: TEMPLATE}, {item: STEP/ITEM}, {answer: STEP/QUESTION}, \
-                     {step: STEP} or {deadline: ID}",
+                     {step: STEP} or {deadline: ID}, or a list of these (the first known counts)",
                 )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Anchor, E> {
@@ -541,6 +675,20 @@ impl<'de> Deserialize<'de> for Anchor {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Anchor, A::Error> {
                 EventRef::deserialize(de::value::MapAccessDeserializer::new(map)).map(Anchor::Event)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Anchor, A::Error> {
+                let list = Vec::<Anchor>::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                if list.is_empty() {
+                    return Err(de::Error::custom(
+                        "an empty list of deadline anchors; expected at least one",
+                    ));
+                }
+                if list.iter().any(|a| matches!(a, Anchor::First(_))) {
+                    return Err(de::Error::custom(
+                        "a list of deadline anchors cannot contain another list",
+                    ));
+                }
+                Ok(Anchor::First(list))
             }
         }
         d.deserialize_any(AnchorVisitor)

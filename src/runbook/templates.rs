@@ -326,7 +326,7 @@ steps:
             let runbook: Runbook = serde_yaml::from_str(text).expect("built-in parses");
             let problems = check_templates(&runbook, text, name);
             assert!(problems.is_empty(), "{name}: {problems:#?}");
-            assert_eq!(runbook.templates.len(), 5, "{name}");
+            assert_eq!(runbook.templates.len(), 6, "{name}");
         }
     }
 

@@ -19,7 +19,9 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use super::model::{Condition, Event, EventRef, FORMAT_VERSION, QuestionKind, Runbook};
+use super::model::{
+    Condition, Event, EventRef, FORMAT_VERSION, IntakeAnchor, QuestionKind, Runbook,
+};
 use super::spans::{Pos, SpanIndex};
 
 /// One thing wrong with a runbook.
@@ -409,6 +411,39 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str) -> Vec<Problem> {
                     }
                 }
             }
+            if let Some(sets) = q.sets
+                && (q.kind != QuestionKind::Datetime || sets == IntakeAnchor::Opened)
+            {
+                add(
+                    &format!("{qp}.sets"),
+                    format!(
+                        "question `{name}` sets `{}`; only a datetime question can set an intake time, and only detected, aware or determined",
+                        sets.as_str()
+                    ),
+                );
+            }
+            if q.codes.is_some() && q.kind != QuestionKind::Multiselect {
+                add(
+                    &format!("{qp}.codes"),
+                    format!(
+                        "question `{name}` is a {} question and cannot take `codes`; only a multiselect question can",
+                        q.kind.as_str()
+                    ),
+                );
+            }
+            if let Some(list) = q.codes {
+                for (oi, o) in q.options.iter().enumerate() {
+                    if !list.accepts(&o.id) {
+                        add(
+                            &format!("{qp}.options[{oi}].id"),
+                            format!(
+                                "option `{}` of question `{name}` is not an ISO 3166 code such as `DE` or `US-CA`",
+                                o.id
+                            ),
+                        );
+                    }
+                }
+            }
             earlier.insert(name);
         }
     }
@@ -421,6 +456,36 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str) -> Vec<Problem> {
         check_id(&t.id, &tp, "template", &mut add);
         if !seen.insert(t.id.as_str()) {
             add(&tp, format!("duplicate template id `{}`", t.id));
+        }
+    }
+    // One duty, one place: an item that promises a notification meets a deadline, and an
+    // item's template exists.
+    let meets: HashSet<&str> = runbook
+        .deadlines
+        .iter()
+        .flat_map(|d| d.satisfied_by.iter())
+        .filter_map(|e| e.item.as_deref())
+        .collect();
+    for (si, step) in runbook.steps.iter().enumerate() {
+        for (ii, item) in step.items.iter().enumerate() {
+            let ip = format!("steps[{si}].items[{ii}]");
+            let name = format!("{}/{}", step.id, item.id);
+            if let Some(t) = &item.template
+                && !template_ids.contains(t.as_str())
+            {
+                add(
+                    &format!("{ip}.template"),
+                    format!("item `{name}` names template `{t}`, which this runbook does not have"),
+                );
+            }
+            if item.legal_duty && item.promises_notification() && !meets.contains(name.as_str()) {
+                add(
+                    &format!("{ip}.text"),
+                    format!(
+                        "item `{name}` promises a notification but meets no deadline; list it in a deadline's `satisfied_by` ({{item: {name}}}), or add `legal_duty: false` if no legal clock runs for it"
+                    ),
+                );
+            }
         }
     }
     let index = Index {
@@ -461,6 +526,16 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str) -> Vec<Problem> {
             ),
             _ => {}
         }
+        if let Some(zone) = &d.zone
+            && zone.parse::<chrono_tz::Tz>().is_err()
+        {
+            add(
+                &format!("{dp}.zone"),
+                format!(
+                    "{what}: unknown time zone `{zone}`; expected an IANA name such as Europe/London or America/New_York"
+                ),
+            );
+        }
         if let Some(when) = &d.when {
             // Deadlines are computed over the whole incident, so any question will do.
             check_condition(
@@ -472,11 +547,17 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str) -> Vec<Problem> {
                 &mut add,
             );
         }
-        if let super::model::Anchor::Event(e) = &d.from {
-            index.check_event(e, &format!("{dp}.from"), &what, "from", &mut add);
+        let list_form = matches!(d.from, super::model::Anchor::First(_));
+        for (ei, e) in d.from.events().into_iter().enumerate() {
+            let fp = if list_form {
+                format!("{dp}.from[{ei}]")
+            } else {
+                format!("{dp}.from")
+            };
+            index.check_event(e, &fp, &what, "from", &mut add);
             if e.deadline.as_deref() == Some(d.id.as_str()) {
                 add(
-                    &format!("{dp}.from.deadline"),
+                    &format!("{fp}.deadline"),
                     format!("{what} starts when it is itself met; expected another deadline"),
                 );
             }
@@ -686,6 +767,75 @@ deadlines:
         assert!(ps[1].2.contains("not a question of this runbook"));
         assert!(ps[2].2.contains("2 units"));
         assert!(ps[3].2.contains("template `nope`"));
+    }
+
+    #[test]
+    fn sets_and_codes_fit_only_their_question_kinds() {
+        let text = GOOD.replace(
+            "        kind: select\n",
+            "        kind: select\n        sets: determined\n        codes: iso3166\n",
+        );
+        let ps = problems(&text);
+        assert_eq!(ps.len(), 4, "{ps:?}");
+        assert!(
+            ps[0].2.contains("only a datetime question can set"),
+            "{ps:?}"
+        );
+        assert!(ps[1].2.contains("cannot take `codes`"), "{ps:?}");
+        assert!(ps[2].2.contains("not an ISO 3166 code"), "{ps:?}");
+        let places = GOOD.replace(
+            "        kind: select\n        options:\n          - {id: a, label: A}\n          - {id: b, label: B}\n",
+            "        kind: multiselect\n        codes: iso3166\n        options:\n          - {id: DE, label: Germany}\n          - {id: US-CA, label: California}\n      - {id: when, prompt: When?, kind: datetime, sets: determined}\n",
+        )
+        .replace("{answer: assess/kind, equals: a}", "{answer: assess/kind, place_in: [EU]}");
+        assert_eq!(problems(&places), Vec::new());
+    }
+
+    #[test]
+    fn an_item_that_promises_a_notification_must_meet_a_deadline() {
+        let text = GOOD.replace(
+            "        text: Look around\n",
+            "        text: Look around\n      - {id: tell, text: Notify the regulators}\n      - {id: police, text: Report to the police, legal_duty: false}\n      - {id: sent, text: Sent, template: nope}\n",
+        );
+        let ps = problems(&text);
+        assert_eq!(ps.len(), 2, "{ps:?}");
+        assert!(
+            ps[0]
+                .2
+                .contains("item `assess/tell` promises a notification but meets no deadline"),
+            "{ps:?}"
+        );
+        assert!(ps[0].2.contains("legal_duty: false"), "{ps:?}");
+        assert!(ps[1].2.contains("names template `nope`"), "{ps:?}");
+        let linked = text
+            .replace(
+                "    satisfied_by: {notice: notice}\n",
+                "    satisfied_by: [{notice: notice}, {item: assess/tell}]\n",
+            )
+            .replace("template: nope", "template: notice");
+        assert_eq!(problems(&linked), Vec::new());
+        for (text, promises) in [
+            ("Notify affected customers", true),
+            ("Report to the Texas Attorney General", true),
+            ("Send the NIS2 early warning to the CSIRT", true),
+            (
+                "Tell the acquiring bank (card brands are notified through it)",
+                true,
+            ),
+            (
+                "Inform the security team or external security service",
+                false,
+            ),
+            (
+                "Record every decision not to report, with the reason",
+                false,
+            ),
+            ("Brief support staff on what to tell customers", false),
+        ] {
+            let item: crate::runbook::Item =
+                serde_yaml::from_str(&format!("{{id: x, text: \"{text}\"}}")).expect("item");
+            assert_eq!(item.promises_notification(), promises, "{text}");
+        }
     }
 
     #[test]

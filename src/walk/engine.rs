@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::prompter::{Ask, Choice, Prompter, StepAction};
+use super::prompter::{Ask, Choice, OTHER_PLACE, Prompter, StepAction, parse_codes};
 use super::text;
 use crate::error::{conflict, not_found};
 use crate::incident::Incident;
@@ -243,22 +243,63 @@ impl<'p> Walker<'p> {
                         .map(|i| AnswerValue::Text(choices[i].id.clone()))
                 }
                 QuestionKind::Multiselect => {
+                    // A places question offers, after its pick list, the places typed in
+                    // earlier and an entry to type more.
+                    let mut choices = choices.clone();
+                    if question.codes.is_some() {
+                        if let Some(AnswerValue::List(v)) = &current {
+                            let typed: Vec<String> = v
+                                .iter()
+                                .filter(|c| !choices.iter().any(|o| &o.id == *c))
+                                .cloned()
+                                .collect();
+                            choices.extend(typed.into_iter().map(|code| Choice {
+                                label: code.clone(),
+                                id: code,
+                            }));
+                        }
+                        choices.push(Choice {
+                            id: OTHER_PLACE.into(),
+                            label: "Another place: type its ISO 3166 code".into(),
+                        });
+                    }
                     let checked: Vec<bool> = choices
                         .iter()
                         .map(|c| current.as_ref().is_some_and(|v| v.contains(&c.id)))
                         .collect();
-                    self.prompter
-                        .multiselect(&ask, &choices, &checked)?
-                        .map(|flags| {
-                            AnswerValue::List(
-                                choices
-                                    .iter()
-                                    .zip(flags)
-                                    .filter(|(_, f)| *f)
-                                    .map(|(c, _)| c.id.clone())
-                                    .collect(),
-                            )
-                        })
+                    match self.prompter.multiselect(&ask, &choices, &checked)? {
+                        None => None,
+                        Some(flags) => {
+                            let picked: Vec<&Choice> = choices
+                                .iter()
+                                .zip(flags)
+                                .filter(|(_, f)| *f)
+                                .map(|(c, _)| c)
+                                .collect();
+                            let mut ids: Vec<String> = picked
+                                .iter()
+                                .filter(|c| c.id != OTHER_PLACE)
+                                .map(|c| c.id.clone())
+                                .collect();
+                            if picked.iter().any(|c| c.id == OTHER_PLACE) {
+                                let more = Ask {
+                                    key: format!("{}{OTHER_PLACE}", ask.key),
+                                    prompt: "Other places: their ISO 3166 codes, separated by commas (for example NZ, US-OR)".into(),
+                                    help: None,
+                                    required: false,
+                                };
+                                let check = |t: &str| parse_codes(t).map(|_| ());
+                                if let Some(t) = self.prompter.text(&more, None, &check)? {
+                                    for code in parse_codes(&t).unwrap_or_default() {
+                                        if !ids.contains(&code) {
+                                            ids.push(code);
+                                        }
+                                    }
+                                }
+                            }
+                            Some(AnswerValue::List(ids))
+                        }
+                    }
                 }
                 QuestionKind::Text => {
                     let default = match &current {
@@ -416,7 +457,9 @@ pub fn deadlines_for_step(incident: &Incident, idx: usize) -> Vec<String> {
                     Some(due) => format!("due {}; {sentence}", local(due)),
                     None => sentence,
                 },
-                Outcome::OpenAsap { .. } | Outcome::Waiting { .. } => sentence,
+                Outcome::OpenAsap { .. }
+                | Outcome::Waiting { .. }
+                | Outcome::MetBeforeStart { .. } => sentence,
                 Outcome::MetEarly { .. }
                 | Outcome::MetLate { .. }
                 | Outcome::MetUntimed { .. }

@@ -69,17 +69,9 @@ pub fn parse_when(text: &str) -> Result<DateTime<Utc>, String> {
     crate::types::parse_time(text)
 }
 
-/// Reads a severity name.
+/// Reads a severity name, in any case.
 pub fn severity_from(text: &str) -> Result<Severity, String> {
-    const ALL: [Severity; 4] = [
-        Severity::Low,
-        Severity::Medium,
-        Severity::High,
-        Severity::Critical,
-    ];
-    ALL.into_iter()
-        .find(|s| s.as_str() == text.trim().to_ascii_lowercase())
-        .ok_or_else(|| format!("unknown severity `{text}`; expected low, medium, high or critical"))
+    text.trim().to_ascii_lowercase().parse()
 }
 
 /// The two ways of answering: a terminal, or an answers file.

@@ -30,6 +30,29 @@ impl Ask {
     }
 }
 
+/// The last entry of a places question's pick list (`codes: iso3166`): ticking it asks for
+/// other places' codes, under the question's key followed by this suffix.
+pub const OTHER_PLACE: &str = "+other";
+
+/// Splits typed ISO 3166 codes (`nz, US-OR`) into upper-case codes, or says which one is
+/// not a code.
+pub fn parse_codes(text: &str) -> Result<Vec<String>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            let code = c.to_ascii_uppercase();
+            if crate::runbook::CodeList::Iso3166.accepts(&code) {
+                Ok(code)
+            } else {
+                Err(format!(
+                    "`{c}` is not an ISO 3166 code such as NZ (a country) or US-OR (a state or region)"
+                ))
+            }
+        })
+        .collect()
+}
+
 /// One choice of a select, multi-select or checklist.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Choice {

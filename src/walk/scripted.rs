@@ -13,7 +13,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde_yaml::Value;
 
-use super::prompter::{Ask, Choice, Prompter, StepAction};
+use super::prompter::{Ask, Choice, OTHER_PLACE, Prompter, StepAction, parse_codes};
 use crate::error::invalid;
 use crate::incident::action::check_value;
 use crate::runbook::{QuestionKind, Runbook};
@@ -144,6 +144,39 @@ impl ScriptedPrompter {
         invalid(format!("{}: `{key}`: {problem}", self.source))
     }
 
+    /// For a places question (its pick list ends with [`OTHER_PLACE`]): the entries of the
+    /// list that are not in the pick list are the places typed in, answered to the
+    /// follow-up question; the list keeps the picked ones and [`OTHER_PLACE`].
+    fn split_typed_places(&mut self, ask: &Ask, choices: &[Choice], v: Value) -> Value {
+        let Value::Sequence(list) = &v else {
+            return v;
+        };
+        if !choices.iter().any(|c| c.id == OTHER_PLACE) {
+            return v;
+        }
+        let known = |s: &str| choices.iter().any(|c| c.id == s);
+        let typed: Vec<String> = list
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|s| !known(s))
+            .map(String::from)
+            .collect();
+        if typed.is_empty() {
+            return v;
+        }
+        let mut picked: Vec<Value> = list
+            .iter()
+            .filter(|e| e.as_str().is_none_or(known))
+            .cloned()
+            .collect();
+        picked.push(Value::String(OTHER_PLACE.into()));
+        self.values.insert(
+            format!("{}{OTHER_PLACE}", ask.key),
+            Value::String(typed.join(", ")),
+        );
+        Value::Sequence(picked)
+    }
+
     fn take(&mut self, key: &str) -> Option<Value> {
         let v = self.values.get(key).cloned();
         if v.is_some() {
@@ -199,6 +232,7 @@ impl ScriptedPrompter {
                     QuestionKind::Confirm => confirm_value(value).map(AnswerValue::Bool),
                     QuestionKind::Select => select_value(value, &choices)
                         .map(|i| AnswerValue::Text(choices[i].id.clone())),
+                    QuestionKind::Multiselect if q.codes.is_some() => places_value(value, &choices),
                     QuestionKind::Multiselect => multiselect_value(value, &choices).map(|flags| {
                         AnswerValue::List(
                             choices
@@ -319,6 +353,31 @@ fn multiselect_value(v: &Value, choices: &[Choice]) -> Result<Vec<bool>, String>
     Ok(flags)
 }
 
+/// A places question's list: option ids from its pick list, or any ISO 3166 code.
+fn places_value(v: &Value, choices: &[Choice]) -> Result<AnswerValue, String> {
+    let Value::Sequence(list) = v else {
+        return Err(format!(
+            "expected a list of places such as [DE, US-CA, NZ], got {}",
+            kind_name(v)
+        ));
+    };
+    let mut out: Vec<String> = Vec::new();
+    for item in list {
+        let Value::String(s) = item else {
+            return Err("list entries must be option ids or ISO 3166 codes".into());
+        };
+        let code = if choices.iter().any(|c| &c.id == s) {
+            s.clone()
+        } else {
+            parse_codes(s)?.into_iter().next().unwrap_or_default()
+        };
+        if !code.is_empty() && !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    Ok(AnswerValue::List(out))
+}
+
 fn text_value(v: &Value) -> Result<String, String> {
     match v {
         Value::String(s) => Ok(s.clone()),
@@ -433,9 +492,12 @@ impl Prompter for ScriptedPrompter {
     ) -> anyhow::Result<Option<Vec<bool>>> {
         match self.take(&ask.key) {
             None => Ok(None),
-            Some(v) => multiselect_value(&v, choices)
-                .map(Some)
-                .map_err(|p| self.error(&ask.key, &p)),
+            Some(v) => {
+                let v = self.split_typed_places(ask, choices, v);
+                multiselect_value(&v, choices)
+                    .map(Some)
+                    .map_err(|p| self.error(&ask.key, &p))
+            }
         }
     }
 

@@ -27,6 +27,12 @@ pub enum Outcome {
         at: DateTime<Utc>,
         elapsed: Option<TimeDelta>,
     },
+    /// Met at an instant before its clock started at `start`: most likely a mistyped date,
+    /// so no timing is claimed.
+    MetBeforeStart {
+        at: DateTime<Utc>,
+        start: DateTime<Utc>,
+    },
     /// Past its due time and not met, by `by`.
     Overdue { by: TimeDelta },
     /// Running, not yet due; `soon` when less than the due-soon margin is left.
@@ -51,6 +57,11 @@ impl Outcome {
                     .met_at
                     .or(d.met_by.as_ref().map(|m| m.record.at))
                     .unwrap_or_default();
+                if d.met_before_start
+                    && let Some(start) = d.anchor.at
+                {
+                    return Outcome::MetBeforeStart { at, start };
+                }
                 match (d.met_timing, d.met_margin) {
                     (Some(MetTiming::Early), margin) => Outcome::MetEarly {
                         at,
@@ -109,6 +120,11 @@ impl Outcome {
                     .map(|e| format!(", {} after the clock started", dur(e)))
                     .unwrap_or_default()
             ),
+            Outcome::MetBeforeStart { at, start } => format!(
+                "met {}, before its clock started at {}: check the dates",
+                time(*at),
+                time(*start)
+            ),
             Outcome::Overdue { by } => format!("not met, overdue by {}", dur(*by)),
             Outcome::Open { remaining, soon } => format!(
                 "still open, {}{} left",
@@ -166,9 +182,23 @@ mod tests {
             met_at: None,
             met_by: None,
             met_timing: None,
+            met_before_start: false,
             met_margin: None,
             warning: None,
+            zone: "UTC".into(),
         }
+    }
+
+    #[test]
+    fn a_deadline_met_before_its_clock_started_says_so() {
+        let mut d = met(None, None);
+        d.met_before_start = true;
+        d.anchor.at = Some(t("2026-11-25T09:00:00Z"));
+        assert_eq!(
+            sentence(&d),
+            "met 2026-11-24 09:00 UTC, before its clock started at 2026-11-25 09:00 UTC: check the dates"
+        );
+        assert!(!Outcome::of(&d).is_missed());
     }
 
     fn met(timing: Option<MetTiming>, margin: Option<TimeDelta>) -> DeadlineStatus {

@@ -800,279 +800,357 @@ fn json_uses_snake_case_states_rfc3339_times_and_whole_seconds() {
     }
 }
 
-// ---- the built-in runbooks ----
+// The built-in runbooks' regimes are tested in `regimes`.
+mod regimes;
 
-/// `(runbook id, the step holding the assessment questions, the reporting step)`.
-const BUILTIN_LAYOUT: [(&str, &str, &str); 2] = [
-    ("ecommerce-breach", "assess", "report"),
-    ("woocommerce", "isolate", "legal-obligations"),
-];
-
-const DEFAULT_IDS: [&str; 12] = [
-    "gdpr-authority",
-    "gdpr-data-subjects",
-    "uk-ico",
-    "visa",
-    "mastercard",
-    "california-consumers",
-    "california-ag",
-    "texas-individuals",
-    "texas-ag",
-    "nis2-early-warning",
-    "nis2-notification",
-    "nis2-final-report",
-];
-
-/// Defaults whose facts are marked S (secondary sources) or mixed in the reference.
-const UNVERIFIED: [&str; 4] = ["visa", "mastercard", "california-ag", "texas-ag"];
+const DEPENDENT: &str = r#"
+breach_runbook: 1
+id: test
+title: Test runbook
+steps:
+  - id: assess
+    title: Assess
+    owner: commander
+    guidance: Look.
+    questions:
+      - {id: personal_data, prompt: Personal data?, kind: confirm}
+      - id: places
+        prompt: Where?
+        kind: multiselect
+        options: [{id: tx, label: Texas}, {id: eu, label: EU}]
+      - id: high_risk
+        prompt: High risk?
+        kind: confirm
+        when: {answer: assess/personal_data, equals: true}
+      - id: tx_residents
+        prompt: How many in Texas?
+        kind: number
+        when: {answer: assess/places, contains: tx}
+deadlines:
+  - id: subjects
+    title: Tell the people
+    authority: Data subjects
+    citation: Art. 34
+    from: aware
+    asap: true
+    when: {all: [{answer: assess/places, contains: eu}, {answer: assess/high_risk, equals: true}]}
+  - id: tx-ag
+    title: Tell the Texas AG
+    authority: Texas AG
+    citation: Sec. 521.053
+    from: detected
+    within: {days: 30}
+    when: {answer: assess/tx_residents, at_least: 250}
+"#;
 
 #[test]
-fn both_built_in_runbooks_validate_and_carry_the_default_deadlines() {
-    for (id, _, _) in BUILTIN_LAYOUT {
-        let text = crate::runbook::builtin::get(id).expect("built-in exists");
-        let rb = crate::runbook::parse_text(text, id).unwrap_or_else(|problems| {
-            panic!(
-                "{id}: {}",
-                problems
-                    .iter()
-                    .map(|p| p.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )
-        });
-        let ids: Vec<&str> = rb.deadlines.iter().map(|d| d.id.as_str()).collect();
-        assert_eq!(ids, DEFAULT_IDS, "{id}");
-        for d in &rb.deadlines {
-            assert!(
-                !d.authority.is_empty() && !d.citation.is_empty(),
-                "{id}/{}",
-                d.id
-            );
-            assert!(
-                d.when.is_some(),
-                "{id}/{}: every default is conditional",
-                d.id
-            );
-            assert!(!d.satisfied_by.is_empty(), "{id}/{}", d.id);
-            let unverified = UNVERIFIED.contains(&d.id.as_str());
-            assert_eq!(d.verified, !unverified, "{id}/{}", d.id);
-            if unverified {
-                let note = d.note.as_deref().unwrap_or_default();
-                assert!(
-                    note.contains("verify it for your jurisdiction"),
-                    "{id}/{}",
-                    d.id
-                );
-            }
-        }
-    }
-}
-
-/// An EU card-data breach on a built-in runbook: aware Monday 10:00, detected 09:00.
-fn eu_card_breach(id: &str, q: &str, extra: Vec<(DateTime<Utc>, Payload)>) -> Incident {
-    let text = crate::runbook::builtin::get(id).expect("built-in exists");
-    let mut payloads = vec![
+fn answers_to_questions_no_longer_asked_stop_counting() {
+    let base = vec![
         (
             mon(10, 1),
-            answer(
-                &format!("{q}/data_types"),
-                AnswerValue::List(vec!["payment_cards".into(), "contact_details".into()]),
-            ),
+            answer("assess/personal_data", AnswerValue::Bool(true)),
         ),
         (
             mon(10, 2),
-            answer(&format!("{q}/personal_data"), AnswerValue::Bool(true)),
+            answer(
+                "assess/places",
+                AnswerValue::List(vec!["tx".into(), "eu".into()]),
+            ),
         ),
         (
             mon(10, 3),
-            answer(
-                &format!("{q}/jurisdictions"),
-                AnswerValue::List(vec!["eu".into()]),
-            ),
+            answer("assess/high_risk", AnswerValue::Bool(true)),
+        ),
+        (
+            mon(10, 4),
+            answer("assess/tx_residents", AnswerValue::Number(300.0)),
         ),
     ];
-    payloads.extend(extra);
-    incident_with(text, None, payloads)
+    let state = |inc: &Incident, id: &str| get(&evaluate(inc, mon(12, 0)), id).state;
+    let inc = incident_with(DEPENDENT, None, base.clone());
+    assert_eq!(state(&inc, "subjects"), DeadlineState::Open);
+    assert_eq!(state(&inc, "tx-ag"), DeadlineState::Open);
+
+    // "No personal data" after the fact: the high-risk answer is no longer asked.
+    let mut no_personal = base.clone();
+    no_personal.push((
+        mon(11, 0),
+        answer("assess/personal_data", AnswerValue::Bool(false)),
+    ));
+    let inc = incident_with(DEPENDENT, None, no_personal.clone());
+    assert_eq!(state(&inc, "subjects"), DeadlineState::NotApplicable);
+    assert_eq!(state(&inc, "tx-ag"), DeadlineState::Open);
+
+    // Texas removed from the places: its residents' count stops counting.
+    let mut no_texas = base.clone();
+    no_texas.push((
+        mon(11, 0),
+        answer("assess/places", AnswerValue::List(vec!["eu".into()])),
+    ));
+    let inc = incident_with(DEPENDENT, None, no_texas.clone());
+    assert_eq!(state(&inc, "tx-ag"), DeadlineState::NotApplicable);
+    assert_eq!(state(&inc, "subjects"), DeadlineState::Open);
+
+    // Put back, the recorded answers count again: nothing was latched either way.
+    no_personal.push((
+        mon(11, 5),
+        answer("assess/personal_data", AnswerValue::Bool(true)),
+    ));
+    let inc = incident_with(DEPENDENT, None, no_personal);
+    assert_eq!(state(&inc, "subjects"), DeadlineState::Open);
+    no_texas.push((
+        mon(11, 5),
+        answer("assess/places", AnswerValue::List(vec!["tx".into()])),
+    ));
+    let inc = incident_with(DEPENDENT, None, no_texas);
+    assert_eq!(state(&inc, "tx-ag"), DeadlineState::Open);
+    assert_eq!(state(&inc, "subjects"), DeadlineState::NotApplicable);
 }
 
 #[test]
-fn an_eu_card_breach_runs_the_gdpr_and_card_brand_clocks() {
-    for (id, q, _) in BUILTIN_LAYOUT {
-        let inc = eu_card_breach(id, q, vec![]);
-        let statuses = evaluate(&inc, mon(80, 0));
-        let state = |d: &str| get(&statuses, d).state;
-        assert_eq!(
-            state("gdpr-authority"),
-            DeadlineState::DueSoon,
-            "{id}: 70 h after awareness"
-        );
-        assert_eq!(get(&statuses, "gdpr-authority").remaining, Some(hours(2)));
-        assert_eq!(state("mastercard"), DeadlineState::Overdue, "{id}");
-        assert_eq!(get(&statuses, "mastercard").overdue_by, Some(hours(47)));
-        assert_eq!(
-            state("visa"),
-            DeadlineState::DueSoon,
-            "{id}: due Thursday 09:00"
-        );
-        assert_eq!(get(&statuses, "visa").remaining, Some(hours(1)));
-        assert_eq!(get(&statuses, "visa").due_at, Some(at(2026, 11, 26, 9, 0)));
-        for off in [
-            "gdpr-data-subjects",
-            "uk-ico",
-            "california-consumers",
-            "california-ag",
-            "texas-individuals",
-            "texas-ag",
-            "nis2-early-warning",
-            "nis2-notification",
-            "nis2-final-report",
-        ] {
-            assert_eq!(state(off), DeadlineState::NotApplicable, "{id}/{off}");
-        }
-        let later = evaluate(&inc, mon(83, 0));
-        assert_eq!(
-            get(&later, "gdpr-authority").state,
-            DeadlineState::Overdue,
-            "{id}"
-        );
-        assert_eq!(get(&later, "gdpr-authority").overdue_by, Some(hours(1)));
-    }
+fn a_question_that_sets_the_determination_agrees_with_the_intake_the_latest_counting() {
+    let rb = RUNBOOK.replace(
+        "{id: determined_at, prompt: When determined?, kind: datetime}",
+        "{id: determined_at, prompt: When determined?, kind: datetime, sets: determined}",
+    );
+    assert_ne!(rb, RUNBOOK);
+    let det = |s: &[DeadlineStatus]| {
+        let d = get(s, "determined");
+        (
+            d.anchor.at,
+            d.due_at,
+            d.anchor.record.as_ref().map(|r| r.seq),
+        )
+    };
+    // Only the intake value (`start --determined-at`): the clock runs from it.
+    let inc = incident_with(&rb, Some(mon(9, 30)), vec![]);
+    assert_eq!(
+        det(&evaluate(&inc, mon(12, 0))),
+        (
+            Some(mon(9, 30)),
+            Some(mon(9, 30) + TimeDelta::days(60)),
+            Some(0)
+        )
+    );
+    // Only the answer: the intake `determined` takes it.
+    let answered = vec![(
+        mon(11, 0),
+        answer(
+            "assess/determined_at",
+            AnswerValue::Text("2026-11-23T10:30:00Z".into()),
+        ),
+    )];
+    let inc = incident_with(&rb, None, answered.clone());
+    assert_eq!(inc.determined_at, Some(mon(10, 30)));
+    assert_eq!(
+        det(&evaluate(&inc, mon(12, 0))),
+        (
+            Some(mon(10, 30)),
+            Some(mon(10, 30) + TimeDelta::days(60)),
+            Some(1)
+        )
+    );
+    // Both: the later record (the answer) corrects the intake value.
+    let inc = incident_with(&rb, Some(mon(9, 30)), answered);
+    assert_eq!(det(&evaluate(&inc, mon(12, 0))).0, Some(mon(10, 30)));
+    // Without `sets`, the answer leaves the intake anchor alone.
+    let inc = incident_with(
+        RUNBOOK,
+        None,
+        vec![(
+            mon(11, 0),
+            answer(
+                "assess/determined_at",
+                AnswerValue::Text("2026-11-23T10:30:00Z".into()),
+            ),
+        )],
+    );
+    assert_eq!(
+        get(&evaluate(&inc, mon(12, 0)), "determined").state,
+        DeadlineState::Waiting
+    );
 }
 
 #[test]
-fn the_built_in_clocks_are_met_by_their_notices_and_items() {
-    for (id, q, report) in BUILTIN_LAYOUT {
-        let inc = eu_card_breach(
-            id,
-            q,
-            vec![
-                (mon(12, 0), notice("acquirer-notice", mon(11, 30))),
-                (
-                    mon(40, 0),
-                    check(&format!("{report}/authority_notified"), true),
-                ),
-            ],
-        );
-        let statuses = evaluate(&inc, mon(41, 0));
-        for (d, met_at) in [
-            ("mastercard", mon(11, 30)),
-            ("visa", mon(11, 30)),
-            ("gdpr-authority", mon(40, 0)),
-        ] {
-            let s = get(&statuses, d);
-            assert_eq!(
-                (s.state, s.met_at),
-                (DeadlineState::Met, Some(met_at)),
-                "{id}/{d}"
-            );
-            assert_eq!(s.met_timing, Some(MetTiming::Early), "{id}/{d}");
-        }
-    }
+fn days_are_counted_on_the_calendar_of_the_deadline_zone() {
+    let ny: Tz = "America/New_York".parse().expect("zone");
+    let thanksgiving = [date(2026, 11, 26)];
+    // Wednesday 23:30 in New York is already Thursday 04:30 in UTC.
+    let anchor = at(2026, 11, 26, 4, 30);
+    let four = within("{business_days: 4}");
+    assert_eq!(
+        due_at_in(anchor, &four, &thanksgiving, ny),
+        Some(at(2026, 12, 3, 4, 30)),
+        "Thu (holiday), Fri, Mon, Tue, Wed in New York: Wednesday 23:30 local"
+    );
+    assert_eq!(
+        due_at(anchor, &four, &thanksgiving),
+        Some(at(2026, 12, 2, 4, 30)),
+        "counted on UTC dates it would be a day earlier"
+    );
+    // Calendar days keep the local time of day across the end of summer time.
+    let london: Tz = "Europe/London".parse().expect("zone");
+    assert_eq!(
+        due_at_in(at(2026, 10, 20, 11, 0), &within("{days: 30}"), &[], london),
+        Some(at(2026, 11, 19, 12, 0)),
+        "noon BST + 30 days = noon GMT"
+    );
+    assert_eq!(
+        due_at_in(
+            at(2026, 10, 20, 11, 0),
+            &within("{hours: 720}"),
+            &[],
+            london
+        ),
+        Some(at(2026, 11, 19, 11, 0)),
+        "hours ignore the zone"
+    );
+    // A local time skipped by the clock change moves past the gap.
+    assert_eq!(
+        due_at_in(at(2027, 3, 27, 1, 30), &within("{days: 1}"), &[], london),
+        Some(at(2027, 3, 28, 1, 30)),
+        "01:30 on 28 March 2027 does not exist in London: moved on by the hour, 02:30 BST"
+    );
 }
 
 #[test]
-fn the_built_in_us_and_nis2_clocks_follow_their_answers_and_chains() {
-    for (id, q, report) in BUILTIN_LAYOUT {
-        let text = crate::runbook::builtin::get(id).expect("built-in exists");
-        let a = |name: &str, v: AnswerValue| answer(&format!("{q}/{name}"), v);
-        let inc = incident_with(
-            text,
-            None,
-            vec![
-                (mon(11, 0), a("personal_data", AnswerValue::Bool(true))),
-                (
-                    mon(11, 1),
-                    a(
-                        "jurisdictions",
-                        AnswerValue::List(vec!["us_ca".into(), "us_tx".into()]),
-                    ),
-                ),
-                (mon(11, 2), a("ca_residents", AnswerValue::Number(501.0))),
-                (mon(11, 3), a("tx_residents", AnswerValue::Number(250.0))),
-                (mon(11, 4), a("nis2_scope", AnswerValue::Bool(true))),
-                (
-                    mon(30, 0),
-                    check(&format!("{report}/nis2_notification"), true),
-                ),
-                (mon(50, 0), notice("customer-notice", mon(49, 0))),
-            ],
-        );
-        let statuses = evaluate(&inc, mon(60, 0));
-        let due = |d: &str| get(&statuses, d).due_at;
-        assert_eq!(
-            due("california-consumers"),
-            Some(at(2026, 12, 23, 9, 0)),
-            "{id}"
-        );
-        assert_eq!(
-            get(&statuses, "california-consumers").state,
-            DeadlineState::Met
-        );
-        assert_eq!(
-            due("california-ag"),
-            Some(at(2026, 12, 10, 1, 0)),
-            "{id}: notice + 15 days"
-        );
-        assert_eq!(get(&statuses, "california-ag").state, DeadlineState::Open);
-        // No determination time yet: the AG clock waits, while the customer notice
-        // already meets the one for individuals.
-        assert_eq!(
-            get(&statuses, "texas-ag").state,
-            DeadlineState::Waiting,
-            "{id}"
-        );
-        assert_eq!(get(&statuses, "texas-ag").due_at, None);
-        let tx = get(&statuses, "texas-individuals");
-        assert_eq!(
-            (tx.state, tx.met_at, tx.met_timing),
-            (DeadlineState::Met, Some(mon(49, 0)), None)
-        );
-        assert_eq!(
-            get(&statuses, "nis2-early-warning").state,
-            DeadlineState::Overdue,
-            "{id}"
-        );
-        assert_eq!(
-            get(&statuses, "nis2-notification").state,
-            DeadlineState::Met,
-            "{id}"
-        );
-        assert_eq!(
-            due("nis2-final-report"),
-            Some(at(2026, 12, 24, 6, 0)),
-            "{id}"
-        );
+fn a_deadline_carries_its_zone_and_its_own_holidays() {
+    let rb = RUNBOOK.replace(
+        "  - id: determined\n",
+        "  - id: local\n    title: Local\n    authority: A\n    citation: C\n    from: detected\n    within: {business_days: 1}\n    zone: Asia/Tokyo\n    holidays: [2026-11-24]\n  - id: determined\n",
+    );
+    let inc = incident_with(&rb, None, vec![]);
+    let statuses = evaluate(&inc, mon(10, 0));
+    let local = get(&statuses, "local");
+    assert_eq!(local.zone, "Asia/Tokyo");
+    // Detected Monday 09:00 UTC = 18:00 in Tokyo; Tuesday is its holiday: Wednesday 18:00.
+    assert_eq!(local.due_at, Some(at(2026, 11, 25, 9, 0)));
+    assert_eq!(get(&statuses, "authority").zone, "UTC");
+}
 
-        // Once the determination time is answered, both Texas clocks run from it.
-        let inc = incident_with(
-            text,
-            None,
-            vec![
-                (mon(11, 0), a("personal_data", AnswerValue::Bool(true))),
-                (
-                    mon(11, 1),
-                    a("jurisdictions", AnswerValue::List(vec!["us_tx".into()])),
-                ),
-                (mon(11, 3), a("tx_residents", AnswerValue::Number(249.0))),
-                (
-                    mon(12, 0),
-                    a(
-                        "determined_at",
-                        AnswerValue::Text("2026-11-24T08:00:00Z".into()),
-                    ),
-                ),
-            ],
-        );
-        let statuses = evaluate(&inc, mon(60, 0));
-        assert_eq!(
-            get(&statuses, "texas-individuals").due_at,
-            Some(at(2027, 1, 23, 8, 0)),
-            "{id}"
-        );
-        assert_eq!(
-            get(&statuses, "texas-ag").state,
-            DeadlineState::NotApplicable,
-            "{id}: 249 < 250"
-        );
-    }
+#[test]
+fn a_list_of_anchors_starts_from_the_first_known() {
+    let rb = RUNBOOK.replace(
+        "    from: {answer: assess/determined_at}\n",
+        "    from: [{answer: assess/determined_at}, detected]\n",
+    );
+    assert_ne!(rb, RUNBOOK);
+    let inc = incident_with(&rb, None, vec![]);
+    let s = evaluate(&inc, mon(10, 0));
+    assert_eq!(get(&s, "state").anchor.at, Some(mon(9, 0)));
+    assert_eq!(get(&s, "state").anchor.description, "detected");
+    let inc = incident_with(
+        &rb,
+        None,
+        vec![(
+            mon(11, 0),
+            answer(
+                "assess/determined_at",
+                AnswerValue::Text("2026-11-23T10:30:00Z".into()),
+            ),
+        )],
+    );
+    let s = evaluate(&inc, mon(12, 0));
+    assert_eq!(get(&s, "state").anchor.at, Some(mon(10, 30)));
+    assert_eq!(
+        get(&s, "state").anchor.description,
+        "answer assess/determined_at"
+    );
+    assert_eq!(
+        step_links(inc.runbook.deadline("state").expect("exists")),
+        vec![StepLink {
+            step: "assess".into(),
+            role: LinkRole::Anchor,
+            via: "assess/determined_at".into()
+        }]
+    );
+}
+
+#[test]
+fn a_notice_ticks_its_item_and_the_item_meets_and_starts_the_chain() {
+    let rb = RUNBOOK.replace(
+        "      - {id: authority_notified, text: Authority told}\n",
+        "      - {id: authority_notified, text: Authority told, template: authority-notice}\n",
+    );
+    assert_ne!(rb, RUNBOOK);
+    // The notice ticks the item...
+    let inc = incident_with(
+        &rb,
+        None,
+        vec![eu(), (mon(20, 0), notice("authority-notice", mon(19, 0)))],
+    );
+    let item = inc
+        .step("report")
+        .and_then(|s| s.item("authority_notified"))
+        .expect("item");
+    assert!(item.checked, "the notice ticks its item");
+    assert_eq!(item.last.as_ref().map(|s| s.seq), Some(2));
+    assert_eq!(
+        inc.step("report").map(|s| s.status),
+        Some(StepStatus::InProgress)
+    );
+    let s = evaluate(&inc, mon(21, 0));
+    assert_eq!(
+        get(&s, "authority").met_at,
+        Some(mon(19, 0)),
+        "the notice's own time counts"
+    );
+    // ...and the item alone meets the deadline and starts the one chained on it.
+    let inc = incident_with(
+        &rb,
+        None,
+        vec![eu(), (mon(20, 0), check("report/authority_notified", true))],
+    );
+    let s = evaluate(&inc, mon(21, 0));
+    assert_eq!(get(&s, "authority").state, DeadlineState::Met);
+    let fin = get(&s, "final");
+    assert_eq!(
+        (fin.state, fin.anchor.at),
+        (DeadlineState::Open, Some(mon(20, 0)))
+    );
+    assert_eq!(fin.due_at, Some(at(2026, 12, 23, 20, 0)));
+    // Without the link, the notice leaves the item alone.
+    let inc = incident_with(
+        RUNBOOK,
+        None,
+        vec![eu(), (mon(20, 0), notice("authority-notice", mon(19, 0)))],
+    );
+    assert!(
+        !inc.step("report")
+            .and_then(|s| s.item("authority_notified"))
+            .expect("item")
+            .checked
+    );
+}
+
+#[test]
+fn a_notice_dated_before_its_clock_started_is_flagged_not_early() {
+    // Aware Monday 10:00; the notice says it went out on Sunday (a mistyped date).
+    let inc = incident(vec![
+        eu(),
+        (
+            mon(20, 0),
+            notice("authority-notice", at(2026, 11, 22, 10, 0)),
+        ),
+    ]);
+    let s = evaluate(&inc, mon(21, 0));
+    let a = get(&s, "authority");
+    assert_eq!(a.state, DeadlineState::Met);
+    assert!(a.met_before_start);
+    assert_eq!((a.met_timing, a.met_margin), (None, None));
+    assert!(
+        a.warning
+            .as_deref()
+            .is_some_and(|w| w.contains("before its clock started")),
+        "{:?}",
+        a.warning
+    );
+    // In time, after the start: no flag.
+    let inc = incident(vec![
+        eu(),
+        (mon(20, 0), notice("authority-notice", mon(19, 0))),
+    ]);
+    let a = get(&evaluate(&inc, mon(21, 0)), "authority").clone();
+    assert!(!a.met_before_start);
+    assert_eq!(a.met_timing, Some(MetTiming::Early));
 }
