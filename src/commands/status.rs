@@ -80,6 +80,7 @@ struct ItemJson<'a> {
 fn answer_json(v: &AnswerValue) -> serde_json::Value {
     match v {
         AnswerValue::Bool(b) => (*b).into(),
+        AnswerValue::Count(n) => (*n).into(),
         AnswerValue::Number(n) => {
             serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, Into::into)
         }

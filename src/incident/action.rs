@@ -36,11 +36,11 @@ pub fn parse_answer(q: &Question, text: &str) -> anyhow::Result<AnswerValue> {
                 )));
             }
         },
-        QuestionKind::Number => match t.parse::<f64>() {
-            Ok(n) if n.is_finite() => AnswerValue::Number(n),
-            _ => {
+        QuestionKind::Number => match crate::types::parse_count(t) {
+            Ok(n) => AnswerValue::Count(n),
+            Err(e) => {
                 return Err(invalid(format!(
-                    "`{}` expects a number; got {text:?}",
+                    "`{}` expects a count; got {text:?}: {e}",
                     q.id
                 )));
             }
@@ -97,8 +97,15 @@ pub fn check_value(q: &Question, value: &AnswerValue) -> anyhow::Result<()> {
     match (q.kind, value) {
         (QuestionKind::Confirm, AnswerValue::Bool(_)) => {}
         (QuestionKind::Confirm, _) => return Err(wrong("yes or no")),
-        (QuestionKind::Number, AnswerValue::Number(n)) if n.is_finite() => {}
-        (QuestionKind::Number, _) => return Err(wrong("a number")),
+        (QuestionKind::Number, AnswerValue::Count(_)) => {}
+        (QuestionKind::Number, AnswerValue::Number(n)) => {
+            return Err(invalid(format!(
+                "`{}` expects a count: {}",
+                q.id,
+                crate::types::count_problem(Some(*n))
+            )));
+        }
+        (QuestionKind::Number, _) => return Err(wrong("a whole number of 0 or more")),
         (QuestionKind::Datetime, AnswerValue::Text(t)) => {
             if chrono::DateTime::parse_from_rfc3339(t).is_err() {
                 return Err(wrong("an RFC 3339 time such as 2026-11-23T10:15:00Z"));

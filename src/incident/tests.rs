@@ -440,10 +440,15 @@ fn command_line_values_are_parsed_by_question_kind() {
     assert!(parse_answer(&q("cards"), "maybe").is_err());
     assert_eq!(
         parse_answer(&q("count"), "1200").unwrap(),
-        AnswerValue::Number(1200.0)
+        AnswerValue::Count(1200)
     );
     assert!(parse_answer(&q("count"), "lots").is_err());
     assert!(parse_answer(&q("count"), "NaN").is_err());
+    // A count is a non-negative whole number, kept exactly.
+    let negative = parse_answer(&q("count"), "-5").unwrap_err().to_string();
+    assert!(negative.contains("cannot be negative"), "{negative}");
+    assert!(parse_answer(&q("count"), "2.5").is_err());
+    assert!(parse_answer(&q("count"), "99999999999999999999999999999").is_err());
     assert_eq!(
         parse_answer(&q("kinds"), "x, y").unwrap(),
         AnswerValue::List(vec!["x".into(), "y".into()])

@@ -244,7 +244,7 @@ impl ScriptedPrompter {
                         )
                     }),
                     QuestionKind::Text => text_value(value).map(AnswerValue::Text),
-                    QuestionKind::Number => number_value(value).map(AnswerValue::Number),
+                    QuestionKind::Number => count_value(value),
                     QuestionKind::Datetime => datetime_value(value)
                         .map(|t| AnswerValue::Text(crate::types::format_utc(t))),
                 }
@@ -385,6 +385,19 @@ fn text_value(v: &Value) -> Result<String, String> {
             "expected text, got {} (put it in quotes to make it text)",
             kind_name(other)
         )),
+    }
+}
+
+/// A count from an answers file: an integer as it is (never through a float), anything
+/// else as a number for the check to refuse with its reason.
+fn count_value(v: &Value) -> Result<AnswerValue, String> {
+    match v {
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(c), _) => Ok(AnswerValue::Count(c)),
+            (None, Some(neg)) => Ok(AnswerValue::Number(neg as f64)),
+            _ => number_value(v).map(AnswerValue::from_number),
+        },
+        other => Err(format!("expected a number, got {}", kind_name(other))),
     }
 }
 

@@ -375,3 +375,30 @@ fn the_same_state_gives_the_same_code_and_messages_name_the_problem() {
         assert!(stderr(&out).contains("/proc/self/mem"), "{}", stderr(&out));
     }
 }
+
+#[test]
+fn times_outside_1970_to_9999_and_leap_seconds_are_refused_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for bad in [
+        "0000-01-01T00:00:00Z",
+        "2026-11-23T10:15:60Z",
+        "1969-12-31 23:59",
+    ] {
+        let out = bounded(
+            root,
+            &["start", "--no-walk", "--title", "T", "--detected-at", bad],
+        );
+        assert_fails(&out, 3);
+    }
+    assert!(!root.join("incidents").exists(), "nothing was opened");
+    let path = open_tiny(root, "Times");
+    let before = std::fs::read(&path).unwrap();
+    let out = bounded(root, &["answer", "assess/since", "2026-11-23T10:15:60Z"]);
+    assert_fails(&out, 3);
+    assert!(stderr(&out).contains("second 60"), "{}", stderr(&out));
+    let out = bounded(root, &["answer", "assess/since", "0000-06-01T00:00:00Z"]);
+    assert_fails(&out, 3);
+    assert!(stderr(&out).contains("1970 to 9999"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
