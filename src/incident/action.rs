@@ -158,6 +158,27 @@ pub fn check_value(q: &Question, value: &AnswerValue) -> anyhow::Result<()> {
             if q.required && v.is_empty() {
                 return Err(invalid(format!("`{}` needs at least one option", q.id)));
             }
+            let mut seen = std::collections::HashSet::new();
+            if let Some(twice) = v.iter().find(|t| !seen.insert(t.as_str())) {
+                return Err(invalid(format!(
+                    "`{twice}` is given twice for `{}`; give each option once",
+                    q.id
+                )));
+            }
+            if v.len() > 1
+                && let Some(only) = q
+                    .options
+                    .iter()
+                    .find(|o| o.exclusive && v.contains(&o.id))
+            {
+                return Err(invalid(format!(
+                    "`{}` of `{}` excludes every other option, but {} were given: {}",
+                    only.id,
+                    q.id,
+                    v.len(),
+                    v.join(", ")
+                )));
+            }
         }
         (QuestionKind::Multiselect, _) => {
             return Err(wrong(&format!("a list of some of {}", options())));

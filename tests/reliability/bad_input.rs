@@ -402,3 +402,36 @@ fn times_outside_1970_to_9999_and_leap_seconds_are_refused_and_nothing_is_writte
     assert!(stderr(&out).contains("1970 to 9999"), "{}", stderr(&out));
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
+
+#[test]
+fn contradictory_or_repeated_choices_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    assert_ok(&bounded(
+        root,
+        &["start", "--no-walk", "--title", "Choices"],
+    ));
+    let file = root.join("incidents/20261123T101500Z-choices.yaml");
+    let before = std::fs::read(&file).unwrap();
+    let out = bounded(
+        root,
+        &["answer", "assess/data_types", "none_personal,payment_cards"],
+    );
+    assert_fails(&out, 3);
+    assert!(
+        stderr(&out).contains("excludes every other option"),
+        "{}",
+        stderr(&out)
+    );
+    let out = bounded(
+        root,
+        &["answer", "assess/data_types", "payment_cards,payment_cards"],
+    );
+    assert_fails(&out, 3);
+    assert!(stderr(&out).contains("given twice"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+    assert_ok(&bounded(
+        root,
+        &["answer", "assess/data_types", "none_personal"],
+    ));
+}
