@@ -276,8 +276,8 @@ pub struct ListArgs {
 /// Arguments of `breach note`.
 #[derive(Debug, Args)]
 pub struct NoteArgs {
-    /// The note text.
-    #[arg(value_name = "TEXT", required = true)]
+    /// The note text; `-` reads it from standard input (a trailing newline is dropped).
+    #[arg(value_name = "TEXT", required = true, allow_hyphen_values = true)]
     pub text: String,
     /// Attach the note to a step.
     #[arg(long, value_name = "STEP")]

@@ -2,19 +2,54 @@
 
 use super::Ctx;
 use crate::cli::{AnswerArgs, CheckArgs, CloseArgs, NoteArgs, StepArgs};
-use crate::error::{ExitStatus, not_found};
+use crate::error::{ExitStatus, invalid, not_found};
 use crate::incident::action::{parse_answer, split_target};
 use crate::journal::{Answer, Check, Closed, Note, Payload, StepChange, StepOutcome};
 
 pub fn note(args: &NoteArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let text = if args.text == "-" {
+        read_stdin_text()?
+    } else {
+        args.text.clone()
+    };
     // A note needs only the pinned runbook to validate, so its cost does not grow with the
     // incident (`breach verify` checks the whole chain).
     let (path, record) = ctx.record_quick(Payload::Note(Note {
-        text: args.text.clone(),
+        text,
         step: args.step.clone(),
     }))?;
     ctx.recorded(&path, &record, "note added")?;
     Ok(ExitStatus::Ok)
+}
+
+/// A note's text from standard input: UTF-8, at most the longest text a record takes
+/// (read one byte further to tell), without the final newline.
+fn read_stdin_text() -> anyhow::Result<String> {
+    use std::io::Read;
+    let limit = crate::incident::action::MAX_TEXT_BYTES;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| anyhow::Error::new(e).context("cannot read the note from standard input"))?;
+    if bytes.len() > limit {
+        return Err(invalid(format!(
+            "the note on standard input is longer than {limit} bytes"
+        )));
+    }
+    let mut text = String::from_utf8(bytes)
+        .map_err(|_| invalid("the note on standard input is not UTF-8 text"))?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    if text.trim().is_empty() {
+        return Err(invalid("the note on standard input is empty"));
+    }
+    Ok(text)
 }
 
 pub fn check(args: &CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {

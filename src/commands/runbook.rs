@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -532,13 +533,24 @@ fn init(args: &RunbookInitArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             path.display()
         )));
     }
+    // A runbook defines deadlines and notice texts: it is private whatever the umask, the
+    // file 0600 and every directory created for it 0700 (existing ones are left alone).
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
+        let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.exists()).collect();
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
             .with_context(|| format!("cannot create directory {}", dir.display()))?;
+        for d in missing.iter().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700))
+                .with_context(|| format!("cannot make {} private", d.display()))?;
+        }
     }
     let mut file = match std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
+        .mode(0o600)
         .open(&path)
     {
         Ok(f) => f,
@@ -550,7 +562,8 @@ fn init(args: &RunbookInitArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         }
         Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),
     };
-    file.write_all(text.as_bytes())
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .and_then(|()| file.write_all(text.as_bytes()))
         .and_then(|()| file.sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;
     ctx.out.print(&format!(

@@ -166,10 +166,7 @@ pub fn check_value(q: &Question, value: &AnswerValue) -> anyhow::Result<()> {
                 )));
             }
             if v.len() > 1
-                && let Some(only) = q
-                    .options
-                    .iter()
-                    .find(|o| o.exclusive && v.contains(&o.id))
+                && let Some(only) = q.options.iter().find(|o| o.exclusive && v.contains(&o.id))
             {
                 return Err(invalid(format!(
                     "`{}` of `{}` excludes every other option, but {} were given: {}",

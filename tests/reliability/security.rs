@@ -253,3 +253,22 @@ fn yaml_escape(text: &str) -> String {
         })
         .collect()
 }
+
+#[test]
+fn runbook_init_writes_a_private_file_in_a_private_directory_under_umask_000() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let out = std::process::Command::new("sh")
+        .current_dir(root)
+        .env("BREACH", env!("CARGO_BIN_EXE_breach"))
+        .arg("-c")
+        .arg(r#"umask 000; "$BREACH" runbook init && "$BREACH" runbook init woocommerce -o new/dir/wc.yaml"#)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert_eq!(mode(&root.join("runbooks")), 0o700);
+    assert_eq!(mode(&root.join("runbooks/ecommerce-breach.yaml")), 0o600);
+    assert_eq!(mode(&root.join("new")), 0o700);
+    assert_eq!(mode(&root.join("new/dir")), 0o700);
+    assert_eq!(mode(&root.join("new/dir/wc.yaml")), 0o600);
+}

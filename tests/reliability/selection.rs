@@ -216,3 +216,38 @@ fn the_incident_directory_is_found_upward_or_from_a_configuration_file() {
     assert_fails(&out, 3);
     assert!(stderr(&out).contains(".breach.toml"), "{}", stderr(&out));
 }
+
+#[test]
+fn note_dash_reads_the_text_from_standard_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let path = open_tiny(root, "Piped");
+    let out = breach(root)
+        .args(["note", "-"])
+        .write_stdin("line one\nline two\n")
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let text = records(&path)
+        .iter()
+        .find_map(|r| match &r.payload {
+            breach::journal::Payload::Note(n) => Some(n.text.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(text, "line one\nline two");
+    let before = std::fs::read(&path).unwrap();
+    let out = breach(root)
+        .args(["note", "-"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_fails(&out, 3);
+    let out = breach(root)
+        .args(["note", "-"])
+        .write_stdin(vec![0xff, 0xfe])
+        .output()
+        .unwrap();
+    assert_fails(&out, 3);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
