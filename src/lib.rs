@@ -6,6 +6,11 @@
 //! pinned runbook and the records into the incident's state, which the commands render as
 //! status tables, deadlines and post-mortem reports.
 
+#[cfg(not(unix))]
+compile_error!(
+    "breach runs on Unix only (Linux, macOS, the BSDs): it relies on Unix file modes, flock and O_NOFOLLOW"
+);
+
 pub mod cli;
 pub mod clock;
 pub mod commands;
