@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # The breach benchmark: `bash bench/run.sh` from anywhere in a clone. For humans, not CI.
 #
-# Builds the release binary and the incident generator, generates incidents of 100, 1,000,
-# 10,000 and 100,000 records, then times whole processes with hyperfine (warm cache) and
-# reads peak memory from /usr/bin/time -v. Prints markdown tables: medians with min–max,
-# ratios to the floors (`breach --version` for process start, `sha256sum` for reading and
-# hashing the file), growth from 1,000 to 100,000 records, and each target of
+# Builds the release binary and the incident generator, generates incidents of 10, 1,000
+# and 100,000 records, then times whole processes with hyperfine (warm cache) and reads peak
+# memory from /usr/bin/time. Prints markdown tables: the reading commands side by side with
+# the floors (`breach --version` for process start, `sha256sum` for reading and hashing the
+# file), the cost of one append of every recording command at each size, and each target of
 # docs/performance.md checked. See docs/performance.md for how to read the results.
 #
 # Settings (environment):
-#   BENCH_SIZES="100 1000 10000 100000"  record counts
+#   BENCH_SIZES="10 1000 100000"         record counts
 #   BENCH_RUNS=30                        hyperfine runs per command (BENCH_RUNS_LARGE for
 #   BENCH_RUNS_LARGE=10                  incidents of 100,000 records or more)
 #   BENCH_WARMUP=3                       hyperfine warm-up runs
@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SIZES=${BENCH_SIZES:-"100 1000 10000 100000"}
+SIZES=${BENCH_SIZES:-"10 1000 100000"}
 RUNS=${BENCH_RUNS:-30}
 RUNS_LARGE=${BENCH_RUNS_LARGE:-10}
 WARMUP=${BENCH_WARMUP:-3}
@@ -36,6 +36,7 @@ install() {
 need hyperfine || install hyperfine
 [ -x /usr/bin/time ] || install time
 need python3 || install python3
+need strace || install strace
 
 echo "== building (release)" >&2
 cargo build --release --locked --quiet
@@ -44,7 +45,8 @@ BREACH="$PWD/target/release/breach"
 GEN="$PWD/target/release/examples/gen_incident"
 
 rm -rf "$OUT"
-mkdir -p "$OUT/incidents" "$OUT/notes" "$OUT/json"
+mkdir -p "$OUT/incidents" "$OUT/appends" "$OUT/json"
+echo "Collected on the host for the benchmark." >"$OUT/evidence.txt"
 # A fixed clock after the last generated record, no colour, a fixed width: the same work on
 # every run and every machine.
 export BREACH_NOW=2026-12-31T00:00:00Z BREACH_OPERATOR=bench NO_COLOR=1 COLUMNS=100 TZ=UTC
@@ -58,7 +60,7 @@ if [ "$EXPORT" = auto ]; then
     EXPORT=off
     echo "== breach export is not in this build: not timed (BENCH_EXPORT=auto)" >&2
   fi
-  rm -f "$first"
+  rm -f "$first" "$first.state"
 fi
 echo "$EXPORT" >"$OUT/export"
 
@@ -99,11 +101,50 @@ for n in $SIZES; do
       time_one "export $f" "$n" "$runs" "" "$BREACH" --dir "$d" -i "$path" export --format "$f"
     done
   fi
-  # One note appended (with its fsync) to a fresh copy of the incident each run. The copy is
-  # synced first, or the note's fsync would also write out the whole copied file.
-  copy="$OUT/notes/$(basename "$path")"
-  time_one "note" "$n" "$runs" "cp $path $copy && sync $copy" \
-    "$BREACH" --dir "$OUT/notes" -i "$copy" note "Benchmark note: checked the logs again."
+  # Appends: one record per run, with its fsync, to a copy of the incident that keeps
+  # growing, as in real use; each run finds the state cache the previous append left. Where
+  # a command cannot be repeated as it is (a check of a checked item, a step already done),
+  # PREPARE first undoes what the previous run recorded. The copy gets one stateful append
+  # first (the full read that builds the cache) and the answers the walk's questions need.
+  ad="$OUT/appends/$n"
+  mkdir -p "$ad" "$ad/close"
+  a="$ad/$(basename "$path")"
+  cp "$path" "$a"
+  B=("$BREACH" --dir "$ad" -i "$a")
+  q=$(printf '%q ' "${B[@]}")
+  "${B[@]}" answer assess/jurisdictions us_ca,us_tx >/dev/null
+  "${B[@]}" step assess --reopen >/dev/null 2>&1 || true
+  sync "$a"
+  time_one "append: note" "$n" "$runs" "" "${B[@]}" note "Benchmark note: checked the logs again."
+  time_one "append: check" "$n" "$runs" "$q check contain/isolate_systems --undo >/dev/null 2>&1 || true" \
+    "${B[@]}" check contain/isolate_systems
+  time_one "append: answer" "$n" "$runs" "" "${B[@]}" answer assess/affected_customers 1200
+  time_one "append: step" "$n" "$runs" "$q step contain --reopen >/dev/null 2>&1 || true" \
+    "${B[@]}" step contain --done --force
+  time_one "append: evidence add" "$n" "$runs" "" "${B[@]}" evidence add "$OUT/evidence.txt"
+  time_one "append: notify sent" "$n" "$runs" "" \
+    "${B[@]}" notify sent customer-notice --to bench@example.org
+  # The walk: `resume --answers` recording 1 and 6 answers (each different from the last
+  # run's), timed whole; and the cost of each answer on its own: the time between the
+  # fsyncs of consecutive answers (strace timestamps), which leaves out the walk's start.
+  for k in 1 6; do
+    time_one "walk: $k answers" "$n" "$runs" "bench/walk_answers.sh $k $OUT/walk-$k.yaml $OUT/counter-$n" \
+      "${B[@]}" resume --step assess --answers "$OUT/walk-$k.yaml"
+  done
+  for _ in $(seq "$runs"); do
+    bench/walk_answers.sh 6 "$OUT/walk-6.yaml" "$OUT/counter-$n"
+    strace -qq -e trace=fdatasync -ttt -o "$OUT/walk-trace" \
+      "${B[@]}" resume --step assess --answers "$OUT/walk-6.yaml" >/dev/null 2>&1
+    awk -v n="$n" 'NR > 1 { printf "%s@%.3f\n", n, ($1 - prev) * 1000 } { prev = $1 }' \
+      "$OUT/walk-trace" >>"$OUT/walkgaps"
+  done
+  # `close` can only happen once: each run closes a fresh copy that has had one append (and
+  # everything is synced first, or the close's fsync would wait for the copy's blocks).
+  c="$ad/close/$(basename "$path")"
+  qc=$(printf '%q ' "$BREACH" --dir "$ad/close" -i "$c")
+  time_one "append: close" "$n" "$runs" \
+    "cp $path $c && $qc answer assess/affected_customers 1 >/dev/null && sync" \
+    "$BREACH" --dir "$ad/close" -i "$c" close
   echo "$n@$(stat -c %s "$path")" >>"$OUT/sizes"
 done
 

@@ -248,6 +248,11 @@ pub fn outline(rb: &Runbook, source: &RunbookSource) -> String {
                 "    ",
             );
             let due = match (&d.within, d.asap) {
+                (Some(w), _) if w.hours.is_none() && d.zone.is_some() => format!(
+                    "due within {w} of {}, counted in {}",
+                    anchor_words(&d.from),
+                    d.zone.as_deref().unwrap_or("UTC")
+                ),
                 (Some(w), _) => format!("due within {w} of {}", anchor_words(&d.from)),
                 (None, _) => format!(
                     "due as soon as possible (no fixed limit) after {}",
@@ -352,8 +357,8 @@ pub fn words(c: &Condition) -> String {
                 serde_json::to_string(other).unwrap_or_else(|_| "(a value)".into())
             ),
             AnswerTest::Contains(s) => format!("{answer} includes {s}"),
-            AnswerTest::ContainsAny(v) => format!("{answer} includes any of {}", v.join(", ")),
-            AnswerTest::PlaceIn(v) => format!("{answer} names a place in {}", v.join(", ")),
+            AnswerTest::ContainsAny(v) => format!("{answer} includes {}", v.join(" or ")),
+            AnswerTest::PlaceIn(v) => format!("{answer} names a place in {}", v.join(" or ")),
             AnswerTest::AtLeast(n) => format!("{answer} is at least {n}"),
             AnswerTest::MoreThan(n) => format!("{answer} is more than {n}"),
             AnswerTest::Answered(true) => format!("{answer} is answered"),

@@ -369,6 +369,11 @@ impl Locked {
         Ok(self.file.metadata()?.len())
     }
 
+    /// The file's metadata, read through the locked handle (for the state cache's key).
+    pub fn metadata(&self) -> anyhow::Result<std::fs::Metadata> {
+        Ok(self.file.metadata()?)
+    }
+
     /// The file's tail reader: the first and the last record, each verified on its own
     /// (not the chain between them). `None` if either does not verify; a full
     /// [`Locked::scan`] then says what is wrong.

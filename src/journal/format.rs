@@ -121,15 +121,60 @@ struct RawRecord {
 /// The record's fields read by the fast reader for the subset of YAML that [`encode`]
 /// writes, or `None` when the text (or a field's type) is outside it and `serde_yaml` must
 /// decide. Where this answers, it answers as `serde_yaml::from_str` does.
+#[cfg(test)]
 fn quick_raw(hashed: &str) -> Option<RawRecord> {
     let f = super::quick_parse::record(hashed)?;
     Some(RawRecord {
         seq: f.seq,
-        time: f.time,
-        operator: f.operator,
-        kind: f.kind,
-        prev: f.prev,
-        payload: f.payload,
+        time: f.time.into_owned(),
+        operator: f.operator.into_owned(),
+        kind: f.kind.into_owned(),
+        prev: f.prev.into_owned(),
+        payload: f.payload.to_value(),
+    })
+}
+
+/// A record's fields with the payload typed (or why it did not fit its kind).
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct Typed {
+    seq: u64,
+    time: String,
+    operator: String,
+    prev: String,
+    kind: String,
+    payload: Result<Payload, String>,
+}
+
+/// The fast path: the fast reader's fields, the payload deserialized straight from its
+/// nodes (each line read once, no general YAML value built). `None` when the text is
+/// outside the subset or the payload does not fit its kind; the general path then decides,
+/// and gives the error.
+fn quick_typed(hashed: &str) -> Option<Typed> {
+    let f = super::quick_parse::record(hashed)?;
+    let payload = Payload::deserialize_kind(&f.kind, f.payload).ok()?;
+    Some(Typed {
+        seq: f.seq,
+        time: f.time.into_owned(),
+        operator: f.operator.into_owned(),
+        prev: f.prev.into_owned(),
+        kind: f.kind.into_owned(),
+        payload: Ok(payload),
+    })
+}
+
+/// The general path: `serde_yaml` reads the record, then its kind types the payload.
+fn general(hashed: &str) -> Result<Typed, DecodeError> {
+    crate::yaml_guard::check(hashed).map_err(DecodeError::Malformed)?;
+    let raw: RawRecord =
+        serde_yaml::from_str(hashed).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    let payload = Payload::from_value(&raw.kind, raw.payload).map_err(|e| e.to_string());
+    Ok(Typed {
+        seq: raw.seq,
+        time: raw.time,
+        operator: raw.operator,
+        prev: raw.prev,
+        kind: raw.kind,
+        payload,
     })
 }
 
@@ -165,30 +210,29 @@ pub fn decode(chunk: &str, line: usize) -> Result<Record, DecodeError> {
             computed,
         });
     }
-    // The hash line is read as text above; only the hashed part is parsed as YAML.
-    let raw = match quick_raw(hashed) {
-        Some(raw) => raw,
-        None => {
-            crate::yaml_guard::check(hashed).map_err(DecodeError::Malformed)?;
-            serde_yaml::from_str(hashed).map_err(|e| DecodeError::Malformed(e.to_string()))?
-        }
+    // The hash line is read as text above; only the hashed part is parsed as YAML, by the
+    // fast reader when it can, else by serde_yaml.
+    let typed = match quick_typed(hashed) {
+        Some(typed) => typed,
+        None => general(hashed)?,
     };
-    let time = DateTime::parse_from_rfc3339(&raw.time)
-        .map_err(|e| DecodeError::Malformed(format!("invalid time {:?}: {e}", raw.time)))?
+    let time = DateTime::parse_from_rfc3339(&typed.time)
+        .map_err(|e| DecodeError::Malformed(format!("invalid time {:?}: {e}", typed.time)))?
         .with_timezone(&Utc);
-    if raw.prev.len() != 64 || !raw.prev.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if typed.prev.len() != 64 || !typed.prev.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(DecodeError::Malformed(format!(
             "`prev` is not a SHA-256 hex digest: {:?}",
-            raw.prev
+            typed.prev
         )));
     }
-    let payload = Payload::from_value(&raw.kind, raw.payload)
-        .map_err(|e| DecodeError::Malformed(format!("invalid `{}` payload: {e}", raw.kind)))?;
+    let payload = typed
+        .payload
+        .map_err(|e| DecodeError::Malformed(format!("invalid `{}` payload: {e}", typed.kind)))?;
     Ok(Record {
-        seq: raw.seq,
+        seq: typed.seq,
         time,
-        operator: raw.operator,
-        prev: raw.prev,
+        operator: typed.operator,
+        prev: typed.prev,
         hash: stored.to_string(),
         payload,
         line,
@@ -200,23 +244,26 @@ pub fn decode(chunk: &str, line: usize) -> Result<Record, DecodeError> {
 /// report it. A final `-` or `--` without a newline (a write cut short in its first line)
 /// is a chunk of its own.
 pub fn chunks(text: &str) -> Vec<(usize, &str)> {
+    // A separator line is `---` and its newline, or, as the text's last line without a
+    // newline, `-`, `--` or `---`. Only lines starting with `-` can be one: those are found
+    // with a vectorized search for "\n-", and lines are counted only between chunks.
+    let is_sep_at = |at: usize| {
+        let rest = &text[at..];
+        rest.starts_with("---\n")
+            || (!rest.is_empty() && !rest.contains('\n') && "---".starts_with(rest))
+    };
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let mut start = 0usize;
-    let mut start_line = 1usize;
-    let mut pos = 0usize;
-    for (line_no, line) in (1usize..).zip(text.split_inclusive('\n')) {
-        // A last line without its newline that is the start of `---` is a new record cut
-        // short, not the end of the record before it (which ends with a newline).
-        let is_sep = line == "---\n"
-            || (pos + line.len() == text.len() && !line.is_empty() && "---".starts_with(line));
-        if is_sep && pos > start {
-            out.push((start_line, &text[start..pos]));
-            start = pos;
-            start_line = line_no;
-        } else if is_sep {
-            start_line = line_no;
+    let (mut start, mut start_line) = (0usize, 1usize);
+    let (mut counted_to, mut line) = (0usize, 1usize);
+    for at in memchr::memmem::find_iter(bytes, b"\n-").map(|i| i + 1) {
+        if is_sep_at(at) {
+            line += memchr::memchr_iter(b'\n', &bytes[counted_to..at]).count();
+            counted_to = at;
+            out.push((start_line, &text[start..at]));
+            start = at;
+            start_line = line;
         }
-        pos += line.len();
     }
     if start < text.len() {
         out.push((start_line, &text[start..]));
@@ -392,7 +439,95 @@ mod tests {
                 to: Some("a@example.org".into()),
             }),
             Payload::Closed(Closed::default()),
+            Payload::Opened(Box::new(Opened {
+                format: FORMAT_VERSION,
+                id: "20261123T101500Z-tiny".into(),
+                title: "It's: \"tiny\"".into(),
+                severity: crate::types::Severity::Low,
+                detected_at: t(),
+                aware_at: t(),
+                determined_at: None,
+                runbook: PinnedRunbook {
+                    id: "tiny".into(),
+                    title: "Tiny".into(),
+                    source: "/srv/runbooks/tiny.yaml".into(),
+                    sha256: sha256_hex(b"tiny"),
+                    text: "breach_runbook: 1\nid: tiny\n".into(),
+                },
+            })),
+            Payload::Note(Note {
+                text: "about a step".into(),
+                step: Some("contain".into()),
+            }),
+            Payload::Check(Check {
+                step: "contain".into(),
+                item: "isolate_systems".into(),
+                checked: true,
+            }),
+            Payload::Answer(Answer {
+                step: "assess".into(),
+                question: "delta".into(),
+                value: AnswerValue::Number(-3.0),
+            }),
+            Payload::Answer(Answer {
+                step: "assess".into(),
+                question: "data_types".into(),
+                value: AnswerValue::List(Vec::new()),
+            }),
+            Payload::Answer(Answer {
+                step: "assess".into(),
+                question: "notes".into(),
+                value: AnswerValue::Text("yes".into()),
+            }),
+            Payload::Step(StepChange {
+                step: "assess".into(),
+                outcome: StepOutcome::Skipped,
+                reason: Some("not needed: no cards".into()),
+                open_items: Vec::new(),
+            }),
+            Payload::Step(StepChange {
+                step: "assess".into(),
+                outcome: StepOutcome::Reopened,
+                reason: None,
+                open_items: Vec::new(),
+            }),
+            Payload::Evidence(EvidenceEntry {
+                path: "/srv/x".into(),
+                sha256: sha256_hex(b"y"),
+                size: 0,
+                modified: None,
+                copy: None,
+                note: None,
+            }),
+            Payload::Notice(NoticeSent {
+                template: "regulator".into(),
+                audience: "the regulator".into(),
+                sent_at: t(),
+                to: None,
+            }),
+            Payload::Closed(Closed {
+                summary: Some("Contained.\nCustomers told.".into()),
+            }),
+            Payload::Unknown {
+                kind: "indicator".into(),
+                payload: serde_yaml::from_str("value: 203.0.113.7\nseen: 3\ntags:\n- c2\n")
+                    .unwrap(),
+            },
         ]
+    }
+
+    /// The fast path's typed record, and what the general path makes of the same text; where
+    /// the fast path answers, the general path must accept the text and agree.
+    #[track_caller]
+    fn typed_agrees(body: &str) -> Result<bool, String> {
+        let Some(quick) = quick_typed(body) else {
+            return Ok(false);
+        };
+        let slow = general(body).map_err(|e| format!("{e:?}\n{body}"))?;
+        if quick != slow {
+            return Err(format!("fast {quick:?}\nslow {slow:?}\n{body}"));
+        }
+        Ok(true)
     }
 
     #[test]
@@ -403,8 +538,51 @@ mod tests {
             let quick = quick_raw(body);
             assert!(quick.is_some(), "fast reader declined:\n{body}");
             assert_eq!(quick.map(Ok), Some(via_serde(body)), "{body}");
+            assert_eq!(typed_agrees(body), Ok(true), "typed fast path declined");
             assert_eq!(decode(&text, 1).unwrap().payload, payload);
         }
+    }
+
+    /// A record's hashed text with its hash line.
+    fn seal(body: &str) -> String {
+        format!("{body}hash: {}\n", sha256_hex(body.as_bytes()))
+    }
+
+    #[test]
+    fn payloads_that_do_not_fit_their_kind_are_refused_with_the_general_error() {
+        let head = format!(
+            "---\nseq: 1\ntime: 2026-11-23T10:15:00Z\noperator: a\nkind: check\nprev: {}\npayload:\n",
+            sha256_hex(b"x")
+        );
+        for payload in [
+            "  step: contain\n  item: 1\n  checked: true\n",
+            "  step: contain\n  item: x\n  checked: 'true'\n",
+            "  step: contain\n  item: x\n  checked: true\n  extra: 1\n",
+            "  step: contain\n  checked: true\n",
+            "  step:\n  - contain\n  item: x\n  checked: true\n",
+            "  step: contain\n  item:\n    a: b\n  checked: true\n",
+        ] {
+            let body = format!("{head}{payload}");
+            assert!(quick_raw(&body).is_some(), "the fast reader reads {body}");
+            assert_eq!(typed_agrees(&body), Ok(false), "{body}");
+            let Err(DecodeError::Malformed(why)) = decode(&seal(&body), 1) else {
+                panic!("accepted: {body}");
+            };
+            assert!(why.starts_with("invalid `check` payload: "), "{why}");
+        }
+        // A list where a struct belongs, and a mapping where an enum belongs.
+        let body = head
+            .replace("kind: check", "kind: closed")
+            .replace("payload:\n", "payload:\n  summary:\n  - a\n");
+        assert_eq!(typed_agrees(&body), Ok(false), "{body}");
+        assert!(decode(&seal(&body), 1).is_err());
+        let body = head.replace("kind: check", "kind: step")
+            + "  step: contain\n  outcome:\n    done: 1\n";
+        assert_eq!(typed_agrees(&body), Ok(false), "{body}");
+        assert!(decode(&seal(&body), 1).is_err());
+        // `null` reads as an absent optional field on both paths.
+        let body = head.replace("kind: check", "kind: note") + "  text: x\n  step: null\n";
+        assert_eq!(typed_agrees(&body), Ok(true), "{body}");
     }
 
     proptest::proptest! {
@@ -423,6 +601,10 @@ mod tests {
             };
             let body = hashed(&encoded);
             proptest::prop_assert_eq!(decode(&encoded, 1).unwrap().payload, note(&text));
+            // Where the fast reader takes the text, it also types the payload, as the general
+            // path does.
+            let typed = typed_agrees(body);
+            proptest::prop_assert_eq!(typed, Ok(quick_raw(body).is_some()));
             if let Some(quick) = quick_raw(body) {
                 proptest::prop_assert_eq!(Ok(quick), via_serde(body));
                 let r = decode(&encoded, 1).unwrap();
@@ -435,7 +617,7 @@ mod tests {
         /// accepts the text and reads the same fields.
         #[test]
         fn edited_records_read_the_same_both_ways(
-            kind in 1usize..15,
+            kind in 0..every_kind().len(),
             edits in proptest::collection::vec(
                 (0usize..4000, 0usize..3, proptest::sample::select(vec![
                     " ", "\n", ":", ": ", "-", "- ", "#", " #", "'", "\"", "|", "|-", "\\", "a",
@@ -468,6 +650,43 @@ mod tests {
             if let Some(quick) = quick_raw(&body) {
                 proptest::prop_assert_eq!(Ok(quick), via_serde(&body), "{}", body);
             }
+            let agrees = typed_agrees(&body);
+            proptest::prop_assert!(agrees.is_ok(), "{}", agrees.unwrap_err());
+        }
+    }
+
+    /// The line-by-line form of [`chunks`], as the format specifies it.
+    fn chunks_by_lines(text: &str) -> Vec<(usize, &str)> {
+        let mut out = Vec::new();
+        let (mut start, mut start_line, mut pos) = (0usize, 1usize, 0usize);
+        for (line_no, line) in (1usize..).zip(text.split_inclusive('\n')) {
+            let is_sep = line == "---\n"
+                || (pos + line.len() == text.len() && !line.is_empty() && "---".starts_with(line));
+            if is_sep && pos > start {
+                out.push((start_line, &text[start..pos]));
+                start = pos;
+                start_line = line_no;
+            } else if is_sep {
+                start_line = line_no;
+            }
+            pos += line.len();
+        }
+        if start < text.len() {
+            out.push((start_line, &text[start..]));
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn chunks_split_exactly_at_separator_lines(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "---\n", "---", "--", "-", "\n", "a", "- x\n", "--- \n", "----\n", "\n---",
+                "seq: 1\n", "é", " ---\n",
+            ]), 0..24),
+        ) {
+            let text: String = pieces.concat();
+            proptest::prop_assert_eq!(chunks(&text), chunks_by_lines(&text), "{:?}", text);
         }
     }
 

@@ -8,6 +8,7 @@ pub mod format;
 pub mod lock;
 mod quick_parse;
 pub mod record;
+pub mod snapshot;
 pub mod store;
 
 pub use record::{

@@ -9,8 +9,63 @@
 //! The caller then parses the record with `serde_yaml`, so the result never depends on
 //! which reader ran: wherever this one answers, it answers exactly as `serde_yaml` does
 //! (this is tested against `serde_yaml` on generated and mutated records).
+//!
+//! The reader builds a small tree of [`Node`]s that borrows from the record's text, and the
+//! typed payload is deserialized straight from it: each line is read once and no general
+//! YAML value is built. A payload that does not fit its kind is left to `serde_yaml` too,
+//! which then gives the error.
 
+use std::borrow::Cow;
+
+use serde::de::{self, IntoDeserializer, Visitor};
+#[cfg(test)]
 use serde_yaml::{Mapping, Value};
+
+/// One value of the subset, borrowing from the record's text where it can. Typed payloads
+/// are deserialized straight from it ([`Node`] is a serde `Deserializer`), so no general
+/// YAML value is built for a record the fast reader takes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node<'a> {
+    Null,
+    Bool(bool),
+    U64(u64),
+    I64(i64),
+    F64(f64),
+    Str(Cow<'a, str>),
+    Seq(Vec<Node<'a>>),
+    /// Keys in file order, no key twice.
+    Map(Vec<(&'a str, Node<'a>)>),
+}
+
+impl Node<'_> {
+    /// The same value as a `serde_yaml::Value` (what `serde_yaml` makes of the text).
+    #[cfg(test)]
+    pub fn to_value(&self) -> Value {
+        match self {
+            Node::Null => Value::Null,
+            Node::Bool(b) => Value::Bool(*b),
+            Node::U64(n) => Value::Number((*n).into()),
+            Node::I64(n) => Value::Number((*n).into()),
+            Node::F64(f) => Value::Number((*f).into()),
+            Node::Str(s) => Value::String(s.to_string()),
+            Node::Seq(items) => Value::Sequence(items.iter().map(Node::to_value).collect()),
+            Node::Map(entries) => Value::Mapping(
+                entries
+                    .iter()
+                    .map(|(k, v)| (Value::String((*k).to_string()), v.to_value()))
+                    .collect(),
+            ),
+        }
+    }
+
+    fn as_u64(&self) -> Option<u64> {
+        match self {
+            Node::U64(n) => Some(*n),
+            Node::I64(n) => u64::try_from(*n).ok(),
+            _ => None,
+        }
+    }
+}
 
 /// Parses a document into its top-level mapping, or `None` when the text is outside the
 /// subset (the general form of [`record`], for tests).
@@ -19,31 +74,34 @@ pub fn document(text: &str) -> Option<Mapping> {
     let lines = lines(text)?;
     let mut at = 0;
     let map = mapping(&lines, &mut at, 0)?;
-    (at == lines.len()).then_some(map)
+    (at == lines.len()).then(|| match Node::Map(map).to_value() {
+        Value::Mapping(m) => m,
+        _ => Mapping::new(),
+    })
 }
 
 /// A record's fields in the order [`super::format::encode`] writes them.
 #[derive(Debug, PartialEq)]
-pub struct Fields {
+pub struct Fields<'a> {
     pub seq: u64,
-    pub time: String,
-    pub operator: String,
-    pub kind: String,
-    pub prev: String,
-    pub payload: Value,
+    pub time: Cow<'a, str>,
+    pub operator: Cow<'a, str>,
+    pub kind: Cow<'a, str>,
+    pub prev: Cow<'a, str>,
+    pub payload: Node<'a>,
 }
 
 /// Parses one record's hashed text whose top-level keys are `seq`, `time`, `operator`,
 /// `kind`, `prev` and `payload`, in that order (as written), without building a mapping
 /// for the top level. `None` when anything differs; [`document`] is the general form.
-pub fn record(text: &str) -> Option<Fields> {
+pub fn record(text: &str) -> Option<Fields<'_>> {
     let lines = lines(text)?;
-    let field = |i: usize, name: &str| -> Option<Value> {
+    let field = |i: usize, name: &str| {
         let (key, rest) = key_line(lines.get(i)?)?;
         (key == name && !rest.is_empty()).then(|| inline(rest))?
     };
     let string = |i: usize, name: &str| match field(i, name)? {
-        Value::String(s) => Some(s),
+        Node::Str(s) => Some(s),
         _ => None,
     };
     let seq = field(0, "seq")?.as_u64()?;
@@ -58,7 +116,7 @@ pub fn record(text: &str) -> Option<Fields> {
     let mut at = 6;
     let payload = match rest {
         "" => nested(&lines, &mut at, 0)?,
-        "{}" => Value::Mapping(Mapping::new()),
+        "{}" => Node::Map(Vec::new()),
         _ => return None,
     };
     (at == lines.len()).then_some(Fields {
@@ -77,7 +135,14 @@ fn lines(text: &str) -> Option<Vec<&str>> {
     if !body.ends_with('\n') || !all_safe(body) {
         return None;
     }
-    Some(body[..body.len() - 1].split('\n').collect())
+    // The lines are found with a vectorized search; the last one ends with the text.
+    let mut lines = Vec::with_capacity(16);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', body.as_bytes()) {
+        lines.push(&body[start..end]);
+        start = end + 1;
+    }
+    Some(lines)
 }
 
 /// Whether every character is one the subset allows anywhere: printable, no tab, no
@@ -85,9 +150,12 @@ fn lines(text: &str) -> Option<Vec<&str>> {
 /// byte-order mark, plus `\n` between lines.
 fn all_safe(text: &str) -> bool {
     if text.is_ascii() {
-        return text
-            .bytes()
-            .all(|b| b == b'\n' || (0x20..0x7f).contains(&b));
+        // Without a short cut inside each block, so the test is vectorized.
+        return text.as_bytes().chunks(64).all(|block| {
+            block.iter().fold(true, |ok, &b| {
+                ok & (b == b'\n' || (0x20..0x7f).contains(&b))
+            })
+        });
     }
     text.chars().all(|c| {
         matches!(c, '\n' | '\u{20}'..='\u{7e}')
@@ -105,8 +173,12 @@ fn indent_of(line: &str) -> usize {
 
 /// A block mapping whose keys are indented by exactly `indent` spaces, starting at
 /// `lines[*at]`; stops at the first line indented less.
-fn mapping(lines: &[&str], at: &mut usize, indent: usize) -> Option<Mapping> {
-    let mut map = Mapping::new();
+fn mapping<'a>(
+    lines: &[&'a str],
+    at: &mut usize,
+    indent: usize,
+) -> Option<Vec<(&'a str, Node<'a>)>> {
+    let mut map: Vec<(&'a str, Node<'a>)> = Vec::new();
     while *at < lines.len() {
         let line = lines[*at];
         let ind = indent_of(line);
@@ -125,9 +197,10 @@ fn mapping(lines: &[&str], at: &mut usize, indent: usize) -> Option<Mapping> {
         } else {
             inline(rest)?
         };
-        if map.insert(Value::String(key.to_string()), value).is_some() {
+        if map.iter().any(|(k, _)| *k == key) {
             return None;
         }
+        map.push((key, value));
     }
     Some(map)
 }
@@ -157,7 +230,7 @@ fn key_line(line: &str) -> Option<(&str, &str)> {
 
 /// What follows `key:` on the next lines: a nested mapping, or a `- ` sequence of scalars
 /// at the key's indentation or deeper.
-fn nested(lines: &[&str], at: &mut usize, indent: usize) -> Option<Value> {
+fn nested<'a>(lines: &[&'a str], at: &mut usize, indent: usize) -> Option<Node<'a>> {
     let next = lines.get(*at)?;
     let ind = indent_of(next);
     if next[ind..].starts_with('-') {
@@ -180,16 +253,16 @@ fn nested(lines: &[&str], at: &mut usize, indent: usize) -> Option<Value> {
         if lines.get(*at).is_some_and(|l| indent_of(l) > indent) {
             return None;
         }
-        return Some(Value::Sequence(items));
+        return Some(Node::Seq(items));
     }
     if ind <= indent {
         return None;
     }
-    mapping(lines, at, ind).map(Value::Mapping)
+    mapping(lines, at, ind).map(Node::Map)
 }
 
 /// A `|` or `|-` literal block under a key at `indent`, its content indented by two more.
-fn literal(lines: &[&str], at: &mut usize, indent: usize, chomp: &str) -> Option<Value> {
+fn literal<'a>(lines: &[&'a str], at: &mut usize, indent: usize, chomp: &str) -> Option<Node<'a>> {
     let strip = match chomp {
         "" => false,
         "-" => true,
@@ -240,22 +313,25 @@ fn literal(lines: &[&str], at: &mut usize, indent: usize, chomp: &str) -> Option
     if !strip {
         text.push('\n');
     }
-    Some(Value::String(text))
+    Some(Node::Str(Cow::Owned(text)))
 }
 
 /// A scalar (or `{}` / `[]`) that fits on the rest of the line.
-fn inline(rest: &str) -> Option<Value> {
+fn inline(rest: &str) -> Option<Node<'_>> {
     match *rest.as_bytes().first()? {
-        b'\'' => single_quoted(rest).map(Value::String),
-        b'"' => double_quoted(rest).map(Value::String),
-        _ if rest == "{}" => Some(Value::Mapping(Mapping::new())),
-        _ if rest == "[]" => Some(Value::Sequence(Vec::new())),
+        b'\'' => single_quoted(rest).map(Node::Str),
+        b'"' => double_quoted(rest).map(|s| Node::Str(Cow::Owned(s))),
+        _ if rest == "{}" => Some(Node::Map(Vec::new())),
+        _ if rest == "[]" => Some(Node::Seq(Vec::new())),
         _ => plain(rest),
     }
 }
 
-fn single_quoted(s: &str) -> Option<String> {
+fn single_quoted(s: &str) -> Option<Cow<'_, str>> {
     let inner = s.strip_prefix('\'')?.strip_suffix('\'')?;
+    if !inner.contains('\'') {
+        return Some(Cow::Borrowed(inner));
+    }
     let mut out = String::with_capacity(inner.len());
     let mut chars = inner.chars();
     while let Some(c) = chars.next() {
@@ -267,7 +343,7 @@ fn single_quoted(s: &str) -> Option<String> {
         }
         out.push(c);
     }
-    Some(out)
+    Some(Cow::Owned(out))
 }
 
 fn double_quoted(s: &str) -> Option<String> {
@@ -325,7 +401,7 @@ fn is_special_word(s: &str) -> bool {
 }
 
 /// A plain scalar, resolved as `serde_yaml` resolves it, when that is certain.
-fn plain(s: &str) -> Option<Value> {
+fn plain(s: &str) -> Option<Node<'_>> {
     let first = *s.as_bytes().first()?;
     // Non-ASCII characters are never YAML indicators.
     let wordlike = first.is_ascii_alphabetic() || first == b'/' || !first.is_ascii();
@@ -336,16 +412,16 @@ fn plain(s: &str) -> Option<Value> {
         return None;
     }
     match s {
-        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
-        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
-        "null" | "Null" | "NULL" => return Some(Value::Null),
+        "true" | "True" | "TRUE" => return Some(Node::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Node::Bool(false)),
+        "null" | "Null" | "NULL" => return Some(Node::Null),
         _ => {}
     }
     if wordlike {
         // Cannot be a number: every numeric form starts with a digit, a sign or a dot, and
         // the only words Rust's float parser takes (inf, nan) are not finite, which YAML
         // keeps as strings.
-        return Some(Value::String(s.to_string()));
+        return Some(Node::Str(Cow::Borrowed(s)));
     }
     let digits = s.strip_prefix('-').unwrap_or(s);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -354,9 +430,9 @@ fn plain(s: &str) -> Option<Value> {
             return None;
         }
         return if s.starts_with('-') {
-            s.parse::<i64>().ok().map(|n| Value::Number(n.into()))
+            s.parse::<i64>().ok().map(Node::I64)
         } else {
-            s.parse::<u64>().ok().map(|n| Value::Number(n.into()))
+            s.parse::<u64>().ok().map(Node::U64)
         };
     }
     if let Some((int, frac)) = digits.split_once('.')
@@ -368,7 +444,7 @@ fn plain(s: &str) -> Option<Value> {
             .parse::<f64>()
             .ok()
             .filter(|f| f.is_finite())
-            .map(|f| Value::Number(f.into()));
+            .map(Node::F64);
     }
     // A digit first and not a plain decimal: serde_yaml tries the prefixed integer forms
     // and then Rust's float syntax (`1e5`); anything else is a string (a hash, a time).
@@ -383,7 +459,261 @@ fn plain(s: &str) -> Option<Value> {
     if radix_int || s.parse::<f64>().is_ok() {
         return None;
     }
-    Some(Value::String(s.to_string()))
+    Some(Node::Str(Cow::Borrowed(s)))
+}
+
+/// A [`Node`] does not fit the type asked for. The caller then reads the record with
+/// `serde_yaml`, which gives the error the user sees, so no message is kept (formatting
+/// one would cost more than the rest of the record: an untagged answer value tries its
+/// variants in turn).
+#[derive(Debug)]
+pub struct Mismatch;
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("outside the fast reader's subset")
+    }
+}
+
+impl std::error::Error for Mismatch {}
+
+impl de::Error for Mismatch {
+    fn custom<T: std::fmt::Display>(_msg: T) -> Self {
+        Mismatch
+    }
+}
+
+/// Deserializes as `serde_yaml` deserializes the equal `serde_yaml::Value`, never more
+/// leniently: a type is read only from the node that `serde_yaml` reads it from (a string
+/// from a string, a number from a number, a struct from a mapping or `null`, a unit enum
+/// variant from a string), `null` is `None`. Text is moved or borrowed, never copied again.
+impl<'de> de::Deserializer<'de> for Node<'de> {
+    type Error = Mismatch;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::Null => visitor.visit_unit(),
+            Node::Bool(b) => visitor.visit_bool(b),
+            Node::U64(n) => visitor.visit_u64(n),
+            Node::I64(n) => visitor.visit_i64(n),
+            Node::F64(f) => visitor.visit_f64(f),
+            Node::Str(Cow::Borrowed(s)) => visitor.visit_borrowed_str(s),
+            Node::Str(Cow::Owned(s)) => visitor.visit_string(s),
+            Node::Seq(items) => visit_seq(items, visitor),
+            Node::Map(entries) => visit_map(entries, visitor),
+        }
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::Bool(b) => visitor.visit_bool(b),
+            other => Err(other.mismatch("a boolean")),
+        }
+    }
+
+    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.number(visitor)
+    }
+    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.number(visitor)
+    }
+    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.number(visitor)
+    }
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.number(visitor)
+    }
+    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.number(visitor)
+    }
+    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.number(visitor)
+    }
+    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.number(visitor)
+    }
+    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.number(visitor)
+    }
+    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.number(visitor)
+    }
+    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.number(visitor)
+    }
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.number(visitor)
+    }
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.number(visitor)
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.deserialize_string(visitor)
+    }
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.deserialize_string(visitor)
+    }
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.deserialize_string(visitor)
+    }
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::Str(Cow::Borrowed(s)) => visitor.visit_borrowed_str(s),
+            Node::Str(Cow::Owned(s)) => visitor.visit_string(s),
+            other => Err(other.mismatch("a string")),
+        }
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Mismatch> {
+        Err(self.mismatch("bytes (not in the subset)"))
+    }
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Mismatch> {
+        Err(self.mismatch("bytes (not in the subset)"))
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::Null => visitor.visit_none(),
+            other => visitor.visit_some(other),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::Null => visitor.visit_unit(),
+            other => Err(other.mismatch("null")),
+        }
+    }
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::Seq(items) => visit_seq(items, visitor),
+            Node::Null => visit_seq(Vec::new(), visitor),
+            other => Err(other.mismatch("a sequence")),
+        }
+    }
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
+        self.deserialize_seq(visitor)
+    }
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::Map(entries) => visit_map(entries, visitor),
+            Node::Null => visit_map(Vec::new(), visitor),
+            other => Err(other.mismatch("a mapping")),
+        }
+    }
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
+        self.deserialize_map(visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::Str(Cow::Borrowed(s)) => {
+                visitor.visit_enum(de::value::BorrowedStrDeserializer::new(s))
+            }
+            Node::Str(Cow::Owned(s)) => visitor.visit_enum(s.into_deserializer()),
+            // `serde_yaml` reads other variants only from tagged values, which are not in
+            // the subset.
+            other => Err(other.mismatch("a unit variant")),
+        }
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        visitor.visit_unit()
+    }
+}
+
+impl<'de> Node<'de> {
+    fn number<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::U64(n) => visitor.visit_u64(n),
+            Node::I64(n) => visitor.visit_i64(n),
+            Node::F64(f) => visitor.visit_f64(f),
+            other => Err(other.mismatch("a number")),
+        }
+    }
+
+    fn mismatch(&self, _expected: &str) -> Mismatch {
+        Mismatch
+    }
+}
+
+fn visit_seq<'de, V: Visitor<'de>>(
+    items: Vec<Node<'de>>,
+    visitor: V,
+) -> Result<V::Value, Mismatch> {
+    let mut seq = de::value::SeqDeserializer::new(items.into_iter());
+    let value = visitor.visit_seq(&mut seq)?;
+    seq.end()?;
+    Ok(value)
+}
+
+fn visit_map<'de, V: Visitor<'de>>(
+    entries: Vec<(&'de str, Node<'de>)>,
+    visitor: V,
+) -> Result<V::Value, Mismatch> {
+    let mut map = de::value::MapDeserializer::new(entries.into_iter().map(|(k, v)| (Key(k), v)));
+    let value = visitor.visit_map(&mut map)?;
+    map.end()?;
+    Ok(value)
+}
+
+impl<'de> IntoDeserializer<'de, Mismatch> for Node<'de> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+/// A mapping key (always a plain identifier).
+struct Key<'a>(&'a str);
+
+impl<'de> IntoDeserializer<'de, Mismatch> for Key<'de> {
+    type Deserializer = de::value::BorrowedStrDeserializer<'de, Mismatch>;
+
+    fn into_deserializer(self) -> Self::Deserializer {
+        de::value::BorrowedStrDeserializer::new(self.0)
+    }
 }
 
 #[cfg(test)]

@@ -83,18 +83,27 @@ impl Payload {
     /// Builds a payload from a record's `kind` and `payload` fields. Unknown kinds become
     /// [`Payload::Unknown`]; a known kind with a malformed payload is an error.
     pub fn from_value(kind: &str, value: serde_yaml::Value) -> Result<Payload, serde_yaml::Error> {
+        Payload::deserialize_kind(kind, value)
+    }
+
+    /// [`Payload::from_value`] from any deserializer of the `payload` field (the fast
+    /// reader's typed decoding uses its own).
+    pub fn deserialize_kind<'de, D: serde::Deserializer<'de>>(
+        kind: &str,
+        payload: D,
+    ) -> Result<Payload, D::Error> {
         Ok(match kind {
-            "opened" => Payload::Opened(Box::new(serde_yaml::from_value(value)?)),
-            "note" => Payload::Note(serde_yaml::from_value(value)?),
-            "check" => Payload::Check(serde_yaml::from_value(value)?),
-            "answer" => Payload::Answer(serde_yaml::from_value(value)?),
-            "step" => Payload::Step(serde_yaml::from_value(value)?),
-            "evidence" => Payload::Evidence(serde_yaml::from_value(value)?),
-            "notice" => Payload::Notice(serde_yaml::from_value(value)?),
-            "closed" => Payload::Closed(serde_yaml::from_value(value)?),
+            "opened" => Payload::Opened(Box::new(Deserialize::deserialize(payload)?)),
+            "note" => Payload::Note(Deserialize::deserialize(payload)?),
+            "check" => Payload::Check(Deserialize::deserialize(payload)?),
+            "answer" => Payload::Answer(Deserialize::deserialize(payload)?),
+            "step" => Payload::Step(Deserialize::deserialize(payload)?),
+            "evidence" => Payload::Evidence(Deserialize::deserialize(payload)?),
+            "notice" => Payload::Notice(Deserialize::deserialize(payload)?),
+            "closed" => Payload::Closed(Deserialize::deserialize(payload)?),
             other => Payload::Unknown {
                 kind: other.to_string(),
-                payload: value,
+                payload: serde_yaml::Value::deserialize(payload)?,
             },
         })
     }

@@ -16,9 +16,10 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{integrity, invalid};
 use crate::incident::{self, Incident, action};
-use crate::journal::file::{self, Locked, Scan};
+use crate::journal::file::{self, Ends, Locked, Scan};
 use crate::journal::format;
 use crate::journal::record::FORMAT_VERSION;
+use crate::journal::snapshot::{self, Key};
 use crate::journal::{Opened, Payload, PinnedRunbook, Record, store};
 use crate::runbook::{LoadedRunbook, RunbookSource};
 use crate::types::Severity;
@@ -40,6 +41,10 @@ pub fn load(path: &Path) -> anyhow::Result<(Scan, Incident)> {
 /// the payload; the payload is checked against that state before anything is written.
 /// Returns the written record and the state including it. The record is on disk (written
 /// and fsynced) when this returns `Ok`.
+///
+/// The state comes from the derived state cache when it matches the file (see
+/// [`Writer::open`]): then its notes, evidence and notices are empty, as no check reads
+/// them; everything else is as a full fold gives it. Use [`load`] for the complete state.
 pub fn append(
     path: &Path,
     operator: &str,
@@ -69,17 +74,16 @@ pub fn append_quick_with(
     let Some(ends) = locked.ends()? else {
         return Err(explain(&mut locked));
     };
-    let Payload::Opened(opened) = &ends.first.payload else {
-        return Err(integrity(format!(
-            "{}: the first record is not `opened`",
-            path.display()
-        )));
+    // With a matching state cache, the append is checked against the whole state and the
+    // cache is kept up to date; without one, against the file's ends.
+    let mut locked = match Writer::from_cache(locked, &ends) {
+        Ok(mut writer) => {
+            let payload = build(&writer.incident)?;
+            return writer.append(operator, now, payload, true);
+        }
+        Err(locked) => locked,
     };
-    let mut incident = Incident::from_opened(opened, &ends.first)
-        .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
-    if matches!(ends.last.payload, Payload::Closed(_)) {
-        incident.apply(&ends.last);
-    }
+    let incident = ends_state(path, &ends)?;
     let payload = build(&incident)?;
     if !action::depends_only_on_header(&payload) {
         drop(locked);
@@ -100,6 +104,34 @@ pub fn append_quick_with(
     })
 }
 
+/// The state known from the file's first and last record alone: the intake, the pinned
+/// runbook and whether the incident is closed (no answers, checks, notes or evidence). Its
+/// cost does not grow with the incident; for a command that needs only that before it
+/// appends through [`append_quick_with`].
+pub fn load_ends(path: &Path) -> anyhow::Result<Incident> {
+    let mut locked = Locked::open(path)?;
+    let Some(ends) = locked.ends()? else {
+        return Err(explain(&mut locked));
+    };
+    ends_state(path, &ends)
+}
+
+/// [`load_ends`] from the ends already read.
+fn ends_state(path: &Path, ends: &Ends) -> anyhow::Result<Incident> {
+    let Payload::Opened(opened) = &ends.first.payload else {
+        return Err(integrity(format!(
+            "{}: the first record is not `opened`",
+            path.display()
+        )));
+    };
+    let mut incident = Incident::from_opened(opened, &ends.first)
+        .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    if matches!(ends.last.payload, Payload::Closed(_)) {
+        incident.apply(&ends.last);
+    }
+    Ok(incident)
+}
+
 /// The precise error for a file whose first or last record did not verify, read through the
 /// handle already holding the lock (a second handle would wait for that lock forever).
 fn explain(locked: &mut Locked) -> anyhow::Error {
@@ -116,35 +148,85 @@ fn explain(locked: &mut Locked) -> anyhow::Error {
     }
 }
 
-/// A writing session: the file is locked and read once, then any number of records are
-/// appended against the state kept in memory. Every append of a record whose check needs
-/// the incident's state goes through one.
+/// A writing session: the file is locked and its state read once, then any number of
+/// records are appended against the state kept in memory. Every append of a record whose
+/// check needs the incident's state goes through one.
 pub struct Writer {
     locked: Locked,
     incident: Incident,
-    last_seq: u64,
-    last_hash: String,
+    tip: Tip,
+}
+
+/// The end of the file a writer appends to.
+#[derive(Debug, Clone)]
+struct Tip {
+    seq: u64,
+    hash: String,
     /// Lines in the file so far, so each new record knows the line it starts on.
     lines: usize,
 }
 
 impl Writer {
-    /// Locks the file exclusively and reads, verifies and folds it.
+    /// Locks the file exclusively and reads its state: from the derived state cache
+    /// ([`snapshot`]) when the cache matches the file as it is now (its length, last record,
+    /// inode and times) and belongs to its first record, which costs the same at any
+    /// length; else by reading, verifying and folding the whole file, after which the
+    /// cache is written for the next append. A stale, corrupt or foreign cache is ignored.
     pub fn open(path: &Path) -> anyhow::Result<Writer> {
         let mut locked = Locked::open(path)?;
+        match locked.ends()? {
+            Some(ends) => match Writer::from_cache(locked, &ends) {
+                Ok(writer) => Ok(writer),
+                Err(locked) => Writer::open_full(locked),
+            },
+            None => Writer::open_full(locked),
+        }
+    }
+
+    /// Reads, verifies and folds the whole file under the lock, then writes the cache.
+    fn open_full(mut locked: Locked) -> anyhow::Result<Writer> {
         let (scan, lines) = locked.scan()?;
         scan.require_intact()?;
         let incident = fold(&scan)?;
         let last = scan
             .records
             .last()
-            .ok_or_else(|| integrity(format!("{}: no records", path.display())))?;
-        Ok(Writer {
-            last_seq: last.seq,
-            last_hash: last.hash.clone(),
+            .ok_or_else(|| integrity(format!("{}: no records", locked.path().display())))?;
+        let tip = Tip {
+            seq: last.seq,
+            hash: last.hash.clone(),
             lines,
+        };
+        save_cache(&locked, &incident, &tip);
+        Ok(Writer {
             locked,
             incident,
+            tip,
+        })
+    }
+
+    /// The writer whose state comes from a cache matching the file whose ends these are;
+    /// the lock back when there is no such cache.
+    fn from_cache(locked: Locked, ends: &Ends) -> Result<Writer, Locked> {
+        let Ok(meta) = locked.metadata() else {
+            return Err(locked);
+        };
+        let Ok(state) =
+            snapshot::load_matching(locked.path(), &meta, ends.last.seq, &ends.last.hash)
+        else {
+            return Err(locked);
+        };
+        let Some(incident) = cache::from_cache(&ends.first, &state) else {
+            return Err(locked);
+        };
+        Ok(Writer {
+            locked,
+            incident,
+            tip: Tip {
+                seq: state.key.last_seq,
+                hash: state.key.last_hash,
+                lines: state.key.lines,
+            },
         })
     }
 
@@ -159,7 +241,8 @@ impl Writer {
     }
 
     /// Checks and appends one record. With `sync` the record is fsynced before this
-    /// returns (as every command does); without, durability is left to [`Writer::sync`].
+    /// returns (as every command does), and the state cache is updated; without,
+    /// durability and the cache are left to [`Writer::sync`].
     pub fn append(
         &mut self,
         operator: &str,
@@ -167,30 +250,126 @@ impl Writer {
         payload: Payload,
         sync: bool,
     ) -> anyhow::Result<Record> {
-        action::validate(&self.incident, &payload)?;
-        let seq = self.last_seq + 1;
-        let (text, hash) = format::encode(seq, now, operator, &self.last_hash, &payload)?;
-        self.locked.write(text.as_bytes(), sync)?;
-        let record = Record {
-            seq,
-            time: now,
-            operator: operator.to_string(),
-            prev: self.last_hash.clone(),
-            hash: hash.clone(),
+        let record = write_checked(
+            &mut self.locked,
+            &mut self.incident,
+            &mut self.tip,
+            operator,
+            now,
             payload,
-            line: self.lines + 1,
-        };
-        self.incident.apply(&record);
-        self.last_seq = seq;
-        self.last_hash = hash;
-        self.lines += text.bytes().filter(|&b| b == b'\n').count();
+            sync,
+        )?;
+        if sync {
+            save_cache(&self.locked, &self.incident, &self.tip);
+        }
         Ok(record)
     }
 
-    /// Flushes everything written to stable storage.
+    /// Flushes everything written to stable storage and updates the state cache.
     pub fn sync(&mut self) -> anyhow::Result<()> {
-        self.locked.sync()
+        self.locked.sync()?;
+        save_cache(&self.locked, &self.incident, &self.tip);
+        Ok(())
     }
+}
+
+/// Checks a record against the state, writes it at the tip, applies it.
+fn write_checked(
+    locked: &mut Locked,
+    incident: &mut Incident,
+    tip: &mut Tip,
+    operator: &str,
+    now: DateTime<Utc>,
+    payload: Payload,
+    sync: bool,
+) -> anyhow::Result<Record> {
+    action::validate(incident, &payload)?;
+    let seq = tip.seq + 1;
+    let (text, hash) = format::encode(seq, now, operator, &tip.hash, &payload)?;
+    locked.write(text.as_bytes(), sync)?;
+    let record = Record {
+        seq,
+        time: now,
+        operator: operator.to_string(),
+        prev: tip.hash.clone(),
+        hash: hash.clone(),
+        payload,
+        line: tip.lines + 1,
+    };
+    incident.apply(&record);
+    tip.seq = seq;
+    tip.hash = hash;
+    tip.lines += text.bytes().filter(|&b| b == b'\n').count();
+    Ok(record)
+}
+
+/// The key of the locked file as it is now, with this tip.
+fn key_of(locked: &Locked, tip: &Tip) -> anyhow::Result<Key> {
+    Ok(Key::of(&locked.metadata()?, tip.seq, &tip.hash, tip.lines))
+}
+
+/// Writes the derived state cache for the locked file as it is now. A cache that cannot be
+/// written only costs the next append a full read.
+fn save_cache(locked: &Locked, incident: &Incident, tip: &Tip) {
+    if let Ok(key) = key_of(locked, tip) {
+        let _ = snapshot::store(locked.path(), &cache::to_cache(incident, key));
+    }
+}
+
+/// Where a long-running writer (the walk) left an incident file: the state it holds is the
+/// file's state for as long as the file is exactly as it left it.
+#[derive(Debug, Clone)]
+pub struct Mark(Key);
+
+/// Reads, verifies and folds an incident file (the complete state) and marks where the
+/// file was, for [`append_held`].
+pub fn load_marked(path: &Path) -> anyhow::Result<(Incident, Mark)> {
+    let writer = Writer::open_full(Locked::open(path)?)?;
+    let key = key_of(&writer.locked, &writer.tip)?;
+    Ok((writer.into_incident(), Mark(key)))
+}
+
+/// Appends one record against the state the caller holds (from [`load_marked`] or an
+/// earlier call), without reading the file, when the file is exactly as the caller left it;
+/// when another writer got in, the complete state is read again first. Either way the
+/// payload is checked against the file's current state, under the lock, and `incident`
+/// includes the record afterwards.
+pub fn append_held(
+    path: &Path,
+    incident: &mut Incident,
+    mark: &mut Mark,
+    operator: &str,
+    now: DateTime<Utc>,
+    payload: Payload,
+) -> anyhow::Result<Record> {
+    let mut locked = Locked::open(path)?;
+    let unchanged = locked.metadata().is_ok_and(|m| mark.0.matches_meta(&m));
+    let mut tip = if unchanged {
+        Tip {
+            seq: mark.0.last_seq,
+            hash: mark.0.last_hash.clone(),
+            lines: mark.0.lines,
+        }
+    } else {
+        let writer = Writer::open_full(locked)?;
+        *incident = writer.incident;
+        locked = writer.locked;
+        writer.tip
+    };
+    let record = write_checked(
+        &mut locked,
+        incident,
+        &mut tip,
+        operator,
+        now,
+        payload,
+        true,
+    );
+    if record.is_ok() {
+        save_cache(&locked, incident, &tip);
+    }
+    *mark = Mark(key_of(&locked, &tip)?);
+    record
 }
 
 /// The intake: everything needed to open an incident, already resolved.
@@ -273,5 +452,8 @@ pub fn open_incident(
     Ok((path, incident))
 }
 
+mod cache;
+#[cfg(test)]
+mod cache_tests;
 #[cfg(test)]
 mod tests;

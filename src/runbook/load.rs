@@ -51,17 +51,17 @@ pub fn parse_text(text: &str, origin: &str) -> Result<Runbook, Vec<Problem>> {
 }
 
 /// Parses the runbook pinned in an incident file, which every command that reads the
-/// incident does once. A text identical to a built-in runbook needs no validation pass: the
-/// built-ins are valid (a test checks it) and validation returns the runbook serde parses,
-/// so only the parse runs, which saves most of the fixed cost of reading an incident. Any
-/// other text is validated in full.
+/// incident does once. A text identical to a built-in runbook (the same SHA-256) is loaded
+/// from the built-in's pre-built form ([`builtin::prebuilt`]) with no YAML parse and no
+/// validation pass: the built-ins are valid and their pre-built forms equal parsing their
+/// text (tests check both), which saves most of the fixed cost of reading an incident. Any
+/// other text is validated against the format, but not the authoring rules it may predate
+/// (`validate::validate_pinned_text`).
 pub fn parse_pinned(text: &str, origin: &str) -> Result<Runbook, Vec<Problem>> {
-    if builtin::BUILTINS.iter().any(|(_, b)| *b == text)
-        && let Ok(runbook) = serde_yaml::from_str(text)
-    {
+    if let Some(runbook) = builtin::prebuilt(text) {
         return Ok(runbook);
     }
-    parse_text(text, origin)
+    validate::validate_pinned_text(text, origin)
 }
 
 /// The directories searched for runbooks by name: `./runbooks`, then `BREACH_RUNBOOKS`.

@@ -71,6 +71,27 @@ struct VersionProbe {
 
 /// Parses and checks a runbook's text. Returns every problem found.
 pub fn validate_text(text: &str, origin: &str) -> Result<Runbook, Vec<Problem>> {
+    validate_with(text, origin, Rules::Authoring)
+}
+
+/// Parses and checks the runbook pinned in an incident file: every rule of the format, but
+/// not the authoring rules (see [`Rules`]), which the runbook may predate. A runbook that
+/// was valid when its incident was opened stays readable.
+pub fn validate_pinned_text(text: &str, origin: &str) -> Result<Runbook, Vec<Problem>> {
+    validate_with(text, origin, Rules::Format)
+}
+
+/// Which rules a validation applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rules {
+    /// What the format needs to be read: fields, ids, references, conditions, templates.
+    Format,
+    /// Also the rules that keep a runbook sound to write and to start an incident with (an
+    /// item that promises a notification meets a deadline).
+    Authoring,
+}
+
+fn validate_with(text: &str, origin: &str, rules: Rules) -> Result<Runbook, Vec<Problem>> {
     let start = Pos { line: 1, column: 1 };
     if text.trim().is_empty() {
         return Err(vec![Problem::at(
@@ -141,7 +162,7 @@ pub fn validate_text(text: &str, origin: &str) -> Result<Runbook, Vec<Problem>> 
             return Err(vec![problem]);
         }
     };
-    let mut problems = check(&runbook, &spans, origin);
+    let mut problems = check(&runbook, &spans, origin, rules);
     problems.extend(super::templates::check_templates(&runbook, text, origin));
     if problems.is_empty() {
         Ok(runbook)
@@ -279,7 +300,7 @@ fn did_you_mean(message: &str, marker: &str) -> Option<String> {
 }
 
 /// The semantic pass: every problem, each at the node it concerns.
-fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str) -> Vec<Problem> {
+fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str, rules: Rules) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut add = |path: &str, message: String| {
         problems.push(Problem::at(origin, spans.value(path), message));
@@ -487,7 +508,11 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str) -> Vec<Problem> {
                     format!("item `{name}` names template `{t}`, which this runbook does not have"),
                 );
             }
-            if item.legal_duty && item.promises_notification() && !meets.contains(name.as_str()) {
+            if rules == Rules::Authoring
+                && item.legal_duty
+                && item.promises_notification()
+                && !meets.contains(name.as_str())
+            {
                 add(
                     &format!("{ip}.text"),
                     format!(
@@ -845,6 +870,20 @@ deadlines:
                 serde_yaml::from_str(&format!("{{id: x, text: \"{text}\"}}")).expect("item");
             assert_eq!(item.promises_notification(), promises, "{text}");
         }
+    }
+
+    #[test]
+    fn a_pinned_runbook_is_not_held_to_the_authoring_rules() {
+        // An incident opened with a runbook written before the duty rule stays readable.
+        let text = GOOD.replace(
+            "        text: Look around\n",
+            "        text: Look around\n      - {id: tell, text: Notify the regulators}\n",
+        );
+        assert!(validate_text(&text, "t.yaml").is_err());
+        assert!(validate_pinned_text(&text, "pinned").is_ok());
+        // The format rules still hold for it.
+        let broken = text.replace("kind: select", "kind: selekt");
+        assert!(validate_pinned_text(&broken, "pinned").is_err());
     }
 
     #[test]

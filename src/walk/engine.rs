@@ -1,8 +1,9 @@
 //! The walk engine: goes through the open steps of an incident in runbook order, asks
 //! through a [`Prompter`], and appends every answer to the incident file the moment it is
-//! given, through [`crate::ledger::append`] (which validates it with
+//! given, through [`crate::ledger::append_held`] (which validates it with
 //! [`crate::incident::action::validate`], exactly like the `check`, `answer` and `step`
-//! commands). Nothing is batched: an interrupted walk loses at most the question on screen.
+//! commands) against the state the walk holds; the file is read again only when another
+//! writer got in. Nothing is batched: an interrupted walk loses at most the question on screen.
 
 use std::path::{Path, PathBuf};
 
@@ -41,6 +42,8 @@ pub struct Walker<'p> {
     operator: String,
     prompter: &'p mut dyn Prompter,
     incident: Incident,
+    /// Where the file was when `incident` was last read or written.
+    mark: crate::ledger::Mark,
     width: usize,
 }
 
@@ -52,7 +55,7 @@ impl<'p> Walker<'p> {
         operator: &str,
         prompter: &'p mut dyn Prompter,
     ) -> anyhow::Result<Walker<'p>> {
-        let (_, incident) = crate::ledger::load(path)?;
+        let (incident, mark) = crate::ledger::load_marked(path)?;
         if incident.is_closed() {
             return Err(conflict(format!(
                 "incident {} is closed; nothing more can be recorded",
@@ -64,6 +67,7 @@ impl<'p> Walker<'p> {
             operator: operator.to_string(),
             prompter,
             incident,
+            mark,
             width: text::width(),
         })
     }
@@ -142,10 +146,14 @@ impl<'p> Walker<'p> {
     /// Appends one record through the same path as the commands.
     fn record(&mut self, payload: Payload) -> anyhow::Result<Record> {
         let now = crate::clock::now()?;
-        let (record, incident) =
-            crate::ledger::append(&self.path, &self.operator, now, |_| Ok(payload))?;
-        self.incident = incident;
-        Ok(record)
+        crate::ledger::append_held(
+            &self.path,
+            &mut self.incident,
+            &mut self.mark,
+            &self.operator,
+            now,
+            payload,
+        )
     }
 
     fn walk_step(&mut self, idx: usize) -> anyhow::Result<StepEnd> {

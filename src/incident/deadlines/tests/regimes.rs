@@ -968,3 +968,34 @@ fn contact_details_alone_start_no_us_state_clock_but_codes_or_ids_do() {
         }
     }
 }
+
+/// The `woocommerce` runbook as shipped before the regimes (old place ids, generic notify
+/// items that meet no deadline).
+const OLD_WOOCOMMERCE: &str =
+    include_str!("../../../../tests/fixtures/pinned/woocommerce-before-regimes.yaml");
+
+#[test]
+fn an_incident_pinned_with_an_earlier_runbook_still_reads_and_keeps_its_meaning() {
+    assert!(
+        crate::runbook::parse_text(OLD_WOOCOMMERCE, "old").is_err(),
+        "a new incident could not start with it: its generic notify items meet no deadline"
+    );
+    let inc = incident_with(
+        OLD_WOOCOMMERCE,
+        None,
+        vec![
+            (mon(10, 1), answer("isolate/personal_data", yes())),
+            (
+                mon(10, 2),
+                answer("isolate/jurisdictions", list(&["us_ca"])),
+            ),
+        ],
+    );
+    let s = evaluate(&inc, mon(11, 0));
+    assert_eq!(get(&s, "california-consumers").state, DeadlineState::Open);
+    assert_eq!(get(&s, "california-consumers").zone, "UTC");
+    assert_eq!(
+        get(&s, "california-consumers").due_at,
+        Some(at(2026, 12, 23, 9, 0))
+    );
+}

@@ -1,0 +1,146 @@
+//! The derived state cache ([`crate::journal::snapshot`]) from and to the incident's state.
+//! A cache holds what checking a new record needs: the steps (statuses, checked items,
+//! current answers), whether the incident is closed, and the counts. It does not hold the
+//! notes, evidence or notices, which grow with the incident and which no check reads, so a
+//! state made from the cache has those lists empty.
+
+use std::collections::BTreeMap;
+
+use crate::incident::{AnswerState, Incident, ItemState, Stamp, StepState, StepStatus};
+use crate::journal::snapshot::{AnswerCache, ItemCache, Key, StampState, State, StepCache};
+use crate::journal::{Payload, Record};
+
+fn stamp_out(s: &Stamp) -> StampState {
+    StampState {
+        by: s.by.clone(),
+        at: s.at,
+        seq: s.seq,
+    }
+}
+
+fn stamp_in(s: &StampState) -> Stamp {
+    Stamp {
+        by: s.by.clone(),
+        at: s.at,
+        seq: s.seq,
+    }
+}
+
+fn status_in(s: &str) -> Option<StepStatus> {
+    Some(match s {
+        "pending" => StepStatus::Pending,
+        "in_progress" => StepStatus::InProgress,
+        "done" => StepStatus::Done,
+        "skipped" => StepStatus::Skipped,
+        _ => return None,
+    })
+}
+
+/// The cache of a state, for the file as `key` describes it.
+pub fn to_cache(incident: &Incident, key: Key) -> State {
+    State {
+        key,
+        incident_id: incident.id.clone(),
+        runbook_sha256: incident.runbook_sha256.clone(),
+        steps: incident
+            .steps
+            .iter()
+            .map(|s| StepCache {
+                id: s.id.clone(),
+                status: s.status.as_str().to_string(),
+                items: s
+                    .items
+                    .iter()
+                    .map(|i| ItemCache {
+                        id: i.id.clone(),
+                        checked: i.checked,
+                        last: i.last.as_ref().map(stamp_out),
+                    })
+                    .collect(),
+                answers: s
+                    .answers
+                    .iter()
+                    .map(|(q, a)| AnswerCache {
+                        question: q.clone(),
+                        value: a.value.clone(),
+                        stamp: stamp_out(&a.stamp),
+                    })
+                    .collect(),
+                skip_reason: s.skip_reason.clone(),
+                done_with_open_items: s.done_with_open_items.clone(),
+                started: s.started.as_ref().map(stamp_out),
+                finished: s.finished.as_ref().map(stamp_out),
+                last_activity: s.last_activity.as_ref().map(stamp_out),
+            })
+            .collect(),
+        closed: incident.closed.as_ref().map(stamp_out),
+        operators: incident.operators.clone(),
+        record_count: incident.record_count,
+        last_activity: incident.last_activity,
+    }
+}
+
+/// The state from a cache and the file's first record, or `None` when the cache does not
+/// belong to this incident and its pinned runbook (then it is rebuilt from a full read).
+pub fn from_cache(first: &Record, state: &State) -> Option<Incident> {
+    let Payload::Opened(opened) = &first.payload else {
+        return None;
+    };
+    if opened.id != state.incident_id || opened.runbook.sha256 != state.runbook_sha256 {
+        return None;
+    }
+    let mut incident = Incident::from_opened(opened, first).ok()?;
+    if incident.runbook_sha256 != state.runbook_sha256 || incident.steps.len() != state.steps.len()
+    {
+        return None;
+    }
+    let mut steps = Vec::with_capacity(state.steps.len());
+    for (fresh, cached) in incident.steps.iter().zip(&state.steps) {
+        let same_items = fresh.items.len() == cached.items.len()
+            && fresh
+                .items
+                .iter()
+                .zip(&cached.items)
+                .all(|(a, b)| a.id == b.id);
+        if fresh.id != cached.id || !same_items {
+            return None;
+        }
+        steps.push(StepState {
+            id: cached.id.clone(),
+            status: status_in(&cached.status)?,
+            items: cached
+                .items
+                .iter()
+                .map(|i| ItemState {
+                    id: i.id.clone(),
+                    checked: i.checked,
+                    last: i.last.as_ref().map(stamp_in),
+                })
+                .collect(),
+            answers: cached
+                .answers
+                .iter()
+                .map(|a| {
+                    (
+                        a.question.clone(),
+                        AnswerState {
+                            value: a.value.clone(),
+                            stamp: stamp_in(&a.stamp),
+                        },
+                    )
+                })
+                .collect::<BTreeMap<_, _>>(),
+            skip_reason: cached.skip_reason.clone(),
+            done_with_open_items: cached.done_with_open_items.clone(),
+            started: cached.started.as_ref().map(stamp_in),
+            finished: cached.finished.as_ref().map(stamp_in),
+            last_activity: cached.last_activity.as_ref().map(stamp_in),
+        });
+    }
+    incident.steps = steps;
+    incident.closed = state.closed.as_ref().map(stamp_in);
+    incident.operators = state.operators.clone();
+    incident.record_count = state.record_count;
+    incident.last_activity = state.last_activity;
+    Some(incident)
+}
