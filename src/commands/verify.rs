@@ -26,13 +26,30 @@ pub fn run(args: &VerifyArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         }
     }
     let scan = file::read(&path)?;
+    // Rules a sound chain can still break: a record after `closed`, a file named for
+    // another incident.
+    let mut problems = Vec::new();
     if scan.status == ChainStatus::Intact {
         // A sound chain is not enough: the file must be an incident this build can read
         // (an `opened` record first, a format version it knows).
-        crate::ledger::fold(&scan)?;
+        let incident = crate::ledger::fold(&scan)?;
+        if let Some(first) = incident.after_closed.first() {
+            problems.push(format!(
+                "{}: {} record(s) follow the `closed` record, from record {first} on; breach never writes after closing, so another writer or an edit did",
+                path.display(),
+                incident.after_closed.len()
+            ));
+        }
+        if let Some(p) = scan
+            .records
+            .first()
+            .and_then(|f| crate::ledger::name_mismatch(&path, f))
+        {
+            problems.push(p);
+        }
     }
     let status = match &scan.status {
-        ChainStatus::Intact => ExitStatus::Ok,
+        ChainStatus::Intact if problems.is_empty() => ExitStatus::Ok,
         _ => ExitStatus::Integrity,
     };
     if args.json {
@@ -42,10 +59,16 @@ pub fn run(args: &VerifyArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             "records": scan.records.len(),
             "last_hash": scan.last_hash(),
             "status": scan.status,
+            "problems": problems,
         }))?;
         return Ok(status);
     }
     match &scan.status {
+        ChainStatus::Intact if !problems.is_empty() => {
+            for p in &problems {
+                ctx.out.error(p);
+            }
+        }
         ChainStatus::Intact => {
             ctx.out.print(&format!(
                 "ok: {} records, chain intact, last hash {}",

@@ -174,6 +174,9 @@ pub struct Incident {
     pub last_activity: DateTime<Utc>,
     /// Records the fold could not apply (unknown kinds, ids not in the runbook), described.
     pub warnings: Vec<String>,
+    /// The sequence numbers of records that follow the `closed` record: `breach` never
+    /// writes them, so another writer (or an edit) did; `breach verify` refuses the file.
+    pub after_closed: Vec<u64>,
 }
 
 /// Why records cannot be folded at all.
@@ -303,6 +306,7 @@ impl Incident {
             record_count: 1,
             last_activity: record.time,
             warnings: Vec::new(),
+            after_closed: Vec::new(),
         })
     }
 
@@ -310,6 +314,11 @@ impl Incident {
     /// `warnings` and otherwise ignored, so a file written by a newer or hand-edited
     /// `breach` still folds.
     pub fn apply(&mut self, r: &Record) {
+        if let Some(closed) = &self.closed {
+            self.after_closed.push(r.seq);
+            let at = crate::types::format_utc(closed.at);
+            self.warn(r, format!("written after the incident was closed at {at}"));
+        }
         self.record_count += 1;
         self.last_activity = self.last_activity.max(r.time);
         if !self.operators.contains(&r.operator) {
