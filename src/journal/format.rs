@@ -109,6 +109,7 @@ pub fn encode(
 #[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRecord {
+    #[serde(deserialize_with = "seq_number")]
     seq: u64,
     time: String,
     operator: String,
@@ -116,6 +117,26 @@ struct RawRecord {
     prev: String,
     #[serde(default)]
     payload: serde_yaml::Value,
+}
+
+/// `seq` as the spec allows it: a decimal integer, plain or in one pair of quotes
+/// (`seq: '3'`), with digits only.
+fn seq_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Seq {
+        Number(u64),
+        Text(String),
+    }
+    match Seq::deserialize(d)? {
+        Seq::Number(n) => Ok(n),
+        Seq::Text(t) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => t
+            .parse()
+            .map_err(|_| serde::de::Error::custom(format!("`seq` {t:?} is too large"))),
+        Seq::Text(t) => Err(serde::de::Error::custom(format!(
+            "`seq` {t:?} is not a decimal number"
+        ))),
+    }
 }
 
 /// The record's fields read by the fast reader for the subset of YAML that [`encode`]
@@ -225,9 +246,23 @@ pub fn decode(chunk: &str, line: usize) -> Result<Record, DecodeError> {
             typed.prev
         )));
     }
+    // The spec's rules that the YAML types alone do not enforce.
+    let op = &typed.operator;
+    if op.is_empty() || op.chars().count() > 200 || op.chars().any(char::is_control) {
+        return Err(DecodeError::Malformed(format!(
+            "`operator` must be 1 to 200 characters with no control characters: {op:?}"
+        )));
+    }
     let payload = typed
         .payload
         .map_err(|e| DecodeError::Malformed(format!("invalid `{}` payload: {e}", typed.kind)))?;
+    if let Payload::Note(n) = &payload
+        && (n.text.is_empty() || n.text.len() > 64 * 1024)
+    {
+        return Err(DecodeError::Malformed(
+            "invalid `note` payload: `text` must be non-empty and at most 64 KiB".into(),
+        ));
+    }
     Ok(Record {
         seq: typed.seq,
         time,
