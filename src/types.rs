@@ -148,8 +148,11 @@ pub fn parse_count(text: &str) -> Result<u64, String> {
 pub fn count_problem(n: Option<f64>) -> String {
     match n {
         Some(n) if n.is_finite() && n < 0.0 => "a count cannot be negative".to_string(),
-        Some(n) if n.is_finite() && n.fract() == 0.0 => {
+        Some(n) if n.is_finite() && n.fract() == 0.0 && n > 9_007_199_254_740_992.0 => {
             "that number is too large to be kept exactly; write it as digits in quotes".to_string()
+        }
+        Some(n) if n.is_finite() && n.fract() == 0.0 => {
+            "a count is recorded as an integer, not as a floating-point number".to_string()
         }
         Some(n) if n.is_finite() => "a count is a whole number (no decimals)".to_string(),
         _ => "expected a whole number of 0 or more".to_string(),

@@ -209,12 +209,12 @@ impl Writer {
     pub fn open(path: &Path) -> anyhow::Result<Writer> {
         let mut locked = Locked::open(path)?;
         match locked.ends()? {
-            Some(ends) => match require_name(path, &ends.first)
-                .map(|()| Writer::from_cache(locked, &ends))?
-            {
-                Ok(writer) => Ok(writer),
-                Err(locked) => Writer::open_full(locked),
-            },
+            Some(ends) => {
+                match require_name(path, &ends.first).map(|()| Writer::from_cache(locked, &ends))? {
+                    Ok(writer) => Ok(writer),
+                    Err(locked) => Writer::open_full(locked),
+                }
+            }
             None => Writer::open_full(locked),
         }
     }
