@@ -121,6 +121,27 @@ pub fn terminal_width() -> u16 {
     }
 }
 
+/// How a list-like table (`list`, `evidence list`, `notify list`, ...) lays out its cells:
+/// on a terminal, wrapped to its width; in a pipe or a file, never wrapped, so that every
+/// id and path stays whole and each row is one line (for `grep`, `cut`, `awk`).
+pub fn list_arrangement() -> comfy_table::ContentArrangement {
+    if std::io::stdout().is_terminal() {
+        comfy_table::ContentArrangement::Dynamic
+    } else {
+        comfy_table::ContentArrangement::Disabled
+    }
+}
+
+/// The lines of one table cell: one under the other on a terminal, joined with `; ` on one
+/// line when stdout is not a terminal (see [`list_arrangement`]).
+pub fn cell_lines(lines: &[String]) -> String {
+    if std::io::stdout().is_terminal() {
+        lines.join("\n")
+    } else {
+        lines.join("; ")
+    }
+}
+
 /// Text from the incident file, a runbook or a file name, made safe to print on a terminal:
 /// every control character (C0, DEL, C1), the bidirectional overrides and isolates, and the
 /// line and paragraph separators are shown as visible escapes (`\e`, `\r`, `\u{202e}`), so

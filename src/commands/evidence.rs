@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, Local, Utc};
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{Table, presets};
 
 use super::Ctx;
 use crate::cli::{EvidenceAddArgs, EvidenceCommand, IncidentJsonArgs};
@@ -134,7 +134,7 @@ fn list(args: &IncidentJsonArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_content_arrangement(crate::output::list_arrangement())
         .set_width(crate::output::terminal_width())
         .set_header([
             "#",
@@ -146,10 +146,11 @@ fn list(args: &IncidentJsonArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             "copy",
         ]);
     for (i, e) in incident.evidence.iter().enumerate() {
-        let mut path = safe(&e.entry.path).into_owned();
+        let mut lines = vec![safe(&e.entry.path).into_owned()];
         if let Some(note) = &e.entry.note {
-            path.push_str(&format!("\nnote: {}", safe(note)));
+            lines.push(format!("note: {}", safe(note)));
         }
+        let path = crate::output::cell_lines(&lines);
         table.add_row([
             (i + 1).to_string(),
             path,
@@ -192,7 +193,7 @@ fn verify(args: &IncidentJsonArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         let mut table = Table::new();
         table
             .load_preset(presets::UTF8_BORDERS_ONLY)
-            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_content_arrangement(crate::output::list_arrangement())
             .set_width(crate::output::terminal_width())
             .set_header(["#", "path", "state", "copy"]);
         for (i, r) in results.iter().enumerate() {

@@ -1,6 +1,6 @@
 //! `breach list`: the incidents in the directory, newest first.
 
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{Table, presets};
 
 use super::Ctx;
 use crate::cli::ListArgs;
@@ -73,7 +73,7 @@ pub fn run(args: &ListArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_content_arrangement(crate::output::list_arrangement())
         .set_width(crate::output::terminal_width())
         .set_header(["id", "title", "severity", "state", "progress"]);
     for r in &rows {

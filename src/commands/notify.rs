@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{Table, presets};
 use serde::Serialize;
 
 use super::Ctx;
@@ -220,21 +220,22 @@ fn list(args: &IncidentJsonArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_content_arrangement(crate::output::list_arrangement())
         .set_width(crate::output::terminal_width())
         .set_header(["template", "audience", "subject", "sent"]);
     for r in &rows {
         let sent = if r.sent.is_empty() {
             "not yet".to_string()
         } else {
-            r.sent
+            let lines: Vec<String> = r
+                .sent
                 .iter()
                 .map(|s| match s.to {
                     Some(to) => format!("{} to {}", local(s.at), safe(to)),
                     None => local(s.at),
                 })
-                .collect::<Vec<_>>()
-                .join("\n")
+                .collect();
+            crate::output::cell_lines(&lines)
         };
         table.add_row([
             safe(r.id).into_owned(),

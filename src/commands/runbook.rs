@@ -7,7 +7,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{Table, presets};
 use serde::Serialize;
 
 use super::Ctx;
@@ -127,7 +127,7 @@ fn list(json: bool, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     table
         .load_preset(presets::NOTHING)
         // Fits a terminal's width; unconstrained when piped, so paths stay whole.
-        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_content_arrangement(crate::output::list_arrangement())
         .set_header(["ID", "TITLE", "STEPS", "SOURCE"]);
     let mut any_invalid = false;
     for row in &rows {

@@ -251,3 +251,50 @@ fn note_dash_reads_the_text_from_standard_input() {
     assert_fails(&out, 3);
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
+
+#[test]
+fn in_a_pipe_list_tables_keep_every_value_whole_one_row_a_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    open_tiny(
+        root,
+        "A title long enough to be wrapped in a table cell of eighty columns",
+    );
+    let deep = root.join("evidence-folder-with-a-rather-long-name/and-another-level/sub");
+    std::fs::create_dir_all(&deep).unwrap();
+    let file = deep.join("access-log-of-the-checkout-server.log");
+    std::fs::write(&file, b"GET /checkout\n").unwrap();
+    let abs = file.canonicalize().unwrap();
+    assert_ok(&run(
+        root,
+        &[
+            "evidence",
+            "add",
+            abs.to_str().unwrap(),
+            "--note",
+            "web log at the time of the skimmer",
+        ],
+    ));
+    for args in [
+        &["evidence", "list"][..],
+        &["evidence", "verify"],
+        &["list"],
+    ] {
+        let out = run(root, args);
+        assert_ok(&out);
+        let text = stdout(&out);
+        // The top border, the header, its rule, one line for the one row, the bottom border.
+        assert_eq!(text.lines().count(), 5, "{args:?}:\n{text}");
+    }
+    let list = stdout(&run(root, &["evidence", "list"]));
+    assert!(list.contains(abs.to_str().unwrap()), "{list}");
+    assert!(
+        list.contains("; note: web log at the time of the skimmer"),
+        "{list}"
+    );
+    let incidents = stdout(&run(root, &["list"]));
+    assert!(
+        incidents.contains("A title long enough to be wrapped in a table cell of eighty columns"),
+        "{incidents}"
+    );
+}
