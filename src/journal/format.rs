@@ -256,11 +256,12 @@ pub fn decode(chunk: &str, line: usize) -> Result<Record, DecodeError> {
     let payload = typed
         .payload
         .map_err(|e| DecodeError::Malformed(format!("invalid `{}` payload: {e}", typed.kind)))?;
+    // (The 64 KiB limit is what `breach` writes; a reader accepts a longer text.)
     if let Payload::Note(n) = &payload
-        && (n.text.is_empty() || n.text.len() > 64 * 1024)
+        && n.text.is_empty()
     {
         return Err(DecodeError::Malformed(
-            "invalid `note` payload: `text` must be non-empty and at most 64 KiB".into(),
+            "invalid `note` payload: `text` must not be empty".into(),
         ));
     }
     Ok(Record {
