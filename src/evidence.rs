@@ -299,6 +299,19 @@ pub fn prepare(
     note: Option<&str>,
     copy_to: Option<CopyTo>,
 ) -> anyhow::Result<Prepared> {
+    prepare_as(path, None, note, copy_to)
+}
+
+/// [`prepare`], with the copy placed at `copy_as` inside the evidence folder (a relative
+/// path such as `dump/sub/config.inc.php`, keeping the structure of a directory that was
+/// added) instead of under the file's own name. Only the plain components of `copy_as`
+/// count, so it can never point outside the folder.
+pub fn prepare_as(
+    path: &Path,
+    copy_as: Option<&Path>,
+    note: Option<&str>,
+    copy_to: Option<CopyTo>,
+) -> anyhow::Result<Prepared> {
     let abs = absolute(path)?;
     let mut source = open_regular(path).map_err(|e| {
         if e.kind() == io::ErrorKind::NotFound {
@@ -320,7 +333,35 @@ pub fn prepare(
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "evidence".into());
-            let (copy_path, mut out) = create_unique(to.evidence_dir, &name)?;
+            let sub: PathBuf = copy_as
+                .and_then(Path::parent)
+                .map(|p| {
+                    p.components()
+                        .filter_map(|c| match c {
+                            std::path::Component::Normal(n) => Some(n),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let folder = to.evidence_dir.join(&sub);
+            if !sub.as_os_str().is_empty() {
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(&folder)
+                    .map_err(|e| {
+                        anyhow::Error::new(e).context(format!("cannot create {}", folder.display()))
+                    })?;
+                let mut d = folder.clone();
+                while d != to.evidence_dir && d.starts_with(to.evidence_dir) {
+                    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700))?;
+                    if !d.pop() {
+                        break;
+                    }
+                }
+            }
+            let (copy_path, mut out) = create_unique(&folder, &name)?;
             let result = digest(&mut source, Some(&mut out))
                 .and_then(|d| out.sync_all().map(|()| d))
                 .map_err(|e| {

@@ -383,3 +383,44 @@ fn an_unknown_template_exits_4() {
     let file = std::fs::read_to_string(dir.join(format!("incidents/{ID}.yaml"))).unwrap();
     assert!(!file.contains("kind: notice"));
 }
+
+#[test]
+fn copy_keeps_the_structure_of_an_added_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    start(dir);
+    std::fs::create_dir_all(dir.join("dump/sub")).unwrap();
+    std::fs::write(dir.join("dump/config.inc.php"), "top\n").unwrap();
+    std::fs::write(dir.join("dump/sub/config.inc.php"), "nested\n").unwrap();
+    breach(dir)
+        .args(["evidence", "add", "--copy", "dump"])
+        .assert()
+        .success();
+    let folder = dir.join(format!("incidents/{ID}.evidence"));
+    assert_eq!(
+        std::fs::read_to_string(folder.join("dump/config.inc.php")).unwrap(),
+        "top\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("dump/sub/config.inc.php")).unwrap(),
+        "nested\n"
+    );
+    assert_eq!(mode(&folder.join("dump")), 0o700);
+    assert_eq!(mode(&folder.join("dump/sub")), 0o700);
+    assert_eq!(mode(&folder.join("dump/sub/config.inc.php")), 0o600);
+    let json = evidence_json(dir);
+    let copies: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["copy"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        copies,
+        [
+            format!("{ID}.evidence/dump/config.inc.php"),
+            format!("{ID}.evidence/dump/sub/config.inc.php")
+        ]
+    );
+    breach(dir).args(["evidence", "verify"]).assert().success();
+}

@@ -89,20 +89,43 @@ fn add(args: &EvidenceAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         evidence_dir,
     });
     for (i, f) in collected.files.iter().enumerate() {
-        evidence::prepare(f, args.note.as_deref(), copy_to)
-            .and_then(|prepared| record(f, prepared, ctx))
-            .map_err(|e| {
-                if i == 0 {
-                    e
-                } else {
-                    e.context(format!(
-                        "nothing was recorded for {}; the {i} file(s) before it are recorded",
-                        f.display()
-                    ))
-                }
-            })?;
+        evidence::prepare_as(
+            f,
+            copy_name_for(f, &args.paths).as_deref(),
+            args.note.as_deref(),
+            copy_to,
+        )
+        .and_then(|prepared| record(f, prepared, ctx))
+        .map_err(|e| {
+            if i == 0 {
+                e
+            } else {
+                e.context(format!(
+                    "nothing was recorded for {}; the {i} file(s) before it are recorded",
+                    f.display()
+                ))
+            }
+        })?;
     }
     Ok(ExitStatus::Ok)
+}
+
+/// Where a copy goes inside the evidence folder: a file found in a directory that was given
+/// keeps its path from that directory (`dump/sub/config.inc.php`); a file given by itself
+/// goes under its own name (`None`).
+fn copy_name_for(file: &Path, given: &[std::path::PathBuf]) -> Option<std::path::PathBuf> {
+    given.iter().find_map(|dir| {
+        let rest = file
+            .strip_prefix(dir)
+            .ok()
+            .filter(|r| !r.as_os_str().is_empty())?;
+        let top = dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.file_name().map(std::path::PathBuf::from))
+            .unwrap_or_else(|| std::path::PathBuf::from("dir"));
+        Some(top.join(rest))
+    })
 }
 
 fn local(t: DateTime<Utc>) -> String {
