@@ -45,6 +45,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "BREACH_DIR", value_name = "DIR")]
     pub dir: Option<PathBuf>,
 
+    /// Whether `--dir` was typed on the command line (not taken from `BREACH_DIR`): `breach
+    /// man --dir DIR` writes the pages there.
+    #[arg(skip)]
+    pub dir_on_command_line: bool,
+
     /// Who is recording; stored on every record. Default: `operator` in .breach.toml or the
     /// user's configuration file, else the login name.
     #[arg(
@@ -172,8 +177,14 @@ pub enum Command {
     )]
     Completions(CompletionsArgs),
 
-    /// Print the manual page (roff) to standard output.
-    #[command(after_help = "Examples:\n  breach man > breach.1 && man ./breach.1")]
+    /// Print the manual page (roff), or write one page per command with `--dir DIR`.
+    ///
+    /// Without `--dir`, prints breach(1) to standard output. With `breach man --dir DIR`,
+    /// writes breach.1 and one page per command (breach-start.1, breach-evidence-add.1, ...)
+    /// into DIR. Every page has ENVIRONMENT and EXIT STATUS sections.
+    #[command(
+        after_help = "Examples:\n  breach man > breach.1 && man ./breach.1\n  breach man --dir man/man1"
+    )]
     Man,
 }
 
