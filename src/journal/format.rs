@@ -68,8 +68,25 @@ pub fn encode(
         prev,
         payload: payload.to_value()?,
     };
+    let emitted = serde_yaml::to_string(&body)?;
+    // Quoted for YAML 1.1 readers too; should that ever not read back exactly, the text as
+    // emitted is used (it is still checked below).
+    let quoted = super::yaml11::quote_for_yaml11(&emitted);
     let mut text = String::from("---\n");
-    text.push_str(&serde_yaml::to_string(&body)?);
+    let reads_back = |t: &str| {
+        let mut full = format!("---\n{t}");
+        if !full.ends_with('\n') {
+            full.push('\n');
+        }
+        let h = sha256_hex(full.as_bytes());
+        full.push_str(&format!("hash: {h}\n"));
+        decode(&full, 0).is_ok_and(|back| back.payload == *payload && back.operator == operator)
+    };
+    text.push_str(if quoted != emitted && reads_back(&quoted) {
+        &quoted
+    } else {
+        &emitted
+    });
     if !text.ends_with('\n') {
         text.push('\n');
     }

@@ -10,6 +10,7 @@ mod quick_parse;
 pub mod record;
 pub mod snapshot;
 pub mod store;
+pub mod yaml11;
 
 pub use record::{
     Answer, Check, Closed, EvidenceEntry, Note, NoticeSent, Opened, Payload, PinnedRunbook, Record,
