@@ -202,7 +202,7 @@ fn quick_typed(hashed: &str) -> Option<Typed> {
 
 /// The general path: `serde_yaml` reads the record, then its kind types the payload.
 fn general(hashed: &str) -> Result<Typed, DecodeError> {
-    crate::yaml_guard::check(hashed).map_err(DecodeError::Malformed)?;
+    crate::yaml_guard::check(hashed).map_err(|e| DecodeError::Malformed(e.to_string()))?;
     let raw: RawRecord =
         serde_yaml::from_str(hashed).map_err(|e| DecodeError::Malformed(e.to_string()))?;
     let payload = Payload::from_value(&raw.kind, raw.payload).map_err(|e| e.to_string());

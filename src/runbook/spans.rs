@@ -12,9 +12,9 @@ use saphyr_parser::{Event, Parser, Span};
 /// Paths deeper than this are not recorded. Runbook fields nest about a dozen levels deep.
 const MAX_DEPTH: usize = 64;
 
-/// Documents nesting deeper than this are refused before serde sees them: yaml_serde stops at
-/// 128 levels anyway, but its scanner slows down quadratically with flow nesting depth.
-pub const MAX_NESTING: usize = 100;
+/// Documents nesting deeper than this are refused, with their position, before serde sees
+/// them: the one limit of [`crate::yaml_guard`].
+pub use crate::yaml_guard::MAX_NESTING;
 
 /// The total length of recorded paths, in bytes, after which nothing more is recorded.
 const MAX_PATH_BYTES: usize = 16 * 1024 * 1024;
@@ -86,7 +86,7 @@ impl SpanIndex {
                 }
             };
             let pos = Pos::from_span(&span);
-            if stack.len() >= MAX_NESTING
+            if crate::yaml_guard::too_deep(stack.len())
                 && matches!(event, Event::SequenceStart(..) | Event::MappingStart(..))
             {
                 return Err((pos, too_deep()));
