@@ -424,3 +424,48 @@ fn copy_keeps_the_structure_of_an_added_directory() {
     );
     breach(dir).args(["evidence", "verify"]).assert().success();
 }
+
+#[test]
+fn a_file_name_that_is_not_utf8_is_recorded_losslessly_copied_under_its_name_and_verified() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    start(dir);
+    std::fs::create_dir(dir.join("logs")).unwrap();
+    let latin1 = std::ffi::OsStr::from_bytes(b"caf\xe9.log");
+    std::fs::write(dir.join("logs").join(latin1), "GET /\n").unwrap();
+    std::fs::write(dir.join("logs/back\\slash.log"), "x\n").unwrap();
+    breach(dir)
+        .args(["evidence", "add", "--copy", "logs"])
+        .assert()
+        .success();
+    let json = evidence_json(dir);
+    let paths: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.iter().any(|p| p.ends_with("/logs/back\\\\slash.log")),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().any(|p| p.ends_with("/logs/caf\\xe9.log")),
+        "{paths:?}"
+    );
+    assert!(!paths.iter().any(|p| p.contains('\u{fffd}')), "{paths:?}");
+    // The copy has the real name, byte for byte.
+    let copy = dir
+        .join(format!("incidents/{ID}.evidence/logs"))
+        .join(latin1);
+    assert_eq!(std::fs::read_to_string(copy).unwrap(), "GET /\n");
+    breach(dir)
+        .args(["evidence", "verify"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("all 2 evidence file(s) unchanged"));
+    // A change is still found through the escaped name.
+    std::fs::write(dir.join("logs").join(latin1), "changed\n").unwrap();
+    breach(dir).args(["evidence", "verify"]).assert().code(5);
+}
