@@ -171,9 +171,14 @@ pub enum Command {
     #[command(subcommand)]
     Runbook(RunbookCommand),
 
-    /// Print a shell completion script.
+    /// Print a shell completion script (commands and options).
+    ///
+    /// For completion of incident, step, item, question and template ids too, read from the
+    /// incident directory as you type, register the dynamic completer instead:
+    /// `source <(COMPLETE=bash breach)` in ~/.bashrc (`COMPLETE=zsh`, `COMPLETE=fish`,
+    /// `COMPLETE=elvish` and `COMPLETE=powershell` likewise).
     #[command(
-        after_help = "Examples:\n  breach completions bash > ~/.local/share/bash-completion/completions/breach\n  breach completions zsh > ~/.zfunc/_breach\n  breach completions fish > ~/.config/fish/completions/breach.fish"
+        after_help = "Examples:\n  breach completions bash > ~/.local/share/bash-completion/completions/breach\n  breach completions zsh > ~/.zfunc/_breach\n  breach completions fish > ~/.config/fish/completions/breach.fish\n  echo 'source <(COMPLETE=bash breach)' >> ~/.bashrc    # with incident and step ids"
     )]
     Completions(CompletionsArgs),
 

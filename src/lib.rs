@@ -74,6 +74,9 @@ fn print_error(out: &output::Output, err: &anyhow::Error) -> ExitStatus {
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main_entry() -> ExitCode {
     catch_file_size_signal();
+    // `COMPLETE=bash breach ...`: the shell asks for completions (ids read from the incident
+    // directory); this answers and exits.
+    clap_complete::CompleteEnv::with_factory(commands::complete::command).complete();
     let parsed = cli::Cli::command()
         .try_get_matches()
         .and_then(|m| cli::Cli::from_arg_matches(&m).map(|c| (c, m)));

@@ -748,3 +748,49 @@ fn man_writes_one_page_per_command_with_environment_and_exit_status() {
     let count = std::fs::read_dir(dir.join("man1")).unwrap().count();
     assert!(count >= 20, "{count} pages");
 }
+
+#[test]
+fn completion_offers_incident_step_item_question_and_template_ids() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    breach(dir)
+        .args(["start", "--no-walk", "--title", "Skimmer"])
+        .assert()
+        .success();
+    let complete = |words: &[&str]| -> Vec<String> {
+        let out = breach(dir)
+            .env("COMPLETE", "fish")
+            .arg("--")
+            .args(words)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{words:?}");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| l.split('\t').next().unwrap_or_default().to_string())
+            .collect()
+    };
+    let id = "20261123T101500Z-skimmer".to_string();
+    assert_eq!(
+        complete(&["breach", "status", "2026"]),
+        std::slice::from_ref(&id)
+    );
+    assert_eq!(complete(&["breach", "-i", ""]), [id]);
+    assert!(complete(&["breach", "step", "con"]).contains(&"contain".to_string()));
+    let items = complete(&["breach", "check", "contain/"]);
+    assert!(
+        items.contains(&"contain/isolate_systems".to_string()),
+        "{items:?}"
+    );
+    let questions = complete(&["breach", "answer", "assess/per"]);
+    assert!(
+        questions.contains(&"assess/personal_data".to_string()),
+        "{questions:?}"
+    );
+    let templates = complete(&["breach", "notify", "draft", ""]);
+    assert!(
+        templates.contains(&"customer-notice".to_string()),
+        "{templates:?}"
+    );
+}

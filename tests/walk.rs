@@ -239,7 +239,7 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
     );
     assert_eq!(
         value(&i, "assess", "affected_customers"),
-        Some(&AnswerValue::Number(1200.0))
+        Some(&AnswerValue::Count(1200))
     );
     assert_eq!(
         value(&i, "assess", "jurisdictions"),
@@ -247,7 +247,7 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
     );
     assert_eq!(
         value(&i, "assess", "ca_residents"),
-        Some(&AnswerValue::Number(300.0))
+        Some(&AnswerValue::Count(300))
     );
     assert_eq!(
         value(&i, "assess", "high_risk"),
@@ -499,7 +499,7 @@ fn answers_file_from_the_docs_drives_start_and_resume() {
     );
     assert_eq!(
         value(&i, "assess", "affected_customers"),
-        Some(&AnswerValue::Number(1200.0))
+        Some(&AnswerValue::Count(1200))
     );
     assert_eq!(status(&i, "contain"), StepStatus::Done);
     assert_eq!(status(&i, "notify"), StepStatus::Skipped);

@@ -1,6 +1,7 @@
 //! One module per subcommand, each with a `run(args, ctx)` entry; this file only dispatches.
 
 mod common;
+pub mod complete;
 mod completions;
 mod evidence;
 mod export;
