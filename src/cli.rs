@@ -20,7 +20,7 @@ use crate::types::Severity;
     name = "breach",
     version,
     propagate_version = true,
-    after_help = "Examples:\n  breach start                      open an incident and walk the default runbook\n  breach status                     what is open, which deadlines are running\n  breach export --format html -o report.html\n\nExit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 integrity,\n6 conflict, 7 needs a terminal, 8 lock timeout, 130 interrupted (see docs/exit-codes.md)."
+    after_help = "Examples:\n  breach start                      open an incident and walk the default runbook\n  breach status                     what is open, which deadlines are running\n  breach export --format html -o report.html\n\nExit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 integrity,\n6 conflict, 7 needs a terminal, 8 missing program,\n9 lock timeout, 130 interrupted (see docs/exit-codes.md)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -115,9 +115,9 @@ pub enum Command {
     )]
     Status(StatusArgs),
 
-    /// Write the post-mortem report (Markdown, HTML or JSON).
+    /// Write the post-mortem report (Markdown, HTML, JSON or PDF).
     #[command(
-        after_help = "Examples:\n  breach export > postmortem.md\n  breach export --format html -o postmortem.html\n  breach export --format json -o incident.json"
+        after_help = "Examples:\n  breach export > postmortem.md\n  breach export --format html -o postmortem.html\n  breach export --format json -o incident.json\n  breach export --format pdf -o postmortem.pdf   (needs chromium on PATH)"
     )]
     Export(ExportArgs),
 
@@ -157,13 +157,17 @@ pub enum Command {
     #[command(subcommand)]
     Notify(NotifyCommand),
 
+    /// Track follow-up action items (owner, due day, open or done), also after closing.
+    #[command(subcommand)]
+    Action(ActionCommand),
+
     /// Check every record and the whole hash chain of an incident file.
     #[command(
         after_help = "Examples:\n  breach verify\n  breach verify incidents/20261123T101500Z-card-skimmer-on-checkout.yaml\n  breach verify --repair"
     )]
     Verify(VerifyArgs),
 
-    /// Close an incident; nothing more can be recorded afterwards.
+    /// Close an incident; nothing but action items can be recorded afterwards.
     #[command(after_help = "Examples:\n  breach close\n  breach close 20261123T101500Z")]
     Close(CloseArgs),
 
@@ -264,6 +268,8 @@ pub enum ExportFormat {
     Markdown,
     Html,
     Json,
+    /// The HTML report printed by a headless Chromium found on PATH.
+    Pdf,
 }
 
 /// Arguments of `breach export`.
@@ -384,6 +390,44 @@ pub struct IncidentJsonArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `breach action ...`
+#[derive(Debug, Subcommand)]
+pub enum ActionCommand {
+    /// Add an action item; it gets the next id (A1, A2, ...).
+    #[command(
+        after_help = "Examples:\n  breach action add \"Update the response plan\" --owner Dana --due 2026-12-15\n  breach -i 20261123T101500Z action add \"Quarterly plugin audit\" --owner ops --due 2027-03-31"
+    )]
+    Add(ActionAddArgs),
+    /// Mark an action item done.
+    #[command(after_help = "Examples:\n  breach action done A1")]
+    Done(ActionDoneArgs),
+    /// List the action items: open first, overdue marked.
+    #[command(after_help = "Examples:\n  breach action list\n  breach action list --json")]
+    List(JsonArg),
+}
+
+/// Arguments of `breach action add`.
+#[derive(Debug, Args)]
+pub struct ActionAddArgs {
+    /// What is to be done.
+    #[arg(value_name = "TEXT")]
+    pub text: String,
+    /// Who is to do it.
+    #[arg(long, value_name = "NAME")]
+    pub owner: String,
+    /// The day it is due, as YYYY-MM-DD (a UTC day).
+    #[arg(long, value_name = "DATE")]
+    pub due: String,
+}
+
+/// Arguments of `breach action done`.
+#[derive(Debug, Args)]
+pub struct ActionDoneArgs {
+    /// The action item's id, e.g. A1.
+    #[arg(value_name = "ID")]
+    pub id: String,
 }
 
 /// A lone `--json` flag.

@@ -32,9 +32,12 @@ pub enum ExitStatus {
     Conflict = 6,
     /// An interactive command has no terminal to ask on and no answers file.
     NeedsTerminal = 7,
+    /// A program the command needs is not installed (the headless browser that prints a
+    /// PDF).
+    MissingProgram = 8,
     /// Another process held the incident file's lock for longer than the lock timeout
     /// (`BREACH_LOCK_TIMEOUT`, default 30 seconds); nothing was recorded.
-    LockTimeout = 8,
+    LockTimeout = 9,
     /// The operator interrupted an interactive walk (Ctrl-C); everything answered so far
     /// is recorded.
     Interrupted = 130,
@@ -59,6 +62,8 @@ pub enum BreachError {
     Conflict(String),
     #[error("{0}")]
     NeedsTerminal(String),
+    #[error("{0}")]
+    MissingProgram(String),
     #[error("interrupted")]
     Interrupted,
     /// The lock on an incident file was not granted within the timeout.
@@ -83,6 +88,7 @@ impl BreachError {
             BreachError::Integrity(_) => ExitStatus::Integrity,
             BreachError::Conflict(_) => ExitStatus::Conflict,
             BreachError::NeedsTerminal(_) => ExitStatus::NeedsTerminal,
+            BreachError::MissingProgram(_) => ExitStatus::MissingProgram,
             BreachError::Interrupted => ExitStatus::Interrupted,
             BreachError::LockTimeout(_) => ExitStatus::LockTimeout,
         }

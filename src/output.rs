@@ -192,6 +192,11 @@ fn neutralise(text: &str, keep_lines: bool) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// [`safe`] as an owned string (for table cells).
+pub fn sanitize(text: &str) -> String {
+    safe(text).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -161,11 +161,13 @@ fn opening(dir: &Path) -> PathBuf {
 fn scripted_incident(dir: &Path) -> PathBuf {
     let path = opening(dir);
     let (a, b) = ("alice", "bob");
+    // An external firm was engaged: the either/or duty "inform the security team" is met by
+    // its alternative.
     run(
         dir,
         "2026-11-23T11:45:00Z",
         a,
-        &["check", "notify/security_team_informed"],
+        &["check", "notify/experts_engaged"],
     );
     run(
         dir,
@@ -370,7 +372,98 @@ fn scripted_incident(dir: &Path) -> PathBuf {
             "Hosting provider: \"no other sites affected\"\n- a line starting with a dash\n# and one with a hash | and a pipe",
         ],
     );
+    run(
+        dir,
+        "2026-11-28T11:05:00Z",
+        a,
+        &["answer", "assess/determined_at", "2026-11-23T09:30:00Z"],
+    );
+    for (t, q, v) in [
+        (
+            "2026-11-28T11:06:00Z",
+            "investigate/detection_method",
+            "A customer reported a fraudulent charge; the checkout script was then found modified",
+        ),
+        (
+            "2026-11-28T11:07:00Z",
+            "investigate/detected_by",
+            "Support desk (Bob)",
+        ),
+        (
+            "2026-11-28T11:08:00Z",
+            "investigate/root_cause",
+            "An outdated checkout plugin allowed script injection",
+        ),
+        (
+            "2026-11-28T11:08:30Z",
+            "investigate/contributing_factors",
+            "No file-integrity monitoring\nShared admin password",
+        ),
+        (
+            "2026-11-28T11:09:00Z",
+            "review/went_well",
+            "Checkout was isolated within the hour",
+        ),
+        (
+            "2026-11-28T11:09:30Z",
+            "review/went_badly",
+            "The acquirer was told an hour after Mastercard's deadline",
+        ),
+    ] {
+        run(dir, t, b, &["answer", q, v]);
+    }
+    run(
+        dir,
+        "2026-11-28T11:10:00Z",
+        a,
+        &[
+            "action",
+            "add",
+            "Enable MFA for all admin accounts",
+            "--owner",
+            "Bob",
+            "--due",
+            "2026-12-05",
+        ],
+    );
+    run(
+        dir,
+        "2026-11-28T11:11:00Z",
+        a,
+        &[
+            "action",
+            "add",
+            "Weekly plugin updates",
+            "--owner",
+            "Alice",
+            "--due",
+            "2026-11-29",
+        ],
+    );
+    run(dir, "2026-11-29T16:00:00Z", b, &["action", "done", "A1"]);
     run(dir, "2026-11-30T17:00:00Z", a, &["close"]);
+    // A follow-up after closing, in the same chain.
+    let id = path
+        .file_stem()
+        .expect("an incident file name")
+        .to_string_lossy()
+        .into_owned();
+    run(
+        dir,
+        "2026-11-30T17:30:00Z",
+        a,
+        &[
+            "-i",
+            &id,
+            "action",
+            "add",
+            "Subscribe to the plugin's security advisories",
+            "--owner",
+            "Alice",
+            "--due",
+            "2026-12-15",
+        ],
+    );
     path
 }
 
@@ -422,7 +515,7 @@ fn scripted_incident_exports_in_all_three_formats() {
 
     // Deadlines: met early, met late (missed), not met and overdue, still open.
     for outcome in [
-        "| Notify Visa through the acquirer | Visa, via your acquiring bank | 2026-11-26 08:00:00 UTC (3 calendar days from detected) | Met 2026-11-24 09:00:00 UTC, 1d 23h early |",
+        "| Notify Visa through the acquirer | Visa, via your acquiring bank | 2026-11-26 08:00:00 UTC (3 calendar days from detection) | Met 2026-11-24 09:00:00 UTC, 1d 23h early |",
         "| **Missed**: met late, 2026-11-24 09:00:00 UTC, 1h 00m after the due time |",
         "| **Missed**: not met, overdue by 5d 1h |",
         "| Still open, 9d 5h left |",
@@ -441,10 +534,10 @@ fn scripted_incident_exports_in_all_three_formats() {
 
     // The JSON is versioned and holds every record.
     let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
-    assert_eq!(v["report_format"], 1);
+    assert_eq!(v["report_format"], 2);
     let records = v["records"].as_array().expect("records");
     assert_eq!(records.first().map(|r| &r["kind"]), Some(&"opened".into()));
-    assert_eq!(records.last().map(|r| &r["kind"]), Some(&"closed".into()));
+    assert_eq!(records.last().map(|r| &r["kind"]), Some(&"action".into()));
     assert_eq!(
         v["integrity"]["verified_records"].as_u64(),
         Some(records.len() as u64)
@@ -596,4 +689,238 @@ fn a_file_whose_first_record_is_bad_is_an_integrity_error() {
         .code(5)
         .stdout("")
         .stderr(predicates::str::contains("cannot export: its first record"));
+}
+
+/// Every fact the summary shows is the fold's value: the JSON summary against `status
+/// --json` (the fold, rendered by another command), and the Markdown and HTML summaries
+/// against the JSON summary.
+#[test]
+fn every_fact_in_the_summary_equals_the_folds_value() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path();
+    scripted_incident(dir);
+    let report: serde_json::Value = serde_json::from_str(&export(dir, "json")).expect("valid JSON");
+    let status = breach(dir)
+        .env("BREACH_NOW", REPORT_NOW)
+        .args(["status", "--json"])
+        .arg(incident_file(dir))
+        .assert()
+        .success();
+    let fold: serde_json::Value =
+        serde_json::from_slice(&status.get_output().stdout).expect("status JSON");
+    let s = &report["summary"];
+    let answer = |step: &str, q: &str| {
+        fold["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .find(|x| x["id"] == step)
+            .map(|x| x["answers"][q].clone())
+            .expect("the step exists")
+    };
+
+    for (field, expected) in [
+        ("id", fold["id"].clone()),
+        ("title", fold["title"].clone()),
+        ("severity", fold["severity"].clone()),
+        ("state", fold["state"].clone()),
+        ("detected_at", fold["detected_at"].clone()),
+        ("aware_at", fold["aware_at"].clone()),
+        ("opened_at", fold["opened_at"].clone()),
+        ("closed_at", fold["closed_at"].clone()),
+        ("runbook_id", fold["runbook"]["id"].clone()),
+        ("runbook_sha256", fold["runbook"]["sha256"].clone()),
+        ("steps_closed", fold["progress"]["steps_closed"].clone()),
+        (
+            "steps_applicable",
+            fold["progress"]["steps_applicable"].clone(),
+        ),
+        // Not given at the intake: the answer sets it, one value everywhere.
+        ("determined_at", fold["determined_at"].clone()),
+        // The containment time is the answer, never when a box was ticked.
+        ("contained_at", answer("contain", "contained_at")),
+    ] {
+        assert_eq!(s[field], expected, "summary field {field}");
+    }
+    // `status` shows the same determination time: the fold's, set by the answer.
+    assert_eq!(fold["determined_at"], answer("assess", "determined_at"));
+    assert_eq!(s["determined_from"], "assess/determined_at");
+    // The Texas-style clocks and the summary agree: no "not yet" beside a recorded answer.
+    let md = export(dir, "markdown");
+    let html = export(dir, "html");
+    for (label, value) in [
+        (
+            "Breach determined",
+            "2026-11-23 09:30:00 UTC (answer `assess/determined_at`)",
+        ),
+        ("Contained", "2026-11-23 11:20:00 UTC"),
+        ("Detected", "2026-11-23 08:00:00 UTC"),
+        ("Closed", "2026-11-30 17:00:00 UTC"),
+        ("State", "Closed"),
+    ] {
+        let line = format!("| **{label}** | {value} |");
+        assert!(md.contains(&line), "markdown summary lacks {line:?}");
+    }
+    assert!(html.contains("2026-11-23 09:30:00 UTC <span class=\"muted\">(answer <code>assess/determined_at</code>)</span>"));
+    let summary = md
+        .split("## 1. Summary")
+        .nth(1)
+        .and_then(|rest| rest.split("## 2.").next())
+        .expect("a summary section");
+    assert!(
+        !summary.contains("not yet"),
+        "a summary fact shows as not yet:\n{summary}"
+    );
+}
+
+/// Whether a program is on PATH; without it, a test that needs it skips locally (saying
+/// why) and fails in CI, where `.ci/run` installs it.
+fn have(program: &str, package: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(program).is_file()));
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but `{program}` is not on PATH; .ci/run installs the Debian package `{package}`"
+        );
+        eprintln!("skipped: `{program}` is not on PATH (install the Debian package `{package}`)");
+    }
+    found
+}
+
+/// The PDF printed by a real headless Chromium: it has pages, and its text layer holds the
+/// section titles.
+#[test]
+fn the_pdf_is_printed_by_a_real_headless_chromium() {
+    if breach::browser::find(std::env::var_os("PATH").as_deref()).is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but no headless Chromium is on PATH; .ci/run installs the Debian package `chromium`"
+        );
+        eprintln!(
+            "skipped: no chromium, chromium-browser or google-chrome on PATH (install the Debian package `chromium`)"
+        );
+        return;
+    }
+    if !have("pdftotext", "poppler-utils") || !have("pdfinfo", "poppler-utils") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path();
+    scripted_incident(dir);
+    let out = dir.join("postmortem.pdf");
+    breach(dir)
+        .env("BREACH_NOW", REPORT_NOW)
+        .arg("export")
+        .arg(incident_file(dir))
+        .args(["--format", "pdf", "-o"])
+        .arg(&out)
+        .timeout(std::time::Duration::from_secs(300))
+        .assert()
+        .success();
+    let bytes = std::fs::read(&out).expect("the PDF was written");
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&out)
+        .output()
+        .expect("pdfinfo runs");
+    let info = String::from_utf8_lossy(&info.stdout);
+    let pages: u32 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo gives the page count");
+    assert!(pages >= 10, "a page per section, at least: {pages} pages");
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&out)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    let text = String::from_utf8_lossy(&text.stdout);
+    for title in [
+        "Post-mortem report: Card skimmer on checkout",
+        "1. Summary",
+        "2. Impact",
+        "3. Detection",
+        "4. Key metrics",
+        "5. Regulatory deadlines",
+        "6. Attack and response timelines",
+        "7. Root cause and contributing factors",
+        "8. Resolution and recovery",
+        "9. Notifications",
+        "10. Evidence and custody",
+        "11. What went well and what went badly",
+        "12. Action items",
+        "13. Notes",
+        "14. Step by step",
+        "15. Timeline of every record",
+        "16. Integrity",
+    ] {
+        assert!(text.contains(title), "the PDF's text lacks {title:?}");
+    }
+    // Dates and ids are not broken mid-word.
+    assert!(text.contains("2026-11-23 09:30:00 UTC"));
+    assert!(text.contains("20261123T101500Z-card-skimmer-on-checkout"));
+}
+
+/// Without a browser on PATH, the PDF export says which package to install and that HTML
+/// works, with its own exit code; nothing is written.
+#[test]
+fn without_a_browser_the_pdf_export_names_the_package_and_the_html_alternative() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path();
+    opening(dir);
+    let empty = dir.join("empty-path");
+    std::fs::create_dir(&empty).expect("a directory");
+    let out = breach(dir)
+        .env("PATH", &empty)
+        .args(["export", "--format", "pdf", "-o", "report.pdf"])
+        .assert()
+        .code(8);
+    let err = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(err.contains("apt-get install chromium"), "{err}");
+    assert!(err.contains("--format html"), "{err}");
+    assert!(!dir.join("report.pdf").exists());
+}
+
+/// Each evidence file is hashed again when the report is made: verified, changed or missing.
+#[test]
+fn the_report_says_whether_each_evidence_file_verified_changed_or_went_missing() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path();
+    opening(dir);
+    let file = dir.join("checkout-skimmer.js");
+    std::fs::write(&file, "/* injected */\n").expect("write the evidence file");
+    run(
+        dir,
+        "2026-11-23T12:00:00Z",
+        "alice",
+        &["evidence", "add", &file.display().to_string()],
+    );
+    let row = |md: &str| {
+        md.lines()
+            .find(|l| l.contains("checkout-skimmer.js") && l.contains("registered by alice"))
+            .map(String::from)
+            .expect("the evidence row")
+    };
+    let md = export(dir, "markdown");
+    assert!(row(&md).contains("| verified |"), "{}", row(&md));
+    let json: serde_json::Value = serde_json::from_str(&export(dir, "json")).expect("valid JSON");
+    assert_eq!(
+        json["evidence"][0]["at_export"]["original"]["state"],
+        "unchanged"
+    );
+
+    std::fs::write(&file, "/* cleaned */\n").expect("change the evidence file");
+    let md = export(dir, "markdown");
+    assert!(
+        row(&md).contains("**changed** (SHA-256 now `"),
+        "{}",
+        row(&md)
+    );
+
+    std::fs::remove_file(&file).expect("remove the evidence file");
+    let md = export(dir, "markdown");
+    assert!(row(&md).contains("| **missing** |"), "{}", row(&md));
 }

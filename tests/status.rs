@@ -218,3 +218,28 @@ fn without_an_awareness_time_the_clocks_run_from_detection_not_from_opening() {
     let gdpr = deadline(&status, "gdpr-authority");
     assert_eq!(gdpr["due_at"], "2026-11-26T06:45:00Z");
 }
+
+/// An either/or duty (`or` in the runbook) met by its alternative does not hold its step
+/// open: engaging outside experts meets "inform the security team".
+#[test]
+fn a_required_item_met_by_its_alternative_does_not_hold_the_step_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    eu_card_breach(d);
+    let open = breach(d)
+        .args(["step", "notify", "--done"])
+        .assert()
+        .code(6);
+    assert!(
+        String::from_utf8_lossy(&open.get_output().stderr).contains("security_team_informed"),
+        "the required item holds the step open before its alternative is checked"
+    );
+    breach(d)
+        .args(["check", "notify/experts_engaged"])
+        .assert()
+        .success();
+    breach(d)
+        .args(["step", "notify", "--done"])
+        .assert()
+        .success();
+}

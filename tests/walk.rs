@@ -170,6 +170,10 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
         "When did the unauthorised access start",
         "When did it end?",
         "How many records were affected?",
+        "How was the breach found",
+        "Who found it",
+        "What was the root cause",
+        "Which factors contributed",
     ] {
         answer(&mut p, q, "\r");
     }
@@ -201,6 +205,8 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
     answer(&mut p, "Checklist", "\r");
     answer(&mut p, "What are the lessons learned?", "\r");
     answer(&mut p, "Which follow-up actions were agreed", "\r");
+    answer(&mut p, "What went well in the response?", "\r");
+    answer(&mut p, "What went badly", "\r");
     skip(&mut p, "later");
     answer(&mut p, "Step 10 of 10", "");
     answer(&mut p, "Checklist", "\r");
@@ -419,6 +425,10 @@ fn pty_skip_needs_a_reason_and_records_it() {
         "When did the unauthorised access start",
         "When did it end?",
         "How many records were affected?",
+        "How was the breach found",
+        "Who found it",
+        "What was the root cause",
+        "Which factors contributed",
     ] {
         answer(&mut p, q, "\r");
     }

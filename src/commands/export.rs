@@ -1,11 +1,12 @@
-//! `breach export`: the post-mortem report in Markdown, HTML or JSON.
+//! `breach export`: the post-mortem report in Markdown, HTML, JSON or PDF (the HTML printed
+//! by a headless Chromium, [`crate::browser`]).
 //!
 //! The incident is read with [`file::read`], not `load`, so a file whose chain is broken
 //! still gives a report: built from the records that verify, with the failure stated at
 //! the top. The exit status is then 5 (integrity), after the report has been written.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
@@ -15,9 +16,31 @@ use super::Ctx;
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::error::{ExitStatus, integrity};
 use crate::journal::file::{self, ChainStatus};
+use crate::report::model::{EvidenceAtExport, FileCheck};
 use crate::report::{Report, html, json, markdown};
 
+fn file_check(c: &crate::evidence::Check) -> FileCheck {
+    FileCheck {
+        state: c.state.as_str().to_string(),
+        sha256_now: c.sha256_now.clone(),
+        detail: c.detail.clone(),
+    }
+}
+
 pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    // Find the browser before anything else, so a missing one costs nothing.
+    let browser = match args.format {
+        ExportFormat::Pdf => Some(
+            crate::browser::find(std::env::var_os("PATH").as_deref())
+                .ok_or_else(crate::browser::missing)?,
+        ),
+        _ => None,
+    };
+    if browser.is_some() && args.output.is_none() && std::io::stdout().is_terminal() {
+        return Err(crate::error::invalid(
+            "a PDF is not written to a terminal; give `-o FILE` (or redirect standard output)",
+        ));
+    }
     let path = ctx.read_path(args.incident.as_deref())?;
     let scan = file::read(&path)?;
     if scan.records.is_empty() {
@@ -46,14 +69,27 @@ pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     }
     let incident = crate::ledger::fold(&scan)?;
     let now = crate::clock::now()?;
-    let report = Report::build(&scan, &incident, now);
+    // Each evidence file is re-hashed now, so the report says whether it still verifies.
+    let checks = crate::evidence::verify(&incident.evidence, &crate::evidence::incident_dir(&path))
+        .into_iter()
+        .map(|v| EvidenceAtExport {
+            original: file_check(&v.original),
+            copy: v.copy_check.as_ref().map(file_check),
+        })
+        .collect();
+    let report = Report::build(&scan, &incident, now).with_evidence_checks(checks);
     // The JSON report holds every record, so it is streamed to its destination rather than
     // built in memory first; the text formats are small enough to build.
+    let pdf = match &browser {
+        Some(b) => Some(crate::browser::print_pdf(b, &html::render(&report))?),
+        None => None,
+    };
     let write = |w: &mut dyn Write| -> std::io::Result<()> {
         match args.format {
             ExportFormat::Markdown => w.write_all(markdown::render(&report).as_bytes()),
             ExportFormat::Html => w.write_all(html::render(&report).as_bytes()),
             ExportFormat::Json => json::write(&report, w),
+            ExportFormat::Pdf => w.write_all(pdf.as_deref().unwrap_or_default()),
         }
     };
     match &args.output {

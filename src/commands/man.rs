@@ -27,7 +27,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "BREACH_LOCK_TIMEOUT",
-        "How many seconds to wait for another process's lock on an incident file before giving up with exit 8 (default 30; 0 means do not wait).",
+        "How many seconds to wait for another process's lock on an incident file before giving up with exit 9 (default 30; 0 means do not wait).",
     ),
     (
         "BREACH_CEILING_DIRECTORIES",
@@ -77,6 +77,10 @@ const EXIT_STATUS: &[(&str, &str)] = &[
     ),
     (
         "8",
+        "A program the command needs is not installed (the headless browser for a PDF).",
+    ),
+    (
+        "9",
         "Another process held the incident file's lock longer than BREACH_LOCK_TIMEOUT.",
     ),
     (

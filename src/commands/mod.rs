@@ -1,5 +1,6 @@
 //! One module per subcommand, each with a `run(args, ctx)` entry; this file only dispatches.
 
+mod action;
 mod common;
 pub mod complete;
 mod completions;
@@ -91,6 +92,7 @@ fn run_command(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         Command::Answer(args) => record::answer(&args, &ctx),
         Command::Step(args) => record::step(&args, &ctx),
         Command::Close(args) => record::close(&args, &ctx),
+        Command::Action(cmd) => action::run(&cmd, &ctx),
         Command::Verify(args) => verify::run(&args, &ctx),
         Command::Export(args) => export::run(&args, &ctx),
         Command::Status(args) => status::run(&args, &ctx),

@@ -40,6 +40,7 @@ struct StatusJson<'a> {
     records: u64,
     steps: Vec<StepJson<'a>>,
     deadlines: &'a [DeadlineStatus],
+    actions: Vec<super::action::ActionJson<'a>>,
     next: Option<String>,
 }
 
@@ -244,6 +245,10 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             records: inc.record_count,
             steps,
             deadlines: &clocks,
+            actions: super::action::ordered(&inc, now)
+                .into_iter()
+                .map(|a| super::action::ActionJson::of(a, now))
+                .collect(),
             next: next_action(&inc, &clocks),
         })?;
         return Ok(ExitStatus::Ok);
@@ -344,6 +349,7 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     text.push_str(&table.to_string());
     text.push('\n');
     text.push_str(&deadline_table(&clocks, out, args.utc, width));
+    text.push_str(&action_lines(&inc, now));
     if let Some(next) = next_action(&inc, &clocks) {
         text.push_str(&format!("\n{} {next}\n", out.paint("Next:", bold)));
     }
@@ -352,6 +358,35 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     }
     out.print(&text)?;
     Ok(ExitStatus::Ok)
+}
+
+/// The open action items, overdue first; shown for a closed incident too, since follow-ups
+/// outlive it. Nothing when there are none.
+fn action_lines(inc: &Incident, now: DateTime<Utc>) -> String {
+    let open: Vec<_> = super::action::ordered(inc, now)
+        .into_iter()
+        .filter(|a| a.done.is_none())
+        .collect();
+    if inc.actions.is_empty() {
+        return String::new();
+    }
+    let overdue = open.iter().filter(|a| a.is_overdue(now)).count();
+    let done = inc.actions.len() - open.len();
+    let mut text = format!(
+        "\nAction items: {} open ({overdue} overdue), {done} done\n",
+        open.len()
+    );
+    for a in open {
+        text.push_str(&format!(
+            "  {:<4} {:<8} due {}  {}: {}\n",
+            a.id,
+            super::action::state(a, now),
+            a.due,
+            truncate(&crate::output::sanitize(&a.owner), 18),
+            truncate(&crate::output::sanitize(&a.text), 60)
+        ));
+    }
+    text
 }
 
 /// The legal clocks: every applicable deadline, most pressing first.

@@ -206,7 +206,9 @@ fn step_index(incident: &Incident, step: &str) -> anyhow::Result<usize> {
 pub fn depends_only_on_header(payload: &Payload) -> bool {
     match payload {
         Payload::Note(_) | Payload::Evidence(_) | Payload::Notice(_) => true,
-        Payload::Opened(_)
+        Payload::Action(_)
+        | Payload::ActionDone(_)
+        | Payload::Opened(_)
         | Payload::Check(_)
         | Payload::Answer(_)
         | Payload::Step(_)
@@ -216,12 +218,30 @@ pub fn depends_only_on_header(payload: &Payload) -> bool {
 }
 
 /// Checks a record about to be appended. `Ok` means it may be written.
+///
+/// Action items are the one thing that may follow the `closed` record (follow-ups outlive
+/// the incident); their `after_close` must say whether they do.
 pub fn validate(incident: &Incident, payload: &Payload) -> anyhow::Result<()> {
-    if incident.is_closed() {
-        return Err(conflict(format!(
-            "incident {} is closed; nothing more can be recorded",
-            incident.id
-        )));
+    let after_close = match payload {
+        Payload::Action(a) => Some(a.after_close),
+        Payload::ActionDone(a) => Some(a.after_close),
+        _ => None,
+    };
+    match after_close {
+        None if incident.is_closed() => {
+            return Err(conflict(format!(
+                "incident {} is closed; nothing more can be recorded but action items",
+                incident.id
+            )));
+        }
+        Some(flag) if flag != incident.is_closed() => {
+            return Err(invalid(format!(
+                "an action record's `after_close` must be {} for incident {}",
+                incident.is_closed(),
+                incident.id
+            )));
+        }
+        _ => {}
     }
     let non_empty = |text: &str, what: &str| -> anyhow::Result<()> {
         if text.trim().is_empty() {
@@ -365,6 +385,44 @@ pub fn validate(incident: &Incident, payload: &Payload) -> anyhow::Result<()> {
             }
         }
         Payload::Closed(_) => {}
+        Payload::Action(a) => {
+            let expected = super::next_action_id(incident.actions.len());
+            if a.id != expected {
+                return Err(invalid(format!(
+                    "the next action item is `{expected}`, not `{}`",
+                    a.id
+                )));
+            }
+            non_empty(&a.text, "an action item's text")?;
+            let owner = a.owner.trim();
+            if owner.is_empty()
+                || owner.chars().count() > 200
+                || owner.chars().any(char::is_control)
+            {
+                return Err(invalid(
+                    "an action item's owner must be one line of 1 to 200 characters",
+                ));
+            }
+        }
+        Payload::ActionDone(a) => match incident.actions.iter().find(|x| x.id == a.id) {
+            None => {
+                let ids: Vec<&str> = incident.actions.iter().map(|x| x.id.as_str()).collect();
+                return Err(not_found(format!(
+                    "no action item `{}` in incident {}; action items are: {}",
+                    a.id,
+                    incident.id,
+                    if ids.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        ids.join(", ")
+                    }
+                )));
+            }
+            Some(x) if x.done.is_some() => {
+                return Err(conflict(format!("action item `{}` is already done", a.id)));
+            }
+            Some(_) => {}
+        },
         Payload::Unknown { kind, .. } => {
             return Err(invalid(format!(
                 "cannot record an unknown record kind `{kind}`"

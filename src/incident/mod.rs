@@ -141,6 +141,27 @@ pub struct NoticeState {
     pub stamp: Stamp,
 }
 
+/// An action item (a follow-up): added by one record, done by a later one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionState {
+    /// `A1`, `A2`, ...
+    pub id: String,
+    pub text: String,
+    pub owner: String,
+    /// The UTC day it is due.
+    pub due: chrono::NaiveDate,
+    pub added: Stamp,
+    /// When it was recorded as done.
+    pub done: Option<Stamp>,
+}
+
+impl ActionState {
+    /// Whether it is still open after the UTC day it was due on.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.done.is_none() && now.date_naive() > self.due
+    }
+}
+
 /// The incident, folded from its records.
 #[derive(Debug, Clone)]
 pub struct Incident {
@@ -166,6 +187,8 @@ pub struct Incident {
     pub evidence: Vec<EvidenceState>,
     pub notices: Vec<NoticeState>,
     pub closed: Option<Stamp>,
+    /// Action items, in the order they were added (so `A1` is first).
+    pub actions: Vec<ActionState>,
     /// Everyone who recorded something, in order of first appearance.
     pub operators: Vec<String>,
     /// How many records were folded.
@@ -302,6 +325,7 @@ impl Incident {
             evidence: Vec::new(),
             notices: Vec::new(),
             closed: None,
+            actions: Vec::new(),
             operators: vec![record.operator.clone()],
             record_count: 1,
             last_activity: record.time,
@@ -445,10 +469,53 @@ impl Incident {
                     self.warn(r, "a second `closed` record is ignored".into());
                 }
             }
+            Payload::Action(a) => {
+                if self.action(&a.id).is_some() || a.id != next_action_id(self.actions.len()) {
+                    self.warn(
+                        r,
+                        format!("action item `{}` out of sequence, ignored", a.id),
+                    );
+                } else {
+                    self.actions.push(ActionState {
+                        id: a.id.clone(),
+                        text: a.text.clone(),
+                        owner: a.owner.clone(),
+                        due: a.due,
+                        added: stamp,
+                        done: None,
+                    });
+                }
+            }
+            Payload::ActionDone(a) => match self.actions.iter_mut().find(|x| x.id == a.id) {
+                Some(x) if x.done.is_none() => x.done = Some(stamp),
+                Some(_) => self.warn(r, format!("action item `{}` is already done", a.id)),
+                None => self.warn(r, format!("done for unknown action item `{}`", a.id)),
+            },
             Payload::Unknown { kind, .. } => {
                 self.warn(r, format!("unknown record kind `{kind}` ignored"))
             }
         }
+    }
+
+    /// When it was determined that a breach occurred, the one value the clocks, templates
+    /// and reports use: the intake's time, or the latest answer to a question that `sets:
+    /// determined`, with the `STEP/QUESTION` of that answer (`None` for the intake).
+    pub fn determined(&self) -> Option<(DateTime<Utc>, Option<String>)> {
+        let at = self.determined_at?;
+        let from = self.intake_set_by.get("determined").and_then(|stamp| {
+            self.steps.iter().find_map(|st| {
+                st.answers
+                    .iter()
+                    .find(|(_, a)| a.stamp.seq == stamp.seq)
+                    .map(|(q, _)| format!("{}/{q}", st.id))
+            })
+        });
+        Some((at, from))
+    }
+
+    /// The action item with this id (`A1`; the match ignores case).
+    pub fn action(&self, id: &str) -> Option<&ActionState> {
+        self.actions.iter().find(|a| a.id.eq_ignore_ascii_case(id))
     }
 
     /// Marks activity on a step; returns its index if it exists.
@@ -490,16 +557,36 @@ impl Incident {
         self.steps.iter().map(|s| s.answers.len()).sum()
     }
 
-    /// Required, applicable items of step `idx` that are not checked.
+    /// Required, applicable items of step `idx` that are not checked and whose duty no
+    /// checked alternative (`or`) meets.
     pub fn open_required_items(&self, idx: usize) -> Vec<String> {
         let spec = &self.runbook.steps[idx];
         let state = &self.steps[idx];
         spec.items
             .iter()
             .zip(&state.items)
-            .filter(|(i, st)| i.required && !st.checked && applies(i.when.as_ref(), self))
+            .filter(|(i, st)| {
+                i.required
+                    && !st.checked
+                    && applies(i.when.as_ref(), self)
+                    && self.met_by_alternative(idx, &i.id).is_none()
+            })
             .map(|(i, _)| i.id.clone())
             .collect()
+    }
+
+    /// The first checked, applicable alternative (`or`) of item `item` of step `idx`: its
+    /// duty is met by that item.
+    pub fn met_by_alternative(&self, idx: usize, item: &str) -> Option<&str> {
+        let spec = &self.runbook.steps[idx];
+        let state = &self.steps[idx];
+        let it = spec.items.iter().find(|i| i.id == item)?;
+        it.or.iter().map(String::as_str).find(|alt| {
+            spec.items
+                .iter()
+                .zip(&state.items)
+                .any(|(i, st)| i.id == *alt && st.checked && applies(i.when.as_ref(), self))
+        })
     }
 
     /// `(checked, applicable)` checklist items of step `idx`: items whose `when` does not
@@ -532,6 +619,11 @@ impl Incident {
             .count();
         (closed, applicable.len())
     }
+}
+
+/// The id of the action item added after `count` others: `A1`, `A2`, ...
+pub fn next_action_id(count: usize) -> String {
+    format!("A{}", count + 1)
 }
 
 /// Folds a whole journal into the incident state.

@@ -456,6 +456,94 @@ fn command_line_values_are_parsed_by_question_kind() {
     assert!(parse_answer(&q("kinds"), "x,z").is_err());
 }
 
+fn add_action(id: &str, after_close: bool) -> Payload {
+    Payload::Action(crate::journal::record::ActionAdded {
+        id: id.into(),
+        text: "Update the response plan".into(),
+        owner: "Dana".into(),
+        due: chrono::NaiveDate::from_ymd_opt(2026, 12, 15).expect("valid day"),
+        after_close,
+    })
+}
+
+fn action_done(id: &str, after_close: bool) -> Payload {
+    Payload::ActionDone(crate::journal::record::ActionDone {
+        id: id.into(),
+        after_close,
+    })
+}
+
+#[test]
+fn action_items_fold_in_order_and_an_out_of_sequence_one_is_a_warning() {
+    let inc = fold_all(vec![
+        (t(10, 1), "a", add_action("A1", false)),
+        (t(10, 2), "b", add_action("A3", false)),
+        (t(10, 3), "b", add_action("A2", false)),
+        (t(10, 4), "a", action_done("A1", false)),
+        (t(10, 5), "a", action_done("A9", false)),
+        (t(10, 6), "a", Payload::Closed(Closed::default())),
+        (t(10, 7), "c", action_done("A2", true)),
+    ]);
+    let ids: Vec<&str> = inc.actions.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["A1", "A2"]);
+    assert_eq!(inc.actions[0].done.as_ref().map(|s| s.at), Some(t(10, 4)));
+    assert_eq!(
+        inc.actions[1].done.as_ref().map(|s| s.by.as_str()),
+        Some("c")
+    );
+    assert_eq!(inc.actions[1].added.by, "b");
+    assert_eq!(inc.warnings.len(), 2, "{:?}", inc.warnings);
+    assert!(inc.warnings[0].contains("`A3` out of sequence"));
+    assert!(inc.warnings[1].contains("unknown action item `A9`"));
+    assert!(inc.is_closed());
+}
+
+#[test]
+fn only_action_items_follow_close_and_they_must_say_so() {
+    use crate::error::ExitStatus::{Conflict, InvalidInput, NotFound};
+    let open = fold_all(vec![]);
+    let status =
+        |inc: &Incident, p: Payload| validate(inc, &p).map_err(|e| crate::error::status_of(&e));
+    assert_eq!(status(&open, add_action("A1", false)), Ok(()));
+    assert_eq!(status(&open, add_action("A2", false)), Err(InvalidInput));
+    assert_eq!(status(&open, add_action("A1", true)), Err(InvalidInput));
+    assert_eq!(status(&open, action_done("A1", false)), Err(NotFound));
+
+    let closed = fold_all(vec![
+        (t(10, 1), "a", add_action("A1", false)),
+        (t(10, 6), "a", Payload::Closed(Closed::default())),
+    ]);
+    assert_eq!(status(&closed, add_action("A2", true)), Ok(()));
+    assert_eq!(status(&closed, add_action("A2", false)), Err(InvalidInput));
+    assert_eq!(status(&closed, action_done("A1", true)), Ok(()));
+    assert_eq!(status(&closed, action_done("A1", false)), Err(InvalidInput));
+    assert_eq!(
+        status(
+            &closed,
+            Payload::Note(Note {
+                text: "x".into(),
+                step: None
+            })
+        ),
+        Err(Conflict)
+    );
+
+    let done = fold_all(vec![
+        (t(10, 1), "a", add_action("A1", false)),
+        (t(10, 2), "a", action_done("A1", false)),
+    ]);
+    assert_eq!(status(&done, action_done("A1", false)), Err(Conflict));
+}
+
+#[test]
+fn an_action_item_is_overdue_from_the_day_after_its_due_day() {
+    let inc = fold_all(vec![(t(10, 1), "a", add_action("A1", false))]);
+    let a = &inc.actions[0];
+    let at = |s: &str| crate::types::parse_time(s).expect("valid time");
+    assert!(!a.is_overdue(at("2026-12-15T23:59:59Z")));
+    assert!(a.is_overdue(at("2026-12-16T00:00:00Z")));
+}
+
 #[test]
 fn an_answer_in_a_step_that_no_longer_applies_stops_counting() {
     // The last step reads an answer of the card step, which applies only with cards: once

@@ -492,6 +492,28 @@ mod tests {
                 to: Some("a@example.org".into()),
             }),
             Payload::Closed(Closed::default()),
+            Payload::Action(ActionAdded {
+                id: "A1".into(),
+                text: "Update the response plan".into(),
+                owner: "Dana".into(),
+                due: chrono::NaiveDate::from_ymd_opt(2026, 12, 15).unwrap(),
+                after_close: false,
+            }),
+            Payload::Action(ActionAdded {
+                id: "A2".into(),
+                text: "Quarterly audit: plugins, admin accounts".into(),
+                owner: "ops team".into(),
+                due: chrono::NaiveDate::from_ymd_opt(2027, 1, 31).unwrap(),
+                after_close: true,
+            }),
+            Payload::ActionDone(ActionDone {
+                id: "A1".into(),
+                after_close: false,
+            }),
+            Payload::ActionDone(ActionDone {
+                id: "A2".into(),
+                after_close: true,
+            }),
             Payload::Opened(Box::new(Opened {
                 format: FORMAT_VERSION,
                 id: "20261123T101500Z-tiny".into(),

@@ -13,6 +13,6 @@ pub mod store;
 pub mod yaml11;
 
 pub use record::{
-    Answer, Check, Closed, EvidenceEntry, Note, NoticeSent, Opened, Payload, PinnedRunbook, Record,
-    StepChange, StepOutcome,
+    ActionAdded, ActionDone, Answer, Check, Closed, EvidenceEntry, Note, NoticeSent, Opened,
+    Payload, PinnedRunbook, Record, StepChange, StepOutcome,
 };

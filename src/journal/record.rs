@@ -1,6 +1,6 @@
 //! The records of an incident file. Each record is one event: the incident was opened, a
 //! note was added, an item checked, a question answered, a step done or skipped, evidence
-//! registered, a notice sent, the incident closed.
+//! registered, a notice sent, the incident closed, an action item added or done.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -41,6 +41,8 @@ pub enum Payload {
     Evidence(EvidenceEntry),
     Notice(NoticeSent),
     Closed(Closed),
+    Action(ActionAdded),
+    ActionDone(ActionDone),
     /// A kind this build does not know (written by a newer `breach`). Kept, verified,
     /// shown in timelines, otherwise ignored.
     Unknown {
@@ -61,6 +63,8 @@ impl Payload {
             Payload::Evidence(_) => "evidence",
             Payload::Notice(_) => "notice",
             Payload::Closed(_) => "closed",
+            Payload::Action(_) => "action",
+            Payload::ActionDone(_) => "action_done",
             Payload::Unknown { kind, .. } => kind,
         }
     }
@@ -76,6 +80,8 @@ impl Payload {
             Payload::Evidence(p) => serde_yaml::to_value(p),
             Payload::Notice(p) => serde_yaml::to_value(p),
             Payload::Closed(p) => serde_yaml::to_value(p),
+            Payload::Action(p) => serde_yaml::to_value(p),
+            Payload::ActionDone(p) => serde_yaml::to_value(p),
             Payload::Unknown { payload, .. } => Ok(payload.clone()),
         }
     }
@@ -101,11 +107,34 @@ impl Payload {
             "evidence" => Payload::Evidence(Deserialize::deserialize(payload)?),
             "notice" => Payload::Notice(Deserialize::deserialize(payload)?),
             "closed" => Payload::Closed(Deserialize::deserialize(payload)?),
+            "action" => Payload::Action(Deserialize::deserialize(payload)?),
+            "action_done" => Payload::ActionDone(Deserialize::deserialize(payload)?),
             other => Payload::Unknown {
                 kind: other.to_string(),
                 payload: serde_yaml::Value::deserialize(payload)?,
             },
         })
+    }
+}
+
+impl Payload {
+    /// Whether a file whose last record is this one belongs to a closed incident: a
+    /// `closed` record, or an action record appended after it (`after_close`). This is what
+    /// lets the tail reader answer "closed?" from the last record alone.
+    pub fn ends_closed(&self) -> bool {
+        match self {
+            Payload::Closed(_) => true,
+            Payload::Action(a) => a.after_close,
+            Payload::ActionDone(a) => a.after_close,
+            Payload::Opened(_)
+            | Payload::Note(_)
+            | Payload::Check(_)
+            | Payload::Answer(_)
+            | Payload::Step(_)
+            | Payload::Evidence(_)
+            | Payload::Notice(_)
+            | Payload::Unknown { .. } => false,
+        }
     }
 }
 
@@ -232,6 +261,35 @@ pub struct NoticeSent {
 pub struct Closed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+}
+
+/// An action item (a follow-up) added. Its adder is the record's operator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionAdded {
+    /// `A1`, `A2`, ...: the count of earlier action items plus one.
+    pub id: String,
+    pub text: String,
+    pub owner: String,
+    /// The UTC day it is due.
+    pub due: chrono::NaiveDate,
+    /// Set exactly when the record follows the `closed` record.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub after_close: bool,
+}
+
+/// An action item done.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionDone {
+    pub id: String,
+    /// Set exactly when the record follows the `closed` record.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub after_close: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Serde for a UTC instant as an RFC 3339 string with `Z` and whole seconds.

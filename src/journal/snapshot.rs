@@ -27,7 +27,7 @@ use super::format::sha256_hex;
 use crate::types::AnswerValue;
 
 /// The version of the cache format this build writes and reads.
-pub const STATE_VERSION: u32 = 1;
+pub const STATE_VERSION: u32 = 2;
 
 /// The largest cache file read, in bytes (a real one is a few kilobytes: it grows with the
 /// runbook, not with the incident).
@@ -121,6 +121,18 @@ pub struct StepCache {
     pub last_activity: Option<StampState>,
 }
 
+/// An action item (checking `action` and `action_done` records needs them all).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionCache {
+    pub id: String,
+    pub text: String,
+    pub owner: String,
+    pub due: chrono::NaiveDate,
+    pub added: StampState,
+    pub done: Option<StampState>,
+}
+
 /// The cached state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -133,6 +145,8 @@ pub struct State {
     /// One per runbook step, in runbook order.
     pub steps: Vec<StepCache>,
     pub closed: Option<StampState>,
+    /// The action items, in the order added (cache version 2).
+    pub actions: Vec<ActionCache>,
     /// Everyone who recorded something, in order of first appearance.
     pub operators: Vec<String>,
     pub record_count: u64,
@@ -309,6 +323,18 @@ mod tests {
                 last_activity: Some(stamp),
             }],
             closed: None,
+            actions: vec![ActionCache {
+                id: "A1".into(),
+                text: "Update the response plan".into(),
+                owner: "Dana".into(),
+                due: chrono::NaiveDate::from_ymd_opt(2026, 12, 15).unwrap(),
+                added: StampState {
+                    by: "alice".into(),
+                    at: t(),
+                    seq: 2,
+                },
+                done: None,
+            }],
             operators: vec!["alice".into()],
             record_count: 4,
             last_activity: t(),
@@ -352,9 +378,10 @@ mod tests {
             Vec::new(),
             good[..good.len() / 2].to_vec(),
             good[..good.len() - 1].to_vec(),
-            text.replacen("breach-state 1 ", "breach-state 2 ", 1)
+            // A newer version, and version 1, which lacks the action items.
+            text.replacen("breach-state 2 ", "breach-state 3 ", 1)
                 .into(),
-            text.replacen("breach-state 1 ", "breach-state 0 ", 1)
+            text.replacen("breach-state 2 ", "breach-state 1 ", 1)
                 .into(),
             text.replacen("breach-state", "breach-stat", 1).into(),
             text.replacen("\"checked\":true", "\"checked\":false", 1)

@@ -91,11 +91,11 @@ pub fn incident_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Whether the file's last record is `closed`, reading only its end (through the one tail
-/// reader, [`super::file::last_record`]).
+/// Whether the incident is closed, reading only the file's end (through the one tail
+/// reader, [`super::file::last_record`]): its last record is `closed`, or an action item
+/// recorded after it.
 pub fn is_closed_quick(path: &Path) -> bool {
-    super::file::last_record(path)
-        .is_some_and(|r| matches!(r.payload, super::record::Payload::Closed(_)))
+    super::file::last_record(path).is_some_and(|r| r.payload.ends_closed())
 }
 
 /// Finds the incident the user means. `spec` is an id, a unique id prefix or a path; with

@@ -1,13 +1,17 @@
 //! The derived state cache ([`crate::journal::snapshot`]) from and to the incident's state.
 //! A cache holds what checking a new record needs: the steps (statuses, checked items,
-//! current answers), whether the incident is closed, and the counts. It does not hold the
+//! current answers), whether the incident is closed, the action items, and the counts. It does not hold the
 //! notes, evidence or notices, which grow with the incident and which no check reads, so a
 //! state made from the cache has those lists empty.
 
 use std::collections::BTreeMap;
 
-use crate::incident::{AnswerState, Incident, ItemState, Stamp, StepState, StepStatus};
-use crate::journal::snapshot::{AnswerCache, ItemCache, Key, StampState, State, StepCache};
+use crate::incident::{
+    ActionState, AnswerState, Incident, ItemState, Stamp, StepState, StepStatus,
+};
+use crate::journal::snapshot::{
+    ActionCache, AnswerCache, ItemCache, Key, StampState, State, StepCache,
+};
 use crate::journal::{Payload, Record};
 
 fn stamp_out(s: &Stamp) -> StampState {
@@ -74,6 +78,18 @@ pub fn to_cache(incident: &Incident, key: Key) -> State {
             })
             .collect(),
         closed: incident.closed.as_ref().map(stamp_out),
+        actions: incident
+            .actions
+            .iter()
+            .map(|a| ActionCache {
+                id: a.id.clone(),
+                text: a.text.clone(),
+                owner: a.owner.clone(),
+                due: a.due,
+                added: stamp_out(&a.added),
+                done: a.done.as_ref().map(stamp_out),
+            })
+            .collect(),
         operators: incident.operators.clone(),
         record_count: incident.record_count,
         last_activity: incident.last_activity,
@@ -139,6 +155,18 @@ pub fn from_cache(first: &Record, state: &State) -> Option<Incident> {
     }
     incident.steps = steps;
     incident.closed = state.closed.as_ref().map(stamp_in);
+    incident.actions = state
+        .actions
+        .iter()
+        .map(|a| ActionState {
+            id: a.id.clone(),
+            text: a.text.clone(),
+            owner: a.owner.clone(),
+            due: a.due,
+            added: stamp_in(&a.added),
+            done: a.done.as_ref().map(stamp_in),
+        })
+        .collect();
     incident.operators = state.operators.clone();
     incident.record_count = state.record_count;
     incident.last_activity = state.last_activity;

@@ -218,7 +218,7 @@ fn a_stale_corrupt_foreign_or_deleted_cache_is_ignored_and_rebuilt() {
     assert!(from_cache(&path).is_some(), "rebuilt");
 
     // Corrupt.
-    std::fs::write(&cache_path, b"breach-state 1 junk\n{}\n").unwrap();
+    std::fs::write(&cache_path, b"breach-state 2 junk\n{}\n").unwrap();
     assert!(from_cache(&path).is_none(), "corrupt");
     add(&path, "bob", check("contain", "isolate_systems", false)).unwrap();
     assert!(from_cache(&path).is_some(), "rebuilt");

@@ -118,8 +118,12 @@ pub fn append_quick_with(
         Err(locked) => locked,
     };
     let incident = ends_state(path, &ends)?;
+    // An action item after `close` says so (`after_close`), but only the `closed` record
+    // itself gives the closing stamp: then the whole file is read.
+    let closed_by_action =
+        ends.last.payload.ends_closed() && !matches!(ends.last.payload, Payload::Closed(_));
     let payload = build(&incident)?;
-    if !action::depends_only_on_header(&payload) {
+    if closed_by_action || !action::depends_only_on_header(&payload) {
         drop(locked);
         return append(path, operator, now, |_| Ok(payload)).map(|(r, _)| r);
     }
@@ -162,6 +166,14 @@ fn ends_state(path: &Path, ends: &Ends) -> anyhow::Result<Incident> {
         .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
     if matches!(ends.last.payload, Payload::Closed(_)) {
         incident.apply(&ends.last);
+    } else if ends.last.payload.ends_closed() {
+        // An action item recorded after `close`: the incident is closed, but the ends do not
+        // say when; the stamp is the last record's (a full read gives the closing record's).
+        incident.closed = Some(crate::incident::Stamp {
+            by: ends.last.operator.clone(),
+            at: ends.last.time,
+            seq: ends.last.seq,
+        });
     }
     Ok(incident)
 }

@@ -86,11 +86,25 @@ ul.checklist li { margin: 3px 0; }
 tr.unverified td { background: #fff1f0; }
 figure { margin: 8px 0 16px; } figcaption { color: var(--muted); font-size: 13px; }
 svg { width: 100%; height: auto; font-family: inherit; }
+td.time, span.time { white-space: nowrap; }
+code { overflow-wrap: break-word; word-break: normal; }
+th { hyphens: none; word-break: keep-all; }
+section#metrics td:first-child, section#deadlines td:nth-child(2) { min-width: 11em; }
+section#deadlines td:nth-child(3) { min-width: 8em; }
+section#deadlines td:nth-child(4), section#deadlines td:nth-child(5) { min-width: 10em; }
+@page { size: A4; margin: 16mm 14mm; }
 @media print {
-  body { font-size: 10.5pt; }
+  body { font-size: 10pt; }
   main { max-width: none; padding: 0; }
-  h2 { break-after: avoid; }
-  tr, .step, figure { break-inside: avoid; }
+  section { break-before: page; }
+  section#summary, section#impact { break-before: auto; }
+  h2, h3, h4 { break-after: avoid; }
+  tr, .step, figure, li { break-inside: avoid; }
+  thead { display: table-header-group; }
+  table { table-layout: auto; width: 100%; }
+  th, td { padding: 4px 6px; overflow-wrap: break-word; word-break: normal; hyphens: manual; }
+  td.time, td.num, td.nowrap, span.time { white-space: nowrap; overflow-wrap: normal; }
+  .hash { word-break: break-all; }
   a { color: inherit; text-decoration: none; }
 }
 "#;
@@ -162,13 +176,19 @@ pub fn render(r: &Report) -> String {
     head(&mut h, r);
     summary(&mut h, r);
     impact(&mut h, r);
+    detection(&mut h, r);
     metrics(&mut h, r);
     deadlines(&mut h, r);
+    attack_and_response(&mut h, r);
     findings(&mut h, r);
+    resolution(&mut h, r);
+    notifications(&mut h, r);
+    evidence(&mut h, r);
+    review(&mut h, r);
+    action_items(&mut h, r);
+    general_notes(&mut h, r);
     steps(&mut h, r);
     timeline(&mut h, r);
-    review(&mut h, r);
-    evidence_and_notices(&mut h, r);
     integrity(&mut h, r);
     h.line("</main>");
     h.line("</body>");
@@ -257,9 +277,35 @@ fn summary(h: &mut Html, r: &Report) {
     );
     h.kv("Detected", &time(s.detected_at));
     h.kv("Aware of personal data", &time(s.aware_at));
-    h.kv("Breach determined", &or_not_yet(s.determined_at));
+    h.kv(
+        "Breach determined",
+        &match (s.determined_at, &s.determined_from) {
+            (Some(t), Some(q)) => format!(
+                "{} <span class=\"muted\">(answer <code>{}</code>)</span>",
+                time(t),
+                escape(q)
+            ),
+            (Some(t), None) => time(t),
+            (None, _) => "<span class=\"muted\">not recorded</span>".into(),
+        },
+    );
     h.kv("Opened in breach", &time(s.opened_at));
-    h.kv("Contained", &or_not_yet(s.contained_at));
+    let contain_missing = r
+        .metrics
+        .iter()
+        .find(|m| m.id == "contain")
+        .and_then(|m| m.missing.as_deref());
+    h.kv(
+        "Contained",
+        &match (s.contained_at, contain_missing) {
+            (Some(t), _) => time(t),
+            (None, Some(why)) => format!(
+                "<span class=\"muted\">not recorded ({})</span>",
+                escape(why)
+            ),
+            (None, None) => "<span class=\"muted\">not recorded</span>".into(),
+        },
+    );
     h.kv("Closed", &or_not_yet(s.closed_at));
     h.kv(
         "Total duration",
@@ -296,17 +342,21 @@ fn impact(h: &mut Html, r: &Report) {
 
 /// Section 3: the key metrics.
 fn metrics(h: &mut Html, r: &Report) {
-    h.line("<section id=\"metrics\"><h2>3. Key metrics</h2><p class=\"muted\">Each measured from detection. The rows named after a regulatory deadline (section 4) measure the time to report to that authority or those people: until the deadline was met.</p>");
-    h.line("<table><thead><tr><th>Metric</th><th class=\"num\">From detection</th><th>At</th><th>From</th></tr></thead><tbody>");
+    h.line("<section id=\"metrics\"><h2>4. Key metrics</h2><p class=\"muted\">Each measured from detection, except the time to detect (from the start of the unauthorised access to detection). The source says which answer or record each time comes from, or what is missing. The rows named after a regulatory deadline (section 5) measure the time to report to that authority or those people: until the deadline was met.</p>");
+    h.line("<table><thead><tr><th>Metric</th><th class=\"num\">Time</th><th>At</th><th>Source</th></tr></thead><tbody>");
     for m in &r.metrics {
+        let source = match (&m.source_text, &m.missing) {
+            (Some(s), _) => escape(s),
+            (None, Some(why)) => format!("not recorded: {}", escape(why)),
+            (None, None) => String::new(),
+        };
         let _ = writeln!(
             h.0,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"time\">{}</td><td class=\"muted\">{}</td></tr>",
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"time\">{}</td><td class=\"muted\">{source}</td></tr>",
             escape(&m.label),
-            m.from_detection
-                .map_or_else(|| "<span class=\"muted\">not yet</span>".into(), dur),
+            m.duration
+                .map_or_else(|| "<span class=\"muted\">not known</span>".into(), dur),
             m.at.map_or_else(String::new, time),
-            m.source.as_deref().map(escape).unwrap_or_default()
         );
     }
     h.line("</tbody></table></section>");
@@ -314,7 +364,7 @@ fn metrics(h: &mut Html, r: &Report) {
 
 /// Section 4: the regulatory deadlines.
 fn deadlines(h: &mut Html, r: &Report) {
-    h.line("<section id=\"deadlines\"><h2>4. Regulatory deadlines</h2>");
+    h.line("<section id=\"deadlines\"><h2>5. Regulatory deadlines</h2>");
     let d = &r.deadlines;
     if d.rows.is_empty() {
         let _ = writeln!(
@@ -327,20 +377,20 @@ fn deadlines(h: &mut Html, r: &Report) {
         for (n, x) in d.rows.iter().enumerate() {
             let due = match (x.due_at, &x.within) {
                 (Some(due), Some(w)) => format!(
-                    "{}<br><span class=\"muted\">{} from {}</span>",
+                    "<span class=\"time\">{}</span><br><span class=\"muted\">{} from {}</span>",
                     time(due),
                     escape(w),
-                    escape(&x.anchor)
+                    escape(&x.anchor_text)
                 ),
                 (None, _) if x.asap => "without undue delay".into(),
-                (None, Some(w)) => format!("{} from {}", escape(w), escape(&x.anchor)),
+                (None, Some(w)) => format!("{} from {}", escape(w), escape(&x.anchor_text)),
                 (Some(due), None) => time(due),
                 (None, None) => String::new(),
             };
             let (pill, label, sentence) = outcome(x);
             let _ = writeln!(
                 h.0,
-                "<tr><td>D{}</td><td>{}</td><td>{}</td><td class=\"nowrap\">{due}</td><td><span class=\"pill {pill}\">{}</span> {sentence}</td><td>{}{}</td></tr>",
+                "<tr><td class=\"nowrap\">D{}</td><td>{}</td><td>{}</td><td>{due}</td><td><span class=\"pill {pill}\">{}</span> {sentence}</td><td>{}{}</td></tr>",
                 n + 1,
                 escape(&x.title),
                 escape(&x.authority),
@@ -368,7 +418,12 @@ fn deadlines(h: &mut Html, r: &Report) {
 /// Section 5: the investigation findings.
 fn findings(h: &mut Html, r: &Report) {
     let f = &r.findings;
-    h.line("<section id=\"findings\"><h2>5. Investigation findings</h2><table class=\"kv\">");
+    h.line("<section id=\"findings\"><h2>7. Root cause and contributing factors</h2><table class=\"kv\">");
+    h.kv("Root cause", &fact(r.findings.root_cause.as_ref()));
+    h.kv(
+        "Contributing factors",
+        &fact(r.findings.contributing_factors.as_ref()),
+    );
     h.kv("Entry point", &fact(f.entry_point.as_ref()));
     h.kv(
         "Vulnerabilities exploited",
@@ -389,7 +444,7 @@ fn findings(h: &mut Html, r: &Report) {
 
 /// Section 6: every step.
 fn steps(h: &mut Html, r: &Report) {
-    h.line("<section id=\"steps\"><h2>6. Step by step</h2>");
+    h.line("<section id=\"steps\"><h2>14. Step by step</h2>");
     for st in &r.steps {
         step(h, st);
     }
@@ -398,13 +453,13 @@ fn steps(h: &mut Html, r: &Report) {
 
 /// Section 7: every record in plain language, with the chart.
 fn timeline(h: &mut Html, r: &Report) {
-    h.line("<section id=\"timeline\"><h2>7. Timeline</h2>");
+    h.line("<section id=\"timeline\"><h2>15. Timeline of every record</h2>");
     h.line(&chart(r));
     h.line("<table><thead><tr><th class=\"num\">#</th><th>Time (UTC)</th><th>Operator</th><th>What happened</th></tr></thead><tbody>");
     for e in &r.timeline {
         let _ = writeln!(
             h.0,
-            "<tr{}><td class=\"num\">{}</td><td class=\"time\">{}</td><td>{}</td><td>{}{}</td></tr>",
+            "<tr{}><td class=\"num\">{}</td><td class=\"time\">{}</td><td class=\"nowrap\">{}</td><td>{}{}</td></tr>",
             if e.verified {
                 ""
             } else {
@@ -427,7 +482,25 @@ fn timeline(h: &mut Html, r: &Report) {
 /// Section 8: lessons learned and action items.
 fn review(h: &mut Html, r: &Report) {
     let rv = &r.review;
-    h.line("<section id=\"review\"><h2>8. Action items and lessons learned</h2>");
+    h.line("<section id=\"review\"><h2>11. What went well and what went badly</h2>");
+    for (heading, f) in [
+        ("What went well", &rv.went_well),
+        ("What went badly", &rv.went_badly),
+    ] {
+        let _ = writeln!(h.0, "<h3>{heading}</h3>");
+        match f {
+            Some(f) => {
+                let _ = writeln!(
+                    h.0,
+                    "<p>{}</p><p class=\"muted\">Recorded by {} at {}.</p>",
+                    multiline(&f.display),
+                    escape(&f.by),
+                    time(f.at)
+                );
+            }
+            None => h.line("<p class=\"muted\">Not recorded.</p>"),
+        }
+    }
     h.line("<h3>Lessons learned</h3>");
     match &rv.lessons_learned {
         Some(l) => {
@@ -441,79 +514,241 @@ fn review(h: &mut Html, r: &Report) {
         }
         None => h.line("<p class=\"muted\">Not recorded.</p>"),
     }
-    h.line("<h3>Action items</h3>");
-    if rv.action_items.is_empty() {
-        h.line("<p class=\"muted\">None recorded.</p>");
-    } else {
-        h.line("<ul>");
-        for a in &rv.action_items {
-            let _ = writeln!(h.0, "<li>{}</li>", escape(a));
-        }
-        h.line("</ul>");
-        if let Some(f) = &rv.action_items_fact {
-            let _ = writeln!(
-                h.0,
-                "<p class=\"muted\">Recorded by {} at {}.</p>",
-                escape(&f.by),
-                time(f.at)
-            );
-        }
-    }
     notes_list(h, "<h3>Review notes</h3>", &rv.notes);
     h.line("</section>");
 }
 
-/// Section 9: the evidence register and the notices sent.
-fn evidence_and_notices(h: &mut Html, r: &Report) {
-    h.line("<section id=\"evidence\"><h2>9. Evidence and notices</h2><h3>Evidence (chain of custody)</h3>");
+/// Section 10: the evidence register, the chain of custody and what checking it found.
+fn evidence(h: &mut Html, r: &Report) {
+    h.line("<section id=\"evidence\"><h2>10. Evidence and custody</h2>");
     if r.evidence.is_empty() {
-        h.line("<p class=\"muted\">No evidence registered.</p>");
+        h.line("<p class=\"muted\">No evidence registered.</p></section>");
+        return;
+    }
+    let _ = writeln!(
+        h.0,
+        "<p class=\"muted\">Each file was hashed again when this report was made ({}).</p>",
+        time(r.generated_at)
+    );
+    h.line("<table class=\"evidence\"><thead><tr><th>File</th><th>SHA-256</th><th class=\"num\">Size (bytes)</th><th>At export</th><th>Custody</th></tr></thead><tbody>");
+    for e in &r.evidence {
+        let one = |c: &super::model::FileCheck| {
+            let word = match c.state.as_str() {
+                "unchanged" => "<span class=\"good\">verified</span>".to_string(),
+                other => format!("<strong class=\"bad\">{}</strong>", escape(other)),
+            };
+            match (&c.sha256_now, &c.detail) {
+                (Some(x), _) => format!(
+                    "{word} <span class=\"muted\">(SHA-256 now <span class=\"hash\">{}</span>)</span>",
+                    escape(x)
+                ),
+                (None, Some(d)) => format!("{word} <span class=\"muted\">({})</span>", escape(d)),
+                (None, None) => word,
+            }
+        };
+        let check = match &e.at_export {
+            None => "<span class=\"muted\">not checked</span>".to_string(),
+            Some(x) => match &x.copy {
+                Some(c) => format!("{}<br>copy: {}", one(&x.original), one(c)),
+                None => one(&x.original),
+            },
+        };
+        let _ = writeln!(
+            h.0,
+            "<tr><td><code>{}</code>{}</td><td class=\"hash\">{}</td><td class=\"num\">{}</td><td>{check}</td><td>registered by {}, <span class=\"time\">{}</span> (record {}){}</td></tr>",
+            escape(&e.path),
+            e.note
+                .as_deref()
+                .map(|n| format!("<br><span class=\"muted\">{}</span>", multiline(n)))
+                .unwrap_or_default(),
+            escape(&e.sha256),
+            e.size,
+            escape(&e.collected_by),
+            time(e.collected_at),
+            e.seq,
+            e.copy
+                .as_deref()
+                .map(|c| format!("<br>copied to <code>{}</code>", escape(c)))
+                .unwrap_or_default(),
+        );
+    }
+    h.line("</tbody></table></section>");
+}
+
+/// Section 3: how, when and by whom the breach was found.
+fn detection(h: &mut Html, r: &Report) {
+    let d = &r.detection;
+    h.line("<section id=\"detection\"><h2>3. Detection</h2><table class=\"kv\">");
+    h.kv("How it was found", &fact(d.method.as_ref()));
+    h.kv("Found by", &fact(d.detected_by.as_ref()));
+    h.kv("Detected", &time(d.detected_at));
+    h.kv("Aware of personal data", &time(d.aware_at));
+    h.line("</table></section>");
+}
+
+fn milestones(h: &mut Html, rows: &[super::model::Milestone]) {
+    h.line("<table><thead><tr><th>When (UTC)</th><th>What</th><th>Source</th></tr></thead><tbody>");
+    for m in rows {
+        let _ = writeln!(
+            h.0,
+            "<tr><td class=\"time\">{}</td><td>{}</td><td class=\"muted nowrap\">{}</td></tr>",
+            m.at.map(time).unwrap_or_default(),
+            multiline(&m.what),
+            escape(&m.source)
+        );
+    }
+    h.line("</tbody></table>");
+}
+
+/// Section 6: the attack beside the response.
+fn attack_and_response(h: &mut Html, r: &Report) {
+    h.line("<section id=\"attack\"><h2>6. Attack and response timelines</h2><h3>The attack</h3>");
+    if r.attack.is_empty() {
+        h.line("<p class=\"muted\">Not recorded.</p>");
     } else {
-        h.line("<table><thead><tr><th>File</th><th>SHA-256</th><th class=\"num\">Size (bytes)</th><th>Collected by</th><th>Collected at</th><th>Note</th></tr></thead><tbody>");
-        for e in &r.evidence {
+        milestones(h, &r.attack);
+    }
+    h.line("<h3>The response</h3>");
+    milestones(h, &r.response);
+    h.line("</section>");
+}
+
+/// Section 8: what was fixed and how the store recovered.
+fn resolution(h: &mut Html, r: &Report) {
+    let x = &r.resolution;
+    h.line("<section id=\"resolution\"><h2>8. Resolution and recovery</h2><table class=\"kv\">");
+    h.kv("What was changed", &fact(x.remediation.as_ref()));
+    h.kv("Monitoring until", &fact(x.monitoring_until.as_ref()));
+    h.kv(
+        "Further suspicious activity",
+        &fact(x.new_activity.as_ref()),
+    );
+    h.kv(
+        "Measures offered to customers",
+        &fact(x.trust_measures.as_ref()),
+    );
+    h.line("</table>");
+    if !x.items.is_empty() {
+        h.line("<ul class=\"checklist\">");
+        for it in &x.items {
+            let (mark, state) = if it.checked {
+                ("<span class=\"box yes\">✓</span>", "done")
+            } else if !it.applies {
+                ("<span class=\"box\">–</span>", "not applicable")
+            } else if it.met_by_alternative.is_some() {
+                ("<span class=\"box yes\">✓</span>", "met by its alternative")
+            } else if !it.required {
+                ("<span class=\"box\">–</span>", "not checked (optional)")
+            } else {
+                ("<span class=\"box no\">✗</span>", "not done")
+            };
             let _ = writeln!(
                 h.0,
-                "<tr><td><code>{}</code>{}</td><td class=\"hash\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"time\">{}</td><td>{}</td></tr>",
-                escape(&e.path),
-                e.copy
-                    .as_deref()
-                    .map(|c| format!("<br><span class=\"muted\">copy: {}</span>", escape(c)))
-                    .unwrap_or_default(),
-                escape(&e.sha256),
-                e.size,
-                escape(&e.collected_by),
-                time(e.collected_at),
-                e.note.as_deref().map(multiline).unwrap_or_default()
+                "<li>{mark}{} <span class=\"{}\">{state}</span></li>",
+                escape(&it.text),
+                if state == "not done" { "bad" } else { "muted" }
             );
         }
-        h.line("</tbody></table>");
+        h.line("</ul>");
     }
-    h.line("<h3>Notices sent</h3>");
+    h.line("</section>");
+}
+
+/// Section 9: who was told, when, against which clock.
+fn notifications(h: &mut Html, r: &Report) {
+    h.line("<section id=\"notifications\"><h2>9. Notifications</h2>");
     if r.notices.is_empty() {
-        h.line("<p class=\"muted\">No notices recorded as sent.</p>");
+        h.line("<p class=\"muted\">No notices recorded as sent. Deadlines met by a checked item are in section 5.</p></section>");
+        return;
+    }
+    h.line("<table><thead><tr><th>Told</th><th>To</th><th>Sent at</th><th>Against which clock</th><th>Recorded by</th></tr></thead><tbody>");
+    for n in &r.notices {
+        let clocks = if n.clocks.is_empty() {
+            "<span class=\"muted\">none of the deadlines</span>".to_string()
+        } else {
+            n.clocks
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}: <span class=\"{}\">{}</span>",
+                        escape(&c.title),
+                        if c.late { "bad" } else { "good" },
+                        escape(&c.outcome)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
+        let _ = writeln!(
+            h.0,
+            "<tr><td>{}</td><td>{}</td><td class=\"time\">{}</td><td>{clocks}</td><td>{}, <span class=\"time\">{}</span></td></tr>",
+            escape(&n.audience),
+            n.to.as_deref().map(escape).unwrap_or_default(),
+            time(n.sent_at),
+            escape(&n.recorded_by),
+            time(n.recorded_at)
+        );
+    }
+    h.line("</tbody></table></section>");
+}
+
+/// Section 12: the action items recorded, and follow-ups agreed in the review but not tracked.
+fn action_items(h: &mut Html, r: &Report) {
+    h.line("<section id=\"actions\"><h2>12. Action items</h2>");
+    if r.action_items.is_empty() {
+        h.line("<p class=\"muted\">No action items recorded (<code>breach action add</code>).</p>");
     } else {
-        h.line("<table><thead><tr><th>Template</th><th>Audience</th><th>Sent at</th><th>To</th><th>Recorded by</th></tr></thead><tbody>");
-        for n in &r.notices {
+        h.line("<table><thead><tr><th>Id</th><th>Action</th><th>Owner</th><th>Due</th><th>State</th></tr></thead><tbody>");
+        for a in &r.action_items {
+            let state = match (a.state, &a.done_by, a.done_at) {
+                ("done", Some(by), Some(at)) => format!(
+                    "<span class=\"good\">done</span> <span class=\"muted\">({}, {})</span>",
+                    escape(by),
+                    time(at)
+                ),
+                ("overdue", _, _) => "<strong class=\"bad\">overdue</strong>".to_string(),
+                (s, _, _) => s.to_string(),
+            };
             let _ = writeln!(
                 h.0,
-                "<tr><td><code>{}</code></td><td>{}</td><td class=\"time\">{}</td><td>{}</td><td>{}, {}</td></tr>",
-                escape(&n.template),
-                escape(&n.audience),
-                time(n.sent_at),
-                n.to.as_deref().map(escape).unwrap_or_default(),
-                escape(&n.recorded_by),
-                time(n.recorded_at)
+                "<tr><td class=\"nowrap\"><code>{}</code></td><td>{}{}</td><td>{}</td><td class=\"time\">{}</td><td>{state}</td></tr>",
+                escape(&a.id),
+                multiline(&a.text),
+                if a.after_close {
+                    " <span class=\"muted\">(added after closing)</span>"
+                } else {
+                    ""
+                },
+                escape(&a.owner),
+                escape(&a.due)
             );
         }
         h.line("</tbody></table>");
     }
+    if !r.review.untracked.is_empty() {
+        h.line("<p>Agreed in the review but not recorded as action items (no owner or due day yet):</p><ul>");
+        for l in &r.review.untracked {
+            let _ = writeln!(h.0, "<li>{}</li>", escape(l));
+        }
+        h.line("</ul>");
+    }
+    h.line("</section>");
+}
+
+/// Section 13: the notes attached to no step.
+fn general_notes(h: &mut Html, r: &Report) {
+    h.line("<section id=\"notes\"><h2>13. Notes</h2>");
+    if r.notes.is_empty() {
+        h.line("<p class=\"muted\">No general notes.</p>");
+    }
+    notes_list(h, "", &r.notes);
     h.line("</section>");
 }
 
 /// Section 10: the hash chain.
 fn integrity(h: &mut Html, r: &Report) {
     let ig = &r.integrity;
-    h.line("<section id=\"integrity\"><h2>10. Integrity</h2><table class=\"kv\">");
+    h.line("<section id=\"integrity\"><h2>16. Integrity</h2><table class=\"kv\">");
     h.kv(
         "Incident file",
         &format!("<code>{}</code>", escape(&ig.file)),
@@ -591,16 +826,16 @@ fn step(h: &mut Html, st: &StepReport) {
     if let Some(reason) = &st.skip_reason {
         h.kv("Skipped because", &multiline(reason));
     }
-    if !st.done_with_open_items.is_empty() {
+    if !st.open_required_items.is_empty() {
         h.kv(
             "Done with required items open",
             &format!(
                 "<span class=\"bad\">{}</span>",
-                st.done_with_open_items
+                st.open_required_items
                     .iter()
-                    .map(|i| escape(i))
+                    .map(|i| escape(&i.text))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join("; ")
             ),
         );
     }
@@ -617,6 +852,21 @@ fn step(h: &mut Html, st: &StepReport) {
                 (false, _, _) if !it.applies => (
                     "<span class=\"box\">–</span>",
                     " <span class=\"muted\">not applicable</span>".into(),
+                ),
+                (false, _, _) if it.met_by_alternative.is_some() => (
+                    "<span class=\"box yes\">✓</span>",
+                    format!(
+                        " <span class=\"muted\">met by its alternative, “{}”</span>",
+                        escape(
+                            it.met_by_alternative
+                                .as_ref()
+                                .map_or("", |a| a.text.as_str())
+                        )
+                    ),
+                ),
+                (false, _, _) if !it.required => (
+                    "<span class=\"box\">–</span>",
+                    " <span class=\"muted\">not checked</span>".into(),
                 ),
                 (false, Some(by), Some(at)) => (
                     "<span class=\"box no\">✗</span>",
@@ -919,7 +1169,7 @@ fn chart(r: &Report) -> String {
     swatch(&mut o, &mut lx, "#bf8700", "deadline open", true);
     o.push_str("</svg>\n");
     let mut caption = String::from(
-        "Each bar runs from a step's first to its last record. Dashed lines are deadlines (due times), numbered as in section 4.",
+        "Each bar runs from a step's first to its last record. Dashed lines are deadlines (due times), numbered as in section 5.",
     );
     if !beyond.is_empty() {
         let list: Vec<String> = beyond

@@ -7,7 +7,7 @@ use super::model::Report;
 
 /// The version of the JSON report shape. Readers check it: a higher number may have
 /// changed or removed fields; fields are only added within a version.
-pub const REPORT_FORMAT: u32 = 1;
+pub const REPORT_FORMAT: u32 = 2;
 
 #[derive(Serialize)]
 struct Versioned<'a> {

@@ -109,8 +109,8 @@ fn capitalized(s: &str) -> String {
     }
 }
 
-const METRICS_INTRO: &str = "\n## 3. Key metrics\n\nEach measured from detection. The rows named after a regulatory deadline \
-(section 4) measure the time to report to that authority or those people: until the deadline was met.\n\n";
+const METRICS_INTRO: &str = "\n## 4. Key metrics\n\nEach measured from detection, except the time to detect (from the start of the unauthorised access to detection). The source says which answer or record each time comes from, or what is missing. The rows named after a regulatory deadline \
+(section 5) measure the time to report to that authority or those people: until the deadline was met.\n\n";
 
 /// Renders the report: the title and banners, then each section in order.
 pub fn render(r: &Report) -> String {
@@ -118,13 +118,19 @@ pub fn render(r: &Report) -> String {
     title(&mut o, r);
     summary(&mut o, r);
     impact(&mut o, r);
+    detection(&mut o, r);
     metrics(&mut o, r);
     deadlines(&mut o, r);
+    attack_and_response(&mut o, r);
     findings(&mut o, r);
+    resolution(&mut o, r);
+    notifications(&mut o, r);
+    evidence(&mut o, r);
+    review(&mut o, r);
+    action_items(&mut o, r);
+    general_notes(&mut o, r);
     steps(&mut o, r);
     timeline(&mut o, r);
-    review(&mut o, r);
-    evidence_and_notices(&mut o, r);
     integrity(&mut o, r);
     o
 }
@@ -200,9 +206,9 @@ fn summary(o: &mut String, r: &Report) {
         ),
         ("Detected", time(s.detected_at)),
         ("Aware of personal data", time(s.aware_at)),
-        ("Breach determined", or_not_yet(s.determined_at)),
+        ("Breach determined", determined(r)),
         ("Opened in breach", time(s.opened_at)),
-        ("Contained", or_not_yet(s.contained_at)),
+        ("Contained", contained(r)),
         ("Closed", or_not_yet(s.closed_at)),
         ("Total duration", duration),
         (
@@ -215,6 +221,25 @@ fn summary(o: &mut String, r: &Report) {
     ];
     for (k, v) in &rows {
         row(o, &[&format!("**{k}**"), v]);
+    }
+}
+
+/// When the breach was determined, and from which answer when not from the intake.
+fn determined(r: &Report) -> String {
+    match (r.summary.determined_at, &r.summary.determined_from) {
+        (Some(t), Some(q)) => format!("{} (answer `{q}`)", time(t)),
+        (Some(t), None) => time(t),
+        (None, _) => "not recorded".into(),
+    }
+}
+
+/// The containment time (the time-to-contain metric's), or what is missing for it.
+fn contained(r: &Report) -> String {
+    let m = r.metrics.iter().find(|m| m.id == "contain");
+    match (r.summary.contained_at, m.and_then(|m| m.missing.as_deref())) {
+        (Some(t), _) => time(t),
+        (None, Some(why)) => format!("not recorded ({})", text(why)),
+        (None, None) => "not recorded".into(),
     }
 }
 
@@ -254,15 +279,20 @@ fn impact(o: &mut String, r: &Report) {
 /// Section 3: the key metrics.
 fn metrics(o: &mut String, r: &Report) {
     o.push_str(METRICS_INTRO);
-    header(o, &["Metric", "From detection", "At", "From"]);
+    header(o, &["Metric", "Time", "At", "Source"]);
     for m in &r.metrics {
+        let source = match (&m.source_text, &m.missing) {
+            (Some(s), _) => text(s),
+            (None, Some(why)) => format!("_not recorded: {}_", text(why)),
+            (None, None) => String::new(),
+        };
         row(
             o,
             &[
                 &text(&m.label),
-                &m.from_detection.map_or_else(|| "not yet".into(), dur),
+                &m.duration.map_or_else(|| "not known".into(), dur),
                 &m.at.map_or_else(String::new, time),
-                &m.source.as_deref().map(text).unwrap_or_default(),
+                &source,
             ],
         );
     }
@@ -270,7 +300,7 @@ fn metrics(o: &mut String, r: &Report) {
 
 /// Section 4: the regulatory deadlines.
 fn deadlines(o: &mut String, r: &Report) {
-    o.push_str("\n## 4. Regulatory deadlines\n\n");
+    o.push_str("\n## 5. Regulatory deadlines\n\n");
     let d = &r.deadlines;
     if d.rows.is_empty() {
         let _ = writeln!(
@@ -283,10 +313,10 @@ fn deadlines(o: &mut String, r: &Report) {
         for x in &d.rows {
             let due = match (x.due_at, &x.within) {
                 (Some(due), Some(w)) => {
-                    format!("{} ({} from {})", time(due), text(w), text(&x.anchor))
+                    format!("{} ({} from {})", time(due), text(w), text(&x.anchor_text))
                 }
                 (None, _) if x.asap => "without undue delay".to_string(),
-                (None, Some(w)) => format!("{} from {}", text(w), text(&x.anchor)),
+                (None, Some(w)) => format!("{} from {}", text(w), text(&x.anchor_text)),
                 (Some(due), None) => time(due),
                 (None, None) => String::new(),
             };
@@ -319,9 +349,17 @@ fn deadlines(o: &mut String, r: &Report) {
 /// Section 5: the investigation findings.
 fn findings(o: &mut String, r: &Report) {
     let nr = "not recorded";
-    o.push_str("\n## 5. Investigation findings\n\n");
+    o.push_str("\n## 7. Root cause and contributing factors\n\n");
     header(o, &["", ""]);
     let f = &r.findings;
+    row(o, &["**Root cause**", &fact_or(f.root_cause.as_ref(), nr)]);
+    row(
+        o,
+        &[
+            "**Contributing factors**",
+            &fact_or(f.contributing_factors.as_ref(), nr),
+        ],
+    );
     row(
         o,
         &["**Entry point**", &fact_or(f.entry_point.as_ref(), nr)],
@@ -358,7 +396,7 @@ fn findings(o: &mut String, r: &Report) {
 
 /// Section 6: every step.
 fn steps(o: &mut String, r: &Report) {
-    o.push_str("\n## 6. Step by step\n");
+    o.push_str("\n## 14. Step by step\n");
     for st in &r.steps {
         step(o, st);
     }
@@ -366,7 +404,9 @@ fn steps(o: &mut String, r: &Report) {
 
 /// Section 7: every record in plain language.
 fn timeline(o: &mut String, r: &Report) {
-    o.push_str("\n## 7. Timeline\n\nEvery record of the incident file, in order.\n\n");
+    o.push_str(
+        "\n## 15. Timeline of every record\n\nEvery record of the incident file, in order.\n\n",
+    );
     header(o, &["#", "Time (UTC)", "Operator", "What happened"]);
     for e in &r.timeline {
         let what = if e.verified {
@@ -388,8 +428,26 @@ fn timeline(o: &mut String, r: &Report) {
 
 /// Section 8: lessons learned and action items.
 fn review(o: &mut String, r: &Report) {
-    o.push_str("\n## 8. Action items and lessons learned\n\n");
+    o.push_str("\n## 11. What went well and what went badly\n\n");
     let rv = &r.review;
+    for (heading, f) in [
+        ("What went well", &rv.went_well),
+        ("What went badly", &rv.went_badly),
+    ] {
+        let _ = writeln!(o, "### {heading}\n");
+        match f {
+            Some(f) => {
+                let _ = writeln!(
+                    o,
+                    "{}\n\n_Recorded by {} at {}._\n",
+                    text(&f.display),
+                    text(&f.by),
+                    time(f.at)
+                );
+            }
+            None => o.push_str("_Not recorded._\n\n"),
+        }
+    }
     o.push_str("### Lessons learned\n\n");
     match &rv.lessons_learned {
         Some(l) => {
@@ -403,17 +461,6 @@ fn review(o: &mut String, r: &Report) {
         }
         None => o.push_str("_Not recorded._\n"),
     }
-    o.push_str("\n### Action items\n\n");
-    if rv.action_items.is_empty() {
-        o.push_str("_None recorded._\n");
-    } else {
-        for a in &rv.action_items {
-            let _ = writeln!(o, "- [ ] {}", text(a));
-        }
-        if let Some(f) = &rv.action_items_fact {
-            let _ = writeln!(o, "\n_Recorded by {} at {}._", text(&f.by), time(f.at));
-        }
-    }
     if !rv.notes.is_empty() {
         o.push_str("\n### Review notes\n\n");
         for n in &rv.notes {
@@ -422,64 +469,268 @@ fn review(o: &mut String, r: &Report) {
     }
 }
 
-/// Section 9: the evidence register and the notices sent.
-fn evidence_and_notices(o: &mut String, r: &Report) {
-    o.push_str("\n## 9. Evidence and notices\n\n### Evidence (chain of custody)\n\n");
+/// Section 10: the evidence register, the chain of custody and what checking it found.
+fn evidence(o: &mut String, r: &Report) {
+    o.push_str("\n## 10. Evidence and custody\n\n");
     if r.evidence.is_empty() {
         o.push_str("_No evidence registered._\n");
-    } else {
-        header(
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "Each file was hashed again when this report was made ({}).\n",
+        time(r.generated_at)
+    );
+    header(
+        o,
+        &["File", "SHA-256", "Size (bytes)", "At export", "Custody"],
+    );
+    for e in &r.evidence {
+        let mut file = text(&e.path);
+        if let Some(n) = &e.note {
+            let _ = write!(file, "<br>{}", text(n));
+        }
+        let mut custody = format!(
+            "registered by {}, {} (record {})",
+            text(&e.collected_by),
+            time(e.collected_at),
+            e.seq
+        );
+        if let Some(c) = &e.copy {
+            let _ = write!(custody, "<br>copied to {}", text(c));
+        }
+        row(
             o,
             &[
-                "File",
-                "SHA-256",
-                "Size (bytes)",
-                "Collected by",
-                "Collected at",
-                "Note",
+                &file,
+                &format!("`{}`", e.sha256),
+                &e.size.to_string(),
+                &at_export(e),
+                &custody,
             ],
         );
-        for e in &r.evidence {
-            let mut file = text(&e.path);
-            if let Some(c) = &e.copy {
-                let _ = write!(file, "<br>copy: {}", text(c));
-            }
+    }
+}
+
+/// What re-hashing an evidence file found: `verified`, **changed**, **missing**.
+pub fn at_export(e: &super::model::EvidenceRow) -> String {
+    let one = |c: &super::model::FileCheck| {
+        let word = match c.state.as_str() {
+            "unchanged" => "verified".to_string(),
+            other => format!("**{other}**"),
+        };
+        match (&c.sha256_now, &c.detail) {
+            (Some(h), _) => format!("{word} (SHA-256 now `{h}`)"),
+            (None, Some(d)) => format!("{word} ({})", text(d)),
+            (None, None) => word,
+        }
+    };
+    match &e.at_export {
+        None => "not checked".into(),
+        Some(x) => match &x.copy {
+            Some(c) => format!("{}<br>copy: {}", one(&x.original), one(c)),
+            None => one(&x.original),
+        },
+    }
+}
+
+/// Section 3: how, when and by whom the breach was found.
+fn detection(o: &mut String, r: &Report) {
+    let d = &r.detection;
+    let nr = "not recorded";
+    o.push_str("\n## 3. Detection\n\n");
+    header(o, &["", ""]);
+    row(
+        o,
+        &["**How it was found**", &fact_or(d.method.as_ref(), nr)],
+    );
+    row(o, &["**Found by**", &fact_or(d.detected_by.as_ref(), nr)]);
+    row(o, &["**Detected**", &time(d.detected_at)]);
+    row(o, &["**Aware of personal data**", &time(d.aware_at)]);
+}
+
+/// Section 6: the attack beside the response.
+fn attack_and_response(o: &mut String, r: &Report) {
+    o.push_str("\n## 6. Attack and response timelines\n\n### The attack\n\n");
+    if r.attack.is_empty() {
+        o.push_str("_Not recorded._\n");
+    } else {
+        header(o, &["When (UTC)", "What", "Source"]);
+        for m in &r.attack {
             row(
                 o,
                 &[
-                    &file,
-                    &format!("`{}`", e.sha256),
-                    &e.size.to_string(),
-                    &text(&e.collected_by),
-                    &time(e.collected_at),
-                    &e.note.as_deref().map(text).unwrap_or_default(),
+                    &m.at.map(time).unwrap_or_default(),
+                    &text(&m.what),
+                    &text(&m.source),
                 ],
             );
         }
     }
-    o.push_str("\n### Notices sent\n\n");
-    if r.notices.is_empty() {
-        o.push_str("_No notices recorded as sent._\n");
-    } else {
-        header(o, &["Template", "Audience", "Sent at", "To", "Recorded by"]);
-        for n in &r.notices {
-            row(
+    o.push_str("\n### The response\n\n");
+    header(o, &["When (UTC)", "What", "Source"]);
+    for m in &r.response {
+        row(
+            o,
+            &[
+                &m.at.map(time).unwrap_or_default(),
+                &text(&m.what),
+                &text(&m.source),
+            ],
+        );
+    }
+}
+
+/// Section 8: what was fixed and how the store recovered.
+fn resolution(o: &mut String, r: &Report) {
+    let x = &r.resolution;
+    let nr = "not recorded";
+    o.push_str("\n## 8. Resolution and recovery\n\n");
+    header(o, &["", ""]);
+    row(
+        o,
+        &["**What was changed**", &fact_or(x.remediation.as_ref(), nr)],
+    );
+    row(
+        o,
+        &[
+            "**Monitoring until**",
+            &fact_or(x.monitoring_until.as_ref(), nr),
+        ],
+    );
+    row(
+        o,
+        &[
+            "**Further suspicious activity**",
+            &fact_or(x.new_activity.as_ref(), nr),
+        ],
+    );
+    row(
+        o,
+        &[
+            "**Measures offered to customers**",
+            &fact_or(x.trust_measures.as_ref(), nr),
+        ],
+    );
+    if !x.items.is_empty() {
+        o.push('\n');
+        for it in &x.items {
+            let state = if it.checked {
+                "done"
+            } else if !it.applies {
+                "not applicable"
+            } else if it.met_by_alternative.is_some() {
+                "met by its alternative"
+            } else if !it.required {
+                "not checked (optional)"
+            } else {
+                "**not done**"
+            };
+            let _ = writeln!(
                 o,
-                &[
-                    &format!("`{}`", n.template),
-                    &text(&n.audience),
-                    &time(n.sent_at),
-                    &n.to.as_deref().map(text).unwrap_or_default(),
-                    &format!("{}, {}", text(&n.recorded_by), time(n.recorded_at)),
-                ],
+                "- [{}] {}: {state}",
+                if it.checked { "x" } else { " " },
+                text(&it.text)
             );
         }
     }
 }
 
+/// Section 9: who was told, when, against which clock.
+fn notifications(o: &mut String, r: &Report) {
+    o.push_str("\n## 9. Notifications\n\n");
+    if r.notices.is_empty() {
+        o.push_str(
+            "_No notices recorded as sent._ Deadlines met by a checked item are in section 5.\n",
+        );
+        return;
+    }
+    header(
+        o,
+        &[
+            "Told",
+            "To",
+            "Sent at",
+            "Against which clock",
+            "Recorded by",
+        ],
+    );
+    for n in &r.notices {
+        let clocks = if n.clocks.is_empty() {
+            "none of the deadlines".to_string()
+        } else {
+            n.clocks
+                .iter()
+                .map(|c| format!("{}: {}", text(&c.title), text(&c.outcome)))
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
+        row(
+            o,
+            &[
+                &text(&n.audience),
+                &n.to.as_deref().map(text).unwrap_or_default(),
+                &time(n.sent_at),
+                &clocks,
+                &format!("{}, {}", text(&n.recorded_by), time(n.recorded_at)),
+            ],
+        );
+    }
+}
+
+/// Section 12: the action items recorded, and follow-ups agreed in the review but not tracked.
+fn action_items(o: &mut String, r: &Report) {
+    o.push_str("\n## 12. Action items\n\n");
+    if r.action_items.is_empty() {
+        o.push_str("_No action items recorded_ (`breach action add`).\n");
+    } else {
+        header(o, &["Id", "Action", "Owner", "Due", "State"]);
+        for a in &r.action_items {
+            let state = match (a.state, &a.done_by, a.done_at) {
+                ("done", Some(by), Some(at)) => format!("done ({}, {})", text(by), time(at)),
+                ("overdue", _, _) => "**overdue**".to_string(),
+                (s, _, _) => s.to_string(),
+            };
+            let added = if a.after_close {
+                " (added after closing)"
+            } else {
+                ""
+            };
+            row(
+                o,
+                &[
+                    &a.id,
+                    &format!("{}{added}", text(&a.text)),
+                    &text(&a.owner),
+                    &a.due,
+                    &state,
+                ],
+            );
+        }
+    }
+    let rv = &r.review;
+    if !rv.untracked.is_empty() {
+        o.push_str("\nAgreed in the review but not recorded as action items (no owner or due day yet):\n\n");
+        for l in &rv.untracked {
+            let _ = writeln!(o, "- {}", text(l));
+        }
+    }
+}
+
+/// Section 13: the notes attached to no step.
+fn general_notes(o: &mut String, r: &Report) {
+    o.push_str("\n## 13. Notes\n\n");
+    if r.notes.is_empty() {
+        o.push_str("_No general notes._\n");
+    }
+    for n in &r.notes {
+        let _ = writeln!(o, "- {} ({}, {})", text(&n.text), text(&n.by), time(n.at));
+    }
+}
+
 /// Section 10: the hash chain.
 fn integrity(o: &mut String, r: &Report) {
-    o.push_str("\n## 10. Integrity\n\n");
+    o.push_str("\n## 16. Integrity\n\n");
     header(o, &["", ""]);
     let ig = &r.integrity;
     row(o, &["**Incident file**", &text(&ig.file)]);
@@ -546,16 +797,16 @@ fn step(o: &mut String, st: &StepReport) {
     if let Some(reason) = &st.skip_reason {
         row(o, &["**Skipped because**", &text(reason)]);
     }
-    if !st.done_with_open_items.is_empty() {
+    if !st.open_required_items.is_empty() {
         row(
             o,
             &[
                 "**Done with required items open**",
-                &st.done_with_open_items
+                &st.open_required_items
                     .iter()
-                    .map(|i| format!("`{i}`"))
+                    .map(|i| text(&i.text))
                     .collect::<Vec<_>>()
-                    .join(", "),
+                    .join("; "),
             ],
         );
     }
@@ -566,6 +817,15 @@ fn step(o: &mut String, st: &StepReport) {
                 (true, Some(by), Some(at)) => format!(": {}, {}", text(by), time(at)),
                 (true, _, _) => String::new(),
                 (false, _, _) if !it.applies => ": not applicable".into(),
+                (false, _, _) if it.met_by_alternative.is_some() => format!(
+                    ": met by its alternative, “{}”",
+                    text(
+                        it.met_by_alternative
+                            .as_ref()
+                            .map_or("", |a| a.text.as_str())
+                    )
+                ),
+                (false, _, _) if !it.required => ": not checked".into(),
                 (false, Some(by), Some(at)) => {
                     format!(": **not done** (unchecked by {}, {})", text(by), time(at))
                 }

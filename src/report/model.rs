@@ -47,12 +47,21 @@ pub struct Report<'a> {
     pub integrity: Integrity,
     pub summary: Summary,
     pub impact: Impact,
+    pub detection: Detection,
     pub metrics: Vec<Metric>,
     pub deadlines: Deadlines,
+    /// What the attacker did, from the investigation's answers, in time order.
+    pub attack: Vec<Milestone>,
+    /// What the response did, from the intake and the records, in time order.
+    pub response: Vec<Milestone>,
     pub findings: Findings,
+    pub resolution: Resolution,
     pub steps: Vec<StepReport>,
     pub timeline: Vec<TimelineEntry>,
     pub review: Review,
+    pub action_items: Vec<ActionRow>,
+    /// Notes attached to no step.
+    pub notes: Vec<NoteRow>,
     pub evidence: Vec<EvidenceRow>,
     pub notices: Vec<NoticeRow>,
     /// Records the fold could not apply (unknown kinds, ids not in the runbook).
@@ -119,6 +128,65 @@ impl Serialize for Records<'_> {
     }
 }
 
+/// How, when and by whom the breach was found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Detection {
+    #[serde(with = "utc")]
+    pub detected_at: DateTime<Utc>,
+    #[serde(with = "utc")]
+    pub aware_at: DateTime<Utc>,
+    /// The answer to `detection_method`.
+    pub method: Option<Fact>,
+    /// The answer to `detected_by`.
+    pub detected_by: Option<Fact>,
+}
+
+/// One dated event of the attack or of the response.
+#[derive(Debug, Clone, Serialize)]
+pub struct Milestone {
+    /// When; `None` for an attack fact without a time (the entry point, what was taken).
+    #[serde(with = "utc_opt")]
+    pub at: Option<DateTime<Utc>>,
+    /// What happened, in words.
+    pub what: String,
+    /// Where it comes from, with ids: `answer STEP/QUESTION`, `opened`, `record N`.
+    pub source: String,
+}
+
+/// Resolution and recovery: the answers that say what was fixed and how the store recovered.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolution {
+    /// The answer to `remediation_summary`.
+    pub remediation: Option<Fact>,
+    /// The checklist of the step that asks `remediation_summary` (the remediate step).
+    pub items: Vec<ItemRow>,
+    /// The answers to `monitoring_until`, `new_activity` and `trust_measures`.
+    pub monitoring_until: Option<Fact>,
+    pub new_activity: Option<Fact>,
+    pub trust_measures: Option<Fact>,
+}
+
+/// An action item as the report shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionRow {
+    pub id: String,
+    pub text: String,
+    pub owner: String,
+    /// `YYYY-MM-DD`.
+    pub due: String,
+    /// `open`, `overdue` (open after its due day, at the report time) or `done`.
+    pub state: &'static str,
+    pub added_by: String,
+    #[serde(with = "utc")]
+    pub added_at: DateTime<Utc>,
+    pub done_by: Option<String>,
+    #[serde(with = "utc_opt")]
+    pub done_at: Option<DateTime<Utc>>,
+    /// Added after the incident was closed.
+    pub after_close: bool,
+    pub seq: u64,
+}
+
 /// Section 1.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
@@ -137,11 +205,15 @@ pub struct Summary {
     pub detected_at: DateTime<Utc>,
     #[serde(with = "utc")]
     pub aware_at: DateTime<Utc>,
+    /// The intake's `--determined-at`, else the answer to `determined_at` (the fold's
+    /// [`Incident::determined`]).
     #[serde(with = "utc_opt")]
     pub determined_at: Option<DateTime<Utc>>,
+    /// `STEP/QUESTION` when `determined_at` comes from an answer; `None` for the intake.
+    pub determined_from: Option<String>,
     #[serde(with = "utc")]
     pub opened_at: DateTime<Utc>,
-    /// From the time-to-contain metric.
+    /// From the time-to-contain metric: the answer to `contained_at` only.
     #[serde(with = "utc_opt")]
     pub contained_at: Option<DateTime<Utc>>,
     #[serde(with = "utc_opt")]
@@ -224,11 +296,9 @@ pub const METRIC_RULES: &[MetricRule] = &[
     MetricRule {
         id: "contain",
         label: "Time to contain",
-        sources: &[
-            Source::Answer("contained_at"),
-            Source::StepDone("contain"),
-            Source::Item("systems_isolated"),
-        ],
+        // Only the containment time itself: when a box was ticked or the step marked done
+        // is not when the store was contained.
+        sources: &[Source::Answer("contained_at")],
     },
     MetricRule {
         id: "security_team",
@@ -236,15 +306,33 @@ pub const METRIC_RULES: &[MetricRule] = &[
         sources: &[
             Source::Notice("security-team-notice"),
             Source::Item("security_team_informed"),
+            Source::Item("experts_engaged"),
             Source::Item("experts_involved"),
         ],
     },
     MetricRule {
+        id: "authority",
+        label: "Time to notify the data protection authority",
+        sources: &[
+            Source::Notice("authority-notice"),
+            Source::Item("authority_notified"),
+            Source::Item("regulators_notified"),
+        ],
+    },
+    MetricRule {
         id: "customers",
-        label: "Time to notify customers",
+        label: "Time to notify the people affected",
         sources: &[
             Source::Notice("customer-notice"),
             Source::Item("customers_notified"),
+        ],
+    },
+    MetricRule {
+        id: "acquirer",
+        label: "Time to notify the acquirer",
+        sources: &[
+            Source::Notice("acquirer-notice"),
+            Source::Item("acquirer_notified"),
         ],
     },
     MetricRule {
@@ -268,6 +356,17 @@ pub struct Metric {
     pub from_detection: Option<TimeDelta>,
     /// Where `at` came from, e.g. `answer contain/contained_at`.
     pub source: Option<String>,
+    /// The same in words, e.g. `answer to “When was it contained?”`.
+    pub source_text: Option<String>,
+    /// What would have given `at`, in words, when nothing did (e.g. `no answer to “When
+    /// was it contained?”`); `None` when `at` is known.
+    pub missing: Option<String>,
+    /// `access_started` for the time to detect (from the start of the unauthorised access
+    /// to detection), `detection` for every other metric.
+    pub measured_from: &'static str,
+    /// From `measured_from` to `at`.
+    #[serde(rename = "duration_secs", with = "secs_opt")]
+    pub duration: Option<TimeDelta>,
 }
 
 /// Whether the incident is still open.
@@ -316,8 +415,10 @@ pub struct DeadlineRow {
     /// The duration, e.g. `72 hours`; `None` for "without undue delay" deadlines.
     pub within: Option<String>,
     pub asap: bool,
-    /// What starts the clock, e.g. `aware`.
+    /// What starts the clock, e.g. `aware` or `answer assess/determined_at`.
     pub anchor: String,
+    /// The same in words, e.g. `awareness` or `the answer to “When was it determined…?”`.
+    pub anchor_text: String,
     #[serde(with = "utc_opt")]
     pub anchor_at: Option<DateTime<Utc>>,
     #[serde(with = "utc_opt")]
@@ -326,6 +427,8 @@ pub struct DeadlineRow {
     pub met_at: Option<DateTime<Utc>>,
     /// What met it, e.g. `notice authority-notice sent`.
     pub met_by: Option<String>,
+    /// The same in words, e.g. `the data protection supervisory authority notice sent`.
+    pub met_by_text: Option<String>,
     /// Met late (after `due_at`).
     pub late: bool,
     /// How far before (early) or after (late) the due time it was met.
@@ -359,10 +462,12 @@ impl DeadlineRow {
             within: None,
             asap: false,
             anchor: "aware".into(),
+            anchor_text: "awareness".into(),
             anchor_at: None,
             due_at: None,
             met_at: None,
             met_by: None,
+            met_by_text: None,
             late: false,
             margin: None,
             overdue_by: None,
@@ -389,8 +494,10 @@ fn deadlines(incident: &Incident, now: DateTime<Utc>) -> Deadlines {
             outcome: Outcome::of(&d),
             state: d.state,
             late: d.met_timing == Some(MetTiming::Late),
+            anchor_text: anchor_words(incident, &d.id),
             anchor: d.anchor.description,
             anchor_at: d.anchor.at,
+            met_by_text: d.met_by.as_ref().map(|m| event_words(incident, &m.event)),
             met_by: d.met_by.map(|m| m.description),
             id: d.id,
             title: d.title,
@@ -414,9 +521,70 @@ fn deadlines(incident: &Incident, now: DateTime<Utc>) -> Deadlines {
     }
 }
 
+/// A runbook event in words: the item's text, the question's prompt, the step's title, the
+/// template's audience, the deadline's title (ids stay in the JSON's other fields).
+pub fn event_words(incident: &Incident, e: &crate::runbook::model::EventRef) -> String {
+    use crate::runbook::model::Event;
+    let rb = &incident.runbook;
+    match e.event() {
+        Some(Event::Item(path)) => rb.item(path).map_or_else(
+            || format!("item {path} checked"),
+            |(_, i)| format!("“{}” checked", i.text),
+        ),
+        Some(Event::Answer(path)) => rb.question(path).map_or_else(
+            || format!("answer {path}"),
+            |(_, q)| format!("the answer to “{}”", q.prompt),
+        ),
+        Some(Event::Step(id)) => rb.step(id).map_or_else(
+            || format!("step {id} done"),
+            |s| format!("step “{}” done", s.title),
+        ),
+        Some(Event::Notice(id)) => rb.template(id).map_or_else(
+            || format!("notice {id} sent"),
+            |t| format!("the notice to the {} sent", t.audience),
+        ),
+        Some(Event::Deadline(id)) => rb.deadlines.iter().find(|d| d.id == id).map_or_else(
+            || format!("deadline {id} met"),
+            |d| format!("“{}” met", d.title),
+        ),
+        None => e.to_string(),
+    }
+}
+
+/// What starts deadline `id`'s clock, in words.
+fn anchor_words(incident: &Incident, id: &str) -> String {
+    match incident.runbook.deadlines.iter().find(|d| d.id == id) {
+        Some(d) => anchor_text(incident, &d.from),
+        None => String::new(),
+    }
+}
+
+fn anchor_text(incident: &Incident, from: &crate::runbook::model::Anchor) -> String {
+    use crate::runbook::model::{Anchor, IntakeAnchor};
+    match from {
+        Anchor::Intake(IntakeAnchor::Detected) => "detection".into(),
+        Anchor::Intake(IntakeAnchor::Aware) => "awareness that personal data was affected".into(),
+        Anchor::Intake(IntakeAnchor::Determined) => {
+            "the determination that a breach occurred".into()
+        }
+        Anchor::Intake(IntakeAnchor::Opened) => "the opening of the incident".into(),
+        Anchor::Event(e) => event_words(incident, e),
+        Anchor::First(list) => format!(
+            "the first known of: {}",
+            list.iter()
+                .map(|a| anchor_text(incident, a))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    }
+}
+
 /// Section 5. Answers to the questions with these ids, in whichever step asks them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Findings {
+    /// The answers to `root_cause` and `contributing_factors`.
+    pub root_cause: Option<Fact>,
+    pub contributing_factors: Option<Fact>,
     pub entry_point: Option<Fact>,
     pub vulnerabilities: Option<Fact>,
     pub access_started: Option<Fact>,
@@ -439,6 +607,15 @@ pub struct ItemRow {
     pub by: Option<String>,
     #[serde(with = "utc_opt")]
     pub at: Option<DateTime<Utc>>,
+    /// Unchecked, but its duty met by this checked alternative (`or` in the runbook).
+    pub met_by_alternative: Option<ItemName>,
+}
+
+/// An item named for the JSON (`id`) and for people (`text`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemName {
+    pub id: String,
+    pub text: String,
 }
 
 /// A note.
@@ -479,8 +656,11 @@ pub struct StepReport {
     pub answers: Vec<Fact>,
     pub notes: Vec<NoteRow>,
     pub skip_reason: Option<String>,
-    /// Required items still open when it was marked done.
+    /// Required items still open when it was marked done (ids, as recorded).
     pub done_with_open_items: Vec<String>,
+    /// Of those, the ones still open now: unchecked, applicable and not met by an
+    /// alternative. What the report shows.
+    pub open_required_items: Vec<ItemName>,
 }
 
 /// Where a step stands in the report.
@@ -535,10 +715,16 @@ pub struct TimelineEntry {
 /// Section 8.
 #[derive(Debug, Clone, Serialize)]
 pub struct Review {
+    /// The answers to `went_well` and `went_badly`.
+    pub went_well: Option<Fact>,
+    pub went_badly: Option<Fact>,
     pub lessons_learned: Option<Fact>,
     /// The `action_items` answer, one entry per non-empty line.
     pub action_items: Vec<String>,
     pub action_items_fact: Option<Fact>,
+    /// The lines of the `action_items` answer that no action item record holds (compared
+    /// without regard to case), to be recorded with `breach action add`.
+    pub untracked: Vec<String>,
     /// Notes on the step(s) that ask these questions.
     pub notes: Vec<NoteRow>,
 }
@@ -557,6 +743,26 @@ pub struct EvidenceRow {
     #[serde(with = "utc")]
     pub collected_at: DateTime<Utc>,
     pub seq: u64,
+    /// What re-hashing the file (and its copy) found when the report was made; `None` when
+    /// the report was built without checking (never by `breach export`).
+    pub at_export: Option<EvidenceAtExport>,
+}
+
+/// One evidence file re-hashed when the report was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileCheck {
+    /// `unchanged` (it verified), `changed`, `missing` or `unreadable`.
+    pub state: String,
+    /// The SHA-256 now, when it differs.
+    pub sha256_now: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// The original's check and the copy's (when a copy was made).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvidenceAtExport {
+    pub original: FileCheck,
+    pub copy: Option<FileCheck>,
 }
 
 /// Section 9: a notice sent.
@@ -571,6 +777,21 @@ pub struct NoticeRow {
     #[serde(with = "utc")]
     pub recorded_at: DateTime<Utc>,
     pub seq: u64,
+    /// The deadlines this notice met (their `met_by` is this template's notice), with
+    /// whether in time: the clocks it was sent against.
+    pub clocks: Vec<NoticeClock>,
+}
+
+/// A deadline a notice met.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeClock {
+    pub deadline: String,
+    pub title: String,
+    #[serde(with = "utc_opt")]
+    pub due_at: Option<DateTime<Utc>>,
+    pub late: bool,
+    /// The shared outcome sentence.
+    pub outcome: String,
 }
 
 /// Whether the incident file's chain verifies.
@@ -658,6 +879,8 @@ fn record_step(p: &Payload) -> Option<&str> {
         | Payload::Evidence(_)
         | Payload::Notice(_)
         | Payload::Closed(_)
+        | Payload::Action(_)
+        | Payload::ActionDone(_)
         | Payload::Unknown { .. } => None,
     }
 }
@@ -668,26 +891,199 @@ impl<'a> Report<'a> {
     pub fn build(scan: &'a Scan, incident: &Incident, now: DateTime<Utc>) -> Report<'a> {
         let deadlines = deadlines(incident, now);
         let metrics = build_metrics(incident, &deadlines.rows);
+        let steps = build_steps(scan, incident);
+        let summary = summary(incident, &metrics, now);
         Report {
             generated_at: now,
             draft: !incident.is_closed(),
             integrity: Integrity::of(scan),
-            summary: summary(incident, &metrics, now),
             impact: impact(incident),
+            detection: Detection {
+                detected_at: incident.detected_at,
+                aware_at: incident.aware_at,
+                method: find_fact(incident, "detection_method"),
+                detected_by: find_fact(incident, "detected_by"),
+            },
+            attack: attack(incident),
+            response: response(incident, &summary),
+            summary,
             metrics,
+            notices: notices(incident, &deadlines.rows),
             deadlines,
             findings: findings(incident),
-            steps: build_steps(scan, incident),
+            resolution: resolution(incident, &steps),
+            steps,
             timeline: timeline(scan, incident),
             review: review(incident),
+            action_items: incident
+                .actions
+                .iter()
+                .map(|a| ActionRow {
+                    id: a.id.clone(),
+                    text: a.text.clone(),
+                    owner: a.owner.clone(),
+                    due: a.due.to_string(),
+                    state: if a.done.is_some() {
+                        "done"
+                    } else if a.is_overdue(now) {
+                        "overdue"
+                    } else {
+                        "open"
+                    },
+                    added_by: a.added.by.clone(),
+                    added_at: a.added.at,
+                    done_by: a.done.as_ref().map(|s| s.by.clone()),
+                    done_at: a.done.as_ref().map(|s| s.at),
+                    after_close: incident
+                        .closed
+                        .as_ref()
+                        .is_some_and(|c| a.added.seq > c.seq),
+                    seq: a.added.seq,
+                })
+                .collect(),
+            notes: incident
+                .notes
+                .iter()
+                .filter(|n| n.step.is_none())
+                .map(note_row)
+                .collect(),
             evidence: evidence(incident),
-            notices: notices(incident),
             fold_warnings: incident.warnings.clone(),
             records: Records {
                 verified: &scan.records,
                 unverified: &scan.unverified,
             },
         }
+    }
+}
+
+impl Report<'_> {
+    /// Adds what re-hashing each evidence file found at export time, in the order of
+    /// [`Report::evidence`] (the caller does the I/O; the model stays pure).
+    pub fn with_evidence_checks(mut self, checks: Vec<EvidenceAtExport>) -> Self {
+        for (row, check) in self.evidence.iter_mut().zip(checks) {
+            row.at_export = Some(check);
+        }
+        self
+    }
+}
+
+/// The attack, from the investigation's answers: when access started and ended, the entry
+/// point, what was taken. Dated events first, in time order.
+fn attack(incident: &Incident) -> Vec<Milestone> {
+    let mut out = Vec::new();
+    let mut add = |qid: &str, what: &str| {
+        if let Some(f) = find_fact(incident, qid) {
+            out.push(Milestone {
+                at: fact_time(&f),
+                what: if fact_time(&f).is_some() {
+                    what.to_string()
+                } else {
+                    format!(
+                        "{what}: {}",
+                        if f.labels.is_empty() {
+                            f.display.clone()
+                        } else {
+                            f.labels.join("; ")
+                        }
+                    )
+                },
+                source: format!("answer {}", f.question),
+            });
+        }
+    };
+    add("access_started", "Unauthorised access began");
+    add("access_ended", "Unauthorised access ended");
+    add("entry_point", "Entry point");
+    add("vulnerabilities", "Vulnerabilities exploited");
+    add("data_types", "Data taken or exposed");
+    add("records_affected", "Records affected");
+    out.sort_by_key(|m| (m.at.is_none(), m.at));
+    out
+}
+
+/// The response's milestones: detection, awareness, determination, containment, each notice
+/// sent, each step done, closing; in time order.
+fn response(incident: &Incident, summary: &Summary) -> Vec<Milestone> {
+    let mut out = vec![
+        Milestone {
+            at: Some(incident.detected_at),
+            what: "Breach detected".into(),
+            source: "opened".into(),
+        },
+        Milestone {
+            at: Some(incident.aware_at),
+            what: "Aware that personal data was affected".into(),
+            source: "opened".into(),
+        },
+        Milestone {
+            at: Some(incident.opened.at),
+            what: "Incident opened in breach".into(),
+            source: "opened".into(),
+        },
+    ];
+    if let Some(at) = summary.determined_at {
+        out.push(Milestone {
+            at: Some(at),
+            what: "Breach determined".into(),
+            source: summary
+                .determined_from
+                .as_ref()
+                .map_or("opened".into(), |q| format!("answer {q}")),
+        });
+    }
+    if let Some(f) = find_fact(incident, "contained_at")
+        && let Some(at) = fact_time(&f)
+    {
+        out.push(Milestone {
+            at: Some(at),
+            what: "Breach contained".into(),
+            source: format!("answer {}", f.question),
+        });
+    }
+    for n in &incident.notices {
+        let audience = &n.notice.audience;
+        out.push(Milestone {
+            at: Some(n.notice.sent_at),
+            what: format!("Notice sent to the {audience}"),
+            source: format!("record {}", n.stamp.seq),
+        });
+    }
+    for (spec, st) in incident.runbook.steps.iter().zip(&incident.steps) {
+        if st.status == StepStatus::Done
+            && let Some(f) = &st.finished
+        {
+            out.push(Milestone {
+                at: Some(f.at),
+                what: format!("Step “{}” done", spec.title),
+                source: format!("record {}", f.seq),
+            });
+        }
+    }
+    if let Some(c) = &incident.closed {
+        out.push(Milestone {
+            at: Some(c.at),
+            what: "Incident closed".into(),
+            source: format!("record {}", c.seq),
+        });
+    }
+    out.sort_by_key(|m| m.at);
+    out
+}
+
+/// Resolution and recovery.
+fn resolution(incident: &Incident, steps: &[StepReport]) -> Resolution {
+    let step = find_question(incident, "remediation_summary").map(|(s, _)| s.to_string());
+    Resolution {
+        remediation: find_fact(incident, "remediation_summary"),
+        items: steps
+            .iter()
+            .find(|s| Some(&s.id) == step.as_ref())
+            .map(|s| s.items.clone())
+            .unwrap_or_default(),
+        monitoring_until: find_fact(incident, "monitoring_until"),
+        new_activity: find_fact(incident, "new_activity"),
+        trust_measures: find_fact(incident, "trust_measures"),
     }
 }
 
@@ -716,7 +1112,8 @@ fn summary(incident: &Incident, metrics: &[Metric], now: DateTime<Utc>) -> Summa
         operators: incident.operators.clone(),
         detected_at: incident.detected_at,
         aware_at: incident.aware_at,
-        determined_at: incident.determined_at,
+        determined_at: incident.determined().map(|(at, _)| at),
+        determined_from: incident.determined().and_then(|(_, from)| from),
         opened_at: incident.opened.at,
         contained_at,
         closed_at,
@@ -751,6 +1148,8 @@ fn findings(incident: &Incident) -> Findings {
         _ => None,
     };
     Findings {
+        root_cause: fact("root_cause"),
+        contributing_factors: fact("contributing_factors"),
         entry_point: fact("entry_point"),
         vulnerabilities: fact("vulnerabilities"),
         access_started,
@@ -774,7 +1173,7 @@ fn timeline(scan: &Scan, incident: &Incident) -> Vec<TimelineEntry> {
 
 /// Section 8.
 fn review(incident: &Incident) -> Review {
-    let review_steps: Vec<String> = ["lessons_learned", "action_items"]
+    let review_steps: Vec<String> = ["lessons_learned", "action_items", "went_well", "went_badly"]
         .iter()
         .filter_map(|q| find_question(incident, q).map(|(s, _)| s.to_string()))
         .collect();
@@ -789,8 +1188,26 @@ fn review(incident: &Incident) -> Review {
         Some(AnswerValue::List(v)) => v.clone(),
         Some(_) | None => Vec::new(),
     };
+    let recorded: Vec<String> = incident
+        .actions
+        .iter()
+        .map(|a| a.text.to_lowercase())
+        .collect();
+    let untracked = action_items
+        .iter()
+        .filter(|line| {
+            let l = line.to_lowercase();
+            !recorded
+                .iter()
+                .any(|r| l.contains(r.as_str()) || r.contains(l.as_str()))
+        })
+        .cloned()
+        .collect();
     Review {
+        went_well: find_fact(incident, "went_well"),
+        went_badly: find_fact(incident, "went_badly"),
         lessons_learned: find_fact(incident, "lessons_learned"),
+        untracked,
         action_items,
         action_items_fact,
         notes: incident
@@ -817,16 +1234,30 @@ fn evidence(incident: &Incident) -> Vec<EvidenceRow> {
             collected_by: e.stamp.by.clone(),
             collected_at: e.stamp.at,
             seq: e.stamp.seq,
+            at_export: None,
         })
         .collect()
 }
 
-/// Section 9: the notices recorded as sent.
-fn notices(incident: &Incident) -> Vec<NoticeRow> {
+/// Section 9: the notices recorded as sent, each with the deadlines it met.
+fn notices(incident: &Incident, deadlines: &[DeadlineRow]) -> Vec<NoticeRow> {
     incident
         .notices
         .iter()
         .map(|n| NoticeRow {
+            clocks: deadlines
+                .iter()
+                .filter(|d| {
+                    d.met_by.as_deref() == Some(&format!("notice {} sent", n.notice.template))
+                })
+                .map(|d| NoticeClock {
+                    deadline: d.id.clone(),
+                    title: d.title.clone(),
+                    due_at: d.due_at,
+                    late: d.late,
+                    outcome: d.outcome.sentence(fmt_time),
+                })
+                .collect(),
             template: n.notice.template.clone(),
             audience: n.notice.audience.clone(),
             sent_at: n.notice.sent_at,
@@ -918,6 +1349,67 @@ fn note_row(n: &crate::incident::NoteEntry) -> NoteRow {
     }
 }
 
+/// A metric source in words, for "nothing recorded" (`no answer to “...”`) and for where a
+/// time came from.
+fn source_words(incident: &Incident, source: Source) -> String {
+    let rb = &incident.runbook;
+    match source {
+        Source::Answer(qid) => find_question(incident, qid).map_or_else(
+            || format!("the answer to `{qid}`"),
+            |(_, q)| format!("the answer to “{}”", q.prompt),
+        ),
+        Source::Item(iid) => rb
+            .steps
+            .iter()
+            .find_map(|s| s.items.iter().find(|i| i.id == iid))
+            .map_or_else(|| format!("item `{iid}`"), |i| format!("“{}”", i.text)),
+        Source::StepDone(sid) => rb.step(sid).map_or_else(
+            || format!("step `{sid}`"),
+            |s| format!("step “{}”", s.title),
+        ),
+        Source::Notice(tid) => rb.template(tid).map_or_else(
+            || format!("notice `{tid}`"),
+            |t| format!("the notice to the {}", t.audience),
+        ),
+        Source::Closed => "closing the incident".into(),
+    }
+}
+
+/// Whether the runbook has what a source looks for.
+fn source_exists(incident: &Incident, source: Source) -> bool {
+    let rb = &incident.runbook;
+    match source {
+        Source::Answer(qid) => find_question(incident, qid).is_some(),
+        Source::Item(iid) => rb.steps.iter().any(|s| s.items.iter().any(|i| i.id == iid)),
+        Source::StepDone(sid) => rb.step(sid).is_some(),
+        Source::Notice(tid) => rb.template(tid).is_some(),
+        Source::Closed => true,
+    }
+}
+
+/// What is missing for a metric, in words: the sources the runbook has, none recorded.
+fn missing_words(incident: &Incident, sources: &[Source]) -> String {
+    let known: Vec<String> = sources
+        .iter()
+        .filter(|s| source_exists(incident, **s))
+        .map(|s| match s {
+            Source::Answer(qid) => find_question(incident, qid).map_or_else(
+                || format!("`{qid}` not answered"),
+                |(_, q)| format!("“{}” not answered", q.prompt),
+            ),
+            Source::Item(_) => format!("{} not checked", source_words(incident, *s)),
+            Source::StepDone(_) => format!("{} not done", source_words(incident, *s)),
+            Source::Notice(_) => format!("{} not recorded as sent", source_words(incident, *s)),
+            Source::Closed => "not closed yet".to_string(),
+        })
+        .collect();
+    if known.is_empty() {
+        "the runbook records nothing this is measured from".into()
+    } else {
+        known.join("; ")
+    }
+}
+
 /// Resolves one metric source against the incident: the time and a description.
 fn resolve_source(incident: &Incident, source: Source) -> Option<(DateTime<Utc>, String)> {
     match source {
@@ -953,22 +1445,56 @@ fn resolve_source(incident: &Incident, source: Source) -> Option<(DateTime<Utc>,
 
 /// Section 3.
 fn build_metrics(incident: &Incident, deadlines: &[DeadlineRow]) -> Vec<Metric> {
-    let metric = |id: String, label: String, found: Option<(DateTime<Utc>, String)>| {
-        let (at, source) = found.unzip();
+    let metric = |id: String,
+                  label: String,
+                  found: Option<(DateTime<Utc>, String, String)>,
+                  missing: String| {
+        let at = found.as_ref().map(|f| f.0);
+        let from_detection = at.map(|at| at - incident.detected_at);
         Metric {
             id,
             label,
             at,
-            from_detection: at.map(|at| at - incident.detected_at),
-            source,
+            from_detection,
+            missing: found.is_none().then_some(missing),
+            source: found.as_ref().map(|f| f.1.clone()),
+            source_text: found.map(|f| f.2),
+            measured_from: "detection",
+            duration: from_detection,
         }
     };
-    let mut out = Vec::new();
+    // Time to detect: from the start of the unauthorised access to detection.
+    let started = find_fact(incident, "access_started");
+    let started_at = started.as_ref().and_then(fact_time);
+    let mut out = vec![Metric {
+        id: "detect".into(),
+        label: "Time to detect".into(),
+        at: Some(incident.detected_at),
+        from_detection: Some(TimeDelta::zero()),
+        source: started.as_ref().map(|f| format!("answer {}", f.question)),
+        source_text: started
+            .as_ref()
+            .map(|f| format!("the answer to “{}”, to detection", f.prompt)),
+        missing: started_at
+            .is_none()
+            .then(|| missing_words(incident, &[Source::Answer("access_started")])),
+        measured_from: "access_started",
+        duration: started_at.map(|s| incident.detected_at - s),
+    }];
     for rule in METRIC_RULES {
-        let found = rule
-            .sources
-            .iter()
-            .find_map(|s| resolve_source(incident, *s));
+        let found = rule.sources.iter().find_map(|s| {
+            resolve_source(incident, *s).map(|(at, id)| {
+                let words = source_words(incident, *s);
+                let words = match s {
+                    Source::Item(_) => format!("{words} checked"),
+                    Source::StepDone(_) => format!("{words} done"),
+                    Source::Notice(_) => format!("{words} sent"),
+                    Source::Answer(_) | Source::Closed => words,
+                };
+                (at, id, words)
+            })
+        });
+        let missing = missing_words(incident, rule.sources);
         if rule.id == "close" {
             // The per-authority metrics go before "time to close", in runbook order.
             for d in deadlines {
@@ -978,12 +1504,20 @@ fn build_metrics(incident: &Incident, deadlines: &[DeadlineRow]) -> Vec<Metric> 
                         d.met_by
                             .clone()
                             .unwrap_or_else(|| format!("deadline {} met", d.id)),
+                        d.met_by_text
+                            .clone()
+                            .unwrap_or_else(|| format!("“{}” met", d.title)),
                     )
                 });
-                out.push(metric(format!("deadline:{}", d.id), d.title.clone(), found));
+                out.push(metric(
+                    format!("deadline:{}", d.id),
+                    d.title.clone(),
+                    found,
+                    "not met yet".into(),
+                ));
             }
         }
-        out.push(metric(rule.id.into(), rule.label.into(), found));
+        out.push(metric(rule.id.into(), rule.label.into(), found, missing));
     }
     out
 }
@@ -1025,6 +1559,32 @@ fn build_steps(scan: &Scan, incident: &Incident) -> Vec<StepReport> {
                     checked: st.checked,
                     by: st.last.as_ref().map(|s| s.by.clone()),
                     at: st.last.as_ref().map(|s| s.at),
+                    met_by_alternative: if st.checked {
+                        None
+                    } else {
+                        incident.met_by_alternative(idx, &i.id).map(|alt| ItemName {
+                            id: alt.to_string(),
+                            text: spec
+                                .items
+                                .iter()
+                                .find(|x| x.id == alt)
+                                .map_or_else(|| alt.to_string(), |x| x.text.clone()),
+                        })
+                    },
+                })
+                .collect();
+            let still_open = incident.open_required_items(idx);
+            let open_required_items = state
+                .done_with_open_items
+                .iter()
+                .filter(|id| still_open.contains(id))
+                .map(|id| ItemName {
+                    id: id.clone(),
+                    text: spec
+                        .items
+                        .iter()
+                        .find(|x| &x.id == id)
+                        .map_or_else(|| id.clone(), |x| x.text.clone()),
                 })
                 .collect();
             let answers = spec
@@ -1059,6 +1619,7 @@ fn build_steps(scan: &Scan, incident: &Incident) -> Vec<StepReport> {
                     .collect(),
                 skip_reason: state.skip_reason.clone(),
                 done_with_open_items: state.done_with_open_items.clone(),
+                open_required_items,
             }
         })
         .collect()
@@ -1148,6 +1709,21 @@ fn timeline_entry(incident: &Incident, r: &Record, verified: bool) -> TimelineEn
             Some(s) => format!("Closed the incident: {s}"),
             None => "Closed the incident".to_string(),
         },
+        Payload::Action(a) => format!(
+            "Added action item {}: {} (owner {}, due {}){}",
+            a.id,
+            a.text,
+            a.owner,
+            a.due,
+            if a.after_close { ", after closing" } else { "" }
+        ),
+        Payload::ActionDone(a) => {
+            let text = incident
+                .action(&a.id)
+                .map(|x| format!(": {}", x.text))
+                .unwrap_or_default();
+            format!("Action item {} done{text}", a.id)
+        }
         Payload::Unknown { kind, .. } => {
             format!("A `{kind}` record (written by a newer breach; not interpreted)")
         }

@@ -13,6 +13,11 @@ use crate::types::AnswerValue;
 /// The runbook format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// The id of a text question whose answer lists follow-up actions, one per line (the review
+/// step of the built-in runbooks has one). The walk suggests recording each line as an
+/// action item, and the report shows the lines none of the action items holds.
+pub const ACTION_ITEMS_QUESTION: &str = "action_items";
+
 /// A runbook: an ordered list of steps plus the legal deadlines, communication templates
 /// and references that go with them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +78,10 @@ pub struct Item {
     pub required: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<Condition>,
+    /// Alternatives: other items of the same step, any of which, checked, meets this item's
+    /// duty (an either/or duty: inform the security team, or engage outside experts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub or: Vec<String>,
     /// The template whose notice fulfils this item: recording that notice as sent ticks it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,

@@ -359,6 +359,17 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str, rules: Rules) -> Ve
                     ),
                 );
             }
+            for (oi, alt) in item.or.iter().enumerate() {
+                if alt == &item.id || !step.items.iter().any(|i| &i.id == alt) {
+                    add(
+                        &format!("{ip}.or[{oi}]"),
+                        format!(
+                            "item `{}/{}`: `or` names `{alt}`, which is not another item of step `{}`",
+                            step.id, item.id, step.id
+                        ),
+                    );
+                }
+            }
             if let Some(when) = &item.when {
                 let what = format!("item `{}/{}`", step.id, item.id);
                 check_condition(
@@ -775,6 +786,27 @@ deadlines:
         assert_eq!(problems(GOOD), Vec::new());
         for (name, text) in super::super::builtin::BUILTINS {
             assert!(validate_text(text, name).is_ok(), "built-in {name}");
+        }
+    }
+
+    #[test]
+    fn an_items_alternatives_must_be_other_items_of_its_step() {
+        let with = |or: &str| {
+            GOOD.replace(
+                "      - id: look\n        text: Look around\n",
+                &format!(
+                    "      - id: look\n        text: Look around\n        or: {or}\n      - id: ask\n        text: Ask around\n"
+                ),
+            )
+        };
+        assert_eq!(problems(&with("[ask]")), Vec::new());
+        for bad in ["[look]", "[nope]"] {
+            let ps = problems(&with(bad));
+            assert_eq!(ps.len(), 1, "{bad}: {ps:?}");
+            assert!(
+                ps[0].2.contains("is not another item of step `assess`"),
+                "{ps:?}"
+            );
         }
     }
 

@@ -349,12 +349,16 @@ impl<'p> Walker<'p> {
                 self.prompter.rejected(&ask, &e.to_string())?;
                 continue;
             }
+            let follow_ups = follow_up_lines(&question, &value);
             if current.as_ref() != Some(&value) {
                 self.record(Payload::Answer(Answer {
                     step: step_id.clone(),
                     question: question.id.clone(),
                     value,
                 }))?;
+            }
+            if !follow_ups.is_empty() {
+                self.prompter.show(&follow_up_hint(&follow_ups))?;
             }
             return Ok(());
         }
@@ -476,4 +480,37 @@ pub fn deadlines_for_step(incident: &Incident, idx: usize) -> Vec<String> {
             Some(format!("{}: {when}", d.title))
         })
         .collect()
+}
+
+/// The lines of an answer to the follow-up question ([`crate::runbook::model::ACTION_ITEMS_QUESTION`]).
+fn follow_up_lines(question: &crate::runbook::Question, value: &AnswerValue) -> Vec<String> {
+    match value {
+        AnswerValue::Text(t) if question.id == crate::runbook::model::ACTION_ITEMS_QUESTION => t
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// How to track each follow-up with an owner, a due day and a state.
+fn follow_up_hint(lines: &[String]) -> String {
+    let mut text = String::from(
+        "Track each follow-up as an action item with an owner and a due day (this works after \
+         `breach close` too):\n",
+    );
+    for l in lines {
+        text.push_str(&format!(
+            "  breach action add {} --owner NAME --due YYYY-MM-DD\n",
+            shell_quote(l)
+        ));
+    }
+    text
+}
+
+/// `text` as one shell word in single quotes.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }

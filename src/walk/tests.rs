@@ -21,10 +21,14 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
+    fixture_with(RUNBOOK)
+}
+
+fn fixture_with(runbook: &str) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let loaded = LoadedRunbook {
-        runbook: crate::runbook::parse_text(RUNBOOK, "walk-test").expect("test runbook is valid"),
-        text: RUNBOOK.to_string(),
+        runbook: crate::runbook::parse_text(runbook, "walk-test").expect("test runbook is valid"),
+        text: runbook.to_string(),
         source: RunbookSource::Builtin,
     };
     let now = crate::clock::now().expect("clock");
@@ -600,4 +604,45 @@ fn a_step_header_shows_the_running_deadlines_that_depend_on_it() {
         .0
         .expect("walk runs");
     assert!(deadlines_for_step(&state(&f.path), last).is_empty());
+}
+
+#[test]
+fn the_follow_up_answer_is_offered_as_action_items_one_per_line() {
+    let f = fixture_with(
+        r#"
+breach_runbook: 1
+id: review-only
+title: Review only
+steps:
+  - id: review
+    title: Review
+    owner: commander
+    guidance: Look back.
+    questions:
+      - {id: lessons_learned, prompt: Lessons?, kind: text}
+      - {id: action_items, prompt: Follow-ups?, kind: text}
+"#,
+    );
+    let (end, prompter) = walk(
+        &f.path,
+        script(
+            "review/lessons_learned: patch weekly\nreview/action_items: |\n  Enable MFA (owner: Bob)\n\n  Audit the plugin's updates\nreview: done\n",
+        ),
+        None,
+    );
+    end.expect("walk runs");
+    let hints: Vec<&String> = prompter
+        .shown()
+        .iter()
+        .filter(|t| t.contains("breach action add"))
+        .collect();
+    assert_eq!(hints.len(), 1, "{:?}", prompter.shown());
+    let lines: Vec<&str> = hints[0].lines().skip(1).collect();
+    assert_eq!(
+        lines,
+        [
+            "  breach action add 'Enable MFA (owner: Bob)' --owner NAME --due YYYY-MM-DD",
+            "  breach action add 'Audit the plugin'\\''s updates' --owner NAME --due YYYY-MM-DD",
+        ]
+    );
 }

@@ -111,9 +111,9 @@ fn a_writer_says_who_holds_the_lock_and_gives_up_after_the_timeout() {
             .unwrap();
         (out, start.elapsed())
     };
-    // A writer waits, says so after a second naming the holder, and gives up with exit 8.
+    // A writer waits, says so after a second naming the holder, and gives up with exit 9.
     let (out, took) = timed(&["note", "blocked"], "2.5");
-    assert_fails(&out, 8);
+    assert_fails(&out, 9);
     let err = stderr(&out);
     assert!(took >= std::time::Duration::from_millis(2400), "{took:?}");
     assert!(err.contains("waiting for the lock on"), "{err}");
@@ -121,7 +121,7 @@ fn a_writer_says_who_holds_the_lock_and_gives_up_after_the_timeout() {
     assert!(err.contains("gave up waiting for the lock"), "{err}");
     // A reader waits for the writer's lock the same way.
     let (out, _) = timed(&["status"], "1");
-    assert_fails(&out, 8);
+    assert_fails(&out, 9);
 
     // A holder stopped with SIGSTOP is named as stopped; nothing hangs.
     let stop = |sig: &str| {
@@ -135,7 +135,7 @@ fn a_writer_says_who_holds_the_lock_and_gives_up_after_the_timeout() {
     };
     stop("-STOP");
     let (out, took) = timed(&["note", "blocked"], "1.5");
-    assert_fails(&out, 8);
+    assert_fails(&out, 9);
     assert!(took < std::time::Duration::from_secs(30), "{took:?}");
     assert!(stderr(&out).contains("stopped"), "{}", stderr(&out));
     assert_eq!(std::fs::read(&path).unwrap(), before, "nothing was written");
