@@ -197,8 +197,9 @@ pub struct Incident {
     pub last_activity: DateTime<Utc>,
     /// Records the fold could not apply (unknown kinds, ids not in the runbook), described.
     pub warnings: Vec<String>,
-    /// The sequence numbers of records that follow the `closed` record: `breach` never
-    /// writes them, so another writer (or an edit) did; `breach verify` refuses the file.
+    /// The sequence numbers of records that follow the `closed` record, action items apart:
+    /// `breach` never writes them, so another writer (or an edit) did; `breach verify` and
+    /// `breach status` warn of them.
     pub after_closed: Vec<u64>,
 }
 
@@ -338,7 +339,11 @@ impl Incident {
     /// `warnings` and otherwise ignored, so a file written by a newer or hand-edited
     /// `breach` still folds.
     pub fn apply(&mut self, r: &Record) {
-        if let Some(closed) = &self.closed {
+        // Action items are the one kind recorded after closing (`after_close: true`).
+        let after_close_allowed = matches!(r.payload, Payload::Action(_) | Payload::ActionDone(_));
+        if let Some(closed) = &self.closed
+            && !after_close_allowed
+        {
             self.after_closed.push(r.seq);
             let at = crate::types::format_utc(closed.at);
             self.warn(r, format!("written after the incident was closed at {at}"));
