@@ -157,6 +157,10 @@ pub enum Command {
     #[command(subcommand)]
     Notify(NotifyCommand),
 
+    /// Count who is affected from the store's own export (orders or customers), for the
+    /// legal clocks and the customer notice.
+    #[command(subcommand)]
+    Affected(AffectedCommand),
     /// Track follow-up action items (owner, due day, open or done), also after closing.
     #[command(subcommand)]
     Action(ActionCommand),
@@ -438,12 +442,87 @@ pub struct JsonArg {
     pub json: bool,
 }
 
+/// `breach affected ...`
+#[derive(Debug, Subcommand)]
+pub enum AffectedCommand {
+    /// Read a store export, count the distinct people per country and state inside the
+    /// breach window, record the counts (they answer the runbook's questions of how many
+    /// and where) and write the recipient list for the customer notice.
+    #[command(
+        after_help = "Examples:\n  breach affected import orders_export.csv\n  breach affected import orders.csv --card-only\n  breach affected import orders.csv --from 2026-11-01T00:00:00Z --to 2026-11-20T12:00:00Z --payment-method stripe\n  breach affected import kunden.csv --column email=E-Mail --column country=Land --column region=Bundesland\n\nSee docs/affected.md for the layouts, the encodings and what is counted."
+    )]
+    Import(AffectedImportArgs),
+}
+
+/// The layouts `breach affected import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreExportFormat {
+    /// Detect the layout from the header.
+    Auto,
+    /// The orders CSV of WooCommerce's Customer/Order/Coupon Export extension.
+    WoocommerceOrders,
+    /// Shopify's orders export.
+    ShopifyOrders,
+    /// The WooCommerce Analytics customers download.
+    WoocommerceCustomers,
+    /// Any CSV, with the columns given by --column or --map.
+    Mapped,
+}
+
+/// The text encodings `breach affected import` can be told to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreExportEncoding {
+    /// From the byte-order mark, else UTF-8, else clearly Latin-1, else refused.
+    Auto,
+    Utf8,
+    Latin1,
+}
+
+/// Arguments of `breach affected import`.
+#[derive(Debug, Args)]
+pub struct AffectedImportArgs {
+    /// The export (CSV).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Its layout.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub format: StoreExportFormat,
+    /// A file naming the columns, one `ROLE: COLUMN` a line (YAML).
+    #[arg(long, value_name = "FILE")]
+    pub map: Option<PathBuf>,
+    /// A column for a role: email, name, first_name, last_name, date, payment_method,
+    /// payment_title, country, region, region_name, order. Repeatable.
+    #[arg(long = "column", value_name = "ROLE=COLUMN")]
+    pub columns: Vec<String>,
+    /// The file's text encoding.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub encoding: StoreExportEncoding,
+    /// The breach window's start. Default: the answer to when the access started.
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// The breach window's end. Default: the answer to when the access ended.
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// Keep only the orders paid by card (a skimmer on the checkout takes those).
+    #[arg(long)]
+    pub card_only: bool,
+    /// Keep only the orders paid by this method (its id or title, as listed). Repeatable.
+    #[arg(long = "payment-method", value_name = "METHOD")]
+    pub payment_methods: Vec<String>,
+    /// Also print the recipient list (personal data) to standard output.
+    #[arg(long)]
+    pub show: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `breach notify ...`
 #[derive(Debug, Subcommand)]
 pub enum NotifyCommand {
     /// Render a communication draft from a runbook template and the incident's facts.
     #[command(
-        after_help = "Examples:\n  breach notify draft customer-notice\n  breach notify draft authority-notice -o notice.txt"
+        after_help = "Examples:\n  breach notify draft customer-notice\n  breach notify draft authority-notice -o notice.txt\n  breach notify draft customer-notice --per-recipient"
     )]
     Draft(NotifyDraftArgs),
     /// Record that a notice went out; this satisfies the matching deadline.
@@ -462,9 +541,15 @@ pub struct NotifyDraftArgs {
     /// The template id.
     #[arg(value_name = "TEMPLATE")]
     pub template: String,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (with --per-recipient: this new
+    /// folder).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// One notice per person on the recipient list of the latest `breach affected import`,
+    /// each addressed to them, written into a new private folder (0700) in the evidence
+    /// folder; nothing personal is printed.
+    #[arg(long)]
+    pub per_recipient: bool,
 }
 
 /// Arguments of `breach notify sent`.

@@ -83,6 +83,88 @@ pub fn hash_file(path: &Path) -> io::Result<Digested> {
     digest(open_regular(path)?, None)
 }
 
+/// A file registered while another reader streams it once: the bytes are hashed as they
+/// are read (see [`stream`]), so a large export is read a single time.
+pub struct Streamed {
+    path: PathBuf,
+    abs: PathBuf,
+    before: std::fs::Metadata,
+    state: std::rc::Rc<std::cell::RefCell<(Sha256, u64)>>,
+}
+
+/// The reading half of [`stream`]: every byte read through it is hashed.
+pub struct StreamReader {
+    file: File,
+    state: std::rc::Rc<std::cell::RefCell<(Sha256, u64)>>,
+}
+
+impl Read for StreamReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        let mut st = self.state.borrow_mut();
+        st.0.update(&buf[..n]);
+        st.1 += n as u64;
+        Ok(n)
+    }
+}
+
+/// Opens a regular file to be read once by the caller and registered as evidence after
+/// ([`Streamed::finish`]).
+pub fn stream(path: &Path) -> anyhow::Result<(Streamed, StreamReader)> {
+    let abs = absolute(path)?;
+    let file = open_regular(path).map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            not_found(format!("{}: no such file or directory", path.display()))
+        } else {
+            anyhow::Error::new(e).context(format!("cannot read {}", path.display()))
+        }
+    })?;
+    let before = file.metadata()?;
+    let state = std::rc::Rc::new(std::cell::RefCell::new((Sha256::new(), 0)));
+    Ok((
+        Streamed {
+            path: path.to_path_buf(),
+            abs,
+            before,
+            state: state.clone(),
+        },
+        StreamReader { file, state },
+    ))
+}
+
+impl Streamed {
+    /// The file's size when it was opened.
+    pub fn size(&self) -> u64 {
+        self.before.len()
+    }
+
+    /// The evidence entry of the bytes read. Refused (a conflict) when the file was not read
+    /// to its end or changed while it was read.
+    pub fn finish(self, note: Option<&str>) -> anyhow::Result<EvidenceEntry> {
+        let (hasher, size) = self.state.replace((Sha256::new(), 0));
+        let after = std::fs::symlink_metadata(&self.path)?;
+        if size != self.before.len()
+            || after.len() != size
+            || after.modified().ok() != self.before.modified().ok()
+        {
+            return Err(conflict(format!(
+                "{} changed while it was read ({} bytes read of {}); read it again once it is complete",
+                self.path.display(),
+                size,
+                after.len()
+            )));
+        }
+        Ok(EvidenceEntry {
+            path: self.abs.display().to_string(),
+            sha256: format!("{:x}", hasher.finalize()),
+            size,
+            modified: self.before.modified().ok().map(whole_seconds),
+            copy: None,
+            note: note.map(String::from),
+        })
+    }
+}
+
 /// The paths given by the user, resolved into the files to register.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Collected {
@@ -592,6 +674,37 @@ mod tests {
 
     fn status_of(e: &anyhow::Error) -> ExitStatus {
         crate::error::status_of(e)
+    }
+
+    #[test]
+    fn a_streamed_file_is_hashed_as_read_and_refused_when_not_read_whole_or_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("export.csv");
+        std::fs::write(&p, "abc").unwrap();
+        let (streamed, mut reader) = stream(&p).unwrap();
+        let mut text = String::new();
+        reader.read_to_string(&mut text).unwrap();
+        let entry = streamed.finish(Some("n")).unwrap();
+        assert_eq!((entry.sha256.as_str(), entry.size), (ABC, 3));
+        assert_eq!(entry.note.as_deref(), Some("n"));
+
+        let (streamed, mut reader) = stream(&p).unwrap();
+        let mut one = [0u8; 1];
+        reader.read_exact(&mut one).unwrap();
+        let err = streamed.finish(None).unwrap_err();
+        assert_eq!(status_of(&err), ExitStatus::Conflict);
+
+        let (streamed, mut reader) = stream(&p).unwrap();
+        reader.read_to_string(&mut String::new()).unwrap();
+        std::fs::write(&p, "abcd").unwrap();
+        assert_eq!(
+            status_of(&streamed.finish(None).unwrap_err()),
+            ExitStatus::Conflict
+        );
+        assert_eq!(
+            status_of(&stream(&dir.path().join("none")).err().unwrap()),
+            ExitStatus::NotFound
+        );
     }
 
     #[test]

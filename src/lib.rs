@@ -11,6 +11,7 @@ compile_error!(
     "breach runs on Unix only (Linux, macOS, the BSDs): it relies on Unix file modes, flock and O_NOFOLLOW"
 );
 
+pub mod affected;
 pub mod browser;
 pub mod cli;
 pub mod clock;

@@ -1,6 +1,7 @@
 //! One module per subcommand, each with a `run(args, ctx)` entry; this file only dispatches.
 
 mod action;
+mod affected;
 mod common;
 pub mod complete;
 mod completions;
@@ -99,5 +100,6 @@ fn run_command(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         Command::Runbook(cmd) => runbook::run(&cmd, &ctx),
         Command::Evidence(cmd) => evidence::run(&cmd, &ctx),
         Command::Notify(cmd) => notify::run(&cmd, &ctx),
+        Command::Affected(cmd) => affected::run(&cmd, &ctx),
     }
 }

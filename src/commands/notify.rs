@@ -67,6 +67,11 @@ fn draft(args: &NotifyDraftArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         ))
     })?;
     let text = draft_text(&d);
+    if args.per_recipient {
+        per_recipient(args, ctx, &incident, &d, &text)?;
+        warn_missing(ctx, &d);
+        return Ok(ExitStatus::Ok);
+    }
     match &args.output {
         None => ctx.out.print(&safe_lines(&text))?,
         Some(path) => {
@@ -99,6 +104,16 @@ fn draft(args: &NotifyDraftArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             ));
         }
     }
+    warn_missing(ctx, &d);
+    ctx.out.info(&format!(
+        "once it has gone out: `breach notify sent {} --to RECIPIENT`",
+        d.template
+    ));
+    Ok(ExitStatus::Ok)
+}
+
+/// Warns of the facts a draft still shows as markers.
+fn warn_missing(ctx: &Ctx, d: &Draft) {
     if !d.missing.is_empty() {
         let mut warning = format!(
             "{} fact(s) not recorded yet; the draft shows [TO FILL: ...] in their place:",
@@ -112,11 +127,94 @@ fn draft(args: &NotifyDraftArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         }
         ctx.out.warn(&warning);
     }
+}
+
+/// Writes the draft once per person on the latest import's recipient list, each file
+/// addressed (`To: name <email>`), into a new 0700 folder; prints only the folder and the
+/// count.
+fn per_recipient(
+    args: &NotifyDraftArgs,
+    ctx: &Ctx,
+    incident: &Incident,
+    d: &Draft,
+    text: &str,
+) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    let path = ctx.incident_path(None)?;
+    let import = incident.affected_import().ok_or_else(|| {
+        not_found(format!(
+            "incident {} has no recipient list; count who is affected first with `breach affected import FILE`",
+            incident.id
+        ))
+    })?;
+    let incident_dir = crate::evidence::incident_dir(&path);
+    let list = import
+        .import
+        .recipients
+        .as_deref()
+        .map(|r| incident_dir.join(r))
+        .ok_or_else(|| not_found("the latest import wrote no recipient list"))?;
+    let mut reader =
+        csv::Reader::from_path(&list).map_err(|e| not_found(format!("{}: {e}", list.display())))?;
+    let dir = match &args.output {
+        Some(dir) => dir.clone(),
+        None => crate::evidence::evidence_dir(&incident_dir, &incident.id)?
+            .join(format!("{}-{}-notices", d.template, import.stamp.seq)),
+    };
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&dir)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                conflict(format!(
+                    "{} already exists; breach never overwrites drafts (remove it or choose another folder with -o)",
+                    dir.display()
+                ))
+            } else {
+                anyhow::Error::new(e).context(format!("cannot create {}", dir.display()))
+            }
+        })?;
+    let mut count = 0usize;
+    for row in reader.records() {
+        let row = row.map_err(|e| invalid(format!("{}: {e}", list.display())))?;
+        let email = row.get(0).unwrap_or_default();
+        let name = row.get(1).unwrap_or_default();
+        if email.is_empty() {
+            continue;
+        }
+        count += 1;
+        let to = if name.is_empty() {
+            format!("To: {email}\n")
+        } else {
+            format!("To: {name} <{email}>\n")
+        };
+        let file = dir.join(format!("{count:06}.txt"));
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&file)
+            .map_err(|e| {
+                anyhow::Error::new(e).context(format!("cannot create {}", file.display()))
+            })?;
+        f.write_all(to.as_bytes())
+            .and_then(|()| f.write_all(text.as_bytes()))
+            .map_err(|e| {
+                anyhow::Error::new(e).context(format!("cannot write {}", file.display()))
+            })?;
+    }
     ctx.out.info(&format!(
-        "once it has gone out: `breach notify sent {} --to RECIPIENT`",
+        "{count} drafts of `{}`, one per recipient of import #{} ({}), written to {}",
+        d.template,
+        import.stamp.seq,
+        list.display(),
+        dir.display()
+    ));
+    ctx.out.info(&format!(
+        "once they have gone out: `breach notify sent {} --to \"the {count} affected customers\"`",
         d.template
     ));
-    Ok(ExitStatus::Ok)
+    Ok(())
 }
 
 fn sent(args: &NotifySentArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {

@@ -42,6 +42,25 @@ struct StatusJson<'a> {
     deadlines: &'a [DeadlineStatus],
     actions: Vec<super::action::ActionJson<'a>>,
     next: Option<String>,
+    /// The latest import of the affected people (`breach affected import`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    affected: Option<AffectedJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct AffectedJson<'a> {
+    record: u64,
+    #[serde(with = "crate::journal::record::utc")]
+    at: DateTime<Utc>,
+    source: &'a str,
+    sha256: &'a str,
+    format: &'a str,
+    total: u64,
+    unplaced: u64,
+    countries: &'a std::collections::BTreeMap<String, u64>,
+    subdivisions: &'a std::collections::BTreeMap<String, u64>,
+    places: &'a [String],
+    imports: usize,
 }
 
 #[derive(Serialize)]
@@ -250,6 +269,19 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 .map(|a| super::action::ActionJson::of(a, now))
                 .collect(),
             next: next_action(&inc, &clocks),
+            affected: inc.affected_import().map(|a| AffectedJson {
+                record: a.stamp.seq,
+                at: a.stamp.at,
+                source: &a.import.source,
+                sha256: &a.import.sha256,
+                format: &a.import.format,
+                total: a.import.total,
+                unplaced: a.import.unplaced,
+                countries: &a.import.countries,
+                subdivisions: &a.import.subdivisions,
+                places: &a.import.places,
+                imports: inc.affected.len(),
+            }),
         })?;
         return Ok(ExitStatus::Ok);
     }
@@ -288,6 +320,27 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         "  file      {}\n",
         safe(&path.display().to_string())
     ));
+    if let Some(a) = inc.affected_import() {
+        let name = std::path::Path::new(&a.import.source)
+            .file_name()
+            .map_or(a.import.source.clone(), |n| {
+                n.to_string_lossy().into_owned()
+            });
+        let name = safe(&name);
+        text.push_str(&format!(
+            "  affected  {} people ({} not placed) in {}, from {name} ({}, record #{}, {})\n",
+            a.import.total,
+            a.import.unplaced,
+            if a.import.places.is_empty() {
+                "no known place".to_string()
+            } else {
+                truncate(&a.import.places.join(", "), 60)
+            },
+            a.import.format,
+            a.stamp.seq,
+            short_time(a.stamp.at, args.utc)
+        ));
+    }
 
     let width = usize::from(crate::output::terminal_width());
     // One line per step. The owner column appears when there is room for it; the title gets

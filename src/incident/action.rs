@@ -205,7 +205,7 @@ fn step_index(incident: &Incident, step: &str) -> anyhow::Result<usize> {
 /// the file's first and last record. A new record kind must say here which it is.
 pub fn depends_only_on_header(payload: &Payload) -> bool {
     match payload {
-        Payload::Note(_) | Payload::Evidence(_) | Payload::Notice(_) => true,
+        Payload::Note(_) | Payload::Evidence(_) | Payload::Notice(_) | Payload::Affected(_) => true,
         Payload::Action(_)
         | Payload::ActionDone(_)
         | Payload::Opened(_)
@@ -215,6 +215,37 @@ pub fn depends_only_on_header(payload: &Payload) -> bool {
         | Payload::Closed(_)
         | Payload::Unknown { .. } => false,
     }
+}
+
+/// An import's counts must agree with each other: every person is in one country or
+/// unplaced, and no subdivision holds more people than its country.
+fn check_affected(a: &crate::journal::record::AffectedImport) -> anyhow::Result<()> {
+    if a.sha256.len() != 64 || !a.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(invalid("the export's SHA-256 must be 64 hex digits"));
+    }
+    let placed: u64 = a.countries.values().sum();
+    if placed + a.unplaced != a.total {
+        return Err(invalid(format!(
+            "the import's counts disagree: {placed} placed and {} unplaced people make no total of {}",
+            a.unplaced, a.total
+        )));
+    }
+    for (code, n) in &a.subdivisions {
+        let country = code.split_once('-').map_or(code.as_str(), |(c, _)| c);
+        if *n > a.countries.get(country).copied().unwrap_or(0) {
+            return Err(invalid(format!(
+                "the import counts {n} people in {code}, more than in {country}"
+            )));
+        }
+    }
+    if let Some(bad) = a
+        .places
+        .iter()
+        .find(|p| !crate::runbook::CodeList::Iso3166.accepts(p))
+    {
+        return Err(invalid(format!("`{bad}` is not an ISO 3166 code")));
+    }
+    Ok(())
 }
 
 /// Checks a record about to be appended. `Ok` means it may be written.
@@ -384,6 +415,7 @@ pub fn validate(incident: &Incident, payload: &Payload) -> anyhow::Result<()> {
                 )));
             }
         }
+        Payload::Affected(a) => check_affected(a)?,
         Payload::Closed(_) => {}
         Payload::Action(a) => {
             let expected = super::next_action_id(incident.actions.len());

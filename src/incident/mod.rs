@@ -13,9 +13,9 @@ use serde::Serialize;
 
 use crate::types::AnswerValue;
 
-use crate::journal::record::{Opened, Payload, Record, StepOutcome};
+use crate::journal::record::{AffectedImport, Opened, Payload, Record, StepOutcome};
 use crate::runbook::condition::{Answers, applies};
-use crate::runbook::{IntakeAnchor, Runbook, parse_pinned};
+use crate::runbook::{AffectedFact, CodeList, IntakeAnchor, Runbook, parse_pinned};
 use crate::types::Severity;
 
 /// The state of a step.
@@ -141,6 +141,32 @@ pub struct NoticeState {
     pub stamp: Stamp,
 }
 
+/// An import of the affected people (`breach affected import`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AffectedState {
+    #[serde(flatten)]
+    pub import: AffectedImport,
+    pub stamp: Stamp,
+}
+
+/// How many people of an import live in `code`: a subdivision's count, a country's, or for
+/// `EU` the sum of the EU/EEA countries.
+pub fn people_in(a: &AffectedImport, code: &str) -> u64 {
+    if code == "EU" {
+        return a
+            .countries
+            .iter()
+            .filter(|(c, _)| CodeList::within(c, "EU"))
+            .map(|(_, n)| n)
+            .sum();
+    }
+    if code.contains('-') {
+        a.subdivisions.get(code).copied().unwrap_or(0)
+    } else {
+        a.countries.get(code).copied().unwrap_or(0)
+    }
+}
+
 /// An action item (a follow-up): added by one record, done by a later one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActionState {
@@ -186,6 +212,8 @@ pub struct Incident {
     pub notes: Vec<NoteEntry>,
     pub evidence: Vec<EvidenceState>,
     pub notices: Vec<NoticeState>,
+    /// Every import of the affected people, oldest first; the last one is current.
+    pub affected: Vec<AffectedState>,
     pub closed: Option<Stamp>,
     /// Action items, in the order they were added (so `A1` is first).
     pub actions: Vec<ActionState>,
@@ -325,6 +353,7 @@ impl Incident {
             notes: Vec::new(),
             evidence: Vec::new(),
             notices: Vec::new(),
+            affected: Vec::new(),
             closed: None,
             actions: Vec::new(),
             operators: vec![record.operator.clone()],
@@ -467,6 +496,7 @@ impl Incident {
                     stamp,
                 })
             }
+            Payload::Affected(a) => self.apply_affected(a, &stamp),
             Payload::Closed(_) => {
                 if self.closed.is_none() {
                     self.closed = Some(stamp);
@@ -500,6 +530,51 @@ impl Incident {
                 self.warn(r, format!("unknown record kind `{kind}` ignored"))
             }
         }
+    }
+
+    /// An import of the affected people answers every question that holds one of its facts,
+    /// as an answer recorded at this place in the chain would: the latest record wins.
+    fn apply_affected(&mut self, a: &AffectedImport, stamp: &Stamp) {
+        let mut answers = Vec::new();
+        for (si, spec) in self.runbook.steps.iter().enumerate() {
+            for q in &spec.questions {
+                let value = match &q.affected {
+                    Some(AffectedFact::Total) => AnswerValue::Number(a.total as f64),
+                    Some(AffectedFact::Places) => AnswerValue::List(a.places.clone()),
+                    Some(AffectedFact::Count(code)) => {
+                        // A place the import found no one in gets no answer, unless an
+                        // earlier one (by hand or by an import) is to be replaced by 0.
+                        let n = people_in(a, code);
+                        if n == 0 && !self.steps[si].answers.contains_key(&q.id) {
+                            continue;
+                        }
+                        AnswerValue::Number(n as f64)
+                    }
+                    Some(AffectedFact::WindowStart | AffectedFact::WindowEnd) | None => continue,
+                };
+                answers.push((si, q.id.clone(), value));
+            }
+        }
+        for (si, question, value) in answers {
+            let step = self.steps[si].id.clone();
+            self.touch(&step, stamp);
+            self.steps[si].answers.insert(
+                question,
+                AnswerState {
+                    value,
+                    stamp: stamp.clone(),
+                },
+            );
+        }
+        self.affected.push(AffectedState {
+            import: a.clone(),
+            stamp: stamp.clone(),
+        });
+    }
+
+    /// The latest import of the affected people, if any.
+    pub fn affected_import(&self) -> Option<&AffectedState> {
+        self.affected.last()
     }
 
     /// When it was determined that a breach occurred, the one value the clocks, templates

@@ -602,3 +602,140 @@ steps:
         "the recorded answer is kept"
     );
 }
+
+const AFFECTED_RUNBOOK: &str = r#"
+breach_runbook: 1
+id: test
+title: Test runbook
+steps:
+  - id: assess
+    title: Assess
+    owner: commander
+    guidance: Look.
+    questions:
+      - {id: total, prompt: How many?, kind: number, affected: total}
+      - id: places
+        prompt: Where?
+        kind: multiselect
+        codes: iso3166
+        affected: places
+        options: [{id: US-CA, label: California}, {id: DE, label: Germany}]
+      - {id: ca, prompt: California?, kind: number, affected: US-CA, when: {answer: assess/places, place_in: [US-CA]}}
+      - {id: eu, prompt: EU?, kind: number, affected: EU}
+"#;
+
+fn affected_import(total: u64, ca: u64, de: u64) -> Payload {
+    let mut countries = std::collections::BTreeMap::new();
+    countries.insert("US".to_string(), total - de);
+    if de > 0 {
+        countries.insert("DE".to_string(), de);
+    }
+    let mut places = vec![];
+    if de > 0 {
+        places.push("DE".to_string());
+    }
+    if total - de > ca {
+        places.push("US".to_string());
+    }
+    if ca > 0 {
+        places.push("US-CA".to_string());
+    }
+    Payload::Affected(Box::new(crate::journal::record::AffectedImport {
+        source: "/x/orders.csv".into(),
+        sha256: "ab".repeat(32),
+        size: 10,
+        format: "shopify-orders".into(),
+        encoding: "utf8".into(),
+        window_from: None,
+        window_to: None,
+        card_only: false,
+        payment_methods: vec![],
+        rows_read: total,
+        rows_kept: total,
+        dropped: Default::default(),
+        total,
+        unplaced: 0,
+        countries,
+        subdivisions: [("US-CA".to_string(), ca)]
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .collect(),
+        places,
+        recipients: None,
+    }))
+}
+
+fn fold_affected(payloads: Vec<Payload>) -> Incident {
+    let mut first = opened();
+    if let Payload::Opened(o) = &mut first.payload {
+        o.runbook.text = AFFECTED_RUNBOOK.into();
+    }
+    let mut records = vec![first];
+    for (i, p) in payloads.into_iter().enumerate() {
+        records.push(rec(i as u64 + 1, t(11, i as u32), "alice", p));
+    }
+    fold(&records).expect("fold succeeds")
+}
+
+fn live(inc: &Incident, path: &str) -> Option<AnswerValue> {
+    inc.answer(path).cloned()
+}
+
+#[test]
+fn an_import_answers_the_questions_of_its_facts_and_the_latest_record_wins() {
+    let inc = fold_affected(vec![affected_import(700, 600, 40)]);
+    assert_eq!(live(&inc, "assess/total"), Some(AnswerValue::Number(700.0)));
+    assert_eq!(live(&inc, "assess/ca"), Some(AnswerValue::Number(600.0)));
+    assert_eq!(live(&inc, "assess/eu"), Some(AnswerValue::Number(40.0)));
+    assert_eq!(
+        live(&inc, "assess/places"),
+        Some(AnswerValue::List(vec![
+            "DE".into(),
+            "US".into(),
+            "US-CA".into()
+        ]))
+    );
+    assert_eq!(inc.affected.len(), 1);
+    assert_eq!(inc.steps[0].answers["total"].stamp.seq, 1);
+    // No one found in California: the count is not answered at all.
+    let inc0 = fold_affected(vec![affected_import(40, 0, 40)]);
+    assert!(!inc0.steps[0].answers.contains_key("ca"));
+
+    // A later answer by hand replaces the one value; the others stay the import's.
+    let inc = fold_affected(vec![
+        affected_import(700, 600, 40),
+        answer("assess", "ca", AnswerValue::Number(450.0)),
+    ]);
+    assert_eq!(live(&inc, "assess/ca"), Some(AnswerValue::Number(450.0)));
+    assert_eq!(live(&inc, "assess/total"), Some(AnswerValue::Number(700.0)));
+
+    // A later import supersedes both, and the history stays.
+    let inc = fold_affected(vec![
+        affected_import(700, 600, 40),
+        answer("assess", "ca", AnswerValue::Number(450.0)),
+        affected_import(300, 0, 0),
+    ]);
+    assert_eq!(inc.affected.len(), 2);
+    assert_eq!(inc.affected_import().map(|a| a.import.total), Some(300));
+    assert_eq!(live(&inc, "assess/total"), Some(AnswerValue::Number(300.0)));
+    // No one in California any more: the place is gone, so its count stops counting.
+    assert_eq!(inc.steps[0].answers["ca"].value, AnswerValue::Number(0.0));
+    assert_eq!(live(&inc, "assess/ca"), None);
+}
+
+#[test]
+fn an_import_whose_counts_disagree_is_refused() {
+    let inc = fold_affected(vec![]);
+    let mut bad = affected_import(700, 600, 40);
+    if let Payload::Affected(a) = &mut bad {
+        a.total = 701;
+    }
+    let err = validate(&inc, &bad).unwrap_err().to_string();
+    assert!(err.contains("disagree"), "{err}");
+    let mut bad = affected_import(700, 600, 40);
+    if let Payload::Affected(a) = &mut bad {
+        a.subdivisions.insert("US-CA".into(), 9999);
+    }
+    assert!(validate(&inc, &bad).is_err());
+    assert!(validate(&inc, &affected_import(700, 600, 40)).is_ok());
+}

@@ -491,6 +491,33 @@ mod tests {
                 sent_at: t(),
                 to: Some("a@example.org".into()),
             }),
+            Payload::Affected(Box::new(AffectedImport {
+                source: "/srv/exports/orders_export.csv".into(),
+                sha256: sha256_hex(b"orders"),
+                size: 52_000_000,
+                format: "shopify-orders".into(),
+                encoding: "utf8-bom".into(),
+                window_from: Some(t()),
+                window_to: Some(t()),
+                card_only: true,
+                payment_methods: vec!["Shopify Payments".into()],
+                rows_read: 1_000_000,
+                rows_kept: 812_000,
+                dropped: [
+                    ("before_window".to_string(), 1200),
+                    ("bad_date".to_string(), 3),
+                ]
+                .into_iter()
+                .collect(),
+                total: 640,
+                unplaced: 2,
+                countries: [("US".to_string(), 600), ("DE".to_string(), 38)]
+                    .into_iter()
+                    .collect(),
+                subdivisions: [("US-CA".to_string(), 512)].into_iter().collect(),
+                places: vec!["DE".into(), "US".into(), "US-CA".into()],
+                recipients: Some("x.evidence/recipients.csv".into()),
+            })),
             Payload::Closed(Closed::default()),
             Payload::Action(ActionAdded {
                 id: "A1".into(),

@@ -206,7 +206,8 @@ fn mapping<'a>(
 }
 
 /// Splits `key: rest` / `key:`; keys are plain identifiers that cannot resolve to
-/// anything but a string.
+/// anything but a string (a hyphen may follow the first character, as in the place code
+/// `US-CA`).
 fn key_line(line: &str) -> Option<(&str, &str)> {
     let colon = line.find(':')?;
     let key = &line[..colon];
@@ -214,7 +215,9 @@ fn key_line(line: &str) -> Option<(&str, &str)> {
         .bytes()
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         && !is_special_word(key);
     if !ok {
         return None;

@@ -2,6 +2,8 @@
 //! note was added, an item checked, a question answered, a step done or skipped, evidence
 //! registered, a notice sent, the incident closed, an action item added or done.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +42,7 @@ pub enum Payload {
     Step(StepChange),
     Evidence(EvidenceEntry),
     Notice(NoticeSent),
+    Affected(Box<AffectedImport>),
     Closed(Closed),
     Action(ActionAdded),
     ActionDone(ActionDone),
@@ -62,6 +65,7 @@ impl Payload {
             Payload::Step(_) => "step",
             Payload::Evidence(_) => "evidence",
             Payload::Notice(_) => "notice",
+            Payload::Affected(_) => "affected",
             Payload::Closed(_) => "closed",
             Payload::Action(_) => "action",
             Payload::ActionDone(_) => "action_done",
@@ -79,6 +83,7 @@ impl Payload {
             Payload::Step(p) => serde_yaml::to_value(p),
             Payload::Evidence(p) => serde_yaml::to_value(p),
             Payload::Notice(p) => serde_yaml::to_value(p),
+            Payload::Affected(p) => serde_yaml::to_value(p),
             Payload::Closed(p) => serde_yaml::to_value(p),
             Payload::Action(p) => serde_yaml::to_value(p),
             Payload::ActionDone(p) => serde_yaml::to_value(p),
@@ -106,6 +111,7 @@ impl Payload {
             "step" => Payload::Step(Deserialize::deserialize(payload)?),
             "evidence" => Payload::Evidence(Deserialize::deserialize(payload)?),
             "notice" => Payload::Notice(Deserialize::deserialize(payload)?),
+            "affected" => Payload::Affected(Box::new(Deserialize::deserialize(payload)?)),
             "closed" => Payload::Closed(Deserialize::deserialize(payload)?),
             "action" => Payload::Action(Deserialize::deserialize(payload)?),
             "action_done" => Payload::ActionDone(Deserialize::deserialize(payload)?),
@@ -133,6 +139,7 @@ impl Payload {
             | Payload::Step(_)
             | Payload::Evidence(_)
             | Payload::Notice(_)
+            | Payload::Affected(_)
             | Payload::Unknown { .. } => false,
         }
     }
@@ -253,6 +260,48 @@ pub struct NoticeSent {
     pub sent_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+}
+
+/// Who is affected, counted from the store's own export (`breach affected import`); the
+/// latest one counts (docs/incident-file-format.md, `affected`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AffectedImport {
+    /// The absolute path of the export read.
+    pub source: String,
+    pub sha256: String,
+    pub size: u64,
+    /// The layout it was read as (`shopify-orders`, ...).
+    pub format: String,
+    /// The encoding it was read in (`utf8`, `utf16-le`, ...).
+    pub encoding: String,
+    #[serde(default, with = "utc_opt", skip_serializing_if = "Option::is_none")]
+    pub window_from: Option<DateTime<Utc>>,
+    #[serde(default, with = "utc_opt", skip_serializing_if = "Option::is_none")]
+    pub window_to: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub card_only: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payment_methods: Vec<String>,
+    pub rows_read: u64,
+    pub rows_kept: u64,
+    /// Rows not counted, by reason.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dropped: BTreeMap<String, u64>,
+    /// Distinct people.
+    pub total: u64,
+    /// People whose country could not be read.
+    pub unplaced: u64,
+    /// Distinct people per ISO 3166-1 country.
+    pub countries: BTreeMap<String, u64>,
+    /// Distinct people per ISO 3166-2 subdivision.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub subdivisions: BTreeMap<String, u64>,
+    /// Each person's most precise place code, deduplicated.
+    pub places: Vec<String>,
+    /// The recipient list, relative to the incident directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipients: Option<String>,
 }
 
 /// The incident was closed.

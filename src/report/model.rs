@@ -878,6 +878,7 @@ fn record_step(p: &Payload) -> Option<&str> {
         Payload::Opened(_)
         | Payload::Evidence(_)
         | Payload::Notice(_)
+        | Payload::Affected(_)
         | Payload::Closed(_)
         | Payload::Action(_)
         | Payload::ActionDone(_)
@@ -1704,6 +1705,19 @@ fn timeline_entry(incident: &Incident, r: &Record, verified: bool) -> TimelineEn
             n.to.as_deref()
                 .map(|t| format!(" (to {t})"))
                 .unwrap_or_default()
+        ),
+        Payload::Affected(a) => format!(
+            "Imported who is affected from {} ({}, SHA-256 {}): {} people, {} of them not placed; places: {}",
+            a.source,
+            a.format,
+            a.sha256,
+            a.total,
+            a.unplaced,
+            if a.places.is_empty() {
+                "none".to_string()
+            } else {
+                a.places.join(", ")
+            }
         ),
         Payload::Closed(c) => match &c.summary {
             Some(s) => format!("Closed the incident: {s}"),

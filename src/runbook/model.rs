@@ -151,6 +151,72 @@ pub struct Question {
     /// typed (a country, `FR`, or a subdivision, `US-OR`), not only the listed options.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codes: Option<CodeList>,
+    /// The fact of an import of the affected people (`breach affected import`) this
+    /// question holds: the import answers it, and reads the breach window from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affected: Option<AffectedFact>,
+}
+
+/// What a question means to an import of the affected people (docs/affected.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum AffectedFact {
+    /// The number of people affected (a number question); the import answers it.
+    Total,
+    /// Where they live (a multiselect of ISO 3166 codes); the import answers it.
+    Places,
+    /// How many live in this place (`US-CA`, `JP`, or `EU`; a number question); the import
+    /// answers it.
+    Count(String),
+    /// When the breach window started (a datetime question); the import reads it.
+    WindowStart,
+    /// When it ended (a datetime question); the import reads it.
+    WindowEnd,
+}
+
+impl AffectedFact {
+    /// The question kind the fact needs.
+    pub fn kind(&self) -> QuestionKind {
+        match self {
+            AffectedFact::Total | AffectedFact::Count(_) => QuestionKind::Number,
+            AffectedFact::Places => QuestionKind::Multiselect,
+            AffectedFact::WindowStart | AffectedFact::WindowEnd => QuestionKind::Datetime,
+        }
+    }
+}
+
+impl TryFrom<String> for AffectedFact {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<AffectedFact, String> {
+        Ok(match s.as_str() {
+            "total" => AffectedFact::Total,
+            "places" => AffectedFact::Places,
+            "window_start" => AffectedFact::WindowStart,
+            "window_end" => AffectedFact::WindowEnd,
+            code if code == "EU" || CodeList::Iso3166.accepts(code) => {
+                AffectedFact::Count(code.to_string())
+            }
+            other => {
+                return Err(format!(
+                    "`affected: {other}` is none of total, places, window_start, window_end \
+                     or an ISO 3166 code such as US-CA"
+                ));
+            }
+        })
+    }
+}
+
+impl From<AffectedFact> for String {
+    fn from(f: AffectedFact) -> String {
+        match f {
+            AffectedFact::Total => "total".into(),
+            AffectedFact::Places => "places".into(),
+            AffectedFact::WindowStart => "window_start".into(),
+            AffectedFact::WindowEnd => "window_end".into(),
+            AffectedFact::Count(code) => code,
+        }
+    }
 }
 
 /// Code lists a question's answer may be typed from, besides its options.

@@ -20,7 +20,8 @@ use std::fmt;
 use serde::Deserialize;
 
 use super::model::{
-    Condition, Event, EventRef, FORMAT_VERSION, IntakeAnchor, QuestionKind, Runbook,
+    AffectedFact, CodeList, Condition, Event, EventRef, FORMAT_VERSION, IntakeAnchor, QuestionKind,
+    Runbook,
 };
 use super::spans::{Pos, SpanIndex};
 
@@ -472,6 +473,25 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str, rules: Rules) -> Ve
                     ),
                 );
             }
+            if let Some(fact) = &q.affected
+                && (q.kind != fact.kind()
+                    || (*fact == AffectedFact::Places && q.codes != Some(CodeList::Iso3166)))
+            {
+                add(
+                    &format!("{qp}.affected"),
+                    format!(
+                        "question `{name}` is a {} question and cannot hold `affected: {}`; it needs a {} question{}",
+                        q.kind.as_str(),
+                        String::from(fact.clone()),
+                        fact.kind().as_str(),
+                        if *fact == AffectedFact::Places {
+                            " with `codes: iso3166`"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+            }
             if let Some(list) = q.codes {
                 for (oi, o) in q.options.iter().enumerate() {
                     if !list.accepts(&o.id) {
@@ -855,6 +875,30 @@ deadlines:
         )
         .replace("{answer: assess/kind, equals: a}", "{answer: assess/kind, place_in: [EU]}");
         assert_eq!(problems(&places), Vec::new());
+    }
+
+    #[test]
+    fn affected_facts_fit_only_their_question_kinds() {
+        let text = GOOD.replace(
+            "        kind: select\n",
+            "        kind: select\n        affected: total\n",
+        );
+        let ps = problems(&text);
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert!(ps[0].2.contains("needs a number question"), "{ps:?}");
+        let places = GOOD.replace(
+            "        kind: select\n        options:\n          - {id: a, label: A}\n          - {id: b, label: B}\n",
+            "        kind: multiselect\n        affected: places\n        options:\n          - {id: a, label: A}\n      - {id: ca, prompt: How many?, kind: number, affected: US-CA}\n      - {id: from, prompt: From?, kind: datetime, affected: window_start}\n",
+        )
+        .replace("{answer: assess/kind, equals: a}", "{answer: assess/kind, contains: a}");
+        let ps = problems(&places);
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert!(ps[0].2.contains("with `codes: iso3166`"), "{ps:?}");
+        let unknown = GOOD.replace(
+            "        kind: select\n",
+            "        kind: select\n        affected: californians\n",
+        );
+        assert!(!problems(&unknown).is_empty());
     }
 
     #[test]

@@ -219,10 +219,21 @@ impl<'p> Walker<'p> {
             .answers
             .get(&question.id)
             .map(|a| a.value.clone());
+        // The answer an import of the affected people gave, if the current one is its.
+        let imported = self.incident.steps[idx]
+            .answers
+            .get(&question.id)
+            .and_then(|a| {
+                self.incident
+                    .affected
+                    .iter()
+                    .find(|i| i.stamp.seq == a.stamp.seq)
+            })
+            .map(|i| (i.stamp.seq, i.import.source.clone()));
         let ask = Ask {
             key: format!("{step_id}/{}", question.id),
             prompt: question.prompt.clone(),
-            help: question.help.clone(),
+            help: affected_hint(&question, question.help.clone(), imported.as_ref()),
             required: question.required || insist,
         };
         let choices: Vec<Choice> = question
@@ -482,6 +493,34 @@ pub fn deadlines_for_step(incident: &Incident, idx: usize) -> Vec<String> {
         .collect()
 }
 
+/// The help of a question an import of the affected people answers: where the current
+/// answer came from, or that the store's export can answer it.
+fn affected_hint(
+    question: &crate::runbook::Question,
+    help: Option<String>,
+    imported: Option<&(u64, String)>,
+) -> Option<String> {
+    use crate::runbook::AffectedFact;
+    if !matches!(
+        question.affected,
+        Some(AffectedFact::Total | AffectedFact::Places | AffectedFact::Count(_))
+    ) {
+        return help;
+    }
+    let line = match imported {
+        Some((seq, source)) => format!(
+            "Counted from the store's export {source} (record #{seq}); keep it, or correct it."
+        ),
+        None => "The store's own export can answer this: `breach affected import FILE` counts \
+                 the people and places from the orders or customers (docs/affected.md)."
+            .to_string(),
+    };
+    Some(match help {
+        Some(h) => format!("{h}\n{line}"),
+        None => line,
+    })
+}
+
 /// The lines of an answer to the follow-up question ([`crate::runbook::model::ACTION_ITEMS_QUESTION`]).
 fn follow_up_lines(question: &crate::runbook::Question, value: &AnswerValue) -> Vec<String> {
     match value {
@@ -513,4 +552,42 @@ fn follow_up_hint(lines: &[String]) -> String {
 /// `text` as one shell word in single quotes.
 fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+mod affected_hint_tests {
+    use super::affected_hint;
+    use crate::runbook::{AffectedFact, Question, QuestionKind};
+
+    fn question(affected: Option<AffectedFact>) -> Question {
+        Question {
+            id: "n".into(),
+            prompt: "How many?".into(),
+            kind: QuestionKind::Number,
+            options: Vec::new(),
+            required: false,
+            help: None,
+            when: None,
+            sets: None,
+            codes: None,
+            affected,
+        }
+    }
+
+    #[test]
+    fn the_questions_an_import_answers_point_to_it_or_to_the_export_it_came_from() {
+        let q = question(Some(AffectedFact::Count("US-CA".into())));
+        let hint = affected_hint(&q, Some("Residents only.".into()), None).unwrap_or_default();
+        assert!(hint.starts_with("Residents only.\n"), "{hint}");
+        assert!(hint.contains("breach affected import FILE"), "{hint}");
+        let from = (7, "/srv/orders.csv".to_string());
+        let hint = affected_hint(&q, None, Some(&from)).unwrap_or_default();
+        assert!(hint.contains("/srv/orders.csv (record #7)"), "{hint}");
+        let window = question(Some(AffectedFact::WindowStart));
+        assert_eq!(affected_hint(&window, None, None), None);
+        assert_eq!(
+            affected_hint(&question(None), Some("h".into()), None),
+            Some("h".into())
+        );
+    }
 }

@@ -8,6 +8,8 @@
 
 use std::path::Path;
 
+pub mod exports;
+
 /// The fixed "now" of every test.
 pub const NOW: &str = "2026-11-23T10:15:00Z";
 
