@@ -177,7 +177,7 @@ fn answer(inc: &Incident, rng: &mut Rng, seq: u64, now: DateTime<Utc>) -> Payloa
     };
     let value = match question.kind {
         QuestionKind::Confirm => AnswerValue::Bool(rng.below(2) == 0),
-        QuestionKind::Number => AnswerValue::Number((rng.below(50_000) + 1) as f64),
+        QuestionKind::Number => AnswerValue::Count((rng.below(50_000) + 1) as u64),
         QuestionKind::Datetime => {
             AnswerValue::Text(breach::types::format_utc(now - TimeDelta::minutes(30)))
         }
@@ -193,6 +193,14 @@ fn answer(inc: &Incident, rng: &mut Rng, seq: u64, now: DateTime<Utc>) -> Payloa
                 if !picked.contains(&o) {
                     picked.push(o);
                 }
+            }
+            // An exclusive option ("no personal data") is picked alone.
+            if let Some(only) = question
+                .options
+                .iter()
+                .find(|o| o.exclusive && picked.contains(&o.id))
+            {
+                picked = vec![only.id.clone()];
             }
             AnswerValue::List(picked)
         }
