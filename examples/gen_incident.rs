@@ -178,7 +178,7 @@ fn answer(inc: &Incident, rng: &mut Rng, seq: u64) -> Payload {
     };
     let value = match question.kind {
         QuestionKind::Confirm => AnswerValue::Bool(rng.below(2) == 0),
-        QuestionKind::Number => AnswerValue::Number((rng.below(50_000) + 1) as f64),
+        QuestionKind::Number => AnswerValue::Count((rng.below(50_000) + 1) as u64),
         // One instant for every time answer (half an hour before opening, after the
         // detection): re-answered in any order, the access window and containment stay
         // plausible for the checks the ledger makes.
@@ -197,6 +197,14 @@ fn answer(inc: &Incident, rng: &mut Rng, seq: u64) -> Payload {
                 if !picked.contains(&o) {
                     picked.push(o);
                 }
+            }
+            // An exclusive option ("no personal data") is picked alone.
+            if let Some(only) = question
+                .options
+                .iter()
+                .find(|o| o.exclusive && picked.contains(&o.id))
+            {
+                picked = vec![only.id.clone()];
             }
             AnswerValue::List(picked)
         }

@@ -20,7 +20,7 @@ use crate::types::Severity;
     name = "breach",
     version,
     propagate_version = true,
-    after_help = "Examples:\n  breach start                      open an incident and walk the default runbook\n  breach status                     what is open, which deadlines are running\n  breach export --format html -o report.html\n\nExit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 integrity,\n6 conflict, 7 needs a terminal, 8 missing program, 130 interrupted (see docs/exit-codes.md)."
+    after_help = "Examples:\n  breach start                      open an incident and walk the default runbook\n  breach status                     what is open, which deadlines are running\n  breach export --format html -o report.html\n\nExit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 integrity,\n6 conflict, 7 needs a terminal, 8 missing program,\n9 lock timeout, 130 interrupted (see docs/exit-codes.md)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -33,21 +33,25 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// The incident to act on: its id, a unique prefix of the id, or a path to its file.
-    /// Default: the most recently started open incident in the incident directory.
+    /// Default: a command that reads shows the most recently started incident, closed or
+    /// not; one that records uses the one open incident, and with several open asks which
+    /// (on a terminal) or refuses.
     #[arg(short = 'i', long = "incident", global = true, value_name = "INCIDENT")]
     pub incident: Option<String>,
 
-    /// The incident directory.
-    #[arg(
-        long,
-        global = true,
-        env = "BREACH_DIR",
-        default_value = "incidents",
-        value_name = "DIR"
-    )]
-    pub dir: PathBuf,
+    /// The incident directory. Default: `dir` in the nearest .breach.toml, else the nearest
+    /// `incidents` directory here or in a parent, else `dir` in
+    /// $XDG_CONFIG_HOME/breach/config.toml, else ./incidents.
+    #[arg(long, global = true, env = "BREACH_DIR", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 
-    /// Who is recording; stored on every record. Default: the login name.
+    /// Whether `--dir` was typed on the command line (not taken from `BREACH_DIR`): `breach
+    /// man --dir DIR` writes the pages there.
+    #[arg(skip)]
+    pub dir_on_command_line: bool,
+
+    /// Who is recording; stored on every record. Default: `operator` in .breach.toml or the
+    /// user's configuration file, else the login name.
     #[arg(
         long,
         global = true,
@@ -208,14 +212,25 @@ pub enum Command {
     #[command(subcommand)]
     Runbook(RunbookCommand),
 
-    /// Print a shell completion script.
+    /// Print a shell completion script (commands and options).
+    ///
+    /// For completion of incident, step, item, question and template ids too, read from the
+    /// incident directory as you type, register the dynamic completer instead:
+    /// `source <(COMPLETE=bash breach)` in ~/.bashrc (`COMPLETE=zsh`, `COMPLETE=fish`,
+    /// `COMPLETE=elvish` and `COMPLETE=powershell` likewise).
     #[command(
-        after_help = "Examples:\n  breach completions bash > ~/.local/share/bash-completion/completions/breach\n  breach completions zsh > ~/.zfunc/_breach\n  breach completions fish > ~/.config/fish/completions/breach.fish"
+        after_help = "Examples:\n  breach completions bash > ~/.local/share/bash-completion/completions/breach\n  breach completions zsh > ~/.zfunc/_breach\n  breach completions fish > ~/.config/fish/completions/breach.fish\n  echo 'source <(COMPLETE=bash breach)' >> ~/.bashrc    # with incident and step ids"
     )]
     Completions(CompletionsArgs),
 
-    /// Print the manual page (roff) to standard output.
-    #[command(after_help = "Examples:\n  breach man > breach.1 && man ./breach.1")]
+    /// Print the manual page (roff), or write one page per command with `--dir DIR`.
+    ///
+    /// Without `--dir`, prints breach(1) to standard output. With `breach man --dir DIR`,
+    /// writes breach.1 and one page per command (breach-start.1, breach-evidence-add.1, ...)
+    /// into DIR. Every page has ENVIRONMENT and EXIT STATUS sections.
+    #[command(
+        after_help = "Examples:\n  breach man > breach.1 && man ./breach.1\n  breach man --dir man/man1"
+    )]
     Man,
 }
 
@@ -266,7 +281,8 @@ pub struct StartArgs {
 /// Arguments of `breach resume`.
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
-    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    /// The incident (id, unique id prefix or path). Default: the most recently
+    /// started one, closed or not.
     #[arg(id = "incident_arg", value_name = "INCIDENT")]
     pub incident: Option<String>,
     /// Start at this step instead of the first open one.
@@ -280,7 +296,8 @@ pub struct ResumeArgs {
 /// Arguments of `breach status`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    /// The incident (id, unique id prefix or path). Default: the most recently
+    /// started one, closed or not.
     #[arg(id = "incident_arg", value_name = "INCIDENT")]
     pub incident: Option<String>,
     /// Print the state as JSON (the shape is documented in docs/status-json.md).
@@ -304,7 +321,8 @@ pub enum ExportFormat {
 /// Arguments of `breach export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    /// The incident (id, unique id prefix or path). Default: the one open
+    /// incident (with several open: asked on a terminal, refused elsewhere).
     #[arg(id = "incident_arg", value_name = "INCIDENT")]
     pub incident: Option<String>,
     /// The report format.
@@ -326,8 +344,8 @@ pub struct ListArgs {
 /// Arguments of `breach note`.
 #[derive(Debug, Args)]
 pub struct NoteArgs {
-    /// The note text.
-    #[arg(value_name = "TEXT", required = true)]
+    /// The note text; `-` reads it from standard input (a trailing newline is dropped).
+    #[arg(value_name = "TEXT", required = true, allow_hyphen_values = true)]
     pub text: String,
     /// Attach the note to a step.
     #[arg(long, value_name = "STEP")]
@@ -429,10 +447,10 @@ pub enum EvidenceCommand {
     Add(EvidenceAddArgs),
     /// List the registered evidence (the chain of custody).
     #[command(after_help = "Examples:\n  breach evidence list\n  breach evidence list --json")]
-    List(JsonArg),
+    List(IncidentJsonArgs),
     /// Re-hash every registered file and report unchanged, changed or missing.
     #[command(after_help = "Examples:\n  breach evidence verify")]
-    Verify(JsonArg),
+    Verify(IncidentJsonArgs),
 }
 
 /// Arguments of `breach evidence add`.
@@ -451,6 +469,18 @@ pub struct EvidenceAddArgs {
     /// time, kept apart from the time it is recorded (team incidents only).
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
+}
+
+/// An optional incident (like `-i`) and `--json`, for the commands that read an incident.
+#[derive(Debug, Args)]
+pub struct IncidentJsonArgs {
+    /// The incident (id, unique id prefix or path). Default: the most recently started one,
+    /// closed or not.
+    #[arg(id = "incident_arg", value_name = "INCIDENT")]
+    pub incident: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `breach action ...`
@@ -589,7 +619,7 @@ pub enum NotifyCommand {
     Sent(NotifySentArgs),
     /// List the templates the incident's runbook offers.
     #[command(after_help = "Examples:\n  breach notify list")]
-    List(JsonArg),
+    List(IncidentJsonArgs),
 }
 
 /// Arguments of `breach notify draft`.
@@ -626,7 +656,8 @@ pub struct NotifySentArgs {
 /// Arguments of `breach verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    /// The incident (id, unique id prefix or path). Default: the one open
+    /// incident (with several open: asked on a terminal, refused elsewhere).
     #[arg(id = "incident_arg", value_name = "INCIDENT")]
     pub incident: Option<String>,
     /// Move a torn final record aside and truncate to the last good record. Never touches a
@@ -664,7 +695,8 @@ pub struct SealArgs {
 /// Arguments of `breach close`.
 #[derive(Debug, Args)]
 pub struct CloseArgs {
-    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    /// The incident (id, unique id prefix or path). Default: the one open
+    /// incident (with several open: asked on a terminal, refused elsewhere).
     #[arg(id = "incident_arg", value_name = "INCIDENT")]
     pub incident: Option<String>,
 }

@@ -35,6 +35,9 @@ pub enum ExitStatus {
     /// A program the command needs is not installed (the headless browser that prints a
     /// PDF).
     MissingProgram = 8,
+    /// Another process held the incident file's lock for longer than the lock timeout
+    /// (`BREACH_LOCK_TIMEOUT`, default 30 seconds); nothing was recorded.
+    LockTimeout = 9,
     /// The operator interrupted an interactive walk (Ctrl-C); everything answered so far
     /// is recorded.
     Interrupted = 130,
@@ -63,6 +66,9 @@ pub enum BreachError {
     MissingProgram(String),
     #[error("interrupted")]
     Interrupted,
+    /// The lock on an incident file was not granted within the timeout.
+    #[error("{0}")]
+    LockTimeout(String),
     /// A file is larger than `breach` accepts for its kind.
     #[error("{path}: file is {size} bytes, larger than the {limit}-byte limit for {what}")]
     TooLarge {
@@ -84,6 +90,7 @@ impl BreachError {
             BreachError::NeedsTerminal(_) => ExitStatus::NeedsTerminal,
             BreachError::MissingProgram(_) => ExitStatus::MissingProgram,
             BreachError::Interrupted => ExitStatus::Interrupted,
+            BreachError::LockTimeout(_) => ExitStatus::LockTimeout,
         }
     }
 }

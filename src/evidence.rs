@@ -294,16 +294,22 @@ pub fn evidence_dir(incident_dir: &Path, id: &str) -> anyhow::Result<PathBuf> {
 
 /// Creates a new file (0600) in `dir` named after `name`, adding `-2`, `-3`, ... before
 /// the extension when the name is taken. Never opens an existing file.
-fn create_unique(dir: &Path, name: &str) -> anyhow::Result<(PathBuf, File)> {
-    let (stem, ext) = match name.rfind('.') {
-        Some(i) if i > 0 => (&name[..i], &name[i..]),
-        _ => (name, ""),
+fn create_unique(dir: &Path, name: &std::ffi::OsStr) -> anyhow::Result<(PathBuf, File)> {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    // Bytes, not text: a name that is not UTF-8 is copied under its own bytes.
+    let bytes = name.as_bytes();
+    let (stem, ext) = match bytes.iter().rposition(|&b| b == b'.') {
+        Some(i) if i > 0 => (&bytes[..i], &bytes[i..]),
+        _ => (bytes, &b""[..]),
     };
     for n in 1..=10_000u32 {
         let candidate = if n == 1 {
-            name.to_string()
+            name.to_os_string()
         } else {
-            format!("{stem}-{n}{ext}")
+            let mut v = stem.to_vec();
+            v.extend_from_slice(format!("-{n}").as_bytes());
+            v.extend_from_slice(ext);
+            std::ffi::OsString::from_vec(v)
         };
         let path = dir.join(&candidate);
         match OpenOptions::new()
@@ -326,9 +332,62 @@ fn create_unique(dir: &Path, name: &str) -> anyhow::Result<(PathBuf, File)> {
         }
     }
     Err(conflict(format!(
-        "too many files named {name} in {}",
+        "too many files named {} in {}",
+        path_text(Path::new(name)),
         dir.display()
     )))
+}
+
+/// A path as recorded: its text when it is UTF-8, with every byte that is not shown as
+/// `\xHH` (two lower-case hex digits) and a backslash as `\\`, so that every path,
+/// UTF-8 or not, is recorded losslessly ([`path_from_text`] gives the bytes back). A UTF-8
+/// path without a backslash is recorded as it is.
+pub fn path_text(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == '\\' {
+                out.push_str("\\\\");
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// The path a recorded text names ([`path_text`] reversed). A backslash not followed by
+/// `\\` or `xHH` is itself (as in records written before paths were escaped).
+pub fn path_from_text(text: &str) -> PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            if b.get(i + 1) == Some(&b'\\') {
+                out.push(b'\\');
+                i += 2;
+                continue;
+            }
+            if b.get(i + 1) == Some(&b'x')
+                && let Some(hex) = text.get(i + 2..i + 4)
+                && let Ok(v) = u8::from_str_radix(hex, 16)
+                && hex.bytes().all(|c| c.is_ascii_hexdigit())
+            {
+                out.push(v);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    PathBuf::from(std::ffi::OsString::from_vec(out))
 }
 
 fn whole_seconds(t: std::time::SystemTime) -> DateTime<Utc> {
@@ -381,6 +440,19 @@ pub fn prepare(
     note: Option<&str>,
     copy_to: Option<CopyTo>,
 ) -> anyhow::Result<Prepared> {
+    prepare_as(path, None, note, copy_to)
+}
+
+/// [`prepare`], with the copy placed at `copy_as` inside the evidence folder (a relative
+/// path such as `dump/sub/config.inc.php`, keeping the structure of a directory that was
+/// added) instead of under the file's own name. Only the plain components of `copy_as`
+/// count, so it can never point outside the folder.
+pub fn prepare_as(
+    path: &Path,
+    copy_as: Option<&Path>,
+    note: Option<&str>,
+    copy_to: Option<CopyTo>,
+) -> anyhow::Result<Prepared> {
     let abs = absolute(path)?;
     let mut source = open_regular(path).map_err(|e| {
         if e.kind() == io::ErrorKind::NotFound {
@@ -391,13 +463,46 @@ pub fn prepare(
     })?;
     let before = source.metadata()?;
     let (digested, copy) = match copy_to {
-        None => (digest(&mut source, None)?, None),
+        None => (
+            digest(&mut source, None).map_err(|e| {
+                anyhow::Error::new(e).context(format!("cannot read {}", path.display()))
+            })?,
+            None,
+        ),
         Some(to) => {
             let name = abs
                 .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
+                .map(std::ffi::OsStr::to_os_string)
                 .unwrap_or_else(|| "evidence".into());
-            let (copy_path, mut out) = create_unique(to.evidence_dir, &name)?;
+            let sub: PathBuf = copy_as
+                .and_then(Path::parent)
+                .map(|p| {
+                    p.components()
+                        .filter_map(|c| match c {
+                            std::path::Component::Normal(n) => Some(n),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let folder = to.evidence_dir.join(&sub);
+            if !sub.as_os_str().is_empty() {
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(&folder)
+                    .map_err(|e| {
+                        anyhow::Error::new(e).context(format!("cannot create {}", folder.display()))
+                    })?;
+                let mut d = folder.clone();
+                while d != to.evidence_dir && d.starts_with(to.evidence_dir) {
+                    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700))?;
+                    if !d.pop() {
+                        break;
+                    }
+                }
+            }
+            let (copy_path, mut out) = create_unique(&folder, &name)?;
             let result = digest(&mut source, Some(&mut out))
                 .and_then(|d| out.sync_all().map(|()| d))
                 .map_err(|e| {
@@ -441,11 +546,11 @@ pub fn prepare(
     let changed_while_read =
         after.len() != digested.size || after.modified().ok() != before.modified().ok();
     let entry = EvidenceEntry {
-        path: abs.display().to_string(),
+        path: path_text(&abs),
         sha256: digested.sha256,
         size: digested.size,
         modified: before.modified().ok().map(whole_seconds),
-        copy: copy.as_ref().map(|c| c.relative.display().to_string()),
+        copy: copy.as_ref().map(|c| path_text(&c.relative)),
         note: note.map(String::from),
     };
     Ok(Prepared {
@@ -541,12 +646,16 @@ pub fn verify<'a>(evidence: &'a [EvidenceState], incident_dir: &Path) -> Vec<Ver
         .iter()
         .map(|e| Verified {
             evidence: e,
-            original: check(Path::new(&e.entry.path), e.entry.path.clone(), &e.entry),
+            original: check(
+                &path_from_text(&e.entry.path),
+                e.entry.path.clone(),
+                &e.entry,
+            ),
             copy_check: e
                 .entry
                 .copy
                 .as_ref()
-                .map(|c| check(&incident_dir.join(c), c.clone(), &e.entry)),
+                .map(|c| check(&incident_dir.join(path_from_text(c)), c.clone(), &e.entry)),
         })
         .collect()
 }

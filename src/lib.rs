@@ -6,6 +6,11 @@
 //! pinned runbook and the records into the incident's state, which the commands render as
 //! status tables, deadlines and post-mortem reports.
 
+#[cfg(not(unix))]
+compile_error!(
+    "breach runs on Unix only (Linux, macOS, the BSDs): it relies on Unix file modes, flock and O_NOFOLLOW"
+);
+
 pub mod affected;
 pub mod browser;
 pub mod cli;
@@ -25,7 +30,16 @@ pub mod yaml_guard;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
+
+/// Whether `--dir` was typed (at any level of subcommands) rather than taken from the
+/// environment.
+fn dir_typed(matches: &clap::ArgMatches) -> bool {
+    if matches.value_source("dir") == Some(clap::parser::ValueSource::CommandLine) {
+        return true;
+    }
+    matches.subcommand().is_some_and(|(_, sub)| dir_typed(sub))
+}
 
 pub use error::{BreachError, ExitStatus};
 
@@ -62,8 +76,17 @@ fn print_error(out: &output::Output, err: &anyhow::Error) -> ExitStatus {
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main_entry() -> ExitCode {
     catch_file_size_signal();
-    let cli = match cli::Cli::try_parse() {
-        Ok(cli) => cli,
+    // `COMPLETE=bash breach ...`: the shell asks for completions (ids read from the incident
+    // directory); this answers and exits.
+    clap_complete::CompleteEnv::with_factory(commands::complete::command).complete();
+    let parsed = cli::Cli::command()
+        .try_get_matches()
+        .and_then(|m| cli::Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let cli = match parsed {
+        Ok((mut cli, matches)) => {
+            cli.global.dir_on_command_line = dir_typed(&matches);
+            cli
+        }
         Err(err) => {
             // clap prints help and version to stdout with exit 0, usage errors to stderr with 2.
             let code = if err.use_stderr() {

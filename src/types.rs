@@ -55,10 +55,17 @@ impl std::fmt::Display for Severity {
 
 /// The value of an answer. On disk it is plain YAML: `true`, `1200`, `"text"`, or a list of
 /// option ids. A datetime is text in RFC 3339 UTC. The question's kind says how to read it.
+///
+/// A number question's answer is a count, a non-negative integer stored as one
+/// ([`AnswerValue::Count`], `1200`). Files written before counts were integers hold
+/// floating-point numbers (`1200.0`); they still read, as [`AnswerValue::Number`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum AnswerValue {
     Bool(bool),
+    /// A count (the answer to a number question).
+    Count(u64),
+    /// A floating-point number, as older files store counts; never written any more.
     Number(f64),
     Text(String),
     List(Vec<String>),
@@ -68,8 +75,20 @@ impl AnswerValue {
     /// The number, for number answers.
     pub fn as_number(&self) -> Option<f64> {
         match self {
+            AnswerValue::Count(n) => Some(*n as f64),
             AnswerValue::Number(n) => Some(*n),
             _ => None,
+        }
+    }
+
+    /// The answer for a number typed or given as a float: a count when it is a whole
+    /// number from 0 to 2^53 (every such float is exact), else the number itself, which
+    /// [`parse_count`]'s rules then refuse.
+    pub fn from_number(n: f64) -> AnswerValue {
+        if n.is_finite() && n.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(&n) {
+            AnswerValue::Count(n as u64)
+        } else {
+            AnswerValue::Number(n)
         }
     }
 
@@ -87,6 +106,10 @@ impl AnswerValue {
         use serde_yaml::Value as Y;
         match (self, expected) {
             (AnswerValue::Bool(a), Y::Bool(b)) => a == b,
+            (AnswerValue::Count(a), Y::Number(b)) => match b.as_u64() {
+                Some(b) => *a == b,
+                None => b.as_f64().is_some_and(|b| *a as f64 == b),
+            },
             (AnswerValue::Number(a), Y::Number(b)) => b.as_f64().is_some_and(|b| *a == b),
             (AnswerValue::Text(a), Y::String(b)) => a == b,
             (AnswerValue::List(a), Y::Sequence(b)) => {
@@ -101,11 +124,38 @@ impl AnswerValue {
         match self {
             AnswerValue::Bool(true) => "yes".into(),
             AnswerValue::Bool(false) => "no".into(),
+            AnswerValue::Count(n) => n.to_string(),
             AnswerValue::Number(n) => format_number(*n),
             AnswerValue::Text(t) => t.clone(),
             AnswerValue::List(v) if v.is_empty() => "(none)".into(),
             AnswerValue::List(v) => v.join(", "),
         }
+    }
+}
+
+/// Parses a count as typed: a whole number of 0 or more, in decimal digits.
+pub fn parse_count(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t
+            .parse::<u64>()
+            .map_err(|_| format!("{t} is too large; a count is at most {}", u64::MAX));
+    }
+    Err(count_problem(t.parse::<f64>().ok()))
+}
+
+/// Why a value is not a count: negative, not whole, or not a number at all.
+pub fn count_problem(n: Option<f64>) -> String {
+    match n {
+        Some(n) if n.is_finite() && n < 0.0 => "a count cannot be negative".to_string(),
+        Some(n) if n.is_finite() && n.fract() == 0.0 && n > 9_007_199_254_740_992.0 => {
+            "that number is too large to be kept exactly; write it as digits in quotes".to_string()
+        }
+        Some(n) if n.is_finite() && n.fract() == 0.0 => {
+            "a count is recorded as an integer, not as a floating-point number".to_string()
+        }
+        Some(n) if n.is_finite() => "a count is a whole number (no decimals)".to_string(),
+        _ => "expected a whole number of 0 or more".to_string(),
     }
 }
 
@@ -126,9 +176,34 @@ pub fn truncate(t: DateTime<Utc>) -> DateTime<Utc> {
 /// Parses a time as typed by an operator: RFC 3339 (`2026-11-23T10:15:00Z`, any offset),
 /// or `YYYY-MM-DD HH:MM[:SS]` / `YYYY-MM-DDTHH:MM[:SS]` in the local time zone.
 pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    parse_time_any(text).and_then(check_time)
+}
+
+/// The earliest and latest years a time may have.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
+
+/// Refuses a leap second (`:60`, which would silently become `:59`) and a time outside
+/// the years 1970 to 9999.
+fn check_time(t: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    use chrono::{Datelike, Timelike};
+    if t.nanosecond() >= 1_000_000_000 {
+        return Err("second 60 (a leap second) is not accepted; use :59 or the next minute".into());
+    }
+    if !YEARS.contains(&t.year()) {
+        return Err(format!(
+            "the year {} is outside {} to {}",
+            t.year(),
+            YEARS.start(),
+            YEARS.end()
+        ));
+    }
+    Ok(truncate(t))
+}
+
+fn parse_time_any(text: &str) -> Result<DateTime<Utc>, String> {
     let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(truncate(t.with_timezone(&Utc)));
+        return Ok(t.with_timezone(&Utc));
     }
     for fmt in [
         "%Y-%m-%d %H:%M:%S",
@@ -179,6 +254,7 @@ mod tests {
     fn values_round_trip_through_yaml_without_changing_type() {
         for v in [
             AnswerValue::Bool(true),
+            AnswerValue::Count(1200),
             AnswerValue::Number(1200.0),
             AnswerValue::Number(2.5),
             AnswerValue::Text("true".into()),
@@ -194,6 +270,35 @@ mod tests {
     }
 
     #[test]
+    fn counts_are_whole_non_negative_numbers_kept_exactly() {
+        assert_eq!(parse_count("1200"), Ok(1200));
+        assert_eq!(parse_count(" 0 "), Ok(0));
+        assert_eq!(parse_count("18446744073709551615"), Ok(u64::MAX));
+        assert!(
+            parse_count("99999999999999999999999999999")
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(parse_count("-5").unwrap_err().contains("negative"));
+        assert!(parse_count("2.5").unwrap_err().contains("whole number"));
+        assert!(parse_count("lots").unwrap_err().contains("whole number"));
+        assert!(parse_count("").is_err());
+        // A count is stored as an integer; an older file's float still reads as a number.
+        assert_eq!(
+            serde_yaml::to_string(&AnswerValue::Count(1200))
+                .unwrap()
+                .trim(),
+            "1200"
+        );
+        let old: AnswerValue = serde_yaml::from_str("1200.0").unwrap();
+        assert_eq!(old, AnswerValue::Number(1200.0));
+        let new: AnswerValue = serde_yaml::from_str("1200").unwrap();
+        assert_eq!(new, AnswerValue::Count(1200));
+        assert_eq!(AnswerValue::from_number(12.0), AnswerValue::Count(12));
+        assert_eq!(AnswerValue::from_number(-1.0), AnswerValue::Number(-1.0));
+    }
+
+    #[test]
     fn whole_numbers_display_without_decimals() {
         assert_eq!(format_number(1200.0), "1200");
         assert_eq!(format_number(2.5), "2.5");
@@ -203,6 +308,32 @@ mod tests {
     fn parses_rfc3339_with_offset_into_utc() {
         let t = parse_time("2026-11-23T12:15:00+02:00").unwrap();
         assert_eq!(format_utc(t), "2026-11-23T10:15:00Z");
+    }
+
+    #[test]
+    fn times_outside_1970_to_9999_and_leap_seconds_are_refused() {
+        assert!(
+            parse_time("0000-01-01T00:00:00Z")
+                .unwrap_err()
+                .contains("year 0")
+        );
+        assert!(
+            parse_time("1969-12-31T23:59:59Z")
+                .unwrap_err()
+                .contains("1970 to 9999")
+        );
+        assert!(
+            parse_time("2026-11-23T10:15:60Z")
+                .unwrap_err()
+                .contains("second 60")
+        );
+        assert!(
+            parse_time("2026-11-23 10:15:60")
+                .unwrap_err()
+                .contains("second 60")
+        );
+        assert!(parse_time("1970-01-01T00:00:00Z").is_ok());
+        assert!(parse_time("9999-12-31T23:59:59Z").is_ok());
     }
 
     #[test]

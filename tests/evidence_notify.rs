@@ -59,7 +59,9 @@ fn a_file_changed_after_registration_is_named_by_verify_with_exit_5() {
         ])
         .assert()
         .success()
-        .stdout(predicate::str::contains("recorded #1: evidence"));
+        .stdout(predicate::str::contains(format!(
+            "recorded #1 in {ID}: evidence"
+        )));
     breach(dir)
         .args(["evidence", "verify"])
         .assert()
@@ -330,9 +332,9 @@ fn a_notice_sent_is_recorded_and_listed() {
         .args(["--at", "2026-11-23T10:00:00Z", "--to", "CNIL"])
         .assert()
         .success()
-        .stdout(predicate::str::contains(
-            "recorded #1: notice authority-notice sent at 2026-11-23T10:00:00Z to CNIL",
-        ));
+        .stdout(predicate::str::contains(format!(
+            "recorded #1 in {ID}: notice authority-notice sent at 2026-11-23T10:00:00Z to CNIL"
+        )));
     let file = std::fs::read_to_string(dir.join(format!("incidents/{ID}.yaml"))).unwrap();
     assert!(file.contains("kind: notice"), "{file}");
     let out = breach(dir)
@@ -388,4 +390,90 @@ fn an_unknown_template_exits_4() {
     }
     let file = std::fs::read_to_string(dir.join(format!("incidents/{ID}.yaml"))).unwrap();
     assert!(!file.contains("kind: notice"));
+}
+
+#[test]
+fn copy_keeps_the_structure_of_an_added_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    start(dir);
+    std::fs::create_dir_all(dir.join("dump/sub")).unwrap();
+    std::fs::write(dir.join("dump/config.inc.php"), "top\n").unwrap();
+    std::fs::write(dir.join("dump/sub/config.inc.php"), "nested\n").unwrap();
+    breach(dir)
+        .args(["evidence", "add", "--copy", "dump"])
+        .assert()
+        .success();
+    let folder = dir.join(format!("incidents/{ID}.evidence"));
+    assert_eq!(
+        std::fs::read_to_string(folder.join("dump/config.inc.php")).unwrap(),
+        "top\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("dump/sub/config.inc.php")).unwrap(),
+        "nested\n"
+    );
+    assert_eq!(mode(&folder.join("dump")), 0o700);
+    assert_eq!(mode(&folder.join("dump/sub")), 0o700);
+    assert_eq!(mode(&folder.join("dump/sub/config.inc.php")), 0o600);
+    let json = evidence_json(dir);
+    let copies: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["copy"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        copies,
+        [
+            format!("{ID}.evidence/dump/config.inc.php"),
+            format!("{ID}.evidence/dump/sub/config.inc.php")
+        ]
+    );
+    breach(dir).args(["evidence", "verify"]).assert().success();
+}
+
+#[test]
+fn a_file_name_that_is_not_utf8_is_recorded_losslessly_copied_under_its_name_and_verified() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    start(dir);
+    std::fs::create_dir(dir.join("logs")).unwrap();
+    let latin1 = std::ffi::OsStr::from_bytes(b"caf\xe9.log");
+    std::fs::write(dir.join("logs").join(latin1), "GET /\n").unwrap();
+    std::fs::write(dir.join("logs/back\\slash.log"), "x\n").unwrap();
+    breach(dir)
+        .args(["evidence", "add", "--copy", "logs"])
+        .assert()
+        .success();
+    let json = evidence_json(dir);
+    let paths: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.iter().any(|p| p.ends_with("/logs/back\\\\slash.log")),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().any(|p| p.ends_with("/logs/caf\\xe9.log")),
+        "{paths:?}"
+    );
+    assert!(!paths.iter().any(|p| p.contains('\u{fffd}')), "{paths:?}");
+    // The copy has the real name, byte for byte.
+    let copy = dir
+        .join(format!("incidents/{ID}.evidence/logs"))
+        .join(latin1);
+    assert_eq!(std::fs::read_to_string(copy).unwrap(), "GET /\n");
+    breach(dir)
+        .args(["evidence", "verify"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("all 2 evidence file(s) unchanged"));
+    // A change is still found through the escaped name.
+    std::fs::write(dir.join("logs").join(latin1), "changed\n").unwrap();
+    breach(dir).args(["evidence", "verify"]).assert().code(5);
 }

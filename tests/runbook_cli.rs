@@ -711,3 +711,86 @@ fn a_valid_runbook_near_the_size_limit_is_accepted() {
     assert!(o.took < QUICK * 2, "took {:?}", o.took);
     assert!(o.stdout.contains(&format!("{i} steps")), "{}", o.stdout);
 }
+
+#[test]
+fn man_writes_one_page_per_command_with_environment_and_exit_status() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let out = breach(dir).arg("man").output().unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH breach 1"), "{page}");
+    assert!(page.contains(".SH ENVIRONMENT") && page.contains(".SH \"EXIT STATUS\""));
+    assert!(page.contains("BREACH_LOCK_TIMEOUT"));
+    // BREACH_DIR alone does not turn printing into writing.
+    let out = breach(dir)
+        .env("BREACH_DIR", dir.join("elsewhere"))
+        .arg("man")
+        .output()
+        .unwrap();
+    assert!(out.status.success() && !dir.join("elsewhere").exists());
+
+    breach(dir)
+        .args(["man", "--dir", "man1"])
+        .assert()
+        .success();
+    for name in [
+        "breach",
+        "breach-start",
+        "breach-evidence-add",
+        "breach-runbook-validate",
+    ] {
+        let page = std::fs::read_to_string(dir.join(format!("man1/{name}.1"))).unwrap();
+        assert!(page.contains(&format!(".TH {name} 1")), "{name}: {page}");
+        assert!(page.contains(".SH ENVIRONMENT"), "{name}");
+        assert!(page.contains(".SH \"EXIT STATUS\""), "{name}");
+    }
+    let count = std::fs::read_dir(dir.join("man1")).unwrap().count();
+    assert!(count >= 20, "{count} pages");
+}
+
+#[test]
+fn completion_offers_incident_step_item_question_and_template_ids() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    breach(dir)
+        .args(["start", "--no-walk", "--title", "Skimmer"])
+        .assert()
+        .success();
+    let complete = |words: &[&str]| -> Vec<String> {
+        let out = breach(dir)
+            .env("COMPLETE", "fish")
+            .arg("--")
+            .args(words)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{words:?}");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| l.split('\t').next().unwrap_or_default().to_string())
+            .collect()
+    };
+    let id = "20261123T101500Z-skimmer".to_string();
+    assert_eq!(
+        complete(&["breach", "status", "2026"]),
+        std::slice::from_ref(&id)
+    );
+    assert_eq!(complete(&["breach", "-i", ""]), [id]);
+    assert!(complete(&["breach", "step", "con"]).contains(&"contain".to_string()));
+    let items = complete(&["breach", "check", "contain/"]);
+    assert!(
+        items.contains(&"contain/isolate_systems".to_string()),
+        "{items:?}"
+    );
+    let questions = complete(&["breach", "answer", "assess/per"]);
+    assert!(
+        questions.contains(&"assess/personal_data".to_string()),
+        "{questions:?}"
+    );
+    let templates = complete(&["breach", "notify", "draft", ""]);
+    assert!(
+        templates.contains(&"customer-notice".to_string()),
+        "{templates:?}"
+    );
+}

@@ -193,9 +193,14 @@ fn the_table_fits_80_columns_and_reads_well() {
 }
 
 #[test]
-fn no_incident_gives_a_friendly_message() {
+fn no_incident_gives_a_friendly_message_and_the_same_code_as_json() {
     let dir = tempfile::tempdir().unwrap();
-    let out = breach(dir.path()).arg("status").assert().success();
+    // Nothing found is exit 4, in text as in JSON.
+    breach(dir.path())
+        .args(["status", "--json"])
+        .assert()
+        .code(4);
+    let out = breach(dir.path()).arg("status").assert().code(4);
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(text.contains("No incidents yet"), "{text}");
     assert!(text.contains("breach start"), "{text}");

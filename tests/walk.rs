@@ -25,7 +25,9 @@ fn pty(dir: &Path, args: &[&str]) -> PtySession {
         .env("NO_COLOR", "1")
         .env("TERM", "xterm")
         .env_remove("BREACH_DIR")
-        .env_remove("BREACH_RUNBOOKS");
+        .env_remove("BREACH_RUNBOOKS")
+        .env("BREACH_CEILING_DIRECTORIES", dir)
+        .env("XDG_CONFIG_HOME", dir.join(".xdg"));
     // Generous per-expect timeout for a loaded 2-core machine; each test takes seconds.
     let options = Options::new()
         .timeout_ms(Some(20_000))
@@ -251,7 +253,7 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
     );
     assert_eq!(
         value(&i, "assess", "affected_customers"),
-        Some(&AnswerValue::Number(1200.0))
+        Some(&AnswerValue::Count(1200))
     );
     assert_eq!(
         value(&i, "assess", "jurisdictions"),
@@ -259,7 +261,7 @@ fn pty_full_walk_of_the_default_runbook_with_real_keys() {
     );
     assert_eq!(
         value(&i, "assess", "ca_residents"),
-        Some(&AnswerValue::Number(300.0))
+        Some(&AnswerValue::Count(300))
     );
     assert_eq!(
         value(&i, "assess", "high_risk"),
@@ -520,7 +522,7 @@ fn answers_file_from_the_docs_drives_start_and_resume() {
     );
     assert_eq!(
         value(&i, "assess", "affected_customers"),
-        Some(&AnswerValue::Number(1200.0))
+        Some(&AnswerValue::Count(1200))
     );
     assert_eq!(status(&i, "contain"), StepStatus::Done);
     assert_eq!(status(&i, "notify"), StepStatus::Skipped);
@@ -676,6 +678,8 @@ fn answer_everything(id: &str) -> String {
                     "[{}]",
                     q.options
                         .iter()
+                        // Every option that may go with the others.
+                        .filter(|o| !o.exclusive)
                         .map(|o| o.id.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")

@@ -27,7 +27,7 @@ pub fn parse_due(text: &str) -> anyhow::Result<chrono::NaiveDate> {
 
 fn add(args: &ActionAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let due = parse_due(&args.due)?;
-    let (_, record, _) = ctx.record(None, |incident| {
+    let (path, record, _) = ctx.record(None, |incident| {
         Ok(Payload::Action(ActionAdded {
             id: next_action_id(incident.actions.len()),
             text: args.text.clone(),
@@ -40,6 +40,7 @@ fn add(args: &ActionAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         unreachable!("the record was built as an action item just above")
     };
     ctx.recorded(
+        &path,
         &record,
         &format!(
             "action item {} added (owner {}, due {})",
@@ -53,7 +54,7 @@ fn add(args: &ActionAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 }
 
 fn done(args: &ActionDoneArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let (_, record, _) = ctx.record(None, |incident| {
+    let (path, record, _) = ctx.record(None, |incident| {
         // Ids are matched without regard to case (`a1` is `A1`); the record holds the id
         // as it was assigned.
         let id = incident
@@ -67,7 +68,7 @@ fn done(args: &ActionDoneArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let Payload::ActionDone(a) = &record.payload else {
         unreachable!("the record was built as a done action item just above")
     };
-    ctx.recorded(&record, &format!("action item {} done", a.id))?;
+    ctx.recorded(&path, &record, &format!("action item {} done", a.id))?;
     Ok(ExitStatus::Ok)
 }
 

@@ -395,6 +395,7 @@ fn import(args: &AffectedImportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     }
     render(&outcome, &window, args, &source, &list_path, ctx)?;
     ctx.recorded(
+        &path,
         &ev,
         &format!(
             "evidence {} sha256 {} ({} bytes)",
@@ -404,6 +405,7 @@ fn import(args: &AffectedImportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         ),
     )?;
     ctx.recorded(
+        &path,
         &af,
         &format!(
             "affected: {} people in {} places ({} not placed); the runbook's questions of how many and where are answered from it",

@@ -9,14 +9,15 @@ use crate::journal::Payload;
 use crate::journal::record::Amended;
 
 pub fn run(args: &AmendArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let (_, record, incident) = ctx.record_overriding(None, args.override_check, |incident| {
-        Ok(Payload::Amended(Amended {
-            fact: args.fact.clone(),
-            value: parse_amendment(incident, &args.fact, &args.value)?,
-            reason: args.reason.clone(),
-            overrode: Vec::new(),
-        }))
-    })?;
+    let (path, record, incident) =
+        ctx.record_overriding(None, args.override_check, |incident| {
+            Ok(Payload::Amended(Amended {
+                fact: args.fact.clone(),
+                value: parse_amendment(incident, &args.fact, &args.value)?,
+                reason: args.reason.clone(),
+                overrode: Vec::new(),
+            }))
+        })?;
     let Some(correction) = incident.corrections.last() else {
         return Err(anyhow::anyhow!(
             "the correction was recorded but not applied"
@@ -34,6 +35,7 @@ pub fn run(args: &AmendArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         }))?;
     } else {
         ctx.recorded(
+            &path,
             &record,
             &format!(
                 "{} corrected from {} to {}",

@@ -13,17 +13,85 @@ use crate::ledger;
 impl Ctx<'_> {
     /// The incident directory.
     pub fn dir(&self) -> &Path {
-        &self.global.dir
+        &self.settings.dir
     }
 
     /// Who is recording.
     pub fn operator(&self) -> anyhow::Result<String> {
-        store::operator(self.global.operator.as_deref())
+        store::operator(self.settings.operator.as_deref())
     }
 
-    /// The incident named by `-i` or a positional argument (they must agree), or the
-    /// latest open one.
+    /// The incident a write goes to: the one named by `-i` or a positional argument (they
+    /// must agree), or else the one open incident. With several open, the operator picks one
+    /// on a terminal; elsewhere the write is refused with the list, so that a record never
+    /// lands in an incident nobody chose.
     pub fn incident_path(&self, positional: Option<&str>) -> anyhow::Result<PathBuf> {
+        if let Some(path) = self.named_incident(positional)? {
+            return Ok(path);
+        }
+        let open: Vec<PathBuf> = store::incident_files(self.dir())?
+            .into_iter()
+            .filter(|p| !store::is_closed_quick(p))
+            .collect();
+        match open.len() {
+            // No incident, or every one closed: the store says which.
+            0 => store::resolve(self.dir(), None),
+            1 => Ok(open.into_iter().next().unwrap_or_default()),
+            _ => self.choose_open(open),
+        }
+    }
+
+    /// The incident a read looks at: the one named, or else the most recently started one,
+    /// closed or not.
+    pub fn read_path(&self, positional: Option<&str>) -> anyhow::Result<PathBuf> {
+        if let Some(path) = self.named_incident(positional)? {
+            return Ok(path);
+        }
+        match store::incident_files(self.dir())?.into_iter().next() {
+            Some(latest) => Ok(latest),
+            None => store::resolve(self.dir(), None),
+        }
+    }
+
+    /// Several incidents are open and none was named: ask on a terminal, refuse elsewhere.
+    fn choose_open(&self, open: Vec<PathBuf>) -> anyhow::Result<PathBuf> {
+        let ids: Vec<String> = open
+            .iter()
+            .map(|p| {
+                p.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            })
+            .collect();
+        use std::io::IsTerminal;
+        if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+            let labels: Vec<String> = ids
+                .iter()
+                .map(|id| crate::output::safe(id).into_owned())
+                .collect();
+            let picked = dialoguer::Select::new()
+                .with_prompt(format!(
+                    "{} incidents are open; which one is this for?",
+                    ids.len()
+                ))
+                .items(&labels)
+                .default(0)
+                .interact_on_opt(&console::Term::stderr())
+                .map_err(|e| anyhow::anyhow!("terminal error: {e}"))?;
+            return match picked {
+                Some(i) => Ok(open[i].clone()),
+                None => Err(crate::error::BreachError::Interrupted.into()),
+            };
+        }
+        Err(crate::error::not_found(format!(
+            "{} incidents are open and none was named: {}\nhint: name one with `-i ID` (a unique prefix is enough)",
+            ids.len(),
+            ids.join(", ")
+        )))
+    }
+
+    /// The incident named by `-i` and/or a positional argument (they must agree), if any.
+    fn named_incident(&self, positional: Option<&str>) -> anyhow::Result<Option<PathBuf>> {
         let spec = match (self.global.incident.as_deref(), positional) {
             (Some(a), Some(b)) if a != b => {
                 // Two spellings of one incident (an id and its prefix, say) are fine.
@@ -40,16 +108,17 @@ impl Ctx<'_> {
                         "two different incidents given: `-i {a}` and `{b}`; give one"
                     )));
                 }
-                return Ok(pa);
+                return Ok(Some(pa));
             }
             (a, b) => a.or(b),
         };
-        store::resolve(self.dir(), spec)
+        spec.map(|s| store::resolve(self.dir(), Some(s)))
+            .transpose()
     }
 
-    /// Reads, verifies and folds the incident.
+    /// Reads, verifies and folds the incident a read looks at ([`Ctx::read_path`]).
     pub fn load(&self, positional: Option<&str>) -> anyhow::Result<(Scan, Incident)> {
-        ledger::load(&self.incident_path(positional)?)
+        ledger::load(&self.read_path(positional)?)
     }
 
     /// Appends one record to the incident (which must be inside the incident directory).
@@ -161,10 +230,19 @@ impl Ctx<'_> {
         })
     }
 
-    /// Prints the standard confirmation of a recorded record.
-    pub fn recorded(&self, record: &Record, what: &str) -> anyhow::Result<()> {
-        self.out
-            .print(&format!("recorded #{}: {what}", record.seq))?;
+    /// Prints the standard confirmation of a recorded record, naming the incident it went
+    /// to: `recorded #5 in 20261120T…-skimmer: note added`.
+    pub fn recorded(&self, path: &Path, record: &Record, what: &str) -> anyhow::Result<()> {
+        let id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy())
+            .unwrap_or_default();
+        self.out.print(&format!(
+            "recorded #{} in {}: {}",
+            record.seq,
+            crate::output::safe(&id),
+            crate::output::safe(what)
+        ))?;
         Ok(())
     }
 }

@@ -9,13 +9,14 @@
 use std::path::Path;
 
 use chrono::{DateTime, Local, Utc};
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{Table, presets};
 
 use super::Ctx;
-use crate::cli::{EvidenceAddArgs, EvidenceCommand, JsonArg};
+use crate::cli::{EvidenceAddArgs, EvidenceCommand, IncidentJsonArgs};
 use crate::error::{ExitStatus, conflict};
 use crate::evidence::{self, Check, CopyTo, Found, Prepared};
 use crate::journal::Payload;
+use crate::output::safe;
 
 pub fn run(cmd: &EvidenceCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     match cmd {
@@ -34,13 +35,14 @@ fn record(path: &Path, prepared: Prepared, at: Option<&str>, ctx: &Ctx) -> anyho
             prepared.entry.size
         ));
     }
-    let record = match ctx.record_quick_at(at, Payload::Evidence(prepared.entry.clone())) {
-        Ok((_, record)) => record,
-        Err(e) => {
-            prepared.discard();
-            return Err(e);
-        }
-    };
+    let (incident, record) =
+        match ctx.record_quick_at(at, Payload::Evidence(prepared.entry.clone())) {
+            Ok(done) => done,
+            Err(e) => {
+                prepared.discard();
+                return Err(e);
+            }
+        };
     let mut what = format!(
         "evidence {} sha256 {} ({} bytes)",
         prepared.entry.path,
@@ -50,7 +52,7 @@ fn record(path: &Path, prepared: Prepared, at: Option<&str>, ctx: &Ctx) -> anyho
     if let Some(c) = &prepared.copy {
         what.push_str(&format!(", copied to {}", c.relative.display()));
     }
-    ctx.recorded(&record, &what)
+    ctx.recorded(&incident, &record, &what)
 }
 
 fn short(sha: &str) -> &str {
@@ -73,8 +75,9 @@ fn add(args: &EvidenceAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         ctx.out.warn(&format!("skipped {}: {why}", p.display()));
     }
     if collected.files.is_empty() {
-        ctx.out.warn("no files to register");
-        return Ok(ExitStatus::Ok);
+        return Err(crate::error::not_found(
+            "no files to register: nothing was recorded",
+        ));
     }
     let incident_dir = evidence::incident_dir(&path);
     let copy_dir = if args.copy {
@@ -87,20 +90,43 @@ fn add(args: &EvidenceAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         evidence_dir,
     });
     for (i, f) in collected.files.iter().enumerate() {
-        evidence::prepare(f, args.note.as_deref(), copy_to)
-            .and_then(|prepared| record(f, prepared, args.at.as_deref(), ctx))
-            .map_err(|e| {
-                if i == 0 {
-                    e
-                } else {
-                    e.context(format!(
-                        "nothing was recorded for {}; the {i} file(s) before it are recorded",
-                        f.display()
-                    ))
-                }
-            })?;
+        evidence::prepare_as(
+            f,
+            copy_name_for(f, &args.paths).as_deref(),
+            args.note.as_deref(),
+            copy_to,
+        )
+        .and_then(|prepared| record(f, prepared, args.at.as_deref(), ctx))
+        .map_err(|e| {
+            if i == 0 {
+                e
+            } else {
+                e.context(format!(
+                    "nothing was recorded for {}; the {i} file(s) before it are recorded",
+                    f.display()
+                ))
+            }
+        })?;
     }
     Ok(ExitStatus::Ok)
+}
+
+/// Where a copy goes inside the evidence folder: a file found in a directory that was given
+/// keeps its path from that directory (`dump/sub/config.inc.php`); a file given by itself
+/// goes under its own name (`None`).
+fn copy_name_for(file: &Path, given: &[std::path::PathBuf]) -> Option<std::path::PathBuf> {
+    given.iter().find_map(|dir| {
+        let rest = file
+            .strip_prefix(dir)
+            .ok()
+            .filter(|r| !r.as_os_str().is_empty())?;
+        let top = dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.file_name().map(std::path::PathBuf::from))
+            .unwrap_or_else(|| std::path::PathBuf::from("dir"));
+        Some(top.join(rest))
+    })
 }
 
 fn local(t: DateTime<Utc>) -> String {
@@ -109,14 +135,15 @@ fn local(t: DateTime<Utc>) -> String {
 
 /// The copy's file name (the folder is always `<incident id>.evidence`), for tables.
 fn copy_name(copy: &str) -> String {
-    Path::new(copy)
+    let name = Path::new(copy)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| copy.to_string())
+        .unwrap_or_else(|| copy.to_string());
+    safe(&name).into_owned()
 }
 
-fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let (_, incident) = ctx.load(None)?;
+fn list(args: &IncidentJsonArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let (_, incident) = ctx.load(args.incident.as_deref())?;
     if args.json {
         ctx.out.print_json(&incident.evidence)?;
         return Ok(ExitStatus::Ok);
@@ -131,7 +158,7 @@ fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_content_arrangement(crate::output::list_arrangement())
         .set_width(crate::output::terminal_width())
         .set_header([
             "#",
@@ -143,10 +170,11 @@ fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             "copy",
         ]);
     for (i, e) in incident.evidence.iter().enumerate() {
-        let mut path = e.entry.path.clone();
+        let mut lines = vec![safe(&e.entry.path).into_owned()];
         if let Some(note) = &e.entry.note {
-            path.push_str(&format!("\nnote: {note}"));
+            lines.push(format!("note: {}", safe(note)));
         }
+        let path = crate::output::cell_lines(&lines);
         table.add_row([
             (i + 1).to_string(),
             path,
@@ -156,7 +184,7 @@ fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 .unwrap_or(&e.entry.sha256)
                 .to_string(),
             e.entry.size.to_string(),
-            e.stamp.by.clone(),
+            safe(&e.stamp.by).into_owned(),
             local(e.stamp.at),
             e.entry
                 .copy
@@ -169,8 +197,8 @@ fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Ok)
 }
 
-fn verify(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let path = ctx.incident_path(None)?;
+fn verify(args: &IncidentJsonArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let path = ctx.read_path(args.incident.as_deref())?;
     let (_, incident) = crate::ledger::load(&path)?;
     let results = evidence::verify(&incident.evidence, &evidence::incident_dir(&path));
     let bad = results
@@ -189,17 +217,17 @@ fn verify(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         let mut table = Table::new();
         table
             .load_preset(presets::UTF8_BORDERS_ONLY)
-            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_content_arrangement(crate::output::list_arrangement())
             .set_width(crate::output::terminal_width())
             .set_header(["#", "path", "state", "copy"]);
         for (i, r) in results.iter().enumerate() {
             let cell = |c: &Check| match &c.detail {
-                Some(d) => format!("{} ({d})", c.state.as_str()),
+                Some(d) => format!("{} ({})", c.state.as_str(), safe(d)),
                 None => c.state.as_str().to_string(),
             };
             table.add_row([
                 (i + 1).to_string(),
-                r.original.path.clone(),
+                safe(&r.original.path).into_owned(),
                 cell(&r.original),
                 r.copy_check
                     .as_ref()

@@ -41,7 +41,7 @@ pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             "a PDF is not written to a terminal; give `-o FILE` (or redirect standard output)",
         ));
     }
-    let path = ctx.incident_path(args.incident.as_deref())?;
+    let path = ctx.read_path(args.incident.as_deref())?;
     let (scan, incident) = if crate::ledger::team::is_team(&path) {
         // A team incident is reported on only when every journal and reference verifies.
         crate::ledger::load(&path)?
@@ -110,7 +110,14 @@ fn single_file(path: &Path, scan: &file::Scan) -> anyhow::Result<crate::incident
                 b.detail
             ),
             ChainStatus::TornTail { .. } => "its only record is incomplete".to_string(),
-            ChainStatus::Intact => "it holds no records".to_string(),
+            ChainStatus::Intact => {
+                // The same state as for `status` and `verify`: an empty file is invalid input
+                // (exit 3), not a broken chain.
+                return Err(crate::error::invalid(format!(
+                    "{}: the incident file has no records; there is no incident to report on",
+                    path.display()
+                )));
+            }
         };
         return Err(integrity(format!(
             "{}: cannot export: {why}; without a verified first record there is no incident to report on\nhint: `breach verify {}` shows the details",

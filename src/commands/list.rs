@@ -1,11 +1,12 @@
 //! `breach list`: the incidents in the directory, newest first.
 
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{Table, presets};
 
 use super::Ctx;
 use crate::cli::ListArgs;
 use crate::error::ExitStatus;
 use crate::journal::store;
+use crate::output::safe;
 
 #[derive(serde::Serialize)]
 struct Row {
@@ -72,16 +73,19 @@ pub fn run(args: &ListArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_content_arrangement(crate::output::list_arrangement())
         .set_width(crate::output::terminal_width())
         .set_header(["id", "title", "severity", "state", "progress"]);
     for r in &rows {
         table.add_row([
-            r.id.clone(),
-            r.title
-                .clone()
-                .or_else(|| r.problem.clone())
-                .unwrap_or_default(),
+            safe(&r.id).into_owned(),
+            safe(
+                r.title
+                    .as_deref()
+                    .or(r.problem.as_deref())
+                    .unwrap_or_default(),
+            )
+            .into_owned(),
             r.severity.unwrap_or("-").to_string(),
             r.state.to_string(),
             match (r.steps_closed, r.steps_total) {

@@ -4,6 +4,7 @@ mod action;
 mod affected;
 mod amend;
 mod common;
+pub mod complete;
 mod completions;
 mod evidence;
 mod export;
@@ -13,6 +14,7 @@ mod notify;
 mod record;
 mod resume;
 mod runbook;
+pub mod settings;
 pub mod start;
 mod status;
 mod team;
@@ -22,9 +24,11 @@ use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::{ExitStatus, Topic};
 use crate::output::Output;
 
-/// What every command gets: the global options and the output.
+/// What every command gets: the global options, the settings resolved from them and the
+/// configuration files, and the output.
 pub struct Ctx<'a> {
     pub global: &'a GlobalArgs,
+    pub settings: settings::Settings,
     pub out: &'a Output,
 }
 
@@ -71,8 +75,16 @@ fn attach_hint(err: anyhow::Error) -> anyhow::Error {
 }
 
 fn run_command(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
+    // How long to wait for an incident file's lock, and where to say that we wait.
+    let timeout = crate::journal::lock::timeout_from_env().map_err(crate::error::invalid)?;
+    let notice_out = out.clone();
+    crate::journal::lock::set_waiting(crate::journal::lock::Waiting {
+        timeout,
+        notice: Box::new(move |m| notice_out.warn(m)),
+    });
     let ctx = Ctx {
         global: &cli.global,
+        settings: settings::resolve(&cli.global)?,
         out,
     };
     match cli.command {

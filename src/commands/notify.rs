@@ -4,15 +4,16 @@
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{Table, presets};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::{JsonArg, NotifyCommand, NotifyDraftArgs, NotifySentArgs};
+use crate::cli::{IncidentJsonArgs, NotifyCommand, NotifyDraftArgs, NotifySentArgs};
 use crate::error::{ExitStatus, conflict, invalid, not_found};
 use crate::incident::Incident;
 use crate::incident::facts::{self, Draft};
 use crate::journal::{NoticeSent, Payload};
+use crate::output::{safe, safe_lines};
 use crate::runbook::Template;
 use crate::types::format_utc;
 
@@ -72,7 +73,7 @@ fn draft(args: &NotifyDraftArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Ok);
     }
     match &args.output {
-        None => ctx.out.print(&text)?,
+        None => ctx.out.print(&safe_lines(&text))?,
         Some(path) => {
             // Never overwrite: the file may hold a draft already edited by hand.
             let mut f = std::fs::OpenOptions::new()
@@ -236,7 +237,7 @@ fn sent(args: &NotifySentArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     {
         return Err(invalid("--to must be one line of at most 500 characters"));
     }
-    let (_, record) = ctx.record_quick_with(|incident| {
+    let (path, record) = ctx.record_quick_with(|incident| {
         let tmpl = template(incident, &args.template)?;
         Ok(Payload::Notice(NoticeSent {
             template: tmpl.id.clone(),
@@ -249,7 +250,7 @@ fn sent(args: &NotifySentArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     if let Some(t) = to {
         what.push_str(&format!(" to {t}"));
     }
-    ctx.recorded(&record, &what)?;
+    ctx.recorded(&path, &record, &what)?;
     Ok(ExitStatus::Ok)
 }
 
@@ -277,8 +278,8 @@ fn local(t: chrono::DateTime<chrono::Utc>) -> String {
         .to_string()
 }
 
-fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let (_, incident) = ctx.load(None)?;
+fn list(args: &IncidentJsonArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let (_, incident) = ctx.load(args.incident.as_deref())?;
     let facts = facts::compute(&incident, crate::clock::now()?);
     let env = facts::environment();
     let context = facts.context();
@@ -317,26 +318,27 @@ fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_content_arrangement(crate::output::list_arrangement())
         .set_width(crate::output::terminal_width())
         .set_header(["template", "audience", "subject", "sent"]);
     for r in &rows {
         let sent = if r.sent.is_empty() {
             "not yet".to_string()
         } else {
-            r.sent
+            let lines: Vec<String> = r
+                .sent
                 .iter()
                 .map(|s| match s.to {
-                    Some(to) => format!("{} to {to}", local(s.at)),
+                    Some(to) => format!("{} to {}", local(s.at), safe(to)),
                     None => local(s.at),
                 })
-                .collect::<Vec<_>>()
-                .join("\n")
+                .collect();
+            crate::output::cell_lines(&lines)
         };
         table.add_row([
-            r.id.to_string(),
-            r.audience.to_string(),
-            r.subject.clone(),
+            safe(r.id).into_owned(),
+            safe(r.audience).into_owned(),
+            safe(&r.subject).into_owned(),
             sent,
         ]);
     }

@@ -2,27 +2,62 @@
 
 use super::Ctx;
 use crate::cli::{AnswerArgs, CheckArgs, CloseArgs, NoteArgs, StepArgs};
-use crate::error::{ExitStatus, not_found};
+use crate::error::{ExitStatus, invalid, not_found};
 use crate::incident::action::{parse_answer, split_target};
 use crate::journal::{Answer, Check, Closed, Note, Payload, StepChange, StepOutcome};
 
 pub fn note(args: &NoteArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let text = if args.text == "-" {
+        read_stdin_text()?
+    } else {
+        args.text.clone()
+    };
     // A note needs only the pinned runbook to validate, so its cost does not grow with the
     // incident (`breach verify` checks the whole chain).
-    let (_, record) = ctx.record_quick_at(
+    let (path, record) = ctx.record_quick_at(
         args.at.as_deref(),
         Payload::Note(Note {
-            text: args.text.clone(),
+            text,
             step: args.step.clone(),
         }),
     )?;
-    ctx.recorded(&record, "note added")?;
+    ctx.recorded(&path, &record, "note added")?;
     Ok(ExitStatus::Ok)
+}
+
+/// A note's text from standard input: UTF-8, at most the longest text a record takes
+/// (read one byte further to tell), without the final newline.
+fn read_stdin_text() -> anyhow::Result<String> {
+    use std::io::Read;
+    let limit = crate::incident::action::MAX_TEXT_BYTES;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| anyhow::Error::new(e).context("cannot read the note from standard input"))?;
+    if bytes.len() > limit {
+        return Err(invalid(format!(
+            "the note on standard input is longer than {limit} bytes"
+        )));
+    }
+    let mut text = String::from_utf8(bytes)
+        .map_err(|_| invalid("the note on standard input is not UTF-8 text"))?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    if text.trim().is_empty() {
+        return Err(invalid("the note on standard input is empty"));
+    }
+    Ok(text)
 }
 
 pub fn check(args: &CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let (step, item) = split_target(&args.target, "ITEM")?;
-    let (_, record, _) = ctx.record_at(None, args.at.as_deref(), |_| {
+    let (path, record, _) = ctx.record_at(None, args.at.as_deref(), |_| {
         Ok(Payload::Check(Check {
             step: step.into(),
             item: item.into(),
@@ -30,14 +65,14 @@ pub fn check(args: &CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         }))
     })?;
     let what = if args.undo { "unchecked" } else { "checked" };
-    ctx.recorded(&record, &format!("{step}/{item} {what}"))?;
+    ctx.recorded(&path, &record, &format!("{step}/{item} {what}"))?;
     Ok(ExitStatus::Ok)
 }
 
 pub fn answer(args: &AnswerArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let (step, question) = split_target(&args.target, "QUESTION")?;
     let mut shown = String::new();
-    let (_, record, _) =
+    let (path, record, _) =
         ctx.record_checked(None, args.at.as_deref(), args.override_check, |incident| {
             let (_, q) = incident.runbook.question(&args.target).ok_or_else(|| {
                 let known = incident.runbook.step(step).map(|s| {
@@ -66,12 +101,12 @@ pub fn answer(args: &AnswerArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 value,
             }))
         })?;
-    ctx.recorded(&record, &format!("{step}/{question} = {shown}"))?;
+    ctx.recorded(&path, &record, &format!("{step}/{question} = {shown}"))?;
     Ok(ExitStatus::Ok)
 }
 
 pub fn step(args: &StepArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let (_, record, _) = ctx.record_at(None, args.at.as_deref(), |incident| {
+    let (path, record, _) = ctx.record_at(None, args.at.as_deref(), |incident| {
         let (outcome, reason, open_items) = if args.done {
             let idx = incident.runbook.step_index(&args.step).ok_or_else(|| {
                 not_found(format!(
@@ -101,7 +136,7 @@ pub fn step(args: &StepArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Payload::Step(s) => describe_step(s),
         other => other.kind().to_string(),
     };
-    ctx.recorded(&record, &what)?;
+    ctx.recorded(&path, &record, &what)?;
     Ok(ExitStatus::Ok)
 }
 
@@ -123,10 +158,10 @@ fn describe_step(s: &StepChange) -> String {
 }
 
 pub fn close(args: &CloseArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let (_, record, incident) = ctx.record(args.incident.as_deref(), |_| {
+    let (path, record, incident) = ctx.record(args.incident.as_deref(), |_| {
         Ok(Payload::Closed(Closed::default()))
     })?;
-    ctx.recorded(&record, &format!("incident {} closed", incident.id))?;
+    ctx.recorded(&path, &record, &format!("incident {} closed", incident.id))?;
     let (done, total) = incident.progress();
     if done < total {
         ctx.out.warn(&format!(

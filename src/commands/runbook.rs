@@ -3,10 +3,11 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{Table, presets};
 use serde::Serialize;
 
 use super::Ctx;
@@ -126,7 +127,7 @@ fn list(json: bool, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     table
         .load_preset(presets::NOTHING)
         // Fits a terminal's width; unconstrained when piped, so paths stay whole.
-        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_content_arrangement(crate::output::list_arrangement())
         .set_header(["ID", "TITLE", "STEPS", "SOURCE"]);
     let mut any_invalid = false;
     for row in &rows {
@@ -174,10 +175,16 @@ fn show(args: &RunbookShowArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 /// The readable outline `breach runbook show` prints, laid out for 80 columns.
 pub fn outline(rb: &Runbook, source: &RunbookSource) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "{} ({})", rb.title, rb.id);
     let _ = writeln!(
         o,
-        "source: {source}; {} step{}",
+        "{} ({})",
+        crate::output::safe(&rb.title),
+        crate::output::safe(&rb.id)
+    );
+    let _ = writeln!(
+        o,
+        "source: {}; {} step{}",
+        crate::output::safe(&source.to_string()),
         rb.steps.len(),
         if rb.steps.len() == 1 { "" } else { "s" }
     );
@@ -392,6 +399,8 @@ fn anchor_words(a: &crate::runbook::Anchor) -> String {
 fn wrap_into(o: &mut String, text: &str, first: &str, rest: &str) {
     let mut line = first.to_string();
     let mut empty = true;
+    // Newlines and tabs are word breaks here; every other control is shown escaped.
+    let text = crate::output::safe_lines(text);
     for word in text.split_whitespace() {
         if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
             o.push_str(&line);
@@ -529,13 +538,24 @@ fn init(args: &RunbookInitArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             path.display()
         )));
     }
+    // A runbook defines deadlines and notice texts: it is private whatever the umask, the
+    // file 0600 and every directory created for it 0700 (existing ones are left alone).
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
+        let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.exists()).collect();
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
             .with_context(|| format!("cannot create directory {}", dir.display()))?;
+        for d in missing.iter().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700))
+                .with_context(|| format!("cannot make {} private", d.display()))?;
+        }
     }
     let mut file = match std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
+        .mode(0o600)
         .open(&path)
     {
         Ok(f) => f,
@@ -547,7 +567,8 @@ fn init(args: &RunbookInitArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         }
         Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),
     };
-    file.write_all(text.as_bytes())
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .and_then(|()| file.write_all(text.as_bytes()))
         .and_then(|()| file.sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;
     ctx.out.print(&format!(

@@ -14,7 +14,10 @@ pub fn run(args: &StartArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         let answering =
             walk::Answering::choose(args.answers.as_deref(), ctx.global.color, "start")?;
         let options = walk::StartOptions {
-            runbook: args.runbook.clone(),
+            runbook: args
+                .runbook
+                .clone()
+                .or_else(|| ctx.settings.runbook.clone()),
             title: args.title.clone(),
             severity: args.severity.map(Severity::from),
             detected_at: parse_time_arg("--detected-at", args.detected_at.as_deref())?,
@@ -24,7 +27,7 @@ pub fn run(args: &StartArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         };
         return walk::start(answering, &options, &ctx.session()?);
     }
-    let loaded = runbook::load(args.runbook.as_deref())?;
+    let loaded = runbook::load(args.runbook.as_deref().or(ctx.settings.runbook.as_deref()))?;
     let title = check_title(args.title.as_deref().ok_or_else(|| {
         invalid("`breach start --no-walk` needs --title (the walk asks for it interactively)")
     })?)?;

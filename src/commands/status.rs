@@ -11,6 +11,7 @@ use crate::incident::deadlines::{self, DeadlineState, DeadlineStatus};
 use crate::incident::next::{Next, Target};
 use crate::incident::{Incident, StepStatus};
 use crate::journal::store;
+use crate::output::safe;
 use crate::types::AnswerValue;
 use crate::types::{format_duration, format_utc};
 
@@ -106,6 +107,7 @@ struct ItemJson<'a> {
 fn answer_json(v: &AnswerValue) -> serde_json::Value {
     match v {
         AnswerValue::Bool(b) => (*b).into(),
+        AnswerValue::Count(n) => (*n).into(),
         AnswerValue::Number(n) => {
             serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, Into::into)
         }
@@ -132,14 +134,19 @@ fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
                     item: Some(item),
                 }) => {
                     let id = &inc.runbook.steps[step].id;
-                    format!("record it in step `{id}` ({id}/{item})")
+                    format!(
+                        "record it in step `{}` ({}/{})",
+                        safe(id),
+                        safe(id),
+                        safe(&item)
+                    )
                 }
                 Some(Target { step, item: None }) => {
-                    format!("record it in step `{}`", inc.runbook.steps[step].id)
+                    format!("record it in step `{}`", safe(&inc.runbook.steps[step].id))
                 }
                 None => "record it when done".to_string(),
             };
-            Some(format!("{}: {when}\n      {place}", d.title))
+            Some(format!("{}: {when}\n      {place}", safe(&d.title)))
         }
         Next::Step(i) => {
             let spec = &inc.runbook.steps[i];
@@ -147,8 +154,8 @@ fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
             Some(format!(
                 "step {} \"{}\", {done}/{total} items\n      owner: {}; walk it with `breach resume`",
                 i + 1,
-                spec.title,
-                spec.owner
+                safe(&spec.title),
+                safe(&spec.owner)
             ))
         }
         Next::AllClosed => {
@@ -157,10 +164,11 @@ fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
     }
 }
 
-/// Shortens text to `max` characters, ending with an ellipsis when cut.
+/// Text cut to `max` characters for a table cell, made safe for the terminal first.
 pub(crate) fn truncate(text: &str, max: usize) -> String {
+    let text = crate::output::safe(text);
     if text.chars().count() <= max {
-        return text.to_string();
+        return text.into_owned();
     }
     let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
@@ -186,18 +194,25 @@ fn local(t: DateTime<Utc>, utc: bool) -> String {
 }
 
 pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let path = match ctx.incident_path(args.incident.as_deref()) {
+    let path = match ctx.read_path(args.incident.as_deref()) {
         Ok(p) => p,
         Err(e) if ctx.global.incident.is_none() && args.incident.is_none() => {
             let none_yet = store::incident_files(ctx.dir())
                 .map(|f| f.is_empty())
                 .unwrap_or(false);
             if none_yet && !args.json {
+                let looked: String = ctx
+                    .settings
+                    .looked
+                    .iter()
+                    .map(|l| format!("\n  {}", crate::output::safe(l)))
+                    .collect();
                 ctx.out.print(&format!(
-                    "No incidents yet in {}.\n\nTo open one and be walked through the response:\n  breach start\n\nTo open one without prompts:\n  breach start --no-walk --title \"Card skimmer on checkout\"",
-                    ctx.dir().display()
+                    "No incidents yet in {}.\n\nLooked for the incident directory in:{looked}\n\nTo open one and be walked through the response:\n  breach start\n\nTo open one without prompts:\n  breach start --no-walk --title \"Card skimmer on checkout\"",
+                    crate::output::safe(&ctx.dir().display().to_string())
                 ))?;
-                return Ok(ExitStatus::Ok);
+                // The same state gives the same code as `status --json`: nothing found.
+                return Ok(ExitStatus::NotFound);
             }
             return Err(e);
         }
@@ -292,15 +307,15 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let bold = console::Style::new().bold();
     let mut text = String::new();
     let state = if inc.is_closed() { "closed" } else { "open" };
-    text.push_str(&format!("{}\n", out.paint(&inc.title, bold.clone())));
-    text.push_str(&format!("  id        {}\n", inc.id));
+    text.push_str(&format!("{}\n", out.paint(&safe(&inc.title), bold.clone())));
+    text.push_str(&format!("  id        {}\n", safe(&inc.id)));
     text.push_str(&format!(
         "  severity  {}    state {state}    progress {closed}/{applicable} steps\n",
         inc.severity.as_str()
     ));
     text.push_str(&format!(
         "  runbook   {} ({})\n",
-        inc.runbook.id,
+        safe(&inc.runbook.id),
         &inc.runbook_sha256[..inc.runbook_sha256.len().min(12)]
     ));
     let end = inc.closed.as_ref().map_or(now, |s| s.at);
@@ -318,13 +333,17 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         "  detected  {}\n",
         local(inc.detected_at, args.utc)
     ));
-    text.push_str(&format!("  file      {}\n", path.display()));
+    text.push_str(&format!(
+        "  file      {}\n",
+        safe(&path.display().to_string())
+    ));
     if let Some(a) = inc.affected_import() {
         let name = std::path::Path::new(&a.import.source)
             .file_name()
             .map_or(a.import.source.clone(), |n| {
                 n.to_string_lossy().into_owned()
             });
+        let name = safe(&name);
         text.push_str(&format!(
             "  affected  {} people ({} not placed) in {}, from {name} ({}, record #{}, {})\n",
             a.import.total,

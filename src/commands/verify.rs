@@ -7,7 +7,12 @@ use crate::journal::file::{self, ChainStatus};
 use crate::journal::store;
 
 pub fn run(args: &VerifyArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let path = ctx.incident_path(args.incident.as_deref())?;
+    // A repair writes, so it needs the incident a write would use; a check reads.
+    let path = if args.repair {
+        ctx.incident_path(args.incident.as_deref())?
+    } else {
+        ctx.read_path(args.incident.as_deref())?
+    };
     if crate::ledger::team::is_team(&path) {
         return super::team::verify(args, ctx, &path);
     }
@@ -29,10 +34,28 @@ pub fn run(args: &VerifyArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         }
     }
     let scan = file::read(&path)?;
+    // What a sound chain can still hold that breach never writes: a record after
+    // `closed`, a file named for another incident. Each is reported as a warning (the
+    // records verify); a write to such a file is refused.
+    let mut problems = Vec::new();
     if scan.status == ChainStatus::Intact {
         // A sound chain is not enough: the file must be an incident this build can read
         // (an `opened` record first, a format version it knows).
-        crate::ledger::fold(&scan)?;
+        let incident = crate::ledger::fold(&scan)?;
+        if let Some(first) = incident.after_closed.first() {
+            problems.push(format!(
+                "{}: {} record(s) follow the `closed` record, from record {first} on; breach never writes after closing, so another writer or an edit did",
+                path.display(),
+                incident.after_closed.len()
+            ));
+        }
+        if let Some(p) = scan
+            .records
+            .first()
+            .and_then(|f| crate::ledger::name_mismatch(&path, f))
+        {
+            problems.push(p);
+        }
     }
     let status = match &scan.status {
         ChainStatus::Intact => ExitStatus::Ok,
@@ -45,8 +68,12 @@ pub fn run(args: &VerifyArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             "records": scan.records.len(),
             "last_hash": scan.last_hash(),
             "status": scan.status,
+            "warnings": problems,
         }))?;
         return Ok(status);
+    }
+    for p in &problems {
+        ctx.out.warn(p);
     }
     match &scan.status {
         ChainStatus::Intact => {

@@ -39,11 +39,11 @@ pub fn parse_answer(q: &Question, text: &str) -> anyhow::Result<AnswerValue> {
                 )));
             }
         },
-        QuestionKind::Number => match t.parse::<f64>() {
-            Ok(n) if n.is_finite() => AnswerValue::Number(n),
-            _ => {
+        QuestionKind::Number => match crate::types::parse_count(t) {
+            Ok(n) => AnswerValue::Count(n),
+            Err(e) => {
                 return Err(invalid(format!(
-                    "`{}` expects a number; got {text:?}",
+                    "`{}` expects a count; got {text:?}: {e}",
                     q.id
                 )));
             }
@@ -100,8 +100,15 @@ pub fn check_value(q: &Question, value: &AnswerValue) -> anyhow::Result<()> {
     match (q.kind, value) {
         (QuestionKind::Confirm, AnswerValue::Bool(_)) => {}
         (QuestionKind::Confirm, _) => return Err(wrong("yes or no")),
-        (QuestionKind::Number, AnswerValue::Number(n)) if n.is_finite() => {}
-        (QuestionKind::Number, _) => return Err(wrong("a number")),
+        (QuestionKind::Number, AnswerValue::Count(_)) => {}
+        (QuestionKind::Number, AnswerValue::Number(n)) => {
+            return Err(invalid(format!(
+                "`{}` expects a count: {}",
+                q.id,
+                crate::types::count_problem(Some(*n))
+            )));
+        }
+        (QuestionKind::Number, _) => return Err(wrong("a whole number of 0 or more")),
         (QuestionKind::Datetime, AnswerValue::Text(t)) => {
             if chrono::DateTime::parse_from_rfc3339(t).is_err() {
                 return Err(wrong("an RFC 3339 time such as 2026-11-23T10:15:00Z"));
@@ -154,6 +161,24 @@ pub fn check_value(q: &Question, value: &AnswerValue) -> anyhow::Result<()> {
             if q.required && v.is_empty() {
                 return Err(invalid(format!("`{}` needs at least one option", q.id)));
             }
+            let mut seen = std::collections::HashSet::new();
+            if let Some(twice) = v.iter().find(|t| !seen.insert(t.as_str())) {
+                return Err(invalid(format!(
+                    "`{twice}` is given twice for `{}`; give each option once",
+                    q.id
+                )));
+            }
+            if v.len() > 1
+                && let Some(only) = q.options.iter().find(|o| o.exclusive && v.contains(&o.id))
+            {
+                return Err(invalid(format!(
+                    "`{}` of `{}` excludes every other option, but {} were given: {}",
+                    only.id,
+                    q.id,
+                    v.len(),
+                    v.join(", ")
+                )));
+            }
         }
         (QuestionKind::Multiselect, _) => {
             return Err(wrong(&format!("a list of some of {}", options())));
@@ -171,10 +196,17 @@ pub fn check_title_text(title: &str) -> anyhow::Result<String> {
     if t.is_empty() {
         return Err(invalid("the incident title cannot be empty"));
     }
-    if t.len() > 500 || t.chars().any(|c| c.is_control()) {
-        return Err(invalid(
-            "the incident title must be one line of at most 500 characters",
-        ));
+    if let Some(c) = t.chars().find(|c| c.is_control()) {
+        return Err(invalid(format!(
+            "the incident title holds a control character ({}); a title is one line of plain text",
+            c.escape_unicode()
+        )));
+    }
+    if t.len() > 500 {
+        return Err(invalid(format!(
+            "the incident title is {} bytes long; at most 500 are allowed",
+            t.len()
+        )));
     }
     Ok(t.to_string())
 }

@@ -295,6 +295,7 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
         answer_hint(inc, "data_types"),
     );
     let number = |id: &str| match answer(inc, id) {
+        Some((_, AnswerValue::Count(n))) => Some(n.to_string()),
         Some((_, AnswerValue::Number(n))) => Some(format_number(*n)),
         _ => None,
     };

@@ -269,6 +269,10 @@ pub struct Incident {
     /// What a reader must know about how records were timed: journals whose clock went
     /// back, records written under a fixed clock (`BREACH_NOW`). One sentence each.
     pub clock_notes: Vec<String>,
+    /// The sequence numbers of records that follow the `closed` record, action items apart:
+    /// `breach` never writes them, so another writer (or an edit) did; `breach verify` and
+    /// `breach status` warn of them.
+    pub after_closed: Vec<u64>,
 }
 
 /// Two or more concurrent records that decide one thing differently.
@@ -449,6 +453,7 @@ impl Incident {
             warnings: Vec::new(),
             conflicts: Vec::new(),
             clock_notes: Vec::new(),
+            after_closed: Vec::new(),
         })
     }
 
@@ -456,6 +461,15 @@ impl Incident {
     /// `warnings` and otherwise ignored, so a file written by a newer or hand-edited
     /// `breach` still folds.
     pub fn apply(&mut self, r: &Record) {
+        // Action items are the one kind recorded after closing (`after_close: true`).
+        let after_close_allowed = matches!(r.payload, Payload::Action(_) | Payload::ActionDone(_));
+        if let Some(closed) = &self.closed
+            && !after_close_allowed
+        {
+            self.after_closed.push(r.seq);
+            let at = crate::types::format_utc(closed.at);
+            self.warn(r, format!("written after the incident was closed at {at}"));
+        }
         self.record_count += 1;
         self.last_activity = self.last_activity.max(r.time);
         if !self.operators.contains(&r.operator) {

@@ -442,10 +442,15 @@ fn command_line_values_are_parsed_by_question_kind() {
     assert!(parse_answer(&q("cards"), "maybe").is_err());
     assert_eq!(
         parse_answer(&q("count"), "1200").unwrap(),
-        AnswerValue::Number(1200.0)
+        AnswerValue::Count(1200)
     );
     assert!(parse_answer(&q("count"), "lots").is_err());
     assert!(parse_answer(&q("count"), "NaN").is_err());
+    // A count is a non-negative whole number, kept exactly.
+    let negative = parse_answer(&q("count"), "-5").unwrap_err().to_string();
+    assert!(negative.contains("cannot be negative"), "{negative}");
+    assert!(parse_answer(&q("count"), "2.5").is_err());
+    assert!(parse_answer(&q("count"), "99999999999999999999999999999").is_err());
     assert_eq!(
         parse_answer(&q("kinds"), "x, y").unwrap(),
         AnswerValue::List(vec!["x".into(), "y".into()])
@@ -609,14 +614,14 @@ fn amendments_are_parsed_and_validated_with_messages_that_say_why() {
     );
     assert_eq!(
         parse_amendment(&inc, "assess/count", "12").unwrap(),
-        AnswerValue::Number(12.0)
+        AnswerValue::Count(12)
     );
     let msg = |fact: &str, v: &str| parse_amendment(&inc, fact, v).unwrap_err().to_string();
     assert!(msg("aware", "soon").contains("`aware` expects a date and time"));
     assert!(msg("severity", "huge").contains("expected low, medium, high or critical"));
     assert!(msg("opened", "x").contains("`opened` is not a fact that can be corrected"));
     assert!(msg("assess/nope", "1").contains("no question `nope` in step `assess`"));
-    assert!(msg("assess/count", "many").contains("expects a number"));
+    assert!(msg("assess/count", "many").contains("expects a count"));
     assert!(msg("title", " ").contains("title cannot be empty"));
 
     let no_reason = amended("aware", text("2026-11-22T14:30:00Z"), " ");

@@ -327,8 +327,7 @@ pub fn scan_bytes(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
 pub fn read(path: &Path) -> anyhow::Result<Scan> {
     check_regular(path)?;
     let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    file.lock_shared()
-        .with_context(|| format!("cannot lock {}", path.display()))?;
+    super::lock::acquire(&file, path, super::lock::Mode::Shared)?;
     let bytes = read_bytes(&mut file, path)?;
     scan_bytes(path, &bytes)
 }
@@ -419,8 +418,7 @@ fn open_locked(path: &Path) -> anyhow::Result<File> {
         .custom_flags(O_NOFOLLOW)
         .open(path)
         .with_context(|| format!("cannot open {} for writing", path.display()))?;
-    file.lock()
-        .with_context(|| format!("cannot lock {}", path.display()))?;
+    super::lock::acquire(&file, path, super::lock::Mode::Exclusive)?;
     Ok(file)
 }
 
@@ -560,8 +558,7 @@ pub fn repair(path: &Path, now: DateTime<Utc>) -> anyhow::Result<Option<Repair>>
         .custom_flags(O_NOFOLLOW)
         .open(path)
         .with_context(|| format!("cannot open {} for repair", path.display()))?;
-    file.lock()
-        .with_context(|| format!("cannot lock {}", path.display()))?;
+    super::lock::acquire(&file, path, super::lock::Mode::Exclusive)?;
     let raw = read_bytes(&mut file, path)?;
     let scan = scan_bytes(path, &raw)?;
     match &scan.status {

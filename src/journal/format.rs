@@ -68,8 +68,25 @@ pub fn encode(
         prev,
         payload: payload.to_value()?,
     };
+    let emitted = serde_yaml::to_string(&body)?;
+    // Quoted for YAML 1.1 readers too; should that ever not read back exactly, the text as
+    // emitted is used (it is still checked below).
+    let quoted = super::yaml11::quote_for_yaml11(&emitted);
     let mut text = String::from("---\n");
-    text.push_str(&serde_yaml::to_string(&body)?);
+    let reads_back = |t: &str| {
+        let mut full = format!("---\n{t}");
+        if !full.ends_with('\n') {
+            full.push('\n');
+        }
+        let h = sha256_hex(full.as_bytes());
+        full.push_str(&format!("hash: {h}\n"));
+        decode(&full, 0).is_ok_and(|back| back.payload == *payload && back.operator == operator)
+    };
+    text.push_str(if quoted != emitted && reads_back(&quoted) {
+        &quoted
+    } else {
+        &emitted
+    });
     if !text.ends_with('\n') {
         text.push('\n');
     }
@@ -109,6 +126,7 @@ pub fn encode(
 #[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRecord {
+    #[serde(deserialize_with = "seq_number")]
     seq: u64,
     time: String,
     operator: String,
@@ -116,6 +134,26 @@ struct RawRecord {
     prev: String,
     #[serde(default)]
     payload: serde_yaml::Value,
+}
+
+/// `seq` as the spec allows it: a decimal integer, plain or in one pair of quotes
+/// (`seq: '3'`), with digits only.
+fn seq_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Seq {
+        Number(u64),
+        Text(String),
+    }
+    match Seq::deserialize(d)? {
+        Seq::Number(n) => Ok(n),
+        Seq::Text(t) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => t
+            .parse()
+            .map_err(|_| serde::de::Error::custom(format!("`seq` {t:?} is too large"))),
+        Seq::Text(t) => Err(serde::de::Error::custom(format!(
+            "`seq` {t:?} is not a decimal number"
+        ))),
+    }
 }
 
 /// The record's fields read by the fast reader for the subset of YAML that [`encode`]
@@ -225,9 +263,24 @@ pub fn decode(chunk: &str, line: usize) -> Result<Record, DecodeError> {
             typed.prev
         )));
     }
+    // The spec's rules that the YAML types alone do not enforce.
+    let op = &typed.operator;
+    if op.is_empty() || op.chars().count() > 200 || op.chars().any(char::is_control) {
+        return Err(DecodeError::Malformed(format!(
+            "`operator` must be 1 to 200 characters with no control characters: {op:?}"
+        )));
+    }
     let payload = typed
         .payload
         .map_err(|e| DecodeError::Malformed(format!("invalid `{}` payload: {e}", typed.kind)))?;
+    // (The 64 KiB limit is what `breach` writes; a reader accepts a longer text.)
+    if let Payload::Note(n) = &payload
+        && n.text.is_empty()
+    {
+        return Err(DecodeError::Malformed(
+            "invalid `note` payload: `text` must not be empty".into(),
+        ));
+    }
     Ok(Record {
         seq: typed.seq,
         time,

@@ -6,12 +6,14 @@
 
 pub mod file;
 pub mod format;
+pub mod lock;
 mod quick_parse;
 pub mod record;
 pub mod snapshot;
 pub mod store;
 pub mod sync;
 pub mod team;
+pub mod yaml11;
 
 pub use record::{
     ActionAdded, ActionDone, Answer, Check, Closed, EvidenceEntry, Note, NoticeSent, Opened,

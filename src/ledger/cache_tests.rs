@@ -78,7 +78,7 @@ fn fill(path: &Path) {
     add(
         path,
         "bob",
-        answer("affected_customers", AnswerValue::Number(1200.0)),
+        answer("affected_customers", AnswerValue::Count(1200)),
     )
     .unwrap();
     add(path, "bob", step("notify", StepOutcome::Skipped)).unwrap();

@@ -25,6 +25,36 @@ use crate::journal::{Opened, Payload, PinnedRunbook, Record, store};
 use crate::runbook::{LoadedRunbook, RunbookSource};
 use crate::types::Severity;
 
+/// The problem, if the file's name is not the incident id its `opened` record holds (a
+/// copy or a rename): `ID.yaml` must hold incident `ID`.
+pub fn name_mismatch(path: &Path, first: &Record) -> Option<String> {
+    let Payload::Opened(opened) = &first.payload else {
+        return None;
+    };
+    let stem = path.file_stem()?.to_string_lossy();
+    (stem != opened.id).then(|| {
+        format!(
+            "{}: the file is named `{stem}` but holds incident `{}`; it was copied or renamed",
+            path.display(),
+            opened.id
+        )
+    })
+}
+
+/// Refuses to write to a file whose name does not match the incident inside it.
+fn require_name(path: &Path, first: &Record) -> anyhow::Result<()> {
+    match name_mismatch(path, first) {
+        Some(problem) => Err(integrity(format!(
+            "{problem}; nothing is recorded in it (rename it to {}.yaml, or keep it as a copy)",
+            match &first.payload {
+                Payload::Opened(o) => o.id.as_str(),
+                _ => "ID",
+            }
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Folds a scan's verified records into the incident state.
 pub fn fold(scan: &Scan) -> anyhow::Result<Incident> {
     if let Some(Payload::Opened(o)) = scan.records.first().map(|r| &r.payload)
@@ -46,7 +76,10 @@ pub fn load(path: &Path) -> anyhow::Result<(Scan, Incident)> {
     }
     let scan = file::read(path)?;
     scan.require_intact()?;
-    let incident = fold(&scan)?;
+    let mut incident = fold(&scan)?;
+    if let Some(problem) = scan.records.first().and_then(|f| name_mismatch(path, f)) {
+        incident.warnings.push(problem);
+    }
     Ok((scan, incident))
 }
 
@@ -158,6 +191,7 @@ pub fn append_quick_with(
     let Some(ends) = locked.ends()? else {
         return Err(explain(&mut locked));
     };
+    require_name(path, &ends.first)?;
     // With a matching state cache, the append is checked against the whole state and the
     // cache is kept up to date; without one, against the file's ends.
     let mut locked = match Writer::from_cache(locked, &ends) {
@@ -274,10 +308,12 @@ impl Writer {
     pub fn open(path: &Path) -> anyhow::Result<Writer> {
         let mut locked = Locked::open(path)?;
         match locked.ends()? {
-            Some(ends) => match Writer::from_cache(locked, &ends) {
-                Ok(writer) => Ok(writer),
-                Err(locked) => Writer::open_full(locked),
-            },
+            Some(ends) => {
+                match require_name(path, &ends.first).map(|()| Writer::from_cache(locked, &ends))? {
+                    Ok(writer) => Ok(writer),
+                    Err(locked) => Writer::open_full(locked),
+                }
+            }
             None => Writer::open_full(locked),
         }
     }
@@ -286,6 +322,9 @@ impl Writer {
     fn open_full(mut locked: Locked) -> anyhow::Result<Writer> {
         let (scan, lines) = locked.scan()?;
         scan.require_intact()?;
+        if let Some(first) = scan.records.first() {
+            require_name(locked.path(), first)?;
+        }
         let incident = fold(&scan)?;
         let last = scan
             .records

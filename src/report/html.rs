@@ -21,6 +21,20 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // Controls (C0 but newline and tab, DEL, C1) are not allowed in HTML text, and
+            // bidirectional overrides would reorder what the reader sees: each is written as
+            // a visible escape, as on the terminal.
+            '\n' | '\t' => out.push(c),
+            c if c.is_control()
+                || matches!(
+                    c,
+                    '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}'
+                        | '\u{202a}'..='\u{202e}'
+                        | '\u{2066}'..='\u{2069}'
+                ) =>
+            {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            }
             c => out.push(c),
         }
     }
@@ -1288,6 +1302,14 @@ mod tests {
         assert_eq!(
             escape("<script>alert('x')</script> & \"q\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+    }
+
+    #[test]
+    fn escape_writes_controls_and_bidi_overrides_as_visible_escapes() {
+        assert_eq!(
+            escape("a\u{1b}[2J\u{7}\0\u{9b}\u{202e}z\nline\tt"),
+            "a\\u{1b}[2J\\u{7}\\u{0}\\u{9b}\\u{202e}z\nline\tt"
         );
     }
 

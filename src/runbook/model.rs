@@ -327,6 +327,10 @@ pub struct Choice {
     pub id: String,
     /// What the operator sees.
     pub label: String,
+    /// For a multiselect option: picking it excludes every other option (`No personal
+    /// data`). Written only when true, so runbooks without it serialise as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exclusive: bool,
 }
 
 /// A condition over earlier answers, written as structured YAML.

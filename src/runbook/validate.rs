@@ -421,6 +421,15 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str, rules: Rules) -> Ve
                     }
                     let mut seen = HashSet::new();
                     for (oi, o) in q.options.iter().enumerate() {
+                        if o.exclusive && q.kind != QuestionKind::Multiselect {
+                            add(
+                                &format!("{qp}.options[{oi}].exclusive"),
+                                format!(
+                                    "option `{}` of question `{name}` is `exclusive`, which only a multiselect option can be (a select answer is one option anyway)",
+                                    o.id
+                                ),
+                            );
+                        }
                         if !seen.insert(o.id.as_str()) {
                             add(
                                 &format!("{qp}.options[{oi}].id"),

@@ -431,7 +431,7 @@ impl<'p> Walker<'p> {
                     let default = current.as_ref().and_then(AnswerValue::as_number);
                     self.prompter
                         .number(&ask, default)?
-                        .map(AnswerValue::Number)
+                        .map(AnswerValue::from_number)
                 }
                 QuestionKind::Datetime => {
                     let default = match &current {

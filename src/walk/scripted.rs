@@ -63,8 +63,17 @@ impl ScriptedPrompter {
 
     /// Parses answers-file text (a YAML mapping); `intake:` is flattened to `intake/FIELD`.
     pub fn from_yaml(source: &str, text: &str) -> anyhow::Result<ScriptedPrompter> {
-        let doc: Value = serde_yaml::from_str(text)
-            .map_err(|e| invalid(format!("{source}: not a valid answers file: {e}")))?;
+        // Some editors start a UTF-8 file with a byte-order mark; one at the start is skipped.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let doc: Value = serde_yaml::from_str(text).map_err(|e| {
+            match text.lines().position(|l| l.contains('\u{feff}')) {
+                Some(n) => invalid(format!(
+                    "{source}: line {} holds a byte-order mark (U+FEFF); save the file as UTF-8 without one",
+                    n + 1
+                )),
+                None => invalid(format!("{source}: not a valid answers file: {e}")),
+            }
+        })?;
         let map = match doc {
             Value::Mapping(m) => m,
             Value::Null => Default::default(),
@@ -242,7 +251,7 @@ impl ScriptedPrompter {
                         )
                     }),
                     QuestionKind::Text => text_value(value).map(AnswerValue::Text),
-                    QuestionKind::Number => number_value(value).map(AnswerValue::Number),
+                    QuestionKind::Number => count_value(value),
                     QuestionKind::Datetime => datetime_value(value)
                         .map(|t| AnswerValue::Text(crate::types::format_utc(t))),
                 }
@@ -383,6 +392,19 @@ fn text_value(v: &Value) -> Result<String, String> {
             "expected text, got {} (put it in quotes to make it text)",
             kind_name(other)
         )),
+    }
+}
+
+/// A count from an answers file: an integer as it is (never through a float), anything
+/// else as a number for the check to refuse with its reason.
+fn count_value(v: &Value) -> Result<AnswerValue, String> {
+    match v {
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(c), _) => Ok(AnswerValue::Count(c)),
+            (None, Some(neg)) => Ok(AnswerValue::Number(neg as f64)),
+            _ => number_value(v).map(AnswerValue::from_number),
+        },
+        other => Err(format!("expected a number, got {}", kind_name(other))),
     }
 }
 

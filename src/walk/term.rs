@@ -68,11 +68,12 @@ impl DialoguerPrompter {
         if let Some(help) = &ask.help {
             out.push_str(&text::wrap(help, self.width, "  "));
         }
-        let prompt = if console::measure_text_width(&ask.prompt) + reserve > self.width {
+        let shown = crate::output::safe(&ask.prompt);
+        let prompt = if console::measure_text_width(&shown) + reserve > self.width {
             out.push_str(&text::wrap(&ask.prompt, self.width, "  "));
             "Answer".to_string()
         } else {
-            ask.prompt.clone()
+            shown.into_owned()
         };
         if !hint.is_empty() {
             out.push_str(&console::style(format!("  ({hint})")).dim().to_string());
@@ -113,7 +114,15 @@ impl DialoguerPrompter {
             + default
                 .as_ref()
                 .map_or(0, |d| console::measure_text_width(d));
-        let prompt = self.preamble(ask, hint, reserve)?;
+        let mut prompt = self.preamble(ask, hint, reserve)?;
+        // A default holding a control is shown escaped in the prompt; dialoguer would print
+        // it raw. Accepting it still gives the exact stored text.
+        let default_is_safe = default
+            .as_deref()
+            .is_none_or(|d| matches!(crate::output::safe(d), std::borrow::Cow::Borrowed(_)));
+        if let (Some(d), false) = (&default, default_is_safe) {
+            prompt = format!("{prompt} [{}]", crate::output::safe(d));
+        }
         let required = ask.required;
         let mut input = Input::<String>::with_theme(self.theme.as_ref())
             .with_prompt(prompt.clone())
@@ -130,7 +139,7 @@ impl DialoguerPrompter {
                 parse(s).map(|_| ())
             });
         if let Some(d) = &default {
-            input = input.default(d.clone()).show_default(true);
+            input = input.default(d.clone()).show_default(default_is_safe);
         }
         let typed = input
             .interact_text_on(&self.term)
@@ -188,7 +197,7 @@ fn local(t: DateTime<Utc>) -> String {
 impl Prompter for DialoguerPrompter {
     fn show(&mut self, text: &str) -> anyhow::Result<()> {
         self.guard()?;
-        let mut t = text.to_string();
+        let mut t = crate::output::safe_lines(text).into_owned();
         if !t.ends_with('\n') {
             t.push('\n');
         }
@@ -402,7 +411,7 @@ impl Prompter for DialoguerPrompter {
 
     fn rejected(&mut self, ask: &Ask, problem: &str) -> anyhow::Result<()> {
         let _ = ask;
-        self.write(&format!("  ✗ {problem}\n"))
+        self.write(&format!("  ✗ {}\n", crate::output::safe_lines(problem)))
     }
 
     fn step_action(&mut self, _ask: &Ask) -> anyhow::Result<StepAction> {

@@ -128,10 +128,7 @@ first: done
         answer(&i, "first", "name"),
         Some(&AnswerValue::Text("Jo".into()))
     );
-    assert_eq!(
-        answer(&i, "first", "count"),
-        Some(&AnswerValue::Number(12.0))
-    );
+    assert_eq!(answer(&i, "first", "count"), Some(&AnswerValue::Count(12)));
     assert_eq!(
         answer(&i, "first", "extra"),
         Some(&AnswerValue::Text("many of them".into()))

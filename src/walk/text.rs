@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::incident::{Incident, StepStatus};
+use crate::output::{safe, safe_lines};
 
 /// The widest the walk's text gets, in columns, however wide the terminal.
 pub const MAX_WIDTH: usize = 78;
@@ -17,9 +18,11 @@ pub fn width() -> usize {
 }
 
 /// Wraps text into lines of at most `width` columns, each prefixed by `indent`. Words longer
-/// than a line are left whole rather than cut.
+/// than a line are left whole rather than cut. Controls other than newlines and tabs are
+/// shown as escapes ([`safe_lines`]).
 pub fn wrap(text: &str, width: usize, indent: &str) -> String {
     let room = width.saturating_sub(indent.len()).max(20);
+    let text = safe_lines(text);
     let mut out = String::new();
     for paragraph in text.split("\n\n") {
         if !out.is_empty() {
@@ -46,9 +49,13 @@ pub fn wrap(text: &str, width: usize, indent: &str) -> String {
     out
 }
 
-/// Cuts text to at most `max` columns on one line, ending in `…` when cut.
+/// Cuts text to at most `max` columns on one line, ending in `…` when cut, with every
+/// control shown as an escape ([`safe_lines`]; newlines and tabs become spaces).
 pub fn one_line(text: &str, max: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = safe_lines(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if console::measure_text_width(&flat) <= max {
         return flat;
     }
@@ -69,8 +76,8 @@ pub fn step_header(incident: &Incident, idx: usize, width: usize, deadlines: &[S
     let total = incident.runbook.steps.len();
     let mut out = String::new();
     let _ = writeln!(out, "\n{}", "─".repeat(width.min(MAX_WIDTH)));
-    let _ = writeln!(out, "Step {} of {total} — {}", idx + 1, spec.title);
-    let _ = writeln!(out, "Owner: {}", spec.owner);
+    let _ = writeln!(out, "Step {} of {total} — {}", idx + 1, safe(&spec.title));
+    let _ = writeln!(out, "Owner: {}", safe(&spec.owner));
     if incident.steps[idx].status == StepStatus::InProgress {
         let (checked, items) = incident.steps[idx].progress();
         let _ = writeln!(
@@ -126,7 +133,7 @@ pub fn decided(incident: &Incident, width: usize) -> String {
         }
         for q in &spec.questions {
             if let Some(a) = state.answers.get(&q.id) {
-                let value = q.display_answer(&a.value);
+                let value = safe(&q.display_answer(&a.value)).into_owned();
                 let prompt_room = width.saturating_sub(10 + value.len().min(30)).max(20);
                 let line = format!("{}: {}", one_line(&q.prompt, prompt_room), value);
                 let _ = writeln!(out, "       {}", one_line(&line, width.saturating_sub(7)));
@@ -161,7 +168,7 @@ pub fn summary(incident: &Incident, paused: bool, width: usize) -> String {
         out,
         "{} {}",
         if paused { "Paused:" } else { "Walk finished:" },
-        incident.title
+        safe(&incident.title)
     );
     let _ = writeln!(out, "  {done} done, {skipped} skipped, {} open", open.len());
     for idx in &open {
@@ -208,6 +215,19 @@ mod tests {
             rejoined,
             text.split_whitespace().collect::<Vec<_>>().join(" ")
         );
+    }
+
+    #[test]
+    fn wrapped_and_cut_text_shows_controls_as_escapes() {
+        let hostile = "clear\u{1b}[2J the screen \u{202e}reversed\nnext";
+        let wrapped = wrap(hostile, 78, "  ");
+        assert!(!wrapped.contains('\u{1b}') && !wrapped.contains('\u{202e}'));
+        assert!(
+            wrapped.contains("\\e[2J") && wrapped.contains("\\u{202e}"),
+            "{wrapped}"
+        );
+        let cut = one_line(hostile, 78);
+        assert_eq!(cut, "clear\\e[2J the screen \\u{202e}reversed next");
     }
 
     #[test]

@@ -295,3 +295,149 @@ fn brackets_in_text_are_text_and_deep_nesting_is_refused_before_parsing() {
     );
     check_incident(forged.as_bytes(), 5, "1 MB of [ in a hashed record");
 }
+
+#[test]
+fn the_same_state_gives_the_same_code_and_messages_name_the_problem() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+
+    // An empty incident file: invalid input (3) for status, verify and export alike.
+    std::fs::create_dir(root.join("incidents")).unwrap();
+    std::fs::write(root.join(format!("incidents/{ID}.yaml")), b"").unwrap();
+    for cmd in ["status", "verify", "export"] {
+        let out = bounded(root, &[cmd, ID]);
+        assert_fails(&out, 3);
+        assert!(
+            stderr(&out).contains("no records"),
+            "{cmd}: {}",
+            stderr(&out)
+        );
+    }
+    std::fs::remove_file(root.join(format!("incidents/{ID}.yaml"))).unwrap();
+
+    // A title with a control character is refused for that reason, not for its length.
+    let out = bounded(root, &["start", "--no-walk", "--title", "a\u{1b}[2Jb"]);
+    assert_fails(&out, 3);
+    assert!(
+        stderr(&out).contains("control character"),
+        "{}",
+        stderr(&out)
+    );
+    let long = "x".repeat(501);
+    let out = bounded(root, &["start", "--no-walk", "--title", &long]);
+    assert_fails(&out, 3);
+    assert!(stderr(&out).contains("at most 500"), "{}", stderr(&out));
+
+    // An answers file that starts with a byte-order mark, before `---`, reads as without it.
+    std::fs::write(
+        root.join("answers.yaml"),
+        "\u{feff}---\nintake:\n  title: With a BOM\n",
+    )
+    .unwrap();
+    let out = bounded(root, &["start", "--answers", "answers.yaml"]);
+    assert_ok(&out);
+    // One further inside (two files joined) is named as such, not as "more than one
+    // document".
+    std::fs::write(
+        root.join("answers2.yaml"),
+        "intake:\n  title: Another\n\u{feff}---\n",
+    )
+    .unwrap();
+    let out = bounded(root, &["start", "--answers", "answers2.yaml"]);
+    assert_fails(&out, 3);
+    assert!(
+        stderr(&out).contains("line 3 holds a byte-order mark"),
+        "{}",
+        stderr(&out)
+    );
+
+    // `evidence add` that registers nothing is an error (4), and the file is unchanged.
+    let file = root
+        .join("incidents")
+        .read_dir()
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let before = std::fs::read(&file).unwrap();
+    std::fs::create_dir(root.join("empty")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", root.join("link")).unwrap();
+    for arg in ["empty", "link"] {
+        let out = bounded(root, &["evidence", "add", arg]);
+        assert_fails(&out, 4);
+        assert!(
+            stderr(&out).contains("nothing was recorded"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+
+    // A file that cannot be read is named in the message.
+    if Path::new("/proc/self/mem").exists() {
+        let out = bounded(root, &["evidence", "add", "/proc/self/mem"]);
+        assert_fails(&out, 1);
+        assert!(stderr(&out).contains("/proc/self/mem"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn times_outside_1970_to_9999_and_leap_seconds_are_refused_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for bad in [
+        "0000-01-01T00:00:00Z",
+        "2026-11-23T10:15:60Z",
+        "1969-12-31 23:59",
+    ] {
+        let out = bounded(
+            root,
+            &["start", "--no-walk", "--title", "T", "--detected-at", bad],
+        );
+        assert_fails(&out, 3);
+    }
+    assert!(!root.join("incidents").exists(), "nothing was opened");
+    let path = open_tiny(root, "Times");
+    let before = std::fs::read(&path).unwrap();
+    let out = bounded(root, &["answer", "assess/since", "2026-11-23T10:15:60Z"]);
+    assert_fails(&out, 3);
+    assert!(stderr(&out).contains("second 60"), "{}", stderr(&out));
+    let out = bounded(root, &["answer", "assess/since", "0000-06-01T00:00:00Z"]);
+    assert_fails(&out, 3);
+    assert!(stderr(&out).contains("1970 to 9999"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn contradictory_or_repeated_choices_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    assert_ok(&bounded(
+        root,
+        &["start", "--no-walk", "--title", "Choices"],
+    ));
+    let file = root.join("incidents/20261123T101500Z-choices.yaml");
+    let before = std::fs::read(&file).unwrap();
+    let out = bounded(
+        root,
+        &["answer", "assess/data_types", "none_personal,payment_cards"],
+    );
+    assert_fails(&out, 3);
+    assert!(
+        stderr(&out).contains("excludes every other option"),
+        "{}",
+        stderr(&out)
+    );
+    let out = bounded(
+        root,
+        &["answer", "assess/data_types", "payment_cards,payment_cards"],
+    );
+    assert_fails(&out, 3);
+    assert!(stderr(&out).contains("given twice"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+    assert_ok(&bounded(
+        root,
+        &["answer", "assess/data_types", "none_personal"],
+    ));
+}

@@ -68,3 +68,97 @@ fn four_processes_appending_250_notes_each_lose_nothing() {
     }
     assert_ok(&run(root, &["verify"]));
 }
+
+/// Whether `flock -n` can take a shared lock on `path` right now.
+fn lock_free(path: &Path) -> bool {
+    std::process::Command::new("flock")
+        .args(["-n", "-s"])
+        .arg(path)
+        .arg("true")
+        .status()
+        .unwrap()
+        .success()
+}
+
+#[test]
+fn a_writer_says_who_holds_the_lock_and_gives_up_after_the_timeout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let path = open_tiny(root, "Held");
+    let before = std::fs::read(&path).unwrap();
+    // Another process (util-linux `flock`) takes the file's exclusive lock and keeps it.
+    // (`-o`: the lock stays with `flock` itself, not with the `sleep` it runs.)
+    let mut holder = std::process::Command::new("flock")
+        .arg("-o")
+        .arg(&path)
+        .args(["sleep", "120"])
+        .spawn()
+        .unwrap();
+    let pid = holder.id();
+    let start = std::time::Instant::now();
+    while lock_free(&path) {
+        assert!(start.elapsed().as_secs() < 20, "flock never took the lock");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+
+    let timed = |args: &[&str], timeout: &str| {
+        let start = std::time::Instant::now();
+        let out = breach(root)
+            .env("BREACH_LOCK_TIMEOUT", timeout)
+            .args(args)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        (out, start.elapsed())
+    };
+    // A writer waits, says so after a second naming the holder, and gives up with exit 9.
+    let (out, took) = timed(&["note", "blocked"], "2.5");
+    assert_fails(&out, 9);
+    let err = stderr(&out);
+    assert!(took >= std::time::Duration::from_millis(2400), "{took:?}");
+    assert!(err.contains("waiting for the lock on"), "{err}");
+    assert!(err.contains(&format!("held by pid {pid} (flock)")), "{err}");
+    assert!(err.contains("gave up waiting for the lock"), "{err}");
+    // A reader waits for the writer's lock the same way.
+    let (out, _) = timed(&["status"], "1");
+    assert_fails(&out, 9);
+
+    // A holder stopped with SIGSTOP is named as stopped; nothing hangs.
+    let stop = |sig: &str| {
+        assert!(
+            std::process::Command::new("kill")
+                .args([sig, &pid.to_string()])
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    stop("-STOP");
+    let (out, took) = timed(&["note", "blocked"], "1.5");
+    assert_fails(&out, 9);
+    assert!(took < std::time::Duration::from_secs(30), "{took:?}");
+    assert!(stderr(&out).contains("stopped"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&path).unwrap(), before, "nothing was written");
+
+    // Once the holder is gone (with its `sleep`), the write goes through.
+    let children =
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    for child in children.split_whitespace() {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", child])
+            .status();
+    }
+    stop("-KILL");
+    holder.wait().unwrap();
+    assert!(lock_free(&path));
+    assert_ok(&run(root, &["note", "after"]));
+
+    // A bad timeout is refused.
+    let (out, _) = timed(&["note", "x"], "soon");
+    assert_fails(&out, 3);
+    assert!(
+        stderr(&out).contains("BREACH_LOCK_TIMEOUT"),
+        "{}",
+        stderr(&out)
+    );
+}

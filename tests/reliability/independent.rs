@@ -204,3 +204,114 @@ fn the_independent_verifier_agrees_on_the_bad_input_corpus() {
         }
     }
 }
+
+/// Texts a YAML 1.1 reader takes for other types unless they are quoted.
+const YAML11_TEXTS: &[&str] = &[
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "N",
+    "1_000",
+    "0777",
+    "1:20",
+    "2026-01-01",
+    "=",
+    "~",
+    "<<",
+    ".5",
+    "1.",
+    "2026-1-1 10:00:00",
+    "null",
+    "true",
+    "42",
+    "plain words",
+];
+
+#[test]
+fn a_yaml11_reader_reads_every_text_as_text() {
+    let ok = Command::new("python3")
+        .args(["-c", "import yaml"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PyYAML (python3-yaml) is needed in CI for this test"
+        );
+        eprintln!("SKIPPED: PyYAML is not installed; the YAML 1.1 check was not run");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let path = open_tiny(root, "YAML 1.1");
+    for text in YAML11_TEXTS {
+        assert_ok(&run(root, &["note", text]));
+        assert_ok(&run(root, &["answer", "assess/summary", text]));
+    }
+    assert_ok(&run(root, &["answer", "assess/count", "1200"]));
+    assert_ok(&run(root, &["answer", "assess/personal", "yes"]));
+    assert_ok(&run(
+        root,
+        &["--operator", "on", "note", "an operator named on"],
+    ));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/independent/yaml11_types.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let scalars: Vec<(String, String, String)> = serde_json::from_slice(&out.stdout).unwrap();
+    let of = |suffix: &str| -> Vec<(String, String)> {
+        scalars
+            .iter()
+            .filter(|(p, _, _)| p.ends_with(suffix))
+            .map(|(_, t, v)| (t.clone(), v.clone()))
+            .collect()
+    };
+    // Every note and text answer reads back as the same text.
+    let notes = of(".payload.text");
+    let texts: Vec<(String, String)> = of(".payload.value")
+        .into_iter()
+        .filter(|(t, _)| t == "str")
+        .collect();
+    for (what, got) in [("note", &notes), ("answer", &texts)] {
+        for text in YAML11_TEXTS {
+            assert!(
+                got.iter().any(|(t, v)| t == "str" && v == text),
+                "{what} {text:?} does not read back as text: {got:?}"
+            );
+        }
+    }
+    assert!(notes.iter().all(|(t, _)| t == "str"), "{notes:?}");
+    // Numbers, booleans and ids keep their types; operators and kinds are text.
+    assert!(
+        of(".payload.value")
+            .iter()
+            .any(|(t, v)| t == "int" && v == "1200")
+    );
+    assert!(
+        of(".payload.value")
+            .iter()
+            .any(|(t, v)| t == "bool" && v == "True")
+    );
+    assert!(of(".seq").iter().all(|(t, _)| t == "int"));
+    for field in [".operator", ".kind", ".prev", ".hash"] {
+        assert!(
+            of(field).iter().all(|(t, _)| t == "str"),
+            "{field}: {:?}",
+            of(field)
+        );
+    }
+    assert!(of(".operator").iter().any(|(_, v)| v == "on"));
+    // Times in the file's own form read as timestamps of the same instant, or as text.
+    assert!(
+        of(".time")
+            .iter()
+            .all(|(t, _)| t == "datetime" || t == "str"),
+        "{:?}",
+        of(".time")
+    );
+}

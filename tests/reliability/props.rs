@@ -36,6 +36,7 @@ fn value() -> impl Strategy<Value = (&'static str, AnswerValue)> {
         )),
         any::<bool>().prop_map(|b| ("personal", AnswerValue::Bool(b))),
         prop_oneof![any::<f64>(), -1e6..1e6f64].prop_map(|n| ("count", AnswerValue::Number(n))),
+        any::<u64>().prop_map(|n| ("count", AnswerValue::Count(n))),
         (0i64..4_000_000_000).prop_map(|s| (
             "since",
             AnswerValue::Text(breach::types::format_utc(

@@ -115,3 +115,164 @@ fn symlinked_incident_files_are_refused_for_writing_and_reading() {
     assert_eq!(std::fs::read(&target).unwrap(), before);
     assert_eq!(records(&real).len(), 2);
 }
+
+/// Bytes that would act on a terminal if printed raw: set the window title, clear the
+/// screen, overwrite the line above, a hidden OSC-8 link and a right-to-left override.
+const HOSTILE: &str = "t\u{1b}]0;pwned\u{7}c\u{1b}[2J\r\u{1b}[1A\u{1b}]8;;http://x\u{1b}\\l\u{1b}]8;;\u{1b}\\\u{202e}gpj.exe\u{9b}";
+
+fn assert_no_raw_controls(what: &str, out: &std::process::Output) {
+    for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        let text = String::from_utf8_lossy(bytes);
+        let raw: Vec<char> = text
+            .chars()
+            .filter(|&c| {
+                (c.is_control() && c != '\n' && c != '\t')
+                    || ('\u{202a}'..='\u{202e}').contains(&c)
+                    || ('\u{2066}'..='\u{2069}').contains(&c)
+            })
+            .collect();
+        assert!(raw.is_empty(), "{what}: {stream} holds raw {raw:?}: {text}");
+    }
+}
+
+#[test]
+fn stored_and_runbook_text_is_never_printed_raw_but_kept_exact_in_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    // A runbook whose own text is hostile: a step title, its owner, a template.
+    let tiny = std::fs::read_to_string(tiny_runbook()).unwrap();
+    let runbook = tiny
+        .replace(
+            "title: Assess",
+            &format!("title: \"Assess {}\"", yaml_escape(HOSTILE)),
+        )
+        .replace(
+            "owner: incident commander",
+            &format!("owner: \"boss {}\"", yaml_escape(HOSTILE)),
+        )
+        + &format!(
+            "templates:\n  - id: t1\n    audience: \"people {a}\"\n    subject: \"Subject {a}\"\n    body: \"Body {a} for {{{{ title }}}}\"\n",
+            a = yaml_escape(HOSTILE)
+        );
+    let rb = root.join("hostile.yaml");
+    std::fs::write(&rb, runbook).unwrap();
+    let out = breach(root)
+        .args([
+            "start",
+            "--no-walk",
+            "--json",
+            "--title",
+            "Hostile",
+            "--runbook",
+        ])
+        .arg(&rb)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file = root.join(json["path"].as_str().unwrap());
+
+    // A file name cannot hold `/`.
+    let name = format!("ev{}.log", HOSTILE.replace('/', "_"));
+    std::fs::write(root.join(&name), b"evidence").unwrap();
+    let path_arg = root.join(&name);
+    let path_arg = path_arg.to_str().unwrap();
+    let cmds: Vec<Vec<&str>> = vec![
+        vec!["note", HOSTILE],
+        vec!["answer", "assess/summary", HOSTILE],
+        vec!["step", "assess", "--skip", HOSTILE],
+        vec!["evidence", "add", path_arg, "--note", HOSTILE],
+        vec!["evidence", "list"],
+        vec!["evidence", "verify"],
+        vec!["notify", "draft", "t1"],
+        vec!["notify", "list"],
+        vec!["runbook", "show"],
+        vec!["status"],
+        vec!["list"],
+        vec!["answer", "nope/x", HOSTILE],
+    ];
+    for args in &cmds {
+        let mut args = args.clone();
+        if args == ["runbook", "show"] {
+            args.push(rb.to_str().unwrap());
+        }
+        let out = run(root, &args);
+        if args[0] != "answer" || args[1] != "nope/x" {
+            assert_ok(&out);
+        }
+        assert_no_raw_controls(&format!("{args:?}"), &out);
+    }
+    // The escapes are visible, not dropped.
+    let status = stdout(&run(root, &["status"]));
+    assert!(status.contains("Assess t\\e]0;pwned\\u{7"), "{status}");
+    let list = stdout(&run(root, &["evidence", "list"]));
+    assert!(list.contains("\\u{202e}"), "{list}");
+
+    // The HTML export writes them as visible escapes too.
+    let html = root.join("report.html");
+    assert_ok(&run(
+        root,
+        &["export", "--format", "html", "-o", html.to_str().unwrap()],
+    ));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        !page
+            .chars()
+            .any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{202e}'),
+        "raw control in the HTML export"
+    );
+
+    // The file keeps the exact text.
+    let records = records(&file);
+    let note = records
+        .iter()
+        .find_map(|r| match &r.payload {
+            breach::journal::Payload::Note(n) => Some(n.text.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(note, HOSTILE);
+    let evidence = records
+        .iter()
+        .find_map(|r| match &r.payload {
+            breach::journal::Payload::Evidence(e) => Some(e.path.clone()),
+            _ => None,
+        })
+        .unwrap();
+    // (In the recorded form of a path a backslash is written `\\`.)
+    assert!(
+        evidence.ends_with(&name.replace('\\', "\\\\")),
+        "{evidence:?}"
+    );
+}
+
+/// `text` as the inside of a double-quoted YAML string.
+fn yaml_escape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '"' => "\\\"".to_string(),
+            '\\' => "\\\\".to_string(),
+            c if c.is_control() || c as u32 >= 0x80 => format!("\\U{:08x}", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+#[test]
+fn runbook_init_writes_a_private_file_in_a_private_directory_under_umask_000() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let out = std::process::Command::new("sh")
+        .current_dir(root)
+        .env("BREACH", env!("CARGO_BIN_EXE_breach"))
+        .arg("-c")
+        .arg(r#"umask 000; "$BREACH" runbook init && "$BREACH" runbook init woocommerce -o new/dir/wc.yaml"#)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert_eq!(mode(&root.join("runbooks")), 0o700);
+    assert_eq!(mode(&root.join("runbooks/ecommerce-breach.yaml")), 0o600);
+    assert_eq!(mode(&root.join("new")), 0o700);
+    assert_eq!(mode(&root.join("new/dir")), 0o700);
+    assert_eq!(mode(&root.join("new/dir/wc.yaml")), 0o600);
+}

@@ -242,3 +242,92 @@ fn truncation_mid_record_is_a_torn_tail_that_repair_fixes() {
         .count();
     assert_eq!(side, 3);
 }
+
+/// Appends a record written by hand (a valid hash, linked to the last record) to `path`.
+fn append_forged(path: &Path, seq: &str, operator: &str, kind: &str, payload: &str) {
+    let prev = records(path).last().unwrap().hash.clone();
+    let hashed = format!(
+        "---\nseq: {seq}\ntime: 2026-11-23T10:20:00Z\noperator: {operator}\nkind: {kind}\nprev: '{prev}'\npayload:{payload}\n"
+    );
+    let hash = format::sha256_hex(hashed.as_bytes());
+    let mut bytes = std::fs::read(path).unwrap();
+    bytes.extend_from_slice(format!("{hashed}hash: {hash}\n").as_bytes());
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn verify_applies_the_specs_rules_for_note_text_operator_and_seq() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let path = open_tiny(root, "Spec");
+    let pristine = std::fs::read(&path).unwrap();
+    // A quoted `seq` is allowed by the spec.
+    append_forged(&path, "'1'", "alice", "note", "\n  text: quoted seq");
+    assert_ok(&run(root, &["verify"]));
+    // An empty note text and an operator with a control character are not.
+    for (operator, payload) in [
+        ("alice", "\n  text: ''"),
+        (
+            "\"al\\aice\"",
+            "\n  text: a control character in the operator",
+        ),
+        ("''", "\n  text: an empty operator"),
+    ] {
+        std::fs::write(&path, &pristine).unwrap();
+        append_forged(&path, "1", operator, "note", payload);
+        let out = run(root, &["verify"]);
+        assert_fails(&out, 5);
+        assert!(stderr(&out).contains("record 1"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_record_after_closed_and_a_renamed_file_are_reported_and_a_write_to_the_copy_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let path = open_tiny(root, "Closed");
+    assert_ok(&run(root, &["close"]));
+    append_forged(&path, "2", "mallory", "note", "\n  text: after the close");
+    let out = run(root, &["verify"]);
+    assert_ok(&out);
+    assert!(
+        stderr(&out).contains("follow the `closed` record, from record 2"),
+        "{}",
+        stderr(&out)
+    );
+    let status = run(root, &["status"]);
+    assert_ok(&status);
+    assert!(
+        stderr(&status).contains("written after the incident was closed"),
+        "{}",
+        stderr(&status)
+    );
+
+    // A copy under another name: reported by verify and status, refused for writing.
+    let other = tempfile::tempdir().unwrap();
+    let root = other.path();
+    let original = open_tiny(root, "Original");
+    let copy = root.join("incidents/20261123T101500Z-copy.yaml");
+    std::fs::copy(&original, &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let out = run(root, &["verify", "20261123T101500Z-copy"]);
+    assert_ok(&out);
+    assert!(
+        stderr(&out).contains("holds incident `20261123T101500Z-original`"),
+        "{}",
+        stderr(&out)
+    );
+    for args in [
+        &["-i", "20261123T101500Z-copy", "note", "into the copy"][..],
+        &["-i", "20261123T101500Z-copy", "check", "assess/scoped"],
+    ] {
+        let out = run(root, args);
+        assert_fails(&out, 5);
+        assert!(
+            stderr(&out).contains("copied or renamed"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+}

@@ -66,7 +66,7 @@ fn a_whole_incident_is_recorded_and_verifies() {
     let out = breach(root)
         .env("BREACH_OPERATOR", "bob")
         .env("BREACH_NOW", "2026-11-23T11:00:00Z")
-        .args(["answer", "assess/affected_customers", "1350.5"])
+        .args(["answer", "assess/affected_customers", "1350"])
         .output()
         .unwrap();
     assert_ok(&out);
@@ -75,6 +75,12 @@ fn a_whole_incident_is_recorded_and_verifies() {
     let before = std::fs::read(&path).unwrap();
     assert_fails(&run(root, &["answer", "assess/personal_data", "maybe"]), 3);
     assert_fails(&run(root, &["answer", "assess/breach_type", "aliens"]), 3);
+    for not_a_count in ["-5", "1350.5", "99999999999999999999999999999"] {
+        assert_fails(
+            &run(root, &["answer", "assess/affected_customers", not_a_count]),
+            3,
+        );
+    }
     assert_fails(
         &run(root, &["answer", "assess/affected_customers", "many"]),
         3,
@@ -130,9 +136,10 @@ fn a_whole_incident_is_recorded_and_verifies() {
         AnswerValue::List(vec!["payment_cards".into(), "contact_details".into()])
     );
     assert_eq!(value(3), AnswerValue::Bool(true));
-    assert_eq!(value(4), AnswerValue::Number(1200.0));
+    // Counts are stored as integers.
+    assert_eq!(value(4), AnswerValue::Count(1200));
     assert_eq!(value(5), AnswerValue::Text("2026-11-23T09:30:00Z".into()));
-    assert_eq!(value(18), AnswerValue::Number(1350.5));
+    assert_eq!(value(18), AnswerValue::Count(1350));
     match &recs[14].payload {
         Payload::Step(s) => {
             assert_eq!(s.outcome, StepOutcome::Done);

@@ -1,0 +1,241 @@
+//! Where the incidents are, who records and which runbook `start` uses, resolved once from
+//! the command line, the environment and the optional configuration files.
+//!
+//! The incident directory is, in this order: `--dir` or `BREACH_DIR`; `dir` in the nearest
+//! `.breach.toml` in the current directory or a parent; the nearest directory named
+//! `incidents` in the current directory or a parent (found the way git finds its
+//! repository); `dir` in the user's `$XDG_CONFIG_HOME/breach/config.toml` (default
+//! `~/.config/breach/config.toml`); else `./incidents`. The upward searches stop at the
+//! root, or after a directory listed in `BREACH_CEILING_DIRECTORIES` (colon-separated).
+//! The operator and the default runbook come from the flags and the environment first,
+//! then `.breach.toml`, then the user's file. A relative `dir` in a file is relative to
+//! that file's directory. docs/configuration.md is the user's page for all of this.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::cli::GlobalArgs;
+use crate::error::invalid;
+
+/// The name of the project-local configuration file.
+pub const PROJECT_FILE: &str = ".breach.toml";
+/// The environment variable that bounds the upward searches.
+pub const CEILING_ENV: &str = "BREACH_CEILING_DIRECTORIES";
+
+/// What a configuration file may say; every key is optional and no other key is allowed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    /// The incident directory (relative to the file's directory).
+    dir: Option<PathBuf>,
+    /// Who is recording.
+    operator: Option<String>,
+    /// The runbook `breach start` uses when none is given.
+    runbook: Option<String>,
+}
+
+/// The resolved settings every command works with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The incident directory.
+    pub dir: PathBuf,
+    /// The operator given by a flag, the environment or a configuration file.
+    pub operator: Option<String>,
+    /// The default runbook from a configuration file.
+    pub runbook: Option<String>,
+    /// Where the directory was looked for, in order, with what was found: for messages when
+    /// nothing is there.
+    pub looked: Vec<String>,
+}
+
+/// Resolves the settings from the global options, the environment and the files.
+pub fn resolve(global: &GlobalArgs) -> anyhow::Result<Settings> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let ceilings = ceilings();
+    let project = find_upward(&cwd, &ceilings, |d| {
+        let f = d.join(PROJECT_FILE);
+        f.is_file().then_some(f)
+    });
+    let project_cfg = project.as_deref().map(read_config).transpose()?;
+    let user = user_config_path();
+    let user_cfg = match &user {
+        Some(p) if p.is_file() => Some(read_config(p)?),
+        _ => None,
+    };
+    let in_file = |cfg: &Option<ConfigFile>, file: &Option<PathBuf>| -> Option<PathBuf> {
+        let dir = cfg.as_ref()?.dir.as_ref()?;
+        let base = file
+            .as_deref()
+            .and_then(Path::parent)
+            .unwrap_or(Path::new("."));
+        Some(base.join(dir))
+    };
+
+    let mut looked = Vec::new();
+    let dir = if let Some(d) = &global.dir {
+        looked.push(format!("--dir or BREACH_DIR: {}", d.display()));
+        d.clone()
+    } else {
+        looked.push("--dir or BREACH_DIR: not set".to_string());
+        let from_project = in_file(&project_cfg, &project);
+        looked.push(match (&project, &from_project) {
+            (Some(f), Some(_)) => format!("{}: sets dir", f.display()),
+            (Some(f), None) => format!("{}: sets no dir", f.display()),
+            (None, _) => format!("{PROJECT_FILE} in {} and its parents: none", cwd.display()),
+        });
+        match from_project {
+            Some(d) => d,
+            None => {
+                let found = find_upward(&cwd, &ceilings, |d| {
+                    let i = d.join("incidents");
+                    i.is_dir().then_some(i)
+                });
+                looked.push(match &found {
+                    Some(f) => format!(
+                        "incidents/ in {} and its parents: {}",
+                        cwd.display(),
+                        f.display()
+                    ),
+                    None => format!("incidents/ in {} and its parents: none", cwd.display()),
+                });
+                match found {
+                    // Found right here: keep the short relative name in messages.
+                    Some(f) if f.parent() == Some(cwd.as_path()) => PathBuf::from("incidents"),
+                    Some(f) => f,
+                    None => {
+                        let from_user = in_file(&user_cfg, &user);
+                        looked.push(match (&user, &from_user) {
+                            (Some(f), Some(_)) => format!("{}: sets dir", f.display()),
+                            (Some(f), None) if f.is_file() => {
+                                format!("{}: sets no dir", f.display())
+                            }
+                            (Some(f), None) => format!("{}: none", f.display()),
+                            (None, _) => "the user's configuration file: no home directory".into(),
+                        });
+                        from_user.unwrap_or_else(|| PathBuf::from("incidents"))
+                    }
+                }
+            }
+        }
+    };
+    let pick = |f: fn(&ConfigFile) -> Option<&String>| {
+        project_cfg
+            .as_ref()
+            .and_then(f)
+            .or_else(|| user_cfg.as_ref().and_then(f))
+            .cloned()
+    };
+    Ok(Settings {
+        dir,
+        operator: global
+            .operator
+            .clone()
+            .or_else(|| pick(|c| c.operator.as_ref())),
+        runbook: pick(|c| c.runbook.as_ref()),
+        looked,
+    })
+}
+
+/// Reads and parses one configuration file.
+fn read_config(path: &Path) -> anyhow::Result<ConfigFile> {
+    let text = crate::runbook::load::read_bounded(path, 64 * 1024, "configuration file")?;
+    toml::from_str(&text).map_err(|e| {
+        invalid(format!(
+            "{}: not a valid configuration file: {}",
+            path.display(),
+            e.message()
+        ))
+    })
+}
+
+/// `$XDG_CONFIG_HOME/breach/config.toml`, or `~/.config/breach/config.toml`. A relative
+/// `XDG_CONFIG_HOME` is ignored, as the XDG specification says.
+fn user_config_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .map(|h| h.join(".config"))
+        })?;
+    Some(base.join("breach").join("config.toml"))
+}
+
+/// The directories the upward searches do not go above.
+fn ceilings() -> Vec<PathBuf> {
+    std::env::var_os(CEILING_ENV)
+        .map(|v| {
+            std::env::split_paths(&v)
+                .filter(|p| p.is_absolute())
+                .map(|p| p.canonicalize().unwrap_or(p))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The first `probe` hit in `start` or one of its parents, stopping after a ceiling.
+fn find_upward(
+    start: &Path,
+    ceilings: &[PathBuf],
+    probe: impl Fn(&Path) -> Option<PathBuf>,
+) -> Option<PathBuf> {
+    let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
+    for dir in start.ancestors() {
+        if let Some(hit) = probe(dir) {
+            return Some(hit);
+        }
+        if ceilings.iter().any(|c| c == dir) {
+            return None;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_upward_search_finds_the_nearest_and_stops_at_a_ceiling() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        let deep = root.join("a/b/c");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::create_dir_all(root.join("a/incidents")).unwrap();
+        let probe = |d: &Path| {
+            let i = d.join("incidents");
+            i.is_dir().then_some(i)
+        };
+        assert_eq!(
+            find_upward(&deep, &[], probe),
+            Some(root.join("a/incidents"))
+        );
+        assert_eq!(find_upward(&deep, &[root.join("a/b")], probe), None);
+        assert_eq!(
+            find_upward(&deep, &[root.join("a")], probe),
+            Some(root.join("a/incidents"))
+        );
+    }
+
+    #[test]
+    fn a_configuration_file_allows_only_its_keys() {
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("c.toml");
+        std::fs::write(
+            &f,
+            "dir = \"x\"\noperator = \"alice\"\nrunbook = \"woocommerce\"\n",
+        )
+        .unwrap();
+        let c = read_config(&f).unwrap();
+        assert_eq!(c.dir, Some(PathBuf::from("x")));
+        assert_eq!(c.operator.as_deref(), Some("alice"));
+        assert_eq!(c.runbook.as_deref(), Some("woocommerce"));
+        std::fs::write(&f, "directory = \"x\"\n").unwrap();
+        let e = read_config(&f).unwrap_err().to_string();
+        assert!(e.contains("not a valid configuration file"), "{e}");
+        assert!(e.contains("directory"), "{e}");
+    }
+}
