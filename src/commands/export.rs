@@ -125,7 +125,9 @@ fn single_file(path: &Path, scan: &file::Scan) -> anyhow::Result<crate::incident
             path.display()
         )));
     }
-    crate::ledger::fold(scan)
+    let mut incident = crate::ledger::fold(scan)?;
+    incident.clock_notes = crate::ledger::clock_notes(path, &scan.records);
+    Ok(incident)
 }
 
 /// Writes `bytes` to `path` so that readers see the old file or the complete new one,

@@ -46,7 +46,8 @@ struct StatusJson<'a> {
     /// Team incidents: open conflicts (left out when there are none).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     conflicts: &'a [crate::incident::Conflict],
-    /// Team incidents: how records were timed (left out when there is nothing to say).
+    /// How records were timed: a clock that went back, a team incident's fixed clock (left out
+    /// when there is nothing to say).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     clock_notes: &'a [String],
     /// The latest import of the affected people (`breach affected import`), if any.

@@ -71,7 +71,7 @@ pub struct Report<'a> {
     /// Team incidents: concurrent contradictory decisions not yet resolved.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conflicts: Vec<crate::incident::Conflict>,
-    /// Team incidents: how records were timed (a clock that went back, a fixed clock).
+    /// How records were timed (a clock that went back; in a team incident, a fixed clock).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub clock_notes: Vec<String>,
     /// Team incidents: the seals recorded (`breach seal`), oldest first.
