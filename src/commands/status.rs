@@ -244,6 +244,10 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     };
     let (_, inc) = crate::ledger::load(&path)?;
     let now = crate::clock::now()?;
+    // Reading forges nothing, so a fixed clock is allowed here in any build, but said.
+    if let Some(note) = crate::clock::fixed_note(now) {
+        ctx.out.info(&format!("note: {note}"));
+    }
     let (closed, applicable) = inc.progress();
     let clocks = deadlines::evaluate(&inc, now);
 

@@ -153,6 +153,7 @@ pub fn append(
     if team::is_team(path) {
         return team::append(path, operator, now, &team::WriteOptions::default(), build);
     }
+    crate::clock::require_unmarked_allowed()?;
     let mut writer = Writer::open(path)?;
     let payload = build(writer.incident())?;
     let record = writer.append(operator, now, payload, true)?;
@@ -176,6 +177,7 @@ pub fn append_overriding(
             path.display()
         )));
     }
+    crate::clock::require_unmarked_allowed()?;
     let mut writer = Writer::open(path)?;
     let mut payload = build(writer.incident())?;
     action::validate(writer.incident(), &payload)?;
@@ -240,6 +242,7 @@ pub fn append_quick_with(
         return team::append(path, operator, now, &team::WriteOptions::default(), build)
             .map(|(r, _)| r);
     }
+    crate::clock::require_unmarked_allowed()?;
     let mut locked = Locked::open(path)?;
     let Some(ends) = locked.ends()? else {
         return Err(explain(&mut locked));
@@ -265,6 +268,7 @@ pub fn append_quick_with(
         return append(path, operator, now, |_| Ok(payload)).map(|(r, _)| r);
     }
     action::validate(&incident, &payload)?;
+    crate::clock::require_unmarked_allowed()?;
     require_forward(path, ends.last.time, now)?;
     let seq = ends.last.seq + 1;
     let (text, hash) = format::encode(seq, now, operator, &ends.last.hash, &payload)?;
@@ -481,6 +485,7 @@ fn write_checked(
 ) -> anyhow::Result<Record> {
     action::validate(incident, &payload)?;
     action::check_plausible(incident, &payload, now)?;
+    crate::clock::require_unmarked_allowed()?;
     require_forward(locked.path(), tip.time, now)?;
     let seq = tip.seq + 1;
     let (text, hash) = format::encode(seq, now, operator, &tip.hash, &payload)?;
@@ -528,6 +533,9 @@ pub fn load_marked(path: &Path) -> anyhow::Result<(Incident, Mark)> {
         // A team incident is read whole at every append (its journals change under it).
         return team::load(path).map(|(_, incident)| (incident, Mark(None)));
     }
+    // The walk appends to what this loads: a build that refuses a fixed clock in a format 1
+    // file says so before the walk asks anything.
+    crate::clock::require_unmarked_allowed()?;
     let writer = Writer::open_full(Locked::open(path)?)?;
     let key = key_of(&writer.locked, &writer.tip)?;
     let time = writer.tip.time;
@@ -658,6 +666,7 @@ pub fn open_incident(
     operator: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(PathBuf, Incident)> {
+    crate::clock::require_unmarked_allowed()?;
     let problems = intake.problems(now);
     if !problems.is_empty() && !intake.override_checks {
         return Err(action::implausible(
