@@ -87,6 +87,54 @@ fn every_format_1_write_refuses_a_time_that_goes_back() {
         );
     }
 
+    // The walk records through its own path (the state it holds between answers).
+    std::fs::write(
+        root.join("answers.yaml"),
+        "assess/count: 3\nassess: pause\n",
+    )
+    .unwrap();
+    let out = at(
+        root,
+        EARLIER,
+        &["resume", "--step", "assess", "--answers", "answers.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the clock went back"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the walk wrote to the file"
+    );
+
+    // A notice needs a runbook with templates: the built-in one.
+    let other = tempfile::tempdir().unwrap();
+    assert_ok(
+        &breach(other.path())
+            .args(["start", "--no-walk", "--title", "Notices"])
+            .output()
+            .unwrap(),
+    );
+    let out = at(
+        other.path(),
+        EARLIER,
+        &["notify", "sent", "authority-notice"],
+    );
+    assert_fails(&out, 3);
+    assert!(
+        stderr(&out).contains("the clock went back"),
+        "{}",
+        stderr(&out)
+    );
+    assert_ok(&at(
+        other.path(),
+        WITHIN_SKEW,
+        &["notify", "sent", "authority-notice"],
+    ));
+
     // Up to 120 seconds back is accepted, and is then the time the next one is held to.
     assert_ok(&at(root, WITHIN_SKEW, &["note", "NTP stepped the clock"]));
     assert_ok(&at(
