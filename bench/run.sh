@@ -118,7 +118,7 @@ for n in $SIZES; do
   cp "$path" "$a"
   B=("$BREACH" --dir "$ad" -i "$a")
   q=$(printf '%q ' "${B[@]}")
-  "${B[@]}" answer assess/jurisdictions us_ca,us_tx >/dev/null
+  "${B[@]}" answer assess/jurisdictions US-CA,US-TX >/dev/null
   "${B[@]}" step assess --reopen >/dev/null 2>&1 || true
   sync "$a"
   time_one "append: note" "$n" "$runs" "" "${B[@]}" note "Benchmark note: checked the logs again."
