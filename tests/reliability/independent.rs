@@ -183,7 +183,7 @@ fn the_independent_verifier_agrees_on_the_bad_input_corpus() {
     let Some(py) = python() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad-input/incidents");
-    for sub in ["integrity", "invalid", "accepted"] {
+    for sub in ["integrity", "invalid", "accepted", "verified"] {
         for entry in std::fs::read_dir(base.join(sub)).unwrap() {
             let f = entry.unwrap().path();
             let (code, said) = independent(py, &f);
