@@ -341,7 +341,7 @@ impl Pass<'_> {
                 self.report(self.spans.key(&full), &parent, &message);
                 if let Some(near) = did_you_mean(&message, "unknown field `") {
                     // `titel` for `title`: the missing `title` is the same problem.
-                    let mut at = segs[..segs.len() - 1].to_vec();
+                    let mut at = segs[..segs.len().saturating_sub(1)].to_vec();
                     at.push(Seg::Key(near));
                     removed.insert(render(&at));
                 }
