@@ -223,6 +223,23 @@ fn a_format_1_file_whose_clock_went_back_is_flagged_not_failed() {
         "{json}"
     );
 
+    // The independent verifier, written from the format document, flags it the same way.
+    if let Some(py) = super::independent::python() {
+        let out = std::process::Command::new(py)
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/independent/verify_incident.py"))
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+        assert!(
+            stdout(&out).contains(&format!(
+                "warning: the clock went back more than 120 seconds at record 2 (line {line}) and 1 more times"
+            )),
+            "{}",
+            stdout(&out)
+        );
+    }
+
     let out = run(root, &["status"]);
     assert_ok(&out);
     assert!(stderr(&out).contains(&note), "{}", stderr(&out));
