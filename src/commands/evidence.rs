@@ -89,15 +89,50 @@ fn add(args: &EvidenceAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         incident_dir: &incident_dir,
         evidence_dir,
     });
+    let sizes: Vec<u64> = collected
+        .files
+        .iter()
+        .map(|f| std::fs::symlink_metadata(f).map_or(0, |m| m.len()))
+        .collect();
+    let total = sizes
+        .iter()
+        .map(|&s| evidence::work(s, args.copy))
+        .fold(0, u64::saturating_add);
+    let bar = super::common::progress_bar(total);
+    let verb = if args.copy { "copying" } else { "hashing" };
+    let count = collected.files.len();
+    let mut done = 0u64;
     for (i, f) in collected.files.iter().enumerate() {
-        evidence::prepare_as(
+        if let Some(b) = &bar {
+            b.set_message(if count > 1 {
+                format!("{verb} {}/{count} files", i + 1)
+            } else {
+                verb.to_string()
+            });
+        }
+        let base = done;
+        evidence::prepare_with(
             f,
             copy_name_for(f, &args.paths).as_deref(),
             args.note.as_deref(),
             copy_to,
+            &mut |n| {
+                if let Some(b) = &bar {
+                    b.set_position(base.saturating_add(n));
+                }
+            },
         )
-        .and_then(|prepared| record(f, prepared, args.at.as_deref(), ctx))
+        .and_then(|prepared| {
+            done = base.saturating_add(evidence::work(prepared.entry.size, args.copy));
+            match &bar {
+                Some(b) => b.suspend(|| record(f, prepared, args.at.as_deref(), ctx)),
+                None => record(f, prepared, args.at.as_deref(), ctx),
+            }
+        })
         .map_err(|e| {
+            if let Some(b) = &bar {
+                b.finish_and_clear();
+            }
             if i == 0 {
                 e
             } else {
@@ -107,6 +142,9 @@ fn add(args: &EvidenceAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 ))
             }
         })?;
+    }
+    if let Some(b) = &bar {
+        b.finish_and_clear();
     }
     Ok(ExitStatus::Ok)
 }
@@ -200,7 +238,22 @@ fn list(args: &IncidentJsonArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 fn verify(args: &IncidentJsonArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let path = ctx.read_path(args.incident.as_deref())?;
     let (_, incident) = crate::ledger::load(&path)?;
-    let results = evidence::verify(&incident.evidence, &evidence::incident_dir(&path));
+    let bar = super::common::progress_bar(evidence::verify_work(&incident.evidence));
+    if let Some(b) = &bar {
+        b.set_message("checking");
+    }
+    let results = evidence::verify_with(
+        &incident.evidence,
+        &evidence::incident_dir(&path),
+        &mut |n| {
+            if let Some(b) = &bar {
+                b.set_position(n);
+            }
+        },
+    );
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
     let bad = results
         .iter()
         .flat_map(|r| r.checks())
