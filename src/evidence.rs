@@ -475,12 +475,22 @@ pub fn prepare_as(
     note: Option<&str>,
     copy_to: Option<CopyTo>,
 ) -> anyhow::Result<Prepared> {
-    prepare_with(path, copy_as, note, copy_to, &mut |_| {})
+    let prepared = prepare_with(path, copy_as, note, copy_to, &mut |_| {})?;
+    if let (Some(to), Some(copy)) = (copy_to, &prepared.copy)
+        && let Err(e) = sync_copy_dirs([copy], to)
+    {
+        prepared.discard();
+        return Err(e);
+    }
+    Ok(prepared)
 }
 
 /// [`prepare_as`], calling `progress` with the bytes of this file's work done so far
 /// ([`work`]: the bytes read from the file, then, with a copy, the bytes of the copy read
 /// back); the last call is with the whole work of the bytes that were read.
+///
+/// The copy's data are fsynced, but not the folders that hold its name: call
+/// [`sync_copy_dirs`] for every copy before recording its entry (once for many copies).
 pub fn prepare_with(
     path: &Path,
     copy_as: Option<&Path>,
@@ -565,7 +575,6 @@ pub fn prepare_with(
                     return Err(e);
                 }
             };
-            let _ = File::open(to.evidence_dir).and_then(|d| d.sync_all());
             let relative = copy_path
                 .strip_prefix(to.incident_dir)
                 .unwrap_or(&copy_path)
@@ -595,6 +604,33 @@ pub fn prepare_with(
         copy,
         changed_while_read,
     })
+}
+
+/// Makes the names of `copies` durable: fsyncs every folder from each copy's own up to the
+/// evidence folder, and the incident directory (which holds the evidence folder's name),
+/// each once however many copies it holds. Returns how many folders were fsynced. With the
+/// copies' data fsynced by [`prepare_with`], the copies then survive a crash.
+pub fn sync_copy_dirs<'a>(
+    copies: impl IntoIterator<Item = &'a Copied>,
+    to: CopyTo,
+) -> anyhow::Result<usize> {
+    let mut dirs = std::collections::BTreeSet::new();
+    dirs.insert(to.incident_dir.to_path_buf());
+    for copy in copies {
+        let mut dir = copy.path.parent();
+        while let Some(d) = dir.filter(|d| d.starts_with(to.evidence_dir)) {
+            if !dirs.insert(d.to_path_buf()) {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+    for dir in &dirs {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| anyhow::Error::new(e).context(format!("cannot sync {}", dir.display())))?;
+    }
+    Ok(dirs.len())
 }
 
 /// What re-hashing a registered file found.
@@ -1052,5 +1088,29 @@ mod tests {
         assert_eq!(results[1].original.state, Found::Missing);
         assert_eq!(calls.last().copied(), Some(total));
         assert!(calls.iter().all(|&n| n <= total), "{calls:?}");
+    }
+
+    #[test]
+    fn the_folders_of_many_copies_are_each_synced_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = evidence_dir(tmp.path(), "inc").unwrap();
+        let to = CopyTo {
+            incident_dir: tmp.path(),
+            evidence_dir: &dir,
+        };
+        std::fs::create_dir_all(tmp.path().join("dump/sub")).unwrap();
+        let mut copies = Vec::new();
+        for name in ["a.log", "b.log", "sub/c.log", "sub/d.log"] {
+            let f = tmp.path().join("dump").join(name);
+            std::fs::write(&f, name).unwrap();
+            let copy_as = Path::new("dump").join(name);
+            let p = prepare_with(&f, Some(&copy_as), None, Some(to), &mut |_| {}).unwrap();
+            copies.push(p.copy.unwrap());
+        }
+        assert_eq!(copies[2].path, dir.join("dump/sub/c.log"));
+        // The incident directory, the evidence folder, dump/ and dump/sub/.
+        assert_eq!(sync_copy_dirs(&copies, to).unwrap(), 4);
+        assert_eq!(sync_copy_dirs(&copies[..1], to).unwrap(), 3);
+        assert_eq!(sync_copy_dirs([], to).unwrap(), 1);
     }
 }

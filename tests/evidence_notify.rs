@@ -581,3 +581,125 @@ fn no_bar_reaches_a_pipe() {
         }
     }
 }
+
+/// Files `a.log`, `b.log` and `sub/c.log` under `dir/dump`.
+fn dump(dir: &Path) {
+    std::fs::create_dir_all(dir.join("dump/sub")).expect("create dump/sub");
+    for (name, text) in [("a.log", "a"), ("b.log", "bb"), ("sub/c.log", "ccc")] {
+        std::fs::write(dir.join("dump").join(name), text).expect("write a dump file");
+    }
+}
+
+#[test]
+fn a_file_that_fails_in_a_directory_add_records_nothing_and_removes_the_copies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    start(dir);
+    dump(dir);
+    // A file where the folder of `sub/c.log`'s copy belongs: a.log and b.log are copied,
+    // then c.log cannot be.
+    let folder = dir.join(format!("incidents/{ID}.evidence/dump"));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("sub"), "in the way").unwrap();
+    breach(dir)
+        .args(["evidence", "add", "--copy", "dump"])
+        .assert()
+        .failure()
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "nothing was recorded: dump/sub/c.log could not be registered (the copies of the 2 file(s) before it were removed)",
+        ));
+    assert_eq!(evidence_json(dir), serde_json::json!([]));
+    let left: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("sub")],
+        "copies removed"
+    );
+}
+
+#[test]
+fn a_directory_add_reports_each_file_once_all_are_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    start(dir);
+    dump(dir);
+    let out = breach(dir)
+        .args(["evidence", "add", "--copy", "dump"])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    for (line, (seq, name)) in lines
+        .iter()
+        .zip([(1, "a.log"), (2, "b.log"), (3, "sub/c.log")])
+    {
+        assert!(
+            line.starts_with(&format!("recorded #{seq} in {ID}: evidence ")),
+            "{line}"
+        );
+        assert!(
+            line.ends_with(&format!("copied to {ID}.evidence/dump/{name}")),
+            "{line}"
+        );
+    }
+    breach(dir).args(["verify"]).assert().success();
+    breach(dir).args(["evidence", "verify"]).assert().success();
+}
+
+#[test]
+fn a_directory_add_to_a_team_incident_is_recorded_in_one_batch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    breach(dir)
+        .env("BREACH_DEVICE", "ana@laptop")
+        .args(["start", "--no-walk", "--team", "--title", "Team skimmer"])
+        .args(["--detected-at", "2026-11-23T08:00:00Z"])
+        .assert()
+        .success();
+    dump(dir);
+    let out = breach(dir)
+        .env("BREACH_DEVICE", "ana@laptop")
+        .args(["evidence", "add", "--copy", "dump"])
+        .args(["--at", "2026-11-23T09:00:00Z"])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(text.matches("recorded #").count(), 3, "{text}");
+    assert!(text.contains("recorded #3 in"), "{text}");
+    breach(dir).args(["verify"]).assert().success();
+    breach(dir).args(["evidence", "verify"]).assert().success();
+    let v = evidence_json(dir);
+    assert_eq!(v.as_array().unwrap().len(), 3, "{v}");
+    // The three records are in this device's journal, with their event time.
+    let journal = std::fs::read_dir(dir.join("incidents"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir() && !p.to_string_lossy().ends_with(".evidence"))
+        .unwrap();
+    let texts: Vec<String> = walk_files(&journal)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    let all = texts.concat();
+    assert_eq!(all.matches("\nkind: evidence\n").count(), 3, "{all}");
+    assert_eq!(all.matches("2026-11-23T09:00:00Z").count(), 3, "{all}");
+}
+
+fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read the directory") {
+        let p = e.expect("a directory entry").path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -220,6 +220,22 @@ impl Ctx<'_> {
         Ok((path, record))
     }
 
+    /// Appends a batch of records (with an event time `--at`, if given) under one lock, in
+    /// one write and one fsync; see `ledger::append_batch`.
+    pub fn record_batch(
+        &self,
+        at: Option<&str>,
+        payloads: Vec<Payload>,
+    ) -> anyhow::Result<(PathBuf, Vec<Record>)> {
+        let at = parse_time_arg("--at", at)?;
+        let path = self.incident_path(None)?;
+        store::require_inside(self.dir(), &path)?;
+        let operator = self.operator()?;
+        let now = crate::clock::now()?;
+        let records = ledger::append_batch(&path, &operator, now, at, payloads)?;
+        Ok((path, records))
+    }
+
     /// What the walk needs: the directory, the operator and the output.
     pub fn session(&self) -> anyhow::Result<crate::walk::Session<'_>> {
         Ok(crate::walk::Session {

@@ -26,35 +26,6 @@ pub fn run(cmd: &EvidenceCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     }
 }
 
-/// Records one prepared file; its copy is removed if the record cannot be written.
-fn record(path: &Path, prepared: Prepared, at: Option<&str>, ctx: &Ctx) -> anyhow::Result<()> {
-    if prepared.changed_while_read {
-        ctx.out.warn(&format!(
-            "{} changed while it was read; the hash is of the {} bytes read",
-            path.display(),
-            prepared.entry.size
-        ));
-    }
-    let (incident, record) =
-        match ctx.record_quick_at(at, Payload::Evidence(prepared.entry.clone())) {
-            Ok(done) => done,
-            Err(e) => {
-                prepared.discard();
-                return Err(e);
-            }
-        };
-    let mut what = format!(
-        "evidence {} sha256 {} ({} bytes)",
-        prepared.entry.path,
-        short(&prepared.entry.sha256),
-        prepared.entry.size
-    );
-    if let Some(c) = &prepared.copy {
-        what.push_str(&format!(", copied to {}", c.relative.display()));
-    }
-    ctx.recorded(&incident, &record, &what)
-}
-
 fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
 }
@@ -101,7 +72,11 @@ fn add(args: &EvidenceAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let bar = super::common::progress_bar(total);
     let verb = if args.copy { "copying" } else { "hashing" };
     let count = collected.files.len();
+    // Everything is hashed (and copied) first, then recorded in one batch: one write and one
+    // fsync of the incident file however many files there are.
+    let mut prepared: Vec<Prepared> = Vec::with_capacity(count);
     let mut done = 0u64;
+    let discard = |prepared: Vec<Prepared>| prepared.into_iter().for_each(Prepared::discard);
     for (i, f) in collected.files.iter().enumerate() {
         if let Some(b) = &bar {
             b.set_message(if count > 1 {
@@ -111,7 +86,7 @@ fn add(args: &EvidenceAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             });
         }
         let base = done;
-        evidence::prepare_with(
+        let one = evidence::prepare_with(
             f,
             copy_name_for(f, &args.paths).as_deref(),
             args.note.as_deref(),
@@ -121,30 +96,76 @@ fn add(args: &EvidenceAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                     b.set_position(base.saturating_add(n));
                 }
             },
-        )
-        .and_then(|prepared| {
-            done = base.saturating_add(evidence::work(prepared.entry.size, args.copy));
-            match &bar {
-                Some(b) => b.suspend(|| record(f, prepared, args.at.as_deref(), ctx)),
-                None => record(f, prepared, args.at.as_deref(), ctx),
+        );
+        match one {
+            Ok(p) => {
+                done = base.saturating_add(evidence::work(p.entry.size, args.copy));
+                if p.changed_while_read {
+                    let warn = || {
+                        ctx.out.warn(&format!(
+                            "{} changed while it was read; the hash is of the {} bytes read",
+                            f.display(),
+                            p.entry.size
+                        ));
+                    };
+                    match &bar {
+                        Some(b) => b.suspend(warn),
+                        None => warn(),
+                    }
+                }
+                prepared.push(p);
             }
-        })
-        .map_err(|e| {
-            if let Some(b) = &bar {
-                b.finish_and_clear();
+            Err(e) => {
+                if let Some(b) = &bar {
+                    b.finish_and_clear();
+                }
+                let before = prepared.len();
+                discard(prepared);
+                return Err(if before == 0 {
+                    e
+                } else {
+                    e.context(format!(
+                        "nothing was recorded: {} could not be registered (the copies of the {before} file(s) before it were removed)",
+                        f.display()
+                    ))
+                });
             }
-            if i == 0 {
-                e
-            } else {
-                e.context(format!(
-                    "nothing was recorded for {}; the {i} file(s) before it are recorded",
-                    f.display()
-                ))
-            }
-        })?;
+        }
     }
     if let Some(b) = &bar {
         b.finish_and_clear();
+    }
+    // The copies' data are fsynced; their names are made durable before any record names
+    // them.
+    if let Some(to) = copy_to
+        && let Err(e) =
+            evidence::sync_copy_dirs(prepared.iter().filter_map(|p| p.copy.as_ref()), to)
+    {
+        discard(prepared);
+        return Err(e.context("nothing was recorded"));
+    }
+    let payloads = prepared
+        .iter()
+        .map(|p| Payload::Evidence(p.entry.clone()))
+        .collect();
+    let (incident, records) = match ctx.record_batch(args.at.as_deref(), payloads) {
+        Ok(done) => done,
+        Err(e) => {
+            discard(prepared);
+            return Err(e);
+        }
+    };
+    for (p, record) in prepared.iter().zip(&records) {
+        let mut what = format!(
+            "evidence {} sha256 {} ({} bytes)",
+            p.entry.path,
+            short(&p.entry.sha256),
+            p.entry.size
+        );
+        if let Some(c) = &p.copy {
+            what.push_str(&format!(", copied to {}", c.relative.display()));
+        }
+        ctx.recorded(&incident, record, &what)?;
     }
     Ok(ExitStatus::Ok)
 }
