@@ -41,6 +41,8 @@ fn add(args: &EvidenceAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             incident.id
         )));
     }
+    // A bad `--at` is refused before any file is read.
+    super::common::parse_time_arg("--at", args.at.as_deref())?;
     let collected = evidence::collect(&args.paths)?;
     for (p, why) in &collected.skipped {
         ctx.out.warn(&format!("skipped {}: {why}", p.display()));
