@@ -11,7 +11,7 @@ use breach::journal::format::{self, GENESIS};
 use breach::journal::team::{self, Entry};
 use breach::journal::{Note, Payload};
 
-use super::team::{copy_journals, open_team, run_as};
+use super::team::{copy_journals, independent_team, open_team, run_as};
 use super::*;
 
 /// Makes an ed25519 key pair without a passphrase: `dir/NAME` and `dir/NAME.pub`.
@@ -351,6 +351,40 @@ fn two_responders_sign_with_a_key_file_and_through_ssh_agent() {
     );
     assert_eq!(s["bob-desk"]["state"], "unknown");
 
+    // The independent verifier, from the spec and ssh-keygen, agrees.
+    if let Some(py) = super::independent::python() {
+        let (code, said) = independent_team(py, &dir_a, &["--allowed-signers", allowed_arg]);
+        assert_eq!(code, 0, "{said}");
+        assert!(
+            said.ends_with("\nsignatures: alice-laptop=known bob-desk=known carol-phone=unsigned"),
+            "{said}"
+        );
+        let (code, said) = independent_team(
+            py,
+            &dir_a,
+            &["--allowed-signers", alice_only.to_str().unwrap()],
+        );
+        assert_eq!(code, 0, "{said}");
+        assert!(
+            said.ends_with(
+                "\nsignatures: alice-laptop=known bob-desk=unknown carol-phone=unsigned"
+            ),
+            "{said}"
+        );
+        let (code, said) = independent_team(py, &dir_a, &[]);
+        assert_eq!(code, 0, "{said}");
+        assert!(
+            said.ends_with("bob-desk=unknown carol-phone=unsigned"),
+            "{said}"
+        );
+        let (code, _) = independent_team(
+            py,
+            &dir_a,
+            &["--allowed-signers", allowed_arg, "--require-signed"],
+        );
+        assert_eq!(code, 1);
+    }
+
     // The configuration's allowed-signers file is what `status` and the export use.
     std::fs::write(
         a.join(".breach.toml"),
@@ -505,6 +539,15 @@ fn a_tampered_or_swapped_signature_is_caught() {
             "{what}: {}",
             stderr(&out)
         );
+        if let Some(py) = super::independent::python() {
+            let (code, said) = independent_team(py, &dir, &["--allowed-signers", allowed_arg]);
+            assert_eq!(code, 1, "{what}: {said}");
+            assert!(
+                said.starts_with(&format!("bad: alice-laptop.yaml: record {record} ")),
+                "{what}: {said}"
+            );
+            assert!(said.ends_with("badly signed"), "{what}: {said}");
+        }
     };
 
     // The text of note 1 changed, its old signature kept, every hash recomputed.
@@ -555,6 +598,14 @@ fn a_tampered_or_swapped_signature_is_caught() {
         s["alice-laptop"]["unknown_keys"][0],
         fingerprint(&mallory).as_str()
     );
+    if let Some(py) = super::independent::python() {
+        let (code, said) = independent_team(py, &dir, &["--allowed-signers", allowed_arg]);
+        assert_eq!(code, 0, "{said}");
+        assert!(
+            said.ends_with("\nsignatures: alice-laptop=unknown"),
+            "{said}"
+        );
+    }
     let (code, _) = verify_json(
         root,
         &dir,
@@ -578,6 +629,14 @@ fn a_tampered_or_swapped_signature_is_caught() {
     assert_eq!(code, 0);
     assert_eq!(s["alice-laptop"]["state"], "partly");
     assert_eq!(s["alice-laptop"]["first_unsigned"], 2);
+    if let Some(py) = super::independent::python() {
+        let (code, said) = independent_team(py, &dir, &["--allowed-signers", allowed_arg]);
+        assert_eq!(code, 0, "{said}");
+        assert!(
+            said.ends_with("\nsignatures: alice-laptop=partly"),
+            "{said}"
+        );
+    }
     let (code, _) = verify_json(
         root,
         &dir,
