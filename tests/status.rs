@@ -189,6 +189,17 @@ fn the_table_fits_80_columns_and_reads_well() {
         ),
         "{text}"
     );
+    // Every pressing clock is named under "Next:", not only the first one, and the intake
+    // times that start the clocks are in the header.
+    assert!(text.contains("also pressing (2 more):"), "{text}");
+    assert!(
+        text.contains("Notify Visa through the acquirer: not met, overdue by 15m"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  aware     2026-11-23 10:15 +00:00"),
+        "{text}"
+    );
     insta::assert_snapshot!("status_table", text);
 }
 

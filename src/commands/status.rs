@@ -149,7 +149,30 @@ fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
                 }
                 None => "record it when done".to_string(),
             };
-            Some(format!("{}: {when}\n      {place}", safe(&d.title)))
+            let mut text = format!("{}: {when}\n      {place}", safe(&d.title));
+            // Never bury a duty: the other clocks that are overdue or due within 24 hours
+            // are named under the first, one a line.
+            let others: Vec<&DeadlineStatus> = crate::incident::next::pressing(clocks)
+                .into_iter()
+                .filter(|o| o.id != d.id)
+                .collect();
+            if !others.is_empty() {
+                text.push_str(&format!("\n      also pressing ({} more):", others.len()));
+                let width = usize::from(crate::output::terminal_width());
+                for o in others {
+                    let when = deadlines::Outcome::of(o).sentence(|t| short_time(t, false));
+                    let line = format!("        {}: {when}", safe(&o.title));
+                    if line.chars().count() <= width {
+                        text.push_str(&format!("\n{line}"));
+                    } else {
+                        text.push_str(&format!(
+                            "\n        {}\n          {when}",
+                            truncate(&o.title, width.saturating_sub(8))
+                        ));
+                    }
+                }
+            }
+            Some(text)
         }
         Next::Step(i) => {
             let spec = &inc.runbook.steps[i];
@@ -336,6 +359,17 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     text.push_str(&format!(
         "  detected  {}\n",
         local(inc.detected_at, args.utc)
+    ));
+    // The two intake times that start legal clocks: awareness (GDPR's 72 hours and the
+    // others that run from it) and the determination that a breach occurred (several US
+    // state clocks). Shown so that a wrong clock start is seen at a glance.
+    text.push_str(&format!("  aware     {}\n", local(inc.aware_at, args.utc)));
+    text.push_str(&format!(
+        "  determined {}\n",
+        inc.determined_at
+            .map_or("not yet (clocks that run from it wait)".to_string(), |t| {
+                local(t, args.utc)
+            })
     ));
     text.push_str(&format!(
         "  file      {}\n",

@@ -58,6 +58,18 @@ impl<'p> Walker<'p> {
         prompter: &'p mut dyn Prompter,
     ) -> anyhow::Result<Walker<'p>> {
         let (incident, mark) = crate::ledger::load_marked(path)?;
+        Self::with_loaded(path, operator, prompter, incident, mark)
+    }
+
+    /// A walker on an incident the caller has just read with `ledger::load_marked` (so that
+    /// the file is read once).
+    pub fn with_loaded(
+        path: &Path,
+        operator: &str,
+        prompter: &'p mut dyn Prompter,
+        incident: Incident,
+        mark: crate::ledger::Mark,
+    ) -> anyhow::Result<Walker<'p>> {
         if incident.is_closed() {
             return Err(conflict(format!(
                 "incident {} is closed; nothing more can be recorded",

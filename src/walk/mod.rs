@@ -376,13 +376,19 @@ fn resume_inner(
     opened: &mut Option<String>,
 ) -> anyhow::Result<WalkEnd> {
     let path = &args.path;
-    let (_, incident) = crate::ledger::load(path)?;
+    let (incident, mark) = crate::ledger::load_marked(path)?;
     if let Some(script) = answering.script() {
         script.check_against(&incident.runbook)?;
     }
     *opened = Some(incident.id.clone());
     let terminal = matches!(answering, Answering::Terminal(_));
-    let mut walker = Walker::open(path, &session.operator, answering.prompter())?;
+    let mut walker = Walker::with_loaded(
+        path,
+        &session.operator,
+        answering.prompter(),
+        incident,
+        mark,
+    )?;
     let (done, total) = walker.incident().progress();
     let title = format!(
         "Resuming incident {}: {}\n{done} of {total} steps done or skipped.\n",
