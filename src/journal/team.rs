@@ -839,3 +839,74 @@ pub fn install_upgrade(
     File::open(parent).and_then(|d| d.sync_all())?;
     Ok(final_dir)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Note;
+
+    fn entry() -> Entry {
+        Entry {
+            record: Record {
+                seq: 1,
+                time: crate::types::parse_time("2026-11-20T10:00:00Z").unwrap(),
+                operator: "alice".into(),
+                prev: "a".repeat(64),
+                hash: String::new(),
+                payload: Payload::Note(Note {
+                    text: "found it".into(),
+                    step: None,
+                }),
+                line: 0,
+            },
+            writer: "alice-laptop".into(),
+            seen: BTreeMap::new(),
+            at: None,
+            fixed_clock: false,
+            sig: None,
+        }
+    }
+
+    #[test]
+    fn a_signed_record_keeps_its_sig_line_inside_the_hash_and_reads_back() {
+        let mut e = entry();
+        let signed = signed_bytes(&e).unwrap();
+        e.sig = Some(Signature {
+            sshsig: "U1NIU0lHAAAA+/=".into(),
+            signed: signed.clone(),
+        });
+        let (text, hash) = encode(&e).unwrap();
+        assert!(text.starts_with(&signed));
+        assert_eq!(
+            &text[signed.len()..],
+            format!("sig: U1NIU0lHAAAA+/=\nhash: {hash}\n")
+        );
+        // The hash covers the sig line.
+        assert_eq!(hash, format::sha256_hex(text[..text.len() - 71].as_bytes()));
+        let back = decode(&text, 1).unwrap();
+        assert_eq!(back.sig, e.sig);
+        // Unsigned, the same record hashes exactly its signed bytes.
+        let (plain, plain_hash) = encode(&entry()).unwrap();
+        assert_eq!(plain_hash, format::sha256_hex(signed.as_bytes()));
+        assert_eq!(decode(&plain, 1).unwrap().sig, None);
+    }
+
+    #[test]
+    fn a_sig_line_anywhere_but_last_or_not_of_these_bytes_is_refused() {
+        let mut e = entry();
+        e.sig = Some(Signature {
+            sshsig: "AAAA".into(),
+            signed: "other bytes".into(),
+        });
+        assert!(encode(&e).is_err());
+        // `sig` moved before `payload`, the hash recomputed: malformed.
+        let signed = signed_bytes(&entry()).unwrap();
+        let moved = signed.replacen("payload:", "sig: AAAA\npayload:", 1);
+        let text = format!("{moved}hash: {}\n", format::sha256_hex(moved.as_bytes()));
+        assert!(matches!(decode(&text, 1), Err(DecodeError::Malformed(_))));
+        // A value that is not base64.
+        let bad = format!("{signed}sig: not base64!\n");
+        let text = format!("{bad}hash: {}\n", format::sha256_hex(bad.as_bytes()));
+        assert!(matches!(decode(&text, 1), Err(DecodeError::Malformed(_))));
+    }
+}
