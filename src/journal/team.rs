@@ -882,7 +882,10 @@ mod tests {
             format!("sig: U1NIU0lHAAAA+/=\nhash: {hash}\n")
         );
         // The hash covers the sig line.
-        assert_eq!(hash, format::sha256_hex(text[..text.len() - 71].as_bytes()));
+        assert_eq!(
+            hash,
+            format::sha256_hex(&text.as_bytes()[..text.len() - 71])
+        );
         let back = decode(&text, 1).unwrap();
         assert_eq!(back.sig, e.sig);
         // Unsigned, the same record hashes exactly its signed bytes.
