@@ -150,8 +150,10 @@ pub fn verify(args: &VerifyArgs, ctx: &Ctx, dir: &std::path::Path) -> anyhow::Re
             "seals": seals.iter().map(|(d, held)| serde_json::json!({"digest": d, "holds": held})).collect::<Vec<_>>(),
         }))?;
     } else if c.ok() {
+        // "ok" only when nothing below fails (a bad signature, a seal that does not hold).
         ctx.out.print(&format!(
-            "ok: {} records in {} journals, every chain and cross-reference intact, seal digest of the heads {}",
+            "{}{} records in {} journals, every chain and cross-reference intact, seal digest of the heads {}",
+            if ok { "ok: " } else { "" },
             c.records(),
             c.journals.len(),
             c.digest()

@@ -59,8 +59,13 @@ pub fn allowed_signers(dir: &Path) -> anyhow::Result<Option<AllowedSigners>> {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clone();
-    match given.or_else(|| crate::journal::sync::allowed_signers_file(dir)) {
-        Some(path) => AllowedSigners::read(&path).map(Some),
+    if let Some(path) = given {
+        return AllowedSigners::read(&path).map(Some);
+    }
+    match crate::journal::sync::allowed_signers_file(dir) {
+        Some(path) => AllowedSigners::read(&path)
+            .map(Some)
+            .map_err(|e| e.context("cannot check signatures with the allowed-signers file git's gpg.ssh.allowedSignersFile names")),
         None => Ok(None),
     }
 }
