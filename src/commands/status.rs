@@ -470,7 +470,9 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             text.push_str(&format!("  {}\n", c.describe()));
         }
     }
-    if !inc.signing.is_empty() {
+    // Briefly, and only once someone signs: an all-unsigned team incident reads as before
+    // (`verify` and the export state every journal's signatures either way).
+    if inc.signing.iter().any(|s| s.signed > 0) {
         let journals: Vec<String> = inc
             .signing
             .iter()

@@ -678,6 +678,17 @@ fn signing_errors_format_1_and_where_allowed_signers_come_from() {
     let dir = open_team(root, "alice-laptop", "Errors");
     let journal = dir.join("alice-laptop.yaml");
     let before = std::fs::read(&journal).unwrap();
+    // Nobody signs yet: `status` reads as before, `verify` says the journal is unsigned.
+    let out = run(root, &["status"]);
+    assert_ok(&out);
+    assert!(!stdout(&out).contains("Signatures:"), "{}", stdout(&out));
+    let out = run(root, &["verify"]);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains("alice-laptop.yaml: unsigned"),
+        "{}",
+        stdout(&out)
+    );
 
     let missing = std::ffi::OsString::from("/nonexistent/ssh-keygen");
     let out = signed(
