@@ -39,7 +39,8 @@ pub enum ExitStatus {
     /// (`BREACH_LOCK_TIMEOUT`, default 30 seconds); nothing was recorded.
     LockTimeout = 9,
     /// The operator interrupted an interactive walk (Ctrl-C); everything answered so far
-    /// is recorded.
+    /// is recorded. Also a "which incident?" prompt left without a choice (nothing is
+    /// recorded).
     Interrupted = 130,
 }
 

@@ -145,6 +145,7 @@ const BAD: &[(&str, usize, usize, &str)] = &[
     ("not-a-mapping", 1, 1, "not a runbook: found sequence"),
     ("unknown-question-kind", 23, 15, "did you mean `number`?"),
     ("several-problems", 12, 13, "duplicate item id `scope`"),
+    ("mixed-problems", 12, 5, "unknown field `colour`"),
 ];
 
 #[test]
@@ -197,6 +198,60 @@ fn all_semantic_problems_of_a_file_are_reported() {
     assert!(located[0].starts_with(":12:13: duplicate item id"));
     assert!(located[1].starts_with(":28:70: step `notify`: condition refers to `later/q`"));
     assert!(located[2].starts_with(":43:11: deadline `gdpr` has both"));
+}
+
+#[test]
+fn every_problem_of_a_file_is_reported_shape_and_meaning_alike() {
+    // serde alone stops at the first unknown field; the shape pass reads each element on
+    // its own, and the semantic pass checks what parsed.
+    let path = bad_dir().join("mixed-problems.yaml");
+    let o = validate(&path);
+    assert_refused(&o, "mixed-problems", 3);
+    let file = path.display().to_string();
+    let located: Vec<&str> = o
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("error: ")?.strip_prefix(file.as_str()))
+        .collect();
+    let expected = [
+        ":12:5: steps[0]: unknown field `colour`",
+        ":16:15: steps[0].questions[0].kind: unknown variant `multiple_choice`",
+        ":17:9: duplicate step id `assess`",
+        ":21:5: steps[1]: unknown field `priority`",
+        ":28:21: deadlines[0].within.hours: invalid type: string \"seventy-two\"",
+    ];
+    assert_eq!(located.len(), expected.len(), "{}", o.stderr);
+    for (line, want) in located.iter().zip(expected) {
+        assert!(line.starts_with(want), "`{want}` expected, got `{line}`");
+    }
+    assert!(
+        o.stderr
+            .ends_with("1 of 1 runbook file failed validation\n"),
+        "{}",
+        o.stderr
+    );
+
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let o = run(tmp.path(), &["runbook", "validate", "--json", &file]);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).expect("JSON");
+    let problems = v[0]["problems"].as_array().expect("problems");
+    let at: Vec<(u64, u64)> = problems
+        .iter()
+        .map(|p| {
+            (
+                p["line"].as_u64().unwrap_or(0),
+                p["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        at,
+        vec![(12, 5), (16, 15), (17, 9), (21, 5), (28, 21)],
+        "{}",
+        o.stdout
+    );
+    assert_eq!(v[0]["valid"], false);
 }
 
 /// A runbook that is valid but for what each generated case adds.

@@ -969,3 +969,85 @@ fn pty_a_notice_recorded_as_sent_shows_its_item_ticked_on_resume() {
             .is_some_and(|x| x.checked)
     );
 }
+
+/// Starts an incident without the walk at `now`; returns its id.
+fn start_at(dir: &Path, now: &str, title: &str) -> String {
+    let out = breach(dir)
+        .env("BREACH_NOW", now)
+        .args(["start", "--no-walk", "--json", "--title", title])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    v["id"].as_str().expect("id").to_string()
+}
+
+fn notes_in(dir: &Path, id: &str) -> Vec<String> {
+    let path = dir.join(format!("incidents/{id}.yaml"));
+    breach::ledger::load(&path)
+        .expect("incident loads")
+        .0
+        .records
+        .iter()
+        .filter_map(|r| match &r.payload {
+            breach::journal::Payload::Note(n) => Some(n.text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn pty_with_two_open_incidents_a_write_asks_which_and_names_the_one_picked() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let older = start_at(dir, "2026-11-23T08:00:00Z", "Alpha");
+    let newer = start_at(dir, "2026-11-24T08:00:00Z", "Beta");
+    assert_ne!(older, newer);
+
+    // The most recent is listed first; one key down picks the older one.
+    let mut p = pty(dir, &["note", "for the older one"]);
+    answer(
+        &mut p,
+        "2 incidents are open; which one is this for?",
+        &format!("{DOWN}\r"),
+    );
+    if let Err(e) = p.exp_string(&format!("in {older}: ")) {
+        panic!("the confirmation names the incident picked: {e}");
+    }
+    assert_eq!(exit_code(&mut p), 0);
+    assert_eq!(notes_in(dir, &older), vec!["for the older one".to_string()]);
+    assert!(notes_in(dir, &newer).is_empty());
+
+    // Enter alone takes the first one listed, the most recent.
+    let mut p = pty(dir, &["note", "for the newer one"]);
+    answer(&mut p, "which one is this for?", "\r");
+    if let Err(e) = p.exp_string(&format!("in {newer}: ")) {
+        panic!("the confirmation names the incident picked: {e}");
+    }
+    assert_eq!(exit_code(&mut p), 0);
+    assert_eq!(notes_in(dir, &newer), vec!["for the newer one".to_string()]);
+
+    // Escape chooses none: nothing is recorded, and the exit says interrupted.
+    let mut p = pty(dir, &["note", "for nobody"]);
+    answer(&mut p, "which one is this for?", ESC);
+    assert_eq!(exit_code(&mut p), 130);
+    assert_eq!(notes_in(dir, &older).len(), 1);
+    assert_eq!(notes_in(dir, &newer).len(), 1);
+
+    // Without a terminal the same write is refused, naming both (exit 4, not found).
+    let out = breach(dir)
+        .args(["note", "no terminal"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("2 incidents are open") && err.contains(&older) && err.contains(&newer),
+        "{err}"
+    );
+    assert_eq!(notes_in(dir, &older).len() + notes_in(dir, &newer).len(), 2);
+}

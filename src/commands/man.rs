@@ -85,7 +85,7 @@ const EXIT_STATUS: &[(&str, &str)] = &[
     ),
     (
         "130",
-        "The walk was interrupted (Ctrl-C); everything answered so far is recorded.",
+        "The walk was interrupted (Ctrl-C); everything answered so far is recorded. Also when the which-incident prompt of a write is left without a choice; nothing is recorded.",
     ),
 ];
 

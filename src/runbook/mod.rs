@@ -7,6 +7,7 @@ pub mod condition;
 pub mod facts;
 pub mod load;
 pub mod model;
+mod shape;
 pub mod spans;
 pub mod templates;
 pub mod validate;

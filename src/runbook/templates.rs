@@ -12,6 +12,18 @@ use super::{Problem, Runbook};
 /// Checks every template of `runbook`, whose YAML text is `source`, read from `origin` (a
 /// path, or "built-in runbook NAME"). Returns the problems found, in template order.
 pub fn check_templates(runbook: &Runbook, source: &str, origin: &str) -> Vec<Problem> {
+    let all: Vec<usize> = (0..runbook.templates.len()).collect();
+    check_templates_at(runbook, source, origin, &all)
+}
+
+/// [`check_templates`] for a runbook some of whose templates did not parse: the `i`th
+/// template of `runbook` is template `file_index[i]` of the file.
+pub fn check_templates_at(
+    runbook: &Runbook,
+    source: &str,
+    origin: &str,
+    file_index: &[usize],
+) -> Vec<Problem> {
     let env = facts::environment();
     let sample: BTreeMap<&str, String> = FACTS
         .iter()
@@ -20,7 +32,7 @@ pub fn check_templates(runbook: &Runbook, source: &str, origin: &str) -> Vec<Pro
     let items = template_items(source);
     let mut problems = Vec::new();
     for (index, template) in runbook.templates.iter().enumerate() {
-        let item = items.get(index).copied();
+        let item = file_index.get(index).and_then(|at| items.get(*at)).copied();
         for (field, text) in [("subject", &template.subject), ("body", &template.body)] {
             let locator = item
                 .map(|range| Locator::find(source, range, field, text))

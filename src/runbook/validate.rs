@@ -5,10 +5,13 @@
 //!    one clear message instead of a list of unknown fields;
 //! 2. serde parses the whole runbook, catching syntax errors, unknown fields (with a "did
 //!    you mean" when a known field is close), missing fields and wrong types; serde stops at
-//!    the first of these;
+//!    the first of these, so when it refuses the runbook the shape pass ([`super::shape`])
+//!    reads each element on its own and reports every such problem;
 //! 3. the semantic pass reports every duplicate id, every reference to something that does
 //!    not exist or comes later, and every malformed duration, each at the position of the
-//!    offending node (looked up in a [`SpanIndex`]).
+//!    offending node (looked up in a [`SpanIndex`]), over what parsed.
+//!
+//! The problems are returned in file order.
 //!
 //! Input is bounded before it gets here (`load::MAX_RUNBOOK_BYTES`); yaml_serde limits
 //! nesting depth and alias expansion, and the span index neither recurses nor expands
@@ -23,6 +26,7 @@ use super::model::{
     AffectedFact, CodeList, Condition, Event, EventRef, FORMAT_VERSION, IntakeAnchor, QuestionKind,
     Runbook,
 };
+use super::shape::{self, Layout};
 use super::spans::{Pos, SpanIndex};
 
 /// One thing wrong with a runbook.
@@ -155,16 +159,35 @@ fn validate_with(text: &str, origin: &str, rules: Rules) -> Result<Runbook, Vec<
             })
             .collect());
     }
-    let runbook: Runbook = match serde_yaml::from_str(text) {
-        Ok(r) => r,
+    let (runbook, layout, mut problems) = match serde_yaml::from_str::<Runbook>(text) {
+        Ok(r) => {
+            let layout = Layout::whole(&r);
+            (r, layout, Vec::new())
+        }
         Err(e) => {
-            let mut problem = serde_problem(origin, &e);
-            refine_condition_position(&mut problem, &spans);
-            return Err(vec![problem]);
+            // serde stops at the first problem; the shape pass reads each element on its
+            // own to find the others, and the semantic pass then checks what parsed.
+            let mut first = serde_problem(origin, &e);
+            refine_condition_position(&mut first, &spans);
+            let parsed = serde_yaml::from_str::<serde_yaml::Value>(text)
+                .ok()
+                .and_then(|value| shape::collect(value, &spans, origin));
+            match parsed {
+                Some(p) if !p.problems.is_empty() => (p.runbook, p.layout, p.problems),
+                // Not a mapping, or a problem only the whole document shows.
+                _ => return Err(vec![first]),
+            }
         }
     };
-    let mut problems = check(&runbook, &spans, origin, rules);
-    problems.extend(super::templates::check_templates(&runbook, text, origin));
+    problems.extend(check(&runbook, &layout, &spans, origin, rules));
+    problems.extend(super::templates::check_templates_at(
+        &runbook,
+        text,
+        origin,
+        layout.template_indices(),
+    ));
+    // In file order; a problem without a position comes last.
+    problems.sort_by_key(|p| (p.line.unwrap_or(usize::MAX), p.column.unwrap_or(0)));
     if problems.is_empty() {
         Ok(runbook)
     } else {
@@ -226,7 +249,7 @@ fn refine_condition_position(problem: &mut Problem, spans: &SpanIndex) {
 }
 
 /// Plain words for serde's type names, and suggestions for typos.
-fn polish(message: &str) -> String {
+pub(super) fn polish(message: &str) -> String {
     // At the top level a wrong shape means the file is not a runbook at all.
     if message.starts_with("invalid type: ")
         && (message.ends_with("expected struct VersionProbe")
@@ -271,6 +294,7 @@ fn polish(message: &str) -> String {
         ("enum QuestionKind", "a question kind"),
         ("enum IntakeAnchor", "a deadline anchor"),
         ("a sequence", "a list"),
+        ("expected u32", "expected a whole number of 0 or more"),
     ];
     let mut out = message.to_string();
     for (from, to) in NAMES {
@@ -286,7 +310,7 @@ fn polish(message: &str) -> String {
 }
 
 /// For `unknown field `titel`, expected one of `id`, `title`` returns `title`.
-fn did_you_mean(message: &str, marker: &str) -> Option<String> {
+pub(super) fn did_you_mean(message: &str, marker: &str) -> Option<String> {
     let rest = &message[message.find(marker)? + marker.len()..];
     let (unknown, rest) = rest.split_once('`')?;
     let expected = rest.split_once("expected")?.1;
@@ -301,10 +325,20 @@ fn did_you_mean(message: &str, marker: &str) -> Option<String> {
 }
 
 /// The semantic pass: every problem, each at the node it concerns.
-fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str, rules: Rules) -> Vec<Problem> {
+/// `layout` says where each element of `runbook` stands in the file, and which elements did
+/// not parse (references to those are not reported again).
+fn check(
+    runbook: &Runbook,
+    layout: &Layout,
+    spans: &SpanIndex,
+    origin: &str,
+    rules: Rules,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut add = |path: &str, message: String| {
-        problems.push(Problem::at(origin, spans.value(path), message));
+        if !layout.was_repaired(path) {
+            problems.push(Problem::at(origin, spans.value(path), message));
+        }
     };
 
     check_id(&runbook.id, "id", "runbook", &mut add);
@@ -328,7 +362,7 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str, rules: Rules) -> Ve
     let mut earlier: HashSet<String> = HashSet::new();
     let mut step_ids = HashSet::new();
     for (si, step) in runbook.steps.iter().enumerate() {
-        let sp = format!("steps[{si}]");
+        let sp = layout.step(si);
         check_id(&step.id, &format!("{sp}.id"), "step", &mut add);
         if !step_ids.insert(step.id.as_str()) {
             add(
@@ -344,12 +378,13 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str, rules: Rules) -> Ve
                 &what,
                 &earlier,
                 &all_questions,
+                layout,
                 &mut add,
             );
         }
         let mut item_ids = HashSet::new();
         for (ii, item) in step.items.iter().enumerate() {
-            let ip = format!("{sp}.items[{ii}]");
+            let ip = layout.item(si, ii);
             check_id(&item.id, &format!("{ip}.id"), "item", &mut add);
             if !item_ids.insert(item.id.as_str()) {
                 add(
@@ -361,7 +396,9 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str, rules: Rules) -> Ve
                 );
             }
             for (oi, alt) in item.or.iter().enumerate() {
-                if alt == &item.id || !step.items.iter().any(|i| &i.id == alt) {
+                let exists = step.items.iter().any(|i| &i.id == alt)
+                    || layout.is_broken("item", &format!("{}/{alt}", step.id));
+                if alt == &item.id || !exists {
                     add(
                         &format!("{ip}.or[{oi}]"),
                         format!(
@@ -379,13 +416,14 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str, rules: Rules) -> Ve
                     &what,
                     &earlier,
                     &all_questions,
+                    layout,
                     &mut add,
                 );
             }
         }
         let mut question_ids = HashSet::new();
         for (qi, q) in step.questions.iter().enumerate() {
-            let qp = format!("{sp}.questions[{qi}]");
+            let qp = layout.question(si, qi);
             let name = format!("{}/{}", step.id, q.id);
             check_id(&q.id, &format!("{qp}.id"), "question", &mut add);
             if !question_ids.insert(q.id.as_str()) {
@@ -405,12 +443,14 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str, rules: Rules) -> Ve
                     &what,
                     &earlier,
                     &all_questions,
+                    layout,
                     &mut add,
                 );
             }
             match q.kind {
                 QuestionKind::Select | QuestionKind::Multiselect => {
-                    if q.options.is_empty() {
+                    // (Options taken out by the shape pass were reported there.)
+                    if q.options.is_empty() && !layout.was_repaired(&format!("{qp}.options")) {
                         add(
                             &format!("{qp}.kind"),
                             format!(
@@ -513,7 +553,7 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str, rules: Rules) -> Ve
     let deadline_ids: HashSet<&str> = runbook.deadlines.iter().map(|d| d.id.as_str()).collect();
     let mut seen = HashSet::new();
     for (ti, t) in runbook.templates.iter().enumerate() {
-        let tp = format!("templates[{ti}].id");
+        let tp = format!("{}.id", layout.template(ti));
         check_id(&t.id, &tp, "template", &mut add);
         if !seen.insert(t.id.as_str()) {
             add(&tp, format!("duplicate template id `{}`", t.id));
@@ -529,10 +569,11 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str, rules: Rules) -> Ve
         .collect();
     for (si, step) in runbook.steps.iter().enumerate() {
         for (ii, item) in step.items.iter().enumerate() {
-            let ip = format!("steps[{si}].items[{ii}]");
+            let ip = layout.item(si, ii);
             let name = format!("{}/{}", step.id, item.id);
             if let Some(t) = &item.template
                 && !template_ids.contains(t.as_str())
+                && !layout.is_broken("template", t)
             {
                 add(
                     &format!("{ip}.template"),
@@ -540,6 +581,7 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str, rules: Rules) -> Ve
                 );
             }
             if rules == Rules::Authoring
+                && !layout.broken_deadline
                 && item.legal_duty
                 && item.promises_notification()
                 && !meets.contains(name.as_str())
@@ -559,10 +601,11 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str, rules: Rules) -> Ve
         questions: &all_questions,
         templates: &template_ids,
         deadlines: &deadline_ids,
+        layout,
     };
     let mut seen = HashSet::new();
     for (di, d) in runbook.deadlines.iter().enumerate() {
-        let dp = format!("deadlines[{di}]");
+        let dp = layout.deadline(di);
         let what = format!("deadline `{}`", d.id);
         check_id(&d.id, &format!("{dp}.id"), "deadline", &mut add);
         if !seen.insert(d.id.as_str()) {
@@ -609,6 +652,7 @@ fn check(runbook: &Runbook, spans: &SpanIndex, origin: &str, rules: Rules) -> Ve
                 &what,
                 &all_questions,
                 &all_questions,
+                layout,
                 &mut add,
             );
         }
@@ -665,6 +709,7 @@ fn check_condition(
     what: &str,
     earlier: &HashSet<String>,
     all: &HashSet<String>,
+    layout: &Layout,
     add: &mut impl FnMut(&str, String),
 ) {
     match c {
@@ -675,13 +720,22 @@ fn check_condition(
                 "any"
             };
             for (i, sub) in v.iter().enumerate() {
-                check_condition(sub, &format!("{path}.{key}[{i}]"), what, earlier, all, add);
+                check_condition(
+                    sub,
+                    &format!("{path}.{key}[{i}]"),
+                    what,
+                    earlier,
+                    all,
+                    layout,
+                    add,
+                );
             }
         }
         Condition::Not(sub) => {
-            check_condition(sub, &format!("{path}.not"), what, earlier, all, add)
+            check_condition(sub, &format!("{path}.not"), what, earlier, all, layout, add)
         }
-        Condition::Answer { answer, .. } if earlier.contains(answer) => {}
+        Condition::Answer { answer, .. }
+            if earlier.contains(answer) || layout.is_broken("question", answer) => {}
         Condition::Answer { answer, .. } => {
             let detail = if all.contains(answer) {
                 "which is asked later; a condition may only use earlier answers"
@@ -703,6 +757,7 @@ struct Index<'a> {
     questions: &'a HashSet<String>,
     templates: &'a HashSet<&'a str>,
     deadlines: &'a HashSet<&'a str>,
+    layout: &'a Layout,
 }
 
 impl Index<'_> {
@@ -715,6 +770,17 @@ impl Index<'_> {
         add: &mut impl FnMut(&str, String),
     ) {
         let at = |key: &str| format!("{path}.{key}");
+        let broken = match e.event() {
+            Some(Event::Item(i)) => self.layout.is_broken("item", i),
+            Some(Event::Answer(a)) => self.layout.is_broken("question", a),
+            Some(Event::Step(s)) => self.layout.is_broken("step", s),
+            Some(Event::Notice(t)) => self.layout.is_broken("template", t),
+            Some(Event::Deadline(d)) => self.layout.is_broken("deadline", d),
+            None => false,
+        };
+        if broken {
+            return;
+        }
         match e.event() {
             None => add(
                 path,
@@ -853,6 +919,112 @@ deadlines:
         assert!(ps[1].2.contains("not a question of this runbook"));
         assert!(ps[2].2.contains("2 units"));
         assert!(ps[3].2.contains("template `nope`"));
+    }
+
+    #[test]
+    fn every_shape_problem_is_reported_with_the_semantic_ones_in_file_order() {
+        // Two unknown fields in two steps, an unknown question kind, a duplicate step id and
+        // a text where a number is expected: serde alone stops at the first.
+        let text = GOOD
+            .replace(
+                "    title: Assess\n",
+                "    titel: Assess\n    title: Assess\n",
+            )
+            .replace("kind: select", "kind: selekt")
+            .replace("id: contain", "id: assess")
+            .replace(
+                "    owner: lead\n    when:",
+                "    ower: lead\n    owner: lead\n    when:",
+            )
+            .replace("within: {hours: 72}", "within: {hours: seventy-two}");
+        let ps = problems(&text);
+        let got: Vec<(usize, usize)> = ps.iter().map(|p| (p.0, p.1)).collect();
+        assert_eq!(
+            got,
+            vec![(6, 5), (16, 15), (20, 9), (23, 5), (34, 21)],
+            "{ps:?}"
+        );
+        assert!(
+            ps[0].2.starts_with("steps[0]: unknown field `titel`")
+                && ps[0].2.ends_with("did you mean `title`?"),
+            "{ps:?}"
+        );
+        assert!(
+            ps[1]
+                .2
+                .starts_with("steps[0].questions[0].kind: unknown variant `selekt`"),
+            "{ps:?}"
+        );
+        assert!(ps[2].2.contains("duplicate step id `assess`"), "{ps:?}");
+        assert!(
+            ps[3].2.starts_with("steps[1]: unknown field `ower`"),
+            "{ps:?}"
+        );
+        assert!(
+            ps[4]
+                .2
+                .starts_with("deadlines[0].within.hours: invalid type: string")
+                && ps[4].2.ends_with("expected a whole number of 0 or more"),
+            "{ps:?}"
+        );
+        // The step's condition names the question that did not parse: not reported again.
+        assert!(!ps.iter().any(|p| p.2.contains("not a question")), "{ps:?}");
+    }
+
+    #[test]
+    fn a_repaired_element_is_still_checked_and_fillers_raise_nothing() {
+        // A missing owner and a title of the wrong type are reported once each; the step
+        // still counts, so the condition on its question is checked and the duplicate
+        // option found.
+        let text = GOOD
+            .replace("    owner: lead\n    items:", "    items:")
+            .replace("    title: Contain\n", "    title: [Contain]\n")
+            .replace("{id: b, label: B}", "{id: a, label: B}")
+            .replace("{notice: notice}", "{notice: nope}");
+        let ps = problems(&text);
+        let got: Vec<(usize, usize, &str)> = ps
+            .iter()
+            .map(|p| (p.0, p.1, &p.2[..p.2.len().min(30)]))
+            .collect();
+        assert_eq!(ps.len(), 4, "{got:?}");
+        assert!(
+            ps[0].2.starts_with("steps[0]: missing field `owner`"),
+            "{ps:?}"
+        );
+        assert!(ps[1].2.contains("duplicate option `a`"), "{ps:?}");
+        assert!(
+            ps[2].2.starts_with("steps[1].title: invalid type"),
+            "{ps:?}"
+        );
+        assert!(ps[3].2.contains("template `nope`"), "{ps:?}");
+        // Nothing that parsed is left out: the valid runbook around it stays valid.
+        assert_eq!(problems(GOOD), Vec::new());
+    }
+
+    #[test]
+    fn a_broken_list_element_does_not_hide_the_next() {
+        let text = GOOD
+            .replace(
+                "          - {id: a, label: A}\n",
+                "          - just a string\n          - {id: c, labl: C}\n",
+            )
+            .replace(
+                "templates:\n",
+                "templates:\n  - {id: other, audience: [x], subject: S, body: B}\n",
+            );
+        // An option that is not a mapping takes its question's options out of the check
+        // (the other option is not looked at); the template after it is still read.
+        let ps = problems(&text);
+        assert_eq!(ps.len(), 2, "{ps:?}");
+        assert!(ps[0].2.contains("expected an option"), "{ps:?}");
+        assert_eq!((ps[0].0, ps[0].1), (17, 13), "{ps:?}");
+        assert!(
+            ps[1].2.starts_with("templates[0].audience: invalid type"),
+            "{ps:?}"
+        );
+        // The template that did not parse is not reported as missing where it is named.
+        let named = text.replace("{notice: notice}", "{notice: other}");
+        assert_eq!(problems(&named).len(), 2, "{:?}", problems(&named));
     }
 
     #[test]

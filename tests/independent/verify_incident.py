@@ -6,8 +6,10 @@ show that the document is enough to verify a file without breach's own code.
 
 Usage: verify_incident.py FILE
 
-Prints one line and exits with:
-  0  "ok: N records, last hash H"               every record verifies
+Prints one line (then any warnings, one a line) and exits with:
+  0  "ok: N records, last hash H"               every record verifies; it may be followed by
+     "warning: ..." lines for what section 9 reports as warnings (a record after `closed`
+     other than an action item; a file name that is not the incident id)
   1  "bad: record S (line L): WHAT"             a record fails (the first one is named)
   2  "torn: record S (line L): ..."             only the last record is incomplete
   3  "unsupported: ..."                         a format version this verifier does not know
@@ -15,8 +17,10 @@ Prints one line and exits with:
 """
 
 import hashlib
+import os
 import re
 import sys
+import unicodedata
 
 GENESIS = "0" * 64
 HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -24,14 +28,64 @@ HASH_LINE = re.compile(rb"hash: ([0-9a-f]{64})\n")
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 FIELDS = ["seq", "time", "operator", "kind", "prev", "payload"]
 SUPPORTED_FORMATS = {1}
+# Section 5: the kinds that may follow `closed`.
+AFTER_CLOSED = {"action", "action_done"}
+ESCAPES = {
+    "0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v",
+    "f": "\f", "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\",
+    "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029",
+}
+HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+
+
+def unescape(inner):
+    """The text of a double-quoted YAML scalar on one line (its backslash escapes)."""
+    out = []
+    i = 0
+    while i < len(inner):
+        c = inner[i]
+        if c != "\\" or i + 1 == len(inner):
+            out.append(c)
+            i += 1
+            continue
+        e = inner[i + 1]
+        if e in HEX_ESCAPES:
+            n = HEX_ESCAPES[e]
+            out.append(chr(int(inner[i + 2:i + 2 + n], 16)))
+            i += 2 + n
+        else:
+            out.append(ESCAPES.get(e, e))
+            i += 2
+    return "".join(out)
 
 
 def unquote(value):
-    """Strips one pair of matching YAML quotes (section 2)."""
+    """Strips one pair of matching YAML quotes (section 2): `''` in single quotes stands for
+    one `'`, and double quotes take backslash escapes."""
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         inner = value[1:-1]
-        return inner.replace("''", "'") if value[0] == "'" else inner
+        return inner.replace("''", "'") if value[0] == "'" else unescape(inner)
     return value
+
+
+def payload_field(lines, name):
+    """The value of a payload field (a line indented two spaces), or None when absent. A block
+    scalar (`|`, `|-`, `>`) is its text lines joined; only emptiness matters here."""
+    prefix = "  %s:" % name
+    for i, line in enumerate(lines):
+        if not line.startswith(prefix):
+            continue
+        value = line[len(prefix):].strip()
+        if value[:1] in ("|", ">"):
+            body = []
+            for more in lines[i + 1:]:
+                if more.startswith("   ") or more == "":
+                    body.append(more.strip())
+                else:
+                    break
+            return "\n".join(body).strip("\n")
+        return unquote(value)
+    return None
 
 
 def split_records(data):
@@ -88,6 +142,19 @@ def check_record(index, line_no, chunk, prev_hash, is_last):
         return "bad", where + ": malformed (seq)", None
     if not TIME.fullmatch(values["time"]):
         return "bad", where + ": malformed (time)", None
+    # Section 2: 1 to 200 characters, none of them a control character.
+    operator = values["operator"]
+    if not 1 <= len(operator) <= 200:
+        return "bad", where + ": malformed (operator of %d characters)" % len(operator), None
+    if any(unicodedata.category(c) == "Cc" for c in operator):
+        return "bad", where + ": malformed (control character in operator)", None
+    # Section 5: a note's text is not empty.
+    if values["kind"] == "note":
+        payload_inline = values["payload"]
+        text = payload_field(lines, "text")
+        # (A payload in another flow form is left to a YAML parser.)
+        if payload_inline == "{}" or (payload_inline == "" and not text):
+            return "bad", where + ": malformed (empty note text)", None
     seq = int(values["seq"])
     # Rule 3: seq is the position.
     if seq > index:
@@ -110,18 +177,37 @@ def check_record(index, line_no, chunk, prev_hash, is_last):
         version = int(unquote(fmt[0].split(":", 1)[1].strip()))
         if version not in SUPPORTED_FORMATS:
             return "unsupported", "format version %d is not supported" % version, None
-    return "ok", "", stored
+    return "ok", "", (stored, values["kind"], payload_field(lines, "id") if index == 0 else None)
 
 
-def verify(data):
+def warnings(kinds, incident_id, file_name):
+    """Section 9's warnings for a file whose every record verifies."""
+    found = []
+    if "closed" in kinds:
+        closed_at = kinds.index("closed")
+        late = [s for s, k in enumerate(kinds) if s > closed_at and k not in AFTER_CLOSED]
+        if late:
+            found.append(
+                "%d record(s) follow the closed record, from record %d on" % (len(late), late[0])
+            )
+    if file_name is not None:
+        stem = os.path.splitext(os.path.basename(file_name))[0]
+        if stem != incident_id:
+            found.append("the file is named %s but holds incident %s" % (stem, incident_id))
+    return found
+
+
+def verify(data, file_name=None):
     records, bad_line = split_records(data)
     if records is None:
         return 1, "bad: record 0 (line %d): malformed (text before the first ---)" % bad_line
     if not records:
         return 1, "bad: the file has no records"
     prev = GENESIS
+    kinds = []
+    incident_id = None
     for index, (line_no, chunk) in enumerate(records):
-        status, message, digest = check_record(
+        status, message, found = check_record(
             index, line_no, chunk, prev, index + 1 == len(records)
         )
         if status == "torn":
@@ -130,8 +216,13 @@ def verify(data):
             return 3, "unsupported: " + message
         if status == "bad":
             return 1, "bad: " + message
-        prev = digest
-    return 0, "ok: %d records, last hash %s" % (len(records), prev)
+        prev, kind, opened_id = found
+        kinds.append(kind)
+        if index == 0:
+            incident_id = opened_id
+    lines = ["ok: %d records, last hash %s" % (len(records), prev)]
+    lines += ["warning: " + w for w in warnings(kinds, incident_id, file_name)]
+    return 0, "\n".join(lines)
 
 
 def main(argv):
@@ -144,7 +235,7 @@ def main(argv):
     except OSError as e:
         print("error: %s" % e)
         return 4
-    code, message = verify(data)
+    code, message = verify(data, argv[1])
     print(message)
     return code
 

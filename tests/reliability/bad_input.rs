@@ -110,6 +110,94 @@ fn unknown_record_kinds_are_verified_kept_and_ignored() {
 }
 
 #[test]
+fn a_quoted_seq_verifies_and_a_record_after_closed_verifies_with_a_warning() {
+    for f in corpus("incidents/verified") {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::create_dir(root.join("incidents")).unwrap();
+        let path = root.join(format!("incidents/{ID}.yaml"));
+        std::fs::copy(&f, &path).unwrap();
+        let out = bounded(root, &["verify"]);
+        assert_ok(&out);
+        let late = f.ends_with("note-after-closed.yaml");
+        assert_eq!(
+            stderr(&out).contains("follow the `closed` record"),
+            late,
+            "{f:?}: {}",
+            stderr(&out)
+        );
+        let scan = breach::journal::file::read(&path).unwrap();
+        let incident = breach::ledger::fold(&scan).unwrap();
+        assert_eq!(incident.after_closed.len(), usize::from(late), "{f:?}");
+    }
+}
+
+#[test]
+fn counts_are_whole_numbers_of_0_or_more_stored_as_integers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let path = open_tiny(root, "Counts");
+    let before = std::fs::read(&path).unwrap();
+    for (bad, says) in [
+        ("-5", "cannot be negative"),
+        ("99999999999999999999999999999", "too large"),
+        ("1e29", "too large"),
+        ("1350.5", "a whole number"),
+        ("twelve", "a whole number of 0 or more"),
+    ] {
+        let out = bounded(root, &["answer", "assess/count", bad]);
+        assert_fails(&out, 3);
+        assert!(stderr(&out).contains(says), "{bad}: {}", stderr(&out));
+    }
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "nothing was recorded"
+    );
+    assert_ok(&bounded(root, &["answer", "assess/count", "1200"]));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("\n  value: 1200\n") && !text.contains("1200.0"),
+        "{}",
+        &text[text.len().saturating_sub(300)..]
+    );
+}
+
+#[test]
+fn a_runbook_with_problems_in_several_elements_gets_every_one() {
+    let f = corpus("runbooks")
+        .into_iter()
+        .find(|f| f.ends_with("several-shape-problems.yaml"))
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = bounded(tmp.path(), &["runbook", "validate", f.to_str().unwrap()]);
+    assert_fails(&out, 3);
+    let err = stderr(&out);
+    let problems: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(problems.len(), 5, "{err}");
+    for fragment in [
+        "unknown field `reqired`",
+        "unknown variant `slider`",
+        "duplicate step id `assess`",
+        "unknown field `ownr`",
+        "within.hours: invalid type",
+    ] {
+        assert!(err.contains(fragment), "{fragment}: {err}");
+    }
+    // A duration is a whole number of 0 or more.
+    for name in ["negative-duration.yaml", "duration-too-large.yaml"] {
+        let f = f.with_file_name(name);
+        let out = bounded(tmp.path(), &["runbook", "validate", f.to_str().unwrap()]);
+        assert_fails(&out, 3);
+        assert!(
+            stderr(&out).contains("expected a whole number of 0 or more"),
+            "{name}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
 fn invalid_runbooks_exit_3_and_open_nothing() {
     let files = corpus("runbooks");
     assert!(files.len() >= 25, "{}", files.len());

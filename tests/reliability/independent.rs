@@ -58,7 +58,8 @@ fn the_independent_verifier_agrees_with_breach() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
 
-    let example = root.join("example.yaml");
+    // Named for its incident, as breach names it (another name is warned about).
+    let example = root.join("20261123T101500Z-card-skimmer-on-checkout.yaml");
     std::fs::write(&example, doc_example()).unwrap();
     assert_eq!(
         independent(py, &example),
@@ -182,7 +183,7 @@ fn the_independent_verifier_agrees_on_the_bad_input_corpus() {
     let Some(py) = python() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad-input/incidents");
-    for sub in ["integrity", "invalid", "accepted"] {
+    for sub in ["integrity", "invalid", "accepted", "verified"] {
         for entry in std::fs::read_dir(base.join(sub)).unwrap() {
             let f = entry.unwrap().path();
             let (code, said) = independent(py, &f);
@@ -203,6 +204,170 @@ fn the_independent_verifier_agrees_on_the_bad_input_corpus() {
             }
         }
     }
+}
+
+/// The text of an incident file with record `k`'s hashed lines changed by `edit`, every
+/// record after it re-chained and every hash recomputed: a file whose chain is sound, so
+/// that only the rules on fields and the warnings are left to find it out.
+fn forge(text: &str, k: usize, edit: impl Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    let mut prev = String::new();
+    for (i, (_, chunk)) in breach::journal::format::chunks(text)
+        .into_iter()
+        .enumerate()
+    {
+        let mut hashed = chunk[..chunk.rfind("hash: ").unwrap()].to_string();
+        if i == k {
+            hashed = edit(&hashed);
+        }
+        if i > 0 {
+            let start = hashed.find("\nprev: ").unwrap() + 1;
+            let end = start + hashed[start..].find('\n').unwrap();
+            hashed.replace_range(start..end, &format!("prev: {prev}"));
+        }
+        prev = breach::journal::format::sha256_hex(hashed.as_bytes());
+        out.push_str(&format!("{hashed}hash: {prev}\n"));
+    }
+    out
+}
+
+/// A record like record `k`, appended at the end of the file (re-chained by [`forge`]).
+fn append_copy(text: &str, k: usize) -> String {
+    let chunks = breach::journal::format::chunks(text);
+    let n = chunks.len();
+    let copy = chunks[k]
+        .1
+        .replacen(&format!("seq: {k}\n"), &format!("seq: {n}\n"), 1);
+    forge(&format!("{text}{copy}"), n, |h| h.to_string())
+}
+
+#[test]
+fn the_independent_verifier_agrees_on_operators_notes_seq_closing_and_names() {
+    let Some(py) = python() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let path = open_tiny(root, "Field rules");
+    assert_ok(&run(root, &["note", "a note"]));
+    assert_ok(&run(root, &["close"]));
+    let id = path.file_stem().unwrap().to_str().unwrap().to_string();
+    assert_ok(&run(
+        root,
+        &[
+            "-i",
+            &id,
+            "action",
+            "add",
+            "--owner",
+            "ops",
+            "--due",
+            "2026-12-01",
+            "Patch it",
+        ],
+    ));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let recs = records(&path);
+    let kinds: Vec<&str> = recs.iter().map(|r| r.payload.kind()).collect();
+    assert_eq!(kinds, ["opened", "note", "closed", "action"]);
+    let forged = root.join("forged");
+    std::fs::create_dir(&forged).unwrap();
+    // Named as the incident, so that only the case at hand differs.
+    let file = forged.join(format!("{id}.yaml"));
+    let both = |text: &str| {
+        std::fs::write(&file, text).unwrap();
+        let (code, said) = independent(py, &file);
+        let out = run(root, &["verify", file.to_str().unwrap()]);
+        (code, said, out.status.code().unwrap(), stderr(&out))
+    };
+
+    // The file as written: both accept it, and neither warns (an action item may follow
+    // `closed`).
+    let (code, said, theirs, err) = both(&text);
+    assert_eq!((code, theirs), (0, 0), "{said} / {err}");
+    assert!(
+        !said.contains("warning") && !err.contains("warning"),
+        "{said} / {err}"
+    );
+
+    // A quoted `seq` is allowed by the spec: both accept it.
+    let quoted = forge(&text, 1, |h| h.replacen("seq: 1\n", "seq: '1'\n", 1));
+    assert_ne!(quoted, text);
+    let (code, said, theirs, err) = both(&quoted);
+    assert_eq!((code, theirs), (0, 0), "{said} / {err}");
+
+    // Operators: empty, too long, with a control character (C0 and C1): both refuse the
+    // record as malformed; 200 characters and a non-ASCII name are fine.
+    let long = "o".repeat(201);
+    let fine = "ö".repeat(200);
+    for (operator, ok) in [
+        ("''", false),
+        (long.as_str(), false),
+        ("\"tes\\eter\"", false),
+        ("\"tes\\tter\"", false),
+        ("\"tes\\x85ter\"", false),
+        (fine.as_str(), true),
+    ] {
+        let edited = forge(&text, 1, |h| {
+            h.replacen("operator: tester\n", &format!("operator: {operator}\n"), 1)
+        });
+        assert_ne!(edited, text);
+        let (code, said, theirs, err) = both(&edited);
+        if ok {
+            assert_eq!((code, theirs), (0, 0), "{operator}: {said} / {err}");
+        } else {
+            assert_eq!((code, theirs), (1, 5), "{operator}: {said} / {err}");
+            assert!(
+                said.starts_with("bad: record 1 ") && said.contains("operator"),
+                "{said}"
+            );
+            assert!(
+                err.contains("record 1") && err.contains("operator"),
+                "{err}"
+            );
+        }
+    }
+
+    // An empty note text: both refuse it.
+    for empty in ["''", "\"\""] {
+        let edited = forge(&text, 1, |h| {
+            h.replacen("  text: a note\n", &format!("  text: {empty}\n"), 1)
+        });
+        assert_ne!(edited, text);
+        let (code, said, theirs, err) = both(&edited);
+        assert_eq!((code, theirs), (1, 5), "{said} / {err}");
+        assert!(said.contains("empty note text"), "{said}");
+        assert!(err.contains("record 1") && err.contains("text"), "{err}");
+    }
+
+    // A note after `closed` (and after the action item): both accept the chain and warn.
+    let late = append_copy(&text, 1);
+    let (code, said, theirs, err) = both(&late);
+    assert_eq!((code, theirs), (0, 0), "{said} / {err}");
+    assert!(
+        said.contains("warning: 1 record(s) follow the closed record, from record 4 on"),
+        "{said}"
+    );
+    assert!(
+        err.contains("follow the `closed` record, from record 4 on"),
+        "{err}"
+    );
+
+    // A copy under another name: both accept the chain and warn.
+    let copy = forged.join("copy.yaml");
+    std::fs::write(&copy, &text).unwrap();
+    let (code, said) = independent(py, &copy);
+    let out = run(root, &["verify", copy.to_str().unwrap()]);
+    assert_eq!((code, out.status.code().unwrap()), (0, 0), "{said}");
+    assert!(
+        said.contains(&format!(
+            "warning: the file is named copy but holds incident {id}"
+        )),
+        "{said}"
+    );
+    assert!(
+        stderr(&out).contains(&format!("named `copy` but holds incident `{id}`")),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// Texts a YAML 1.1 reader takes for other types unless they are quoted.

@@ -166,3 +166,74 @@ fn seed_file() -> String {
     })
     .clone()
 }
+
+/// One edit of a runbook's lines: what the shape pass of validation must survive.
+fn runbook_edit() -> impl Strategy<Value = (prop::sample::Index, u8)> {
+    (any::<prop::sample::Index>(), 0u8..6)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Whatever is wrong with a runbook, validation never panics, never calls a runbook
+    /// valid that serde refuses, and places every problem inside the file.
+    #[test]
+    fn edited_runbooks_never_panic_and_every_problem_is_placed(
+        edits in proptest::collection::vec(runbook_edit(), 1..6),
+    ) {
+        let tiny = std::fs::read_to_string(tiny_runbook()).unwrap();
+        let mut lines: Vec<String> = tiny.lines().map(str::to_string).collect();
+        for (at, op) in &edits {
+            let i = at.index(lines.len());
+            let indent: String = lines[i].chars().take_while(|c| *c == ' ').collect();
+            match op {
+                0 => {
+                    lines.remove(i);
+                }
+                1 => lines.insert(i, format!("{indent}zz_unknown: 1")),
+                2 => {
+                    if let Some((key, _)) = lines[i].clone().split_once(": ") {
+                        lines[i] = format!("{key}: [1, 2]");
+                    }
+                }
+                3 => {
+                    if let Some((key, _)) = lines[i].clone().split_once(": ") {
+                        lines[i] = format!("{key}: -5");
+                    }
+                }
+                4 => {
+                    let copy = lines[i].clone();
+                    lines.insert(i, copy);
+                }
+                _ => lines[i] = lines[i].replace("id: ", "id: x"),
+            }
+            if lines.is_empty() {
+                lines.push(String::new());
+            }
+        }
+        let text = lines.join("\n") + "\n";
+        let serde_ok = serde_yaml::from_str::<breach::runbook::Runbook>(&text).is_ok();
+        match breach::runbook::parse_text(&text, "x") {
+            Ok(_) => prop_assert!(serde_ok, "valid, though serde refuses it:\n{}", text),
+            Err(problems) => {
+                prop_assert!(!problems.is_empty());
+                let last_line = text.lines().count() + 1;
+                for p in &problems {
+                    let line = p.line.unwrap_or(0);
+                    prop_assert!(
+                        (1..=last_line).contains(&line) && p.column.is_some(),
+                        "{p:?} in\n{text}"
+                    );
+                }
+                // In file order.
+                let at: Vec<(usize, usize)> = problems
+                    .iter()
+                    .map(|p| (p.line.unwrap_or(0), p.column.unwrap_or(0)))
+                    .collect();
+                let mut sorted = at.clone();
+                sorted.sort();
+                prop_assert_eq!(at, sorted);
+            }
+        }
+    }
+}

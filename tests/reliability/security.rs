@@ -276,3 +276,22 @@ fn runbook_init_writes_a_private_file_in_a_private_directory_under_umask_000() {
     assert_eq!(mode(&root.join("new/dir")), 0o700);
     assert_eq!(mode(&root.join("new/dir/wc.yaml")), 0o600);
 }
+
+#[test]
+fn the_package_states_its_platforms_and_how_to_report_a_vulnerability() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |name: &str| std::fs::read_to_string(repo.join(name)).unwrap();
+    // Unix only, said where a user and a packager look, and enforced by the build.
+    assert!(env!("CARGO_PKG_DESCRIPTION").contains("(Unix)"));
+    assert!(read("README.md").contains("`breach` runs on Unix"));
+    assert!(read("src/lib.rs").contains("#[cfg(not(unix))]\ncompile_error!("));
+    assert!(!env!("CARGO_PKG_RUST_VERSION").is_empty());
+    assert!(!env!("CARGO_PKG_LICENSE").is_empty());
+    // A security policy that says how to report privately, shipped in the package.
+    let policy = read("SECURITY.md");
+    assert!(
+        policy.contains("## Reporting a vulnerability") && policy.contains("privately"),
+        "{policy}"
+    );
+    assert!(read("Cargo.toml").contains("\"/SECURITY.md\","));
+}
