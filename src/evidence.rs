@@ -8,6 +8,10 @@
 //! Copies go to `<incident dir>/<incident id>.evidence/` (0700), each a new file (0600) that
 //! never replaces an existing one, and are read back and compared with the original's hash
 //! before they count. `docs/evidence.md` describes this for users.
+//!
+//! Long work reports its progress through a callback (`progress: &mut dyn FnMut(u64)`),
+//! called with the bytes done so far: never less than the call before, and last with the
+//! whole work ([`work`], [`verify_work`]). What the caller shows of it is its own affair.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -54,8 +58,19 @@ fn open_regular(path: &Path) -> io::Result<File> {
     Ok(file)
 }
 
-/// Streams `reader` through SHA-256, also writing every byte to `copy` if given.
-fn digest(mut reader: impl Read, mut copy: Option<&mut File>) -> io::Result<Digested> {
+/// The bytes of work of registering a file of `size` bytes, for progress: the file is read
+/// once, and a copy ([`CopyTo`]) is read back once more to check it.
+pub fn work(size: u64, copy: bool) -> u64 {
+    if copy { size.saturating_mul(2) } else { size }
+}
+
+/// Streams `reader` through SHA-256, also writing every byte to `copy` if given, calling
+/// `progress` with the bytes read so far.
+fn digest(
+    mut reader: impl Read,
+    mut copy: Option<&mut File>,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<Digested> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; BUFFER];
     let mut size = 0u64;
@@ -71,7 +86,9 @@ fn digest(mut reader: impl Read, mut copy: Option<&mut File>) -> io::Result<Dige
             out.write_all(&buf[..n])?;
         }
         size += n as u64;
+        progress(size);
     }
+    progress(size);
     Ok(Digested {
         sha256: format!("{:x}", hasher.finalize()),
         size,
@@ -80,7 +97,12 @@ fn digest(mut reader: impl Read, mut copy: Option<&mut File>) -> io::Result<Dige
 
 /// Hashes a regular file (a link or anything else than a regular file is an error).
 pub fn hash_file(path: &Path) -> io::Result<Digested> {
-    digest(open_regular(path)?, None)
+    hash_file_with(path, &mut |_| {})
+}
+
+/// [`hash_file`], calling `progress` with the bytes read so far.
+pub fn hash_file_with(path: &Path, progress: &mut dyn FnMut(u64)) -> io::Result<Digested> {
+    digest(open_regular(path)?, None, progress)
 }
 
 /// A file registered while another reader streams it once: the bytes are hashed as they
@@ -453,6 +475,29 @@ pub fn prepare_as(
     note: Option<&str>,
     copy_to: Option<CopyTo>,
 ) -> anyhow::Result<Prepared> {
+    let prepared = prepare_with(path, copy_as, note, copy_to, &mut |_| {})?;
+    if let (Some(to), Some(copy)) = (copy_to, &prepared.copy)
+        && let Err(e) = sync_copy_dirs([copy], to)
+    {
+        prepared.discard();
+        return Err(e);
+    }
+    Ok(prepared)
+}
+
+/// [`prepare_as`], calling `progress` with the bytes of this file's work done so far
+/// ([`work`]: the bytes read from the file, then, with a copy, the bytes of the copy read
+/// back); the last call is with the whole work of the bytes that were read.
+///
+/// The copy's data are fsynced, but not the folders that hold its name: call
+/// [`sync_copy_dirs`] for every copy before recording its entry (once for many copies).
+pub fn prepare_with(
+    path: &Path,
+    copy_as: Option<&Path>,
+    note: Option<&str>,
+    copy_to: Option<CopyTo>,
+    progress: &mut dyn FnMut(u64),
+) -> anyhow::Result<Prepared> {
     let abs = absolute(path)?;
     let mut source = open_regular(path).map_err(|e| {
         if e.kind() == io::ErrorKind::NotFound {
@@ -464,7 +509,7 @@ pub fn prepare_as(
     let before = source.metadata()?;
     let (digested, copy) = match copy_to {
         None => (
-            digest(&mut source, None).map_err(|e| {
+            digest(&mut source, None, progress).map_err(|e| {
                 anyhow::Error::new(e).context(format!("cannot read {}", path.display()))
             })?,
             None,
@@ -503,13 +548,15 @@ pub fn prepare_as(
                 }
             }
             let (copy_path, mut out) = create_unique(&folder, &name)?;
-            let result = digest(&mut source, Some(&mut out))
+            let result = digest(&mut source, Some(&mut out), progress)
                 .and_then(|d| out.sync_all().map(|()| d))
                 .map_err(|e| {
                     anyhow::Error::new(e).context(format!("cannot copy {}", path.display()))
                 })
                 .and_then(|d| {
-                    let again = hash_file(&copy_path)?;
+                    let again = hash_file_with(&copy_path, &mut |n| {
+                        progress(d.size + n.min(d.size));
+                    })?;
                     if again != d {
                         return Err(integrity(format!(
                             "the copy {} does not match {} (sha256 {} vs {}); the copy was removed",
@@ -528,7 +575,6 @@ pub fn prepare_as(
                     return Err(e);
                 }
             };
-            let _ = File::open(to.evidence_dir).and_then(|d| d.sync_all());
             let relative = copy_path
                 .strip_prefix(to.incident_dir)
                 .unwrap_or(&copy_path)
@@ -558,6 +604,33 @@ pub fn prepare_as(
         copy,
         changed_while_read,
     })
+}
+
+/// Makes the names of `copies` durable: fsyncs every folder from each copy's own up to the
+/// evidence folder, and the incident directory (which holds the evidence folder's name),
+/// each once however many copies it holds. Returns how many folders were fsynced. With the
+/// copies' data fsynced by [`prepare_with`], the copies then survive a crash.
+pub fn sync_copy_dirs<'a>(
+    copies: impl IntoIterator<Item = &'a Copied>,
+    to: CopyTo,
+) -> anyhow::Result<usize> {
+    let mut dirs = std::collections::BTreeSet::new();
+    dirs.insert(to.incident_dir.to_path_buf());
+    for copy in copies {
+        let mut dir = copy.path.parent();
+        while let Some(d) = dir.filter(|d| d.starts_with(to.evidence_dir)) {
+            if !dirs.insert(d.to_path_buf()) {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+    for dir in &dirs {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| anyhow::Error::new(e).context(format!("cannot sync {}", dir.display())))?;
+    }
+    Ok(dirs.len())
 }
 
 /// What re-hashing a registered file found.
@@ -598,7 +671,21 @@ pub struct Check {
 
 /// Re-hashes the file at `path` and compares it with `entry`; `shown` is the path reported.
 pub fn check(path: &Path, shown: String, entry: &EvidenceEntry) -> Check {
-    let (state, sha256_now, detail) = match hash_file(path) {
+    check_with(path, shown, entry, &mut |_| {})
+}
+
+/// [`check`], calling `progress` with the bytes read so far (at most `entry.size`; the
+/// last call is with `entry.size` whatever was found, so that progress ends at the work
+/// [`verify_work`] counts).
+pub fn check_with(
+    path: &Path,
+    shown: String,
+    entry: &EvidenceEntry,
+    progress: &mut dyn FnMut(u64),
+) -> Check {
+    let hashed = hash_file_with(path, &mut |n| progress(n.min(entry.size)));
+    progress(entry.size);
+    let (state, sha256_now, detail) = match hashed {
         Ok(d) if d.sha256 == entry.sha256 && d.size == entry.size => (Found::Unchanged, None, None),
         Ok(d) => (
             Found::Changed,
@@ -642,20 +729,51 @@ impl Verified<'_> {
 
 /// Checks every registered item and its copy (resolved against `incident_dir`).
 pub fn verify<'a>(evidence: &'a [EvidenceState], incident_dir: &Path) -> Vec<Verified<'a>> {
+    verify_with(evidence, incident_dir, &mut |_| {})
+}
+
+/// The bytes of work of [`verify`]: every registered size, twice for an item with a copy.
+pub fn verify_work(evidence: &[EvidenceState]) -> u64 {
     evidence
         .iter()
-        .map(|e| Verified {
-            evidence: e,
-            original: check(
+        .map(|e| work(e.entry.size, e.entry.copy.is_some()))
+        .fold(0, u64::saturating_add)
+}
+
+/// [`verify`], calling `progress` with the bytes of work done so far, ending at
+/// [`verify_work`] (a missing or shorter file counts as its registered size once checked).
+pub fn verify_with<'a>(
+    evidence: &'a [EvidenceState],
+    incident_dir: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Vec<Verified<'a>> {
+    let mut done = 0u64;
+    let mut checked = |path: &Path, shown: String, entry: &EvidenceEntry| {
+        let base = done;
+        let check = check_with(path, shown, entry, &mut |n| {
+            progress(base.saturating_add(n))
+        });
+        done = base.saturating_add(entry.size);
+        check
+    };
+    evidence
+        .iter()
+        .map(|e| {
+            let original = checked(
                 &path_from_text(&e.entry.path),
                 e.entry.path.clone(),
                 &e.entry,
-            ),
-            copy_check: e
+            );
+            let copy_check = e
                 .entry
                 .copy
                 .as_ref()
-                .map(|c| check(&incident_dir.join(path_from_text(c)), c.clone(), &e.entry)),
+                .map(|c| checked(&incident_dir.join(path_from_text(c)), c.clone(), &e.entry));
+            Verified {
+                evidence: e,
+                original,
+                copy_check,
+            }
         })
         .collect()
 }
@@ -867,5 +985,132 @@ mod tests {
         let missing = check(&f, shown, &entry);
         assert_eq!(missing.state, Found::Missing);
         assert_eq!(missing.sha256_now, None);
+    }
+
+    /// Records every progress call, and checks each is at least the one before.
+    fn recorder(calls: &mut Vec<u64>) -> impl FnMut(u64) + '_ {
+        move |n| {
+            assert!(
+                calls.last().is_none_or(|&last| n >= last),
+                "progress went back from {:?} to {n}",
+                calls.last()
+            );
+            calls.push(n);
+        }
+    }
+
+    #[test]
+    fn progress_of_a_file_rises_and_ends_at_its_work_with_and_without_a_copy() {
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("dump.sql");
+        let size = BUFFER * 3 + 17;
+        std::fs::write(&f, vec![1u8; size]).unwrap();
+        let mut calls = Vec::new();
+        let p = prepare_with(&f, None, None, None, &mut recorder(&mut calls)).unwrap();
+        assert_eq!(p.entry.size, size as u64);
+        assert!(calls.len() >= 4, "one call per buffer read: {calls:?}");
+        assert_eq!(calls.last().copied(), Some(work(size as u64, false)));
+        assert_eq!(work(size as u64, false), size as u64);
+
+        let dir = evidence_dir(tmp.path(), "inc").unwrap();
+        let to = CopyTo {
+            incident_dir: tmp.path(),
+            evidence_dir: &dir,
+        };
+        let mut calls = Vec::new();
+        let p = prepare_with(&f, None, None, Some(to), &mut recorder(&mut calls)).unwrap();
+        assert!(p.copy.is_some());
+        // Copying, then reading the copy back: the work is twice the size.
+        assert_eq!(calls.last().copied(), Some(2 * size as u64));
+        assert!(
+            calls.contains(&(size as u64)),
+            "the copy pass ends at the size"
+        );
+        assert!(
+            calls
+                .iter()
+                .any(|&n| n > size as u64 && n < 2 * size as u64)
+        );
+
+        let empty = tmp.path().join("empty.log");
+        std::fs::write(&empty, "").unwrap();
+        let mut calls = Vec::new();
+        let p = prepare_with(&empty, None, None, None, &mut recorder(&mut calls)).unwrap();
+        assert_eq!(p.entry.size, 0);
+        assert_eq!(
+            calls.last().copied(),
+            Some(0),
+            "called even for an empty file"
+        );
+    }
+
+    #[test]
+    fn progress_of_verify_rises_and_ends_at_its_work_whatever_is_found() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = evidence_dir(tmp.path(), "inc").unwrap();
+        let to = CopyTo {
+            incident_dir: tmp.path(),
+            evidence_dir: &dir,
+        };
+        let stamp = crate::incident::Stamp {
+            by: "ana".into(),
+            at: DateTime::from_timestamp(0, 0).unwrap(),
+            seq: 1,
+        };
+        let mut evidence = Vec::new();
+        for (name, len, copy) in [("a.log", BUFFER + 1, true), ("b.log", 10, false)] {
+            let f = tmp.path().join(name);
+            std::fs::write(&f, vec![2u8; len]).unwrap();
+            let entry = prepare(&f, None, copy.then_some(to)).unwrap().entry;
+            evidence.push(EvidenceState {
+                entry,
+                stamp: stamp.clone(),
+            });
+        }
+        let total = verify_work(&evidence);
+        assert_eq!(total, 2 * (BUFFER as u64 + 1) + 10);
+        let mut calls = Vec::new();
+        let results = verify_with(&evidence, tmp.path(), &mut recorder(&mut calls));
+        assert!(
+            results
+                .iter()
+                .flat_map(|r| r.checks())
+                .all(|c| c.state == Found::Unchanged)
+        );
+        assert_eq!(calls.last().copied(), Some(total));
+
+        // A file that grew and one that is gone: progress still ends at the total, never past.
+        std::fs::write(tmp.path().join("a.log"), vec![3u8; BUFFER * 4]).unwrap();
+        std::fs::remove_file(tmp.path().join("b.log")).unwrap();
+        let mut calls = Vec::new();
+        let results = verify_with(&evidence, tmp.path(), &mut recorder(&mut calls));
+        assert_eq!(results[0].original.state, Found::Changed);
+        assert_eq!(results[1].original.state, Found::Missing);
+        assert_eq!(calls.last().copied(), Some(total));
+        assert!(calls.iter().all(|&n| n <= total), "{calls:?}");
+    }
+
+    #[test]
+    fn the_folders_of_many_copies_are_each_synced_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = evidence_dir(tmp.path(), "inc").unwrap();
+        let to = CopyTo {
+            incident_dir: tmp.path(),
+            evidence_dir: &dir,
+        };
+        std::fs::create_dir_all(tmp.path().join("dump/sub")).unwrap();
+        let mut copies = Vec::new();
+        for name in ["a.log", "b.log", "sub/c.log", "sub/d.log"] {
+            let f = tmp.path().join("dump").join(name);
+            std::fs::write(&f, name).unwrap();
+            let copy_as = Path::new("dump").join(name);
+            let p = prepare_with(&f, Some(&copy_as), None, Some(to), &mut |_| {}).unwrap();
+            copies.push(p.copy.unwrap());
+        }
+        assert_eq!(copies[2].path, dir.join("dump/sub/c.log"));
+        // The incident directory, the evidence folder, dump/ and dump/sub/.
+        assert_eq!(sync_copy_dirs(&copies, to).unwrap(), 4);
+        assert_eq!(sync_copy_dirs(&copies[..1], to).unwrap(), 3);
+        assert_eq!(sync_copy_dirs([], to).unwrap(), 1);
     }
 }

@@ -477,3 +477,229 @@ fn a_file_name_that_is_not_utf8_is_recorded_losslessly_copied_under_its_name_and
     std::fs::write(dir.join("logs").join(latin1), "changed\n").unwrap();
     breach(dir).args(["evidence", "verify"]).assert().code(5);
 }
+
+/// A 64 MiB file written quickly (sparse: its bytes read as zeros), large enough for a bar.
+fn large_file(dir: &Path) -> std::path::PathBuf {
+    let f = dir.join("dump.sql");
+    let file = std::fs::File::create(&f).expect("create");
+    file.set_len(64 * 1024 * 1024).expect("extend");
+    f
+}
+
+/// `breach ARGS` in a pseudo-terminal in `dir`, with the test environment and `extra`.
+fn pty(dir: &Path, args: &[&str], extra: &[(&str, &str)]) -> rexpect::session::PtySession {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_breach"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("BREACH_NOW", common::NOW)
+        .env("BREACH_OPERATOR", common::OPERATOR)
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env("TZ", "UTC")
+        .env_remove("CI")
+        .env_remove("BREACH_DIR")
+        .env_remove("BREACH_RUNBOOKS")
+        .env("BREACH_CEILING_DIRECTORIES", dir)
+        .env("XDG_CONFIG_HOME", dir.join(".xdg"));
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let options = rexpect::session::Options::new()
+        .timeout_ms(Some(60_000))
+        .strip_ansi_escape_codes(true);
+    rexpect::session::spawn_with_options(cmd, options).expect("spawn breach in a pty")
+}
+
+/// Everything the program in `p` prints until it ends, and its exit code.
+fn rest(p: &mut rexpect::session::PtySession) -> (String, i32) {
+    let text = p.exp_eof().expect("the program ends");
+    match p.process().wait().expect("wait") {
+        rexpect::process::WaitStatus::Exited(_, code) => (text, code),
+        other => panic!("breach did not exit normally: {other:?}"),
+    }
+}
+
+#[test]
+fn long_hashing_and_copying_show_a_bar_on_a_terminal() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    start(dir);
+    let f = large_file(dir);
+    let f = f.to_str().expect("utf-8 path");
+
+    // NO_COLOR is set: colour is off, the bar is still shown.
+    let mut p = pty(dir, &["evidence", "add", "--copy", f], &[]);
+    // Copying reads the file and then the copy: 128 MiB of work, with a rate and an ETA.
+    p.exp_string("copying").expect("the bar's message");
+    p.exp_string("/128.00 MiB (").expect("the bar's total");
+    p.exp_string("/s, ").expect("the bar's rate");
+    p.exp_string("left)").expect("the bar's ETA");
+    let (text, code) = rest(&mut p);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("recorded #1 in"), "{text}");
+
+    let mut p = pty(dir, &["evidence", "verify"], &[]);
+    p.exp_string("checking").expect("the bar's message");
+    p.exp_string("/128.00 MiB (").expect("the bar's total");
+    let (text, code) = rest(&mut p);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("all 1 evidence file(s) unchanged"), "{text}");
+
+    // Under CI, even on a terminal, no bar.
+    let mut p = pty(dir, &["evidence", "add", f], &[("CI", "true")]);
+    let (text, code) = rest(&mut p);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("recorded #2 in"), "{text}");
+    assert!(!text.contains("MiB"), "no bar under CI: {text:?}");
+}
+
+#[test]
+fn no_bar_reaches_a_pipe() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    start(dir);
+    let f = large_file(dir);
+    for args in [
+        vec!["evidence", "add", "--copy"],
+        vec!["evidence", "verify"],
+        vec!["evidence", "verify", "--json"],
+    ] {
+        let out = breach(dir)
+            .args(&args)
+            .args(args[1].eq("add").then_some(&f))
+            .env_remove("CI")
+            .env("TERM", "xterm")
+            .assert()
+            .success();
+        let out = out.get_output();
+        for (name, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(
+                !text.contains("MiB") && !text.contains('\r') && !text.contains('\x1b'),
+                "{args:?}: a bar reached {name}: {text:?}"
+            );
+        }
+    }
+}
+
+/// Files `a.log`, `b.log` and `sub/c.log` under `dir/dump`.
+fn dump(dir: &Path) {
+    std::fs::create_dir_all(dir.join("dump/sub")).expect("create dump/sub");
+    for (name, text) in [("a.log", "a"), ("b.log", "bb"), ("sub/c.log", "ccc")] {
+        std::fs::write(dir.join("dump").join(name), text).expect("write a dump file");
+    }
+}
+
+#[test]
+fn a_file_that_fails_in_a_directory_add_records_nothing_and_removes_the_copies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    start(dir);
+    dump(dir);
+    // A file where the folder of `sub/c.log`'s copy belongs: a.log and b.log are copied,
+    // then c.log cannot be.
+    let folder = dir.join(format!("incidents/{ID}.evidence/dump"));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("sub"), "in the way").unwrap();
+    breach(dir)
+        .args(["evidence", "add", "--copy", "dump"])
+        .assert()
+        .failure()
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "nothing was recorded: dump/sub/c.log could not be registered (the copies of the 2 file(s) before it were removed)",
+        ));
+    assert_eq!(evidence_json(dir), serde_json::json!([]));
+    let left: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("sub")],
+        "copies removed"
+    );
+}
+
+#[test]
+fn a_directory_add_reports_each_file_once_all_are_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    start(dir);
+    dump(dir);
+    let out = breach(dir)
+        .args(["evidence", "add", "--copy", "dump"])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    for (line, (seq, name)) in lines
+        .iter()
+        .zip([(1, "a.log"), (2, "b.log"), (3, "sub/c.log")])
+    {
+        assert!(
+            line.starts_with(&format!("recorded #{seq} in {ID}: evidence ")),
+            "{line}"
+        );
+        assert!(
+            line.ends_with(&format!("copied to {ID}.evidence/dump/{name}")),
+            "{line}"
+        );
+    }
+    breach(dir).args(["verify"]).assert().success();
+    breach(dir).args(["evidence", "verify"]).assert().success();
+}
+
+#[test]
+fn a_directory_add_to_a_team_incident_is_recorded_in_one_batch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    breach(dir)
+        .env("BREACH_DEVICE", "ana@laptop")
+        .args(["start", "--no-walk", "--team", "--title", "Team skimmer"])
+        .args(["--detected-at", "2026-11-23T08:00:00Z"])
+        .assert()
+        .success();
+    dump(dir);
+    let out = breach(dir)
+        .env("BREACH_DEVICE", "ana@laptop")
+        .args(["evidence", "add", "--copy", "dump"])
+        .args(["--at", "2026-11-23T09:00:00Z"])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(text.matches("recorded #").count(), 3, "{text}");
+    assert!(text.contains("recorded #3 in"), "{text}");
+    breach(dir).args(["verify"]).assert().success();
+    breach(dir).args(["evidence", "verify"]).assert().success();
+    let v = evidence_json(dir);
+    assert_eq!(v.as_array().unwrap().len(), 3, "{v}");
+    // The three records are in this device's journal, with their event time.
+    let journal = std::fs::read_dir(dir.join("incidents"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir() && !p.to_string_lossy().ends_with(".evidence"))
+        .unwrap();
+    let texts: Vec<String> = walk_files(&journal)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    let all = texts.concat();
+    assert_eq!(all.matches("\nkind: evidence\n").count(), 3, "{all}");
+    assert_eq!(all.matches("2026-11-23T09:00:00Z").count(), 3, "{all}");
+}
+
+fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read the directory") {
+        let p = e.expect("a directory entry").path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -237,6 +237,22 @@ impl Ctx<'_> {
         Ok((path, record))
     }
 
+    /// Appends a batch of records (with an event time `--at`, if given) under one lock, in
+    /// one write and one fsync; see `ledger::append_batch`.
+    pub fn record_batch(
+        &self,
+        at: Option<&str>,
+        payloads: Vec<Payload>,
+    ) -> anyhow::Result<(PathBuf, Vec<Record>)> {
+        let at = parse_time_arg("--at", at)?;
+        let path = self.incident_path(None)?;
+        store::require_inside(self.dir(), &path)?;
+        let operator = self.operator()?;
+        let now = crate::clock::now()?;
+        let records = ledger::append_batch(&path, &operator, now, at, payloads)?;
+        Ok((path, records))
+    }
+
     /// What the walk needs: the directory, the operator and the output.
     pub fn session(&self) -> anyhow::Result<crate::walk::Session<'_>> {
         Ok(crate::walk::Session {
@@ -272,4 +288,35 @@ pub fn parse_time_arg(
     value
         .map(|v| crate::types::parse_time(v).map_err(|e| invalid(format!("{flag} {v:?}: {e}"))))
         .transpose()
+}
+
+/// Work smaller than this many bytes shows no progress bar: it is over before a bar helps.
+pub const PROGRESS_MIN_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A progress bar on standard error for `total` bytes of long work (hashing, copying), or
+/// `None` when none is shown: when stderr is not a terminal, `TERM` is `dumb`, `CI` is set
+/// (a CI log that records a terminal would keep every redraw), or the work is smaller than
+/// [`PROGRESS_MIN_BYTES`]. Colour settings (`NO_COLOR`, `--color`) do not matter: the bar
+/// has no colour. `--json` does not either: the bar never touches stdout.
+pub fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if total < PROGRESS_MIN_BYTES
+        || !std::io::stderr().is_terminal()
+        || set("CI")
+        || std::env::var_os("TERM").is_some_and(|t| t == "dumb")
+    {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
 }

@@ -26,35 +26,6 @@ pub fn run(cmd: &EvidenceCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     }
 }
 
-/// Records one prepared file; its copy is removed if the record cannot be written.
-fn record(path: &Path, prepared: Prepared, at: Option<&str>, ctx: &Ctx) -> anyhow::Result<()> {
-    if prepared.changed_while_read {
-        ctx.out.warn(&format!(
-            "{} changed while it was read; the hash is of the {} bytes read",
-            path.display(),
-            prepared.entry.size
-        ));
-    }
-    let (incident, record) =
-        match ctx.record_quick_at(at, Payload::Evidence(prepared.entry.clone())) {
-            Ok(done) => done,
-            Err(e) => {
-                prepared.discard();
-                return Err(e);
-            }
-        };
-    let mut what = format!(
-        "evidence {} sha256 {} ({} bytes)",
-        prepared.entry.path,
-        short(&prepared.entry.sha256),
-        prepared.entry.size
-    );
-    if let Some(c) = &prepared.copy {
-        what.push_str(&format!(", copied to {}", c.relative.display()));
-    }
-    ctx.recorded(&incident, &record, &what)
-}
-
 fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
 }
@@ -70,6 +41,8 @@ fn add(args: &EvidenceAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             incident.id
         )));
     }
+    // A bad `--at` is refused before any file is read.
+    super::common::parse_time_arg("--at", args.at.as_deref())?;
     let collected = evidence::collect(&args.paths)?;
     for (p, why) in &collected.skipped {
         ctx.out.warn(&format!("skipped {}: {why}", p.display()));
@@ -89,24 +62,112 @@ fn add(args: &EvidenceAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         incident_dir: &incident_dir,
         evidence_dir,
     });
+    let sizes: Vec<u64> = collected
+        .files
+        .iter()
+        .map(|f| std::fs::symlink_metadata(f).map_or(0, |m| m.len()))
+        .collect();
+    let total = sizes
+        .iter()
+        .map(|&s| evidence::work(s, args.copy))
+        .fold(0, u64::saturating_add);
+    let bar = super::common::progress_bar(total);
+    let verb = if args.copy { "copying" } else { "hashing" };
+    let count = collected.files.len();
+    // Everything is hashed (and copied) first, then recorded in one batch: one write and one
+    // fsync of the incident file however many files there are.
+    let mut prepared: Vec<Prepared> = Vec::with_capacity(count);
+    let mut done = 0u64;
+    let discard = |prepared: Vec<Prepared>| prepared.into_iter().for_each(Prepared::discard);
     for (i, f) in collected.files.iter().enumerate() {
-        evidence::prepare_as(
+        if let Some(b) = &bar {
+            b.set_message(if count > 1 {
+                format!("{verb} {}/{count} files", i + 1)
+            } else {
+                verb.to_string()
+            });
+        }
+        let base = done;
+        let one = evidence::prepare_with(
             f,
             copy_name_for(f, &args.paths).as_deref(),
             args.note.as_deref(),
             copy_to,
-        )
-        .and_then(|prepared| record(f, prepared, args.at.as_deref(), ctx))
-        .map_err(|e| {
-            if i == 0 {
-                e
-            } else {
-                e.context(format!(
-                    "nothing was recorded for {}; the {i} file(s) before it are recorded",
-                    f.display()
-                ))
+            &mut |n| {
+                if let Some(b) = &bar {
+                    b.set_position(base.saturating_add(n));
+                }
+            },
+        );
+        match one {
+            Ok(p) => {
+                done = base.saturating_add(evidence::work(p.entry.size, args.copy));
+                if p.changed_while_read {
+                    let warn = || {
+                        ctx.out.warn(&format!(
+                            "{} changed while it was read; the hash is of the {} bytes read",
+                            f.display(),
+                            p.entry.size
+                        ));
+                    };
+                    match &bar {
+                        Some(b) => b.suspend(warn),
+                        None => warn(),
+                    }
+                }
+                prepared.push(p);
             }
-        })?;
+            Err(e) => {
+                if let Some(b) = &bar {
+                    b.finish_and_clear();
+                }
+                let before = prepared.len();
+                discard(prepared);
+                return Err(if before == 0 {
+                    e
+                } else {
+                    e.context(format!(
+                        "nothing was recorded: {} could not be registered (the copies of the {before} file(s) before it were removed)",
+                        f.display()
+                    ))
+                });
+            }
+        }
+    }
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    // The copies' data are fsynced; their names are made durable before any record names
+    // them.
+    if let Some(to) = copy_to
+        && let Err(e) =
+            evidence::sync_copy_dirs(prepared.iter().filter_map(|p| p.copy.as_ref()), to)
+    {
+        discard(prepared);
+        return Err(e.context("nothing was recorded"));
+    }
+    let payloads = prepared
+        .iter()
+        .map(|p| Payload::Evidence(p.entry.clone()))
+        .collect();
+    let (incident, records) = match ctx.record_batch(args.at.as_deref(), payloads) {
+        Ok(done) => done,
+        Err(e) => {
+            discard(prepared);
+            return Err(e);
+        }
+    };
+    for (p, record) in prepared.iter().zip(&records) {
+        let mut what = format!(
+            "evidence {} sha256 {} ({} bytes)",
+            p.entry.path,
+            short(&p.entry.sha256),
+            p.entry.size
+        );
+        if let Some(c) = &p.copy {
+            what.push_str(&format!(", copied to {}", c.relative.display()));
+        }
+        ctx.recorded(&incident, record, &what)?;
     }
     Ok(ExitStatus::Ok)
 }
@@ -200,7 +261,22 @@ fn list(args: &IncidentJsonArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 fn verify(args: &IncidentJsonArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let path = ctx.read_path(args.incident.as_deref())?;
     let (_, incident) = crate::ledger::load(&path)?;
-    let results = evidence::verify(&incident.evidence, &evidence::incident_dir(&path));
+    let bar = super::common::progress_bar(evidence::verify_work(&incident.evidence));
+    if let Some(b) = &bar {
+        b.set_message("checking");
+    }
+    let results = evidence::verify_with(
+        &incident.evidence,
+        &evidence::incident_dir(&path),
+        &mut |n| {
+            if let Some(b) = &bar {
+                b.set_position(n);
+            }
+        },
+    );
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
     let bad = results
         .iter()
         .flat_map(|r| r.checks())

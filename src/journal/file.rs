@@ -337,6 +337,8 @@ pub fn read(path: &Path) -> anyhow::Result<Scan> {
 pub struct Locked {
     file: File,
     path: PathBuf,
+    /// Records written during a batch ([`Locked::begin_batch`]), not yet in the file.
+    batch: Option<Vec<u8>>,
 }
 
 /// The first and the last record of a file, read without the records between.
@@ -353,6 +355,7 @@ impl Locked {
         Ok(Locked {
             file: open_locked(path)?,
             path: path.to_path_buf(),
+            batch: None,
         })
     }
 
@@ -397,8 +400,38 @@ impl Locked {
 
     /// Writes one encoded record in a single call, fsyncing it when `sync`. On failure the
     /// file is cut back to where it was, so it still ends with a complete record.
+    /// During a batch ([`Locked::begin_batch`]) the record is only kept in memory, to be
+    /// written with the others by [`Locked::commit_batch`].
     pub fn write(&mut self, bytes: &[u8], sync: bool) -> anyhow::Result<()> {
+        if let Some(batch) = &mut self.batch {
+            batch.extend_from_slice(bytes);
+            return Ok(());
+        }
         write_record(&mut self.file, bytes, &self.path, sync)
+    }
+
+    /// Starts a batch: the records written until [`Locked::commit_batch`] reach the file
+    /// together, in one `write` call and one fsync.
+    pub fn begin_batch(&mut self) {
+        self.batch = Some(Vec::new());
+    }
+
+    /// Forgets the records of the batch; the file is as it was when the batch began.
+    pub fn abandon_batch(&mut self) {
+        self.batch = None;
+    }
+
+    /// Writes the batch's records in one call and fsyncs them (nothing when the batch is
+    /// empty). On failure the file is cut back to where it was, as for [`Locked::write`]; a
+    /// crash during the call can leave a prefix of the batch's records followed by at most
+    /// one incomplete record, a torn tail.
+    pub fn commit_batch(&mut self) -> anyhow::Result<()> {
+        match self.batch.take() {
+            Some(bytes) if !bytes.is_empty() => {
+                write_record(&mut self.file, &bytes, &self.path, true)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Flushes everything written to stable storage.
@@ -431,6 +464,12 @@ pub(super) const O_NOFOLLOW: i32 = 0x0100;
 /// Writes one record in a single call, fsyncing it when `sync`. On failure the file is cut
 /// back to where it was, so it still ends with a complete record.
 fn write_record(file: &mut File, bytes: &[u8], path: &Path, sync: bool) -> anyhow::Result<()> {
+    #[cfg(test)]
+    io_count::WRITES.with(|c| c.set(c.get() + 1));
+    #[cfg(test)]
+    if sync {
+        io_count::SYNCS.with(|c| c.set(c.get() + 1));
+    }
     let before = file.metadata()?.len();
     let result = file
         .write_all(bytes)
@@ -445,6 +484,25 @@ fn write_record(file: &mut File, bytes: &[u8], path: &Path, sync: bool) -> anyho
         )));
     }
     Ok(())
+}
+
+/// How many record writes and fsyncs this thread made, for the unit tests that count them
+/// (each test runs in a thread of its own).
+#[cfg(test)]
+pub(crate) mod io_count {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Calls of the one function that writes records to an incident file or journal.
+        pub(crate) static WRITES: Cell<usize> = const { Cell::new(0) };
+        /// Of those, the ones that fsynced.
+        pub(crate) static SYNCS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// The writes and fsyncs so far, resetting both to zero.
+    pub(crate) fn take() -> (usize, usize) {
+        (WRITES.with(|c| c.replace(0)), SYNCS.with(|c| c.replace(0)))
+    }
 }
 
 /// Creates the incident directory if missing (mode 0700).

@@ -226,6 +226,67 @@ pub fn append_quick_with(
     })
 }
 
+/// Appends a batch of records (a directory of evidence) under one lock, with one `write`
+/// and one fsync of the file, through the same check and encoding as [`append`]: each
+/// payload is checked against the state including the ones before it, and if any is
+/// refused nothing is written. The state is read as [`append_quick_with`] reads it (the
+/// state cache, else the file's ends when every payload depends only on them, else the
+/// whole file), and the state cache is updated once. With `at` (an event time), only a
+/// team incident (format 2) is accepted, as for [`append_at`]. The records are on disk when
+/// this returns `Ok`; a crash before that can leave a prefix of them followed by at most one
+/// incomplete record (a torn tail, docs/incident-file-format.md section 6).
+pub fn append_batch(
+    path: &Path,
+    operator: &str,
+    now: DateTime<Utc>,
+    at: Option<DateTime<Utc>>,
+    payloads: Vec<Payload>,
+) -> anyhow::Result<Vec<Record>> {
+    if team::is_team(path) {
+        return team::append_batch(path, operator, now, &team::WriteOptions { at }, payloads)
+            .map(|(records, _)| records);
+    }
+    if at.is_some() {
+        return Err(invalid(format!(
+            "{}: an event time (--at) can only be recorded in a team incident (format 2); `breach upgrade` converts this file",
+            path.display()
+        )));
+    }
+    if payloads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut locked = Locked::open(path)?;
+    let Some(ends) = locked.ends()? else {
+        return Err(explain(&mut locked));
+    };
+    require_name(path, &ends.first)?;
+    let locked = match Writer::from_cache(locked, &ends) {
+        Ok(mut writer) => return writer.append_batch(operator, now, payloads, true),
+        Err(locked) => locked,
+    };
+    let closed_by_action =
+        ends.last.payload.ends_closed() && !matches!(ends.last.payload, Payload::Closed(_));
+    if closed_by_action || !payloads.iter().all(action::depends_only_on_header) {
+        return Writer::open_full(locked)?.append_batch(operator, now, payloads, true);
+    }
+    // The state of the file's ends: the records' lines are not known (0), and no cache can
+    // be keyed on it.
+    let mut writer = Writer {
+        locked,
+        incident: ends_state(path, &ends)?,
+        tip: Tip {
+            seq: ends.last.seq,
+            hash: ends.last.hash.clone(),
+            lines: 0,
+        },
+    };
+    let mut records = writer.append_batch(operator, now, payloads, false)?;
+    for r in &mut records {
+        r.line = 0;
+    }
+    Ok(records)
+}
+
 /// The state known from the file's first and last record alone: the intake, the pinned
 /// runbook and whether the incident is closed (no answers, checks, notes or evidence). Its
 /// cost does not grow with the incident; for a command that needs only that before it
@@ -401,6 +462,48 @@ impl Writer {
             save_cache(&self.locked, &self.incident, &self.tip);
         }
         Ok(record)
+    }
+
+    /// Checks and appends the payloads as one batch ([`append_batch`]): all are written
+    /// in one call and fsynced, or, if one is refused or the write fails, none is and the
+    /// state is as before. With `cache`, the state cache is updated once at the end.
+    fn append_batch(
+        &mut self,
+        operator: &str,
+        now: DateTime<Utc>,
+        payloads: Vec<Payload>,
+        cache: bool,
+    ) -> anyhow::Result<Vec<Record>> {
+        let before = (self.incident.clone(), self.tip.clone());
+        self.locked.begin_batch();
+        let mut records = Vec::with_capacity(payloads.len());
+        let mut written = Ok(());
+        for payload in payloads {
+            match write_checked(
+                &mut self.locked,
+                &mut self.incident,
+                &mut self.tip,
+                operator,
+                now,
+                payload,
+                false,
+            ) {
+                Ok(record) => records.push(record),
+                Err(e) => {
+                    self.locked.abandon_batch();
+                    written = Err(e);
+                    break;
+                }
+            }
+        }
+        if let Err(e) = written.and_then(|()| self.locked.commit_batch()) {
+            (self.incident, self.tip) = before;
+            return Err(e);
+        }
+        if cache {
+            save_cache(&self.locked, &self.incident, &self.tip);
+        }
+        Ok(records)
     }
 
     /// Flushes everything written to stable storage and updates the state cache.

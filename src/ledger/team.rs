@@ -785,6 +785,23 @@ pub fn append(
     })
 }
 
+/// Appends a batch of records to this device's journal in one `write` and one fsync, each
+/// payload checked against the merged state including the ones before it; if one is
+/// refused, nothing is written. Returns the records (numbered in the merged view) and the
+/// state including them.
+pub fn append_batch(
+    dir: &Path,
+    operator: &str,
+    now: DateTime<Utc>,
+    opts: &WriteOptions,
+    payloads: Vec<Payload>,
+) -> anyhow::Result<(Vec<Record>, Incident)> {
+    if payloads.is_empty() {
+        return load(dir).map(|(_, incident)| (Vec::new(), incident));
+    }
+    write_many(dir, operator, now, opts, |_| Ok(payloads), true)
+}
+
 /// [`append`] with the check left to `build` (a seal is checked by nothing but the
 /// journals, and may seal a closed incident).
 fn write(
@@ -794,6 +811,30 @@ fn write(
     opts: &WriteOptions,
     build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
 ) -> anyhow::Result<(Record, Incident)> {
+    let (mut records, incident) = write_many(
+        dir,
+        operator,
+        now,
+        opts,
+        |i| build(i).map(|p| vec![p]),
+        false,
+    )?;
+    let record = records
+        .pop()
+        .ok_or_else(|| integrity(format!("{}: nothing was written", dir.display())))?;
+    Ok((record, incident))
+}
+
+/// Writes the payloads `build` returns to this device's journal, in one call and one fsync;
+/// with `validate`, each is first checked against the state including the ones before it.
+fn write_many(
+    dir: &Path,
+    operator: &str,
+    now: DateTime<Utc>,
+    opts: &WriteOptions,
+    build: impl FnOnce(&Incident) -> anyhow::Result<Vec<Payload>>,
+    validate: bool,
+) -> anyhow::Result<(Vec<Record>, Incident)> {
     let writer = team::writer_id(operator)?;
     let mut own = OwnJournal::open(dir, &writer)?;
     let mine = own.scan()?;
@@ -802,7 +843,7 @@ fn write(
         return Err(refuse(&c));
     }
     let (scan, mut incident) = view(&c)?;
-    let payload = build(&incident)?;
+    let payloads = build(&incident)?;
     if let Some(at) = opts.at.filter(|at| *at > now) {
         return Err(invalid(format!(
             "the event time {} is later than now ({})",
@@ -826,30 +867,46 @@ fn write(
         .into_iter()
         .filter(|(w, _)| *w != writer)
         .collect();
-    let mut entry = Entry {
-        record: Record {
-            seq: last.map_or(0, |l| l.record.seq + 1),
-            time: now,
-            operator: operator.to_string(),
-            prev: last.map_or(GENESIS.to_string(), |l| l.record.hash.clone()),
-            hash: String::new(),
-            payload,
-            line: journal.map_or(0, |j| j.lines) + 1,
-        },
-        writer,
-        seen,
-        at: opts.at,
-        fixed_clock: crate::clock::is_fixed(),
-        sig: None,
-    };
-    sign(&mut entry)?;
-    let (text, hash) = team::encode(&entry)?;
+    let first_seq = last.map_or(0, |l| l.record.seq + 1);
+    let mut prev = last.map_or(GENESIS.to_string(), |l| l.record.hash.clone());
+    let mut line = journal.map_or(0, |j| j.lines) + 1;
+    let mut text = String::new();
+    let mut records = Vec::with_capacity(payloads.len());
+    for (seq, payload) in (first_seq..).zip(payloads) {
+        if validate {
+            action::validate(&incident, &payload)?;
+        }
+        let mut entry = Entry {
+            record: Record {
+                seq,
+                time: now,
+                operator: operator.to_string(),
+                prev: prev.clone(),
+                hash: String::new(),
+                payload,
+                line,
+            },
+            writer: writer.clone(),
+            seen: seen.clone(),
+            at: opts.at,
+            fixed_clock: crate::clock::is_fixed(),
+            sig: None,
+        };
+        // Every record is signed before any is written: a key that cannot sign leaves
+        // nothing half-written.
+        sign(&mut entry)?;
+        let (encoded, hash) = team::encode(&entry)?;
+        text.push_str(&encoded);
+        line += encoded.bytes().filter(|&b| b == b'\n').count();
+        prev.clone_from(&hash);
+        entry.record.hash = hash;
+        let mut record = entry.record;
+        record.seq = (scan.records.len() + records.len()) as u64;
+        incident.apply(&record);
+        records.push(record);
+    }
     own.write(text.as_bytes())?;
-    entry.record.hash = hash;
-    let mut record = entry.record;
-    record.seq = scan.records.len() as u64;
-    incident.apply(&record);
-    Ok((record, incident))
+    Ok((records, incident))
 }
 
 /// Creates a version 2 incident whose first journal is this device's, holding `opened`.

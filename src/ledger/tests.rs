@@ -195,3 +195,87 @@ fn a_writer_appends_many_records_against_its_own_state() {
             .checked
     );
 }
+
+fn evidence(i: usize) -> Payload {
+    Payload::Evidence(crate::journal::EvidenceEntry {
+        path: format!("/srv/www/logs/access-{i}.log"),
+        sha256: format!("{i:064x}"),
+        size: i as u64,
+        modified: None,
+        copy: Some(format!(
+            "20261123T101500Z-test.evidence/logs/access-{i}.log"
+        )),
+        note: Some("web server logs".into()),
+    })
+}
+
+#[test]
+fn one_batch_is_one_write_and_one_fsync_with_and_without_the_state_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = new_incident(dir.path());
+    let now = t("2026-11-23T11:00:00Z");
+    // No state cache yet: the batch is checked against the file's ends.
+    assert!(!snapshot::path_for(&path).exists());
+    file::io_count::take();
+    let records = append_batch(&path, "bob", now, None, (0..300).map(evidence).collect()).unwrap();
+    assert_eq!(file::io_count::take(), (1, 1), "one write, one fsync");
+    assert_eq!(
+        records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        (1..=300).collect::<Vec<_>>()
+    );
+    // A stateful append builds the cache; the next batch is checked against it, and
+    // updates it once.
+    append(&path, "bob", now, |_| Ok(note("cache"))).unwrap();
+    assert!(snapshot::path_for(&path).exists());
+    file::io_count::take();
+    let records =
+        append_batch(&path, "bob", now, None, (300..600).map(evidence).collect()).unwrap();
+    assert_eq!(file::io_count::take(), (1, 1), "one write, one fsync");
+    assert_eq!(records.first().map(|r| r.seq), Some(302));
+    assert_eq!(records.last().map(|r| r.seq), Some(601));
+
+    let scan = file::read(&path).unwrap();
+    assert_eq!(scan.status, ChainStatus::Intact);
+    assert_eq!(scan.records.len(), 602);
+    for (r, written) in records.iter().zip(&scan.records[302..]) {
+        assert_eq!(
+            (r.seq, &r.hash, &r.payload),
+            (written.seq, &written.hash, &written.payload)
+        );
+    }
+    let (_, incident) = load(&path).unwrap();
+    assert_eq!(incident.evidence.len(), 600);
+    // The cache the batch left matches the file: the next writer uses it as it is.
+    let writer = Writer::open(&path).unwrap();
+    assert_eq!(writer.incident().record_count, 602);
+}
+
+#[test]
+fn a_refused_payload_in_a_batch_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = new_incident(dir.path());
+    let now = t("2026-11-23T11:00:00Z");
+    append(&path, "bob", now, |_| Ok(note("cache"))).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    file::io_count::take();
+    let batch = vec![evidence(1), note(""), evidence(2)];
+    append_batch(&path, "bob", now, None, batch).unwrap_err();
+    assert_eq!(file::io_count::take(), (0, 0));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    // An empty batch writes nothing either; an event time needs a team incident.
+    assert!(
+        append_batch(&path, "bob", now, None, Vec::new())
+            .unwrap()
+            .is_empty()
+    );
+    append_batch(&path, "bob", now, Some(now), vec![evidence(3)]).unwrap_err();
+    assert_eq!(file::io_count::take(), (0, 0));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    // After the refusal the writer's state is still right: a batch appends after it.
+    let records = append_batch(&path, "bob", now, None, vec![evidence(4), evidence(5)]).unwrap();
+    assert_eq!(
+        records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        vec![2, 3]
+    );
+    assert_eq!(file::read(&path).unwrap().status, ChainStatus::Intact);
+}
