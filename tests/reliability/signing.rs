@@ -764,6 +764,28 @@ fn signing_errors_format_1_and_where_allowed_signers_come_from() {
         &[],
         &["note", "-i", dir.to_str().unwrap(), "signed"],
     ));
+    // Records written together (a directory of evidence) are each signed.
+    let files = root.join("files");
+    std::fs::create_dir(&files).unwrap();
+    std::fs::write(files.join("a.txt"), "a").unwrap();
+    std::fs::write(files.join("b.txt"), "b").unwrap();
+    assert_ok(&signed(
+        root,
+        "alice",
+        "alice-laptop",
+        &alice,
+        &[],
+        &[
+            "evidence",
+            "add",
+            "-i",
+            dir.to_str().unwrap(),
+            files.to_str().unwrap(),
+        ],
+    ));
+    let written = entries(&journal);
+    assert_eq!(written.len(), 4);
+    assert!(written[1..].iter().all(|e| e.sig.is_some()));
     let bad = root.join("bad_signers");
     std::fs::write(
         &bad,
