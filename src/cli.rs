@@ -676,6 +676,15 @@ pub struct VerifyArgs {
     /// it was changed or removed (team incidents).
     #[arg(long, value_name = "DIGEST")]
     pub sealed: Vec<String>,
+    /// Check record signatures against this allowed-signers file (git's format). Default:
+    /// `allowed_signers` in .breach.toml or the user's configuration file, else git's
+    /// gpg.ssh.allowedSignersFile (team incidents).
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<std::path::PathBuf>,
+    /// Fail unless every journal is signed by a key the allowed-signers file allows for
+    /// each record's operator (team incidents).
+    #[arg(long)]
+    pub require_signed: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

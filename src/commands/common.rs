@@ -26,6 +26,12 @@ impl Ctx<'_> {
     /// on a terminal; elsewhere the write is refused with the list, so that a record never
     /// lands in an incident nobody chose.
     pub fn incident_path(&self, positional: Option<&str>) -> anyhow::Result<PathBuf> {
+        let path = self.write_path(positional)?;
+        self.warn_if_unsigned(&path);
+        Ok(path)
+    }
+
+    fn write_path(&self, positional: Option<&str>) -> anyhow::Result<PathBuf> {
         if let Some(path) = self.named_incident(positional)? {
             return Ok(path);
         }
@@ -38,6 +44,17 @@ impl Ctx<'_> {
             0 => store::resolve(self.dir(), None),
             1 => Ok(open.into_iter().next().unwrap_or_default()),
             _ => self.choose_open(open),
+        }
+    }
+
+    /// With a signing key configured, says that a format 1 file cannot hold signatures:
+    /// what is recorded in it is not signed (docs/incident-file-format.md, 12.3a).
+    pub fn warn_if_unsigned(&self, path: &std::path::Path) {
+        if self.settings.signer.is_some() && !crate::ledger::team::is_team(path) {
+            self.out.warn(&format!(
+                "a signing key is configured, but {} is a format 1 incident file, which cannot hold signatures: what is recorded in it is not signed (`breach upgrade` converts it to a team incident, whose records are signed)",
+                crate::output::safe(&path.display().to_string())
+            ));
         }
     }
 

@@ -87,6 +87,8 @@ fn run_command(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
         settings: settings::resolve(&cli.global)?,
         out,
     };
+    crate::ledger::team::use_signer(ctx.settings.signer.clone());
+    crate::ledger::team::use_allowed_signers(ctx.settings.allowed_signers.clone());
     match cli.command {
         Command::Completions(args) => completions::run(&args, &ctx),
         Command::Man => man::run(&ctx),

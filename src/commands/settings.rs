@@ -33,6 +33,14 @@ struct ConfigFile {
     operator: Option<String>,
     /// The runbook `breach start` uses when none is given.
     runbook: Option<String>,
+    /// The key that signs this device's records in team incidents (a private key file, or
+    /// a public key file whose private half is in ssh-agent); relative to the file's
+    /// directory, `~/` for the home directory.
+    signing_key: Option<PathBuf>,
+    /// The program that signs (default `ssh-keygen`).
+    ssh_program: Option<PathBuf>,
+    /// The allowed-signers file signatures are checked against.
+    allowed_signers: Option<PathBuf>,
 }
 
 /// The resolved settings every command works with.
@@ -47,6 +55,10 @@ pub struct Settings {
     /// Where the directory was looked for, in order, with what was found: for messages when
     /// nothing is there.
     pub looked: Vec<String>,
+    /// The signing key and program, when records are signed.
+    pub signer: Option<crate::journal::sign::Signer>,
+    /// The allowed-signers file from a configuration file.
+    pub allowed_signers: Option<PathBuf>,
 }
 
 /// Resolves the settings from the global options, the environment and the files.
@@ -126,6 +138,30 @@ pub fn resolve(global: &GlobalArgs) -> anyhow::Result<Settings> {
             .or_else(|| user_cfg.as_ref().and_then(f))
             .cloned()
     };
+    // A path in a file is relative to that file's directory.
+    let path_in = |f: fn(&ConfigFile) -> Option<&PathBuf>| {
+        [(&project_cfg, &project), (&user_cfg, &user)]
+            .into_iter()
+            .find_map(|(cfg, file)| {
+                let p = f(cfg.as_ref()?)?;
+                let base = file
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .unwrap_or(Path::new("."));
+                Some(base.join(expand_home(p)))
+            })
+    };
+    let key = match std::env::var_os(crate::journal::sign::KEY_ENV) {
+        // Set but empty: no signing, whatever a file says.
+        Some(v) if v.is_empty() => None,
+        Some(v) => Some(expand_home(Path::new(&v))),
+        None => path_in(|c| c.signing_key.as_ref()),
+    };
+    let program = std::env::var_os(crate::journal::sign::PROGRAM_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| path_in(|c| c.ssh_program.as_ref()))
+        .unwrap_or_else(|| PathBuf::from(crate::journal::sign::DEFAULT_PROGRAM));
     Ok(Settings {
         dir,
         operator: global
@@ -134,7 +170,19 @@ pub fn resolve(global: &GlobalArgs) -> anyhow::Result<Settings> {
             .or_else(|| pick(|c| c.operator.as_ref())),
         runbook: pick(|c| c.runbook.as_ref()),
         looked,
+        signer: key.map(|key| crate::journal::sign::Signer { key, program }),
+        allowed_signers: path_in(|c| c.allowed_signers.as_ref()),
     })
+}
+
+/// `~/rest` with the home directory for `~`; any other path as it is.
+fn expand_home(p: &Path) -> PathBuf {
+    match (p.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) if p.starts_with("~/") || p == Path::new("~") => {
+            PathBuf::from(home).join(rest)
+        }
+        _ => p.to_path_buf(),
+    }
 }
 
 /// Reads and parses one configuration file.
@@ -226,10 +274,16 @@ mod tests {
         let f = tmp.path().join("c.toml");
         std::fs::write(
             &f,
-            "dir = \"x\"\noperator = \"alice\"\nrunbook = \"woocommerce\"\n",
+            "dir = \"x\"\noperator = \"alice\"\nrunbook = \"woocommerce\"\nsigning_key = \"~/.ssh/id_ed25519.pub\"\nssh_program = \"/usr/bin/ssh-keygen\"\nallowed_signers = \"team/allowed_signers\"\n",
         )
         .unwrap();
         let c = read_config(&f).unwrap();
+        assert_eq!(c.signing_key, Some(PathBuf::from("~/.ssh/id_ed25519.pub")));
+        assert_eq!(c.ssh_program, Some(PathBuf::from("/usr/bin/ssh-keygen")));
+        assert_eq!(
+            c.allowed_signers,
+            Some(PathBuf::from("team/allowed_signers"))
+        );
         assert_eq!(c.dir, Some(PathBuf::from("x")));
         assert_eq!(c.operator.as_deref(), Some("alice"));
         assert_eq!(c.runbook.as_deref(), Some("woocommerce"));

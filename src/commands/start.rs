@@ -25,6 +25,11 @@ pub fn run(args: &StartArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             determined_at: parse_time_arg("--determined-at", args.determined_at.as_deref())?,
             override_checks: args.override_check,
         };
+        if ctx.settings.signer.is_some() {
+            ctx.out.warn(
+                "a signing key is configured, but the walk opens a format 1 incident file, which cannot hold signatures: what is recorded in it is not signed (open a team incident with `breach start --no-walk --team` for signed records)",
+            );
+        }
         return walk::start(answering, &options, &ctx.session()?);
     }
     let loaded = runbook::load(args.runbook.as_deref().or(ctx.settings.runbook.as_deref()))?;
@@ -44,7 +49,9 @@ pub fn run(args: &StartArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let (path, incident) = if args.team {
         ledger::open_team_incident(ctx.dir(), &loaded, &intake, &operator, now)?
     } else {
-        ledger::open_incident(ctx.dir(), &loaded, &intake, &operator, now)?
+        let opened = ledger::open_incident(ctx.dir(), &loaded, &intake, &operator, now)?;
+        ctx.warn_if_unsigned(&opened.0);
+        opened
     };
     if args.json {
         ctx.out.print_json(&serde_json::json!({

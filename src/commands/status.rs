@@ -50,6 +50,9 @@ struct StatusJson<'a> {
     /// when there is nothing to say).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     clock_notes: &'a [String],
+    /// Team incidents: how each journal is signed.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    signatures: &'a [crate::incident::Signing],
     /// The latest import of the affected people (`breach affected import`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     affected: Option<AffectedJson<'a>>,
@@ -314,6 +317,7 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             next: next_action(&inc, &clocks),
             conflicts: &inc.conflicts,
             clock_notes: &inc.clock_notes,
+            signatures: &inc.signing,
             affected: inc.affected_import().map(|a| AffectedJson {
                 record: a.stamp.seq,
                 at: a.stamp.at,
@@ -470,6 +474,20 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         for c in &inc.conflicts {
             text.push_str(&format!("  {}\n", c.describe()));
         }
+    }
+    // Briefly, and only once someone signs: an all-unsigned team incident reads as before
+    // (`verify` and the export state every journal's signatures either way).
+    if inc.signing.iter().any(|s| s.signed > 0) {
+        let journals: Vec<String> = inc
+            .signing
+            .iter()
+            .map(|s| format!("{}: {}", s.writer, s.describe()))
+            .collect();
+        text.push_str(&format!(
+            "\n{} {}\n",
+            out.paint("Signatures:", console::Style::new().bold()),
+            crate::output::safe(&journals.join("; "))
+        ));
     }
     for w in inc.warnings.iter().chain(&inc.clock_notes) {
         out.warn(w);

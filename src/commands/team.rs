@@ -4,6 +4,8 @@
 use super::Ctx;
 use crate::cli::{SealArgs, UpgradeArgs, VerifyArgs};
 use crate::error::{ExitStatus, invalid};
+use crate::incident::SigningState;
+use crate::journal::sign::AllowedSigners;
 use crate::journal::store;
 use crate::journal::team as journals;
 use crate::ledger::team;
@@ -111,7 +113,19 @@ pub fn verify(args: &VerifyArgs, ctx: &Ctx, dir: &std::path::Path) -> anyhow::Re
         .iter()
         .map(|d| (d.clone(), c.ok() && team::sealed(&c, d)))
         .collect();
-    let ok = c.ok() && seals.iter().all(|(_, held)| *held);
+    let allowed = match &args.allowed_signers {
+        Some(path) => Some(AllowedSigners::read(path)?),
+        None => team::allowed_signers(dir)?,
+    };
+    let signing = team::signing(&c, allowed.as_ref());
+    // A bad signature is a failure; unknown keys and unsigned records are reported, and
+    // fail only when signatures are required.
+    let signed_ok = signing.iter().all(|s| match s.state {
+        SigningState::Bad => false,
+        SigningState::Known => true,
+        _ => !args.require_signed,
+    });
+    let ok = c.ok() && signed_ok && seals.iter().all(|(_, held)| *held);
     if c.ok() {
         // A sound set of journals is not enough: the merged view must fold.
         crate::ledger::load(dir)?;
@@ -131,11 +145,15 @@ pub fn verify(args: &VerifyArgs, ctx: &Ctx, dir: &std::path::Path) -> anyhow::Re
             "digest": c.digest(),
             "problems": c.problems,
             "clock_notes": notes,
+            "allowed_signers": allowed.as_ref().map(|a| &a.path),
+            "signatures": signing,
             "seals": seals.iter().map(|(d, held)| serde_json::json!({"digest": d, "holds": held})).collect::<Vec<_>>(),
         }))?;
     } else if c.ok() {
+        // "ok" only when nothing below fails (a bad signature, a seal that does not hold).
         ctx.out.print(&format!(
-            "ok: {} records in {} journals, every chain and cross-reference intact, seal digest of the heads {}",
+            "{}{} records in {} journals, every chain and cross-reference intact, seal digest of the heads {}",
+            if ok { "ok: " } else { "" },
             c.records(),
             c.journals.len(),
             c.digest()
@@ -153,6 +171,26 @@ pub fn verify(args: &VerifyArgs, ctx: &Ctx, dir: &std::path::Path) -> anyhow::Re
     if !args.json {
         for n in &notes {
             ctx.out.warn(n);
+        }
+        for s in &signing {
+            let line = format!(
+                "{}.yaml: {}",
+                crate::output::safe(&s.writer),
+                crate::output::safe(&s.describe())
+            );
+            match s.state {
+                SigningState::Bad => ctx.out.error(&line),
+                SigningState::Known => ctx.out.print(&line)?,
+                _ if args.require_signed => ctx.out.error(&format!(
+                    "{line}; --require-signed asks for every record signed by a known key"
+                )),
+                _ => ctx.out.print(&line)?,
+            }
+        }
+        if allowed.is_none() && signing.iter().any(|s| s.signed > 0) {
+            ctx.out.info(
+                "no allowed-signers file: every key is unknown (give --allowed-signers FILE, or `allowed_signers` in the configuration)",
+            );
         }
         for (d, held) in &seals {
             if *held {

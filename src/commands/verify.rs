@@ -21,6 +21,17 @@ pub fn run(args: &VerifyArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             "seals are for team incidents (format 2); `breach upgrade` converts this file",
         ));
     }
+    if args.require_signed {
+        return Err(crate::error::integrity(format!(
+            "{} is a format 1 incident file, which cannot hold signatures; signed records are for team incidents (format 2), which `breach upgrade` converts it to",
+            crate::output::safe(&path.display().to_string())
+        )));
+    }
+    if args.allowed_signers.is_some() {
+        ctx.out.warn(
+            "a format 1 incident file holds no signatures; --allowed-signers is for team incidents",
+        );
+    }
     if args.repair {
         store::require_inside(ctx.dir(), &path)?;
         let repaired = file::repair(&path, crate::clock::now()?)?;

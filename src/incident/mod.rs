@@ -269,6 +269,9 @@ pub struct Incident {
     /// What a reader must know about how records were timed: journals whose clock went
     /// back, records written under a fixed clock (`BREACH_NOW`). One sentence each.
     pub clock_notes: Vec<String>,
+    /// How each journal of a version 2 incident is signed (section 12.3a), sorted by
+    /// writer id; empty for a version 1 file.
+    pub signing: Vec<Signing>,
     /// The sequence numbers of records that follow the `closed` record, action items apart:
     /// `breach` never writes them, so another writer (or an edit) did; `breach verify` and
     /// `breach status` warn of them.
@@ -313,6 +316,69 @@ impl Conflict {
             })
             .collect();
         format!("{}: {}", self.subject, sides.join(" vs "))
+    }
+}
+
+/// How the records of one journal are signed (docs/incident-file-format.md, 12.3a).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SigningState {
+    /// Every record signed by a key allowed for its operator.
+    Known,
+    /// Every record signed, some by a key not allowed for its operator.
+    Unknown,
+    /// A signature that does not verify.
+    Bad,
+    /// Some records signed, some not.
+    Partly,
+    /// No record signed.
+    Unsigned,
+}
+
+/// One journal's signatures, as `verify`, `status` and the export report them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Signing {
+    /// The journal's writer id.
+    pub writer: String,
+    pub state: SigningState,
+    /// The journal's records, and how many of them are signed.
+    pub records: usize,
+    pub signed: usize,
+    /// The operators whose records are signed by a key allowed for them, sorted.
+    pub principals: Vec<String>,
+    /// The SHA-256 fingerprints of keys not allowed for the operator they signed as, sorted.
+    pub unknown_keys: Vec<String>,
+    /// The first record whose signature does not verify, and why.
+    pub bad_record: Option<u64>,
+    pub bad_reason: Option<String>,
+    /// The first record without a signature, in a partly signed journal.
+    pub first_unsigned: Option<u64>,
+}
+
+impl Signing {
+    /// One sentence after the journal's name: `signed by a known key (alice)`.
+    pub fn describe(&self) -> String {
+        match self.state {
+            SigningState::Known => {
+                format!("signed by a known key ({})", self.principals.join(", "))
+            }
+            SigningState::Unknown => format!(
+                "signed by an unknown key ({})",
+                self.unknown_keys.join(", ")
+            ),
+            SigningState::Bad => format!(
+                "badly signed: record {}: {}",
+                self.bad_record.unwrap_or(0),
+                self.bad_reason.as_deref().unwrap_or("a bad signature")
+            ),
+            SigningState::Partly => format!(
+                "partly signed: {} of {} records (record {} is not signed)",
+                self.signed,
+                self.records,
+                self.first_unsigned.unwrap_or(0)
+            ),
+            SigningState::Unsigned => "unsigned".to_string(),
+        }
     }
 }
 
@@ -453,6 +519,7 @@ impl Incident {
             warnings: Vec::new(),
             conflicts: Vec::new(),
             clock_notes: Vec::new(),
+            signing: Vec::new(),
             after_closed: Vec::new(),
         })
     }

@@ -31,6 +31,38 @@ fn git(top: &Path, args: &[&str]) -> anyhow::Result<std::process::Output> {
         })
 }
 
+/// git's `gpg.ssh.allowedSignersFile` as git sees it from `dir` (its repository's and the
+/// user's configuration), if git is installed and it is set. A relative path is taken
+/// relative to the top of the work tree, or to `dir` outside one.
+pub fn allowed_signers_file(dir: &Path) -> Option<PathBuf> {
+    let out = git(
+        dir,
+        &[
+            "config",
+            "--type=path",
+            "--get",
+            "gpg.ssh.allowedSignersFile",
+        ],
+    )
+    .ok()
+    .filter(|o| o.status.success())?;
+    let value = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    if value.is_empty() {
+        return None;
+    }
+    let path = PathBuf::from(value);
+    if path.is_absolute() {
+        return Some(path);
+    }
+    let top = git(dir, &["rev-parse", "--show-toplevel"])
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|t| PathBuf::from(t.trim()))
+        .unwrap_or_else(|| dir.to_path_buf());
+    Some(top.join(path))
+}
+
 fn run(top: &Path, args: &[&str]) -> anyhow::Result<()> {
     let out = git(top, args)?;
     if !out.status.success() {

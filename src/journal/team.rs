@@ -55,6 +55,17 @@ pub struct Entry {
     pub at: Option<DateTime<Utc>>,
     /// Whether `time` came from `BREACH_NOW` (`clock: fixed`).
     pub fixed_clock: bool,
+    /// The writer's SSH signature (section 12.3a), when the record is signed.
+    pub sig: Option<Signature>,
+}
+
+/// A record's `sig` line and the bytes it signs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    /// The `sig` value: base64 of the sshsig blob.
+    pub sshsig: String,
+    /// The signed bytes: the record from its `---` line through the line before `sig:`.
+    pub signed: String,
 }
 
 /// Whether a string is a writer id (section 12.2).
@@ -153,10 +164,13 @@ struct Raw {
     clock: Option<String>,
     #[serde(default)]
     payload: serde_yaml::Value,
+    #[serde(default)]
+    sig: Option<String>,
 }
 
-/// Encodes a version 2 record. Returns `(text, hash)`; `text` ends with a newline.
-pub fn encode(entry: &Entry) -> anyhow::Result<(String, String)> {
+/// The bytes a signature of this record covers (section 12.3a): the record from its `---`
+/// line through its `payload`, without `sig` and `hash`.
+pub fn signed_bytes(entry: &Entry) -> anyhow::Result<String> {
     let r = &entry.record;
     let body = Body {
         seq: r.seq,
@@ -173,6 +187,23 @@ pub fn encode(entry: &Entry) -> anyhow::Result<(String, String)> {
     let mut text = String::from("---\n");
     text.push_str(&serde_yaml::to_string(&body)?);
     if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// Encodes a version 2 record, with its `sig` line when it is signed. Returns `(text,
+/// hash)`; `text` ends with a newline.
+pub fn encode(entry: &Entry) -> anyhow::Result<(String, String)> {
+    let mut text = signed_bytes(entry)?;
+    if let Some(sig) = &entry.sig {
+        if sig.signed != text || !super::sign::is_base64(&sig.sshsig) {
+            return Err(invalid(
+                "the record's signature is not of this record's bytes; nothing was recorded",
+            ));
+        }
+        text.push_str("sig: ");
+        text.push_str(&sig.sshsig);
         text.push('\n');
     }
     let hash = format::sha256_hex(text.as_bytes());
@@ -277,6 +308,19 @@ pub fn decode(chunk: &str, line: usize) -> Result<Entry, DecodeError> {
             )));
         }
     };
+    let sig = match raw.sig {
+        None => None,
+        Some(sshsig) => {
+            let line = format!("\nsig: {sshsig}\n");
+            if !hashed.ends_with(&line) || !super::sign::is_base64(&sshsig) {
+                return Err(DecodeError::Malformed(
+                    "`sig` must be the last line before `hash:`, a base64 value on one line".into(),
+                ));
+            }
+            let signed = hashed[..hashed.len() - line.len() + 1].to_string();
+            Some(Signature { sshsig, signed })
+        }
+    };
     let payload = Payload::from_value(&raw.kind, raw.payload)
         .map_err(|e| DecodeError::Malformed(format!("invalid `{}` payload: {e}", raw.kind)))?;
     Ok(Entry {
@@ -293,6 +337,7 @@ pub fn decode(chunk: &str, line: usize) -> Result<Entry, DecodeError> {
         seen: raw.seen,
         at,
         fixed_clock,
+        sig,
     })
 }
 
@@ -671,8 +716,15 @@ pub fn create(
             }
         }
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
-        let mut entry = make(&id)?;
-        let (text, hash) = encode(&entry)?;
+        // Nothing is left behind when the record cannot be made (a key that cannot sign).
+        let made = make(&id).and_then(|entry| encode(&entry).map(|done| (entry, done)));
+        let (mut entry, (text, hash)) = match made {
+            Ok(made) => made,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(e);
+            }
+        };
         entry.record.hash = hash;
         entry.record.line = 1;
         if let Err(e) = write_new(&journal_path(&dir, &entry.writer), text.as_bytes()) {
@@ -786,4 +838,78 @@ pub fn install_upgrade(
     std::fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))?;
     File::open(parent).and_then(|d| d.sync_all())?;
     Ok(final_dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Note;
+
+    fn entry() -> Entry {
+        Entry {
+            record: Record {
+                seq: 1,
+                time: crate::types::parse_time("2026-11-20T10:00:00Z").unwrap(),
+                operator: "alice".into(),
+                prev: "a".repeat(64),
+                hash: String::new(),
+                payload: Payload::Note(Note {
+                    text: "found it".into(),
+                    step: None,
+                }),
+                line: 0,
+            },
+            writer: "alice-laptop".into(),
+            seen: BTreeMap::new(),
+            at: None,
+            fixed_clock: false,
+            sig: None,
+        }
+    }
+
+    #[test]
+    fn a_signed_record_keeps_its_sig_line_inside_the_hash_and_reads_back() {
+        let mut e = entry();
+        let signed = signed_bytes(&e).unwrap();
+        e.sig = Some(Signature {
+            sshsig: "U1NIU0lHAAAA+/=".into(),
+            signed: signed.clone(),
+        });
+        let (text, hash) = encode(&e).unwrap();
+        assert!(text.starts_with(&signed));
+        assert_eq!(
+            &text[signed.len()..],
+            format!("sig: U1NIU0lHAAAA+/=\nhash: {hash}\n")
+        );
+        // The hash covers the sig line.
+        assert_eq!(
+            hash,
+            format::sha256_hex(&text.as_bytes()[..text.len() - 71])
+        );
+        let back = decode(&text, 1).unwrap();
+        assert_eq!(back.sig, e.sig);
+        // Unsigned, the same record hashes exactly its signed bytes.
+        let (plain, plain_hash) = encode(&entry()).unwrap();
+        assert_eq!(plain_hash, format::sha256_hex(signed.as_bytes()));
+        assert_eq!(decode(&plain, 1).unwrap().sig, None);
+    }
+
+    #[test]
+    fn a_sig_line_anywhere_but_last_or_not_of_these_bytes_is_refused() {
+        let mut e = entry();
+        e.sig = Some(Signature {
+            sshsig: "AAAA".into(),
+            signed: "other bytes".into(),
+        });
+        assert!(encode(&e).is_err());
+        // `sig` moved before `payload`, the hash recomputed: malformed.
+        let signed = signed_bytes(&entry()).unwrap();
+        let moved = signed.replacen("payload:", "sig: AAAA\npayload:", 1);
+        let text = format!("{moved}hash: {}\n", format::sha256_hex(moved.as_bytes()));
+        assert!(matches!(decode(&text, 1), Err(DecodeError::Malformed(_))));
+        // A value that is not base64.
+        let bad = format!("{signed}sig: not base64!\n");
+        let text = format!("{bad}hash: {}\n", format::sha256_hex(bad.as_bytes()));
+        assert!(matches!(decode(&text, 1), Err(DecodeError::Malformed(_))));
+    }
 }

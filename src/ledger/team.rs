@@ -9,14 +9,146 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::error::{BreachError, Topic, about, integrity, invalid};
-use crate::incident::{self, Conflict, ConflictSide, Incident, action};
+use crate::incident::{self, Conflict, ConflictSide, Incident, Signing, SigningState, action};
 use crate::journal::file::{self, ChainStatus, Scan};
 use crate::journal::format::{self, GENESIS};
 use crate::journal::record::{FORMAT_VERSION, TEAM_FORMAT_VERSION, UpgradedFrom};
+use crate::journal::sign::{self as signatures, AllowedSigners, Signer};
 use crate::journal::team::{
-    self, CLOCK_SKEW_SECONDS, Entry, Head, Journal, ORIGINAL_V1, OwnJournal,
+    self, CLOCK_SKEW_SECONDS, Entry, Head, Journal, ORIGINAL_V1, OwnJournal, Signature,
 };
 use crate::journal::{Opened, Payload, Record};
+
+/// This device's signing key, set once by the command line ([`use_signer`]). It is a
+/// property of the device, like its writer id: every record the device writes into a
+/// journal is signed with it, whichever command writes the record.
+static SIGNER: std::sync::Mutex<Option<Signer>> = std::sync::Mutex::new(None);
+
+/// Sets the key every record this process writes into a journal is signed with (`None`:
+/// records are not signed).
+pub fn use_signer(signer: Option<Signer>) {
+    *SIGNER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = signer;
+}
+
+/// The configured signing key, if any.
+pub fn signer() -> Option<Signer> {
+    SIGNER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+}
+
+/// The allowed-signers file given on the command line or in a configuration file, set once
+/// by the command line ([`use_allowed_signers`]).
+static ALLOWED: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+
+/// Sets the allowed-signers file signatures are checked against; without one, git's
+/// `gpg.ssh.allowedSignersFile` for the incident directory is used, if set.
+pub fn use_allowed_signers(path: Option<PathBuf>) {
+    *ALLOWED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = path;
+}
+
+/// The allowed-signers file for the incident `dir`, read: the one set with
+/// [`use_allowed_signers`], else git's `gpg.ssh.allowedSignersFile`, else none.
+pub fn allowed_signers(dir: &Path) -> anyhow::Result<Option<AllowedSigners>> {
+    let given = ALLOWED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    if let Some(path) = given {
+        return AllowedSigners::read(&path).map(Some);
+    }
+    match crate::journal::sync::allowed_signers_file(dir) {
+        Some(path) => AllowedSigners::read(&path)
+            .map(Some)
+            .map_err(|e| e.context("cannot check signatures with the allowed-signers file git's gpg.ssh.allowedSignersFile names")),
+        None => Ok(None),
+    }
+}
+
+/// How each journal is signed (section 12.3a), checked against `allowed`.
+pub fn signing(c: &Checked, allowed: Option<&AllowedSigners>) -> Vec<Signing> {
+    c.journals
+        .iter()
+        .map(|j| {
+            let mut s = Signing {
+                writer: j.writer.clone(),
+                state: SigningState::Unsigned,
+                records: j.entries.len(),
+                signed: 0,
+                principals: Vec::new(),
+                unknown_keys: Vec::new(),
+                bad_record: None,
+                bad_reason: None,
+                first_unsigned: None,
+            };
+            for e in &j.entries {
+                let Some(sig) = &e.sig else {
+                    s.first_unsigned.get_or_insert(e.record.seq);
+                    continue;
+                };
+                s.signed += 1;
+                match signatures::check(&sig.sshsig, sig.signed.as_bytes()) {
+                    Err(why) => {
+                        if s.bad_record.is_none() {
+                            s.bad_record = Some(e.record.seq);
+                            s.bad_reason = Some(why);
+                        }
+                    }
+                    Ok(good) => {
+                        let operator = &e.record.operator;
+                        if allowed
+                            .and_then(|a| a.allows(operator, &good.key))
+                            .is_some()
+                        {
+                            if !s.principals.contains(operator) {
+                                s.principals.push(operator.clone());
+                            }
+                        } else {
+                            let fp = good.fingerprint();
+                            if !s.unknown_keys.contains(&fp) {
+                                s.unknown_keys.push(fp);
+                            }
+                        }
+                    }
+                }
+            }
+            s.principals.sort();
+            s.unknown_keys.sort();
+            s.state = if s.bad_record.is_some() {
+                SigningState::Bad
+            } else if s.signed == 0 {
+                SigningState::Unsigned
+            } else if s.signed < s.records {
+                SigningState::Partly
+            } else if !s.unknown_keys.is_empty() {
+                SigningState::Unknown
+            } else {
+                SigningState::Known
+            };
+            if s.state != SigningState::Partly {
+                s.first_unsigned = None;
+            }
+            s
+        })
+        .collect()
+}
+
+/// Signs `entry` with the configured key, if any (section 12.3a).
+fn sign(entry: &mut Entry) -> anyhow::Result<()> {
+    if let Some(signer) = signer() {
+        let signed = team::signed_bytes(entry)?;
+        entry.sig = Some(Signature {
+            sshsig: signer.sign(&signed)?,
+            signed,
+        });
+    }
+    Ok(())
+}
 
 /// Whether `path` is a version 2 incident (a directory of journals).
 pub fn is_team(path: &Path) -> bool {
@@ -624,7 +756,9 @@ pub fn load(dir: &Path) -> anyhow::Result<(Scan, Incident)> {
     if !c.ok() {
         return Err(refuse(&c));
     }
-    view(&c)
+    let (scan, mut incident) = view(&c)?;
+    incident.signing = signing(&c, allowed_signers(dir)?.as_ref());
+    Ok((scan, incident))
 }
 
 /// What to record, beyond the payload.
@@ -756,7 +890,11 @@ fn write_many(
             seen: seen.clone(),
             at: opts.at,
             fixed_clock: crate::clock::is_fixed(),
+            sig: None,
         };
+        // Every record is signed before any is written: a key that cannot sign leaves
+        // nothing half-written.
+        sign(&mut entry)?;
         let (encoded, hash) = team::encode(&entry)?;
         text.push_str(&encoded);
         line += encoded.bytes().filter(|&b| b == b'\n').count();
@@ -784,7 +922,7 @@ pub fn open_incident(
     let (dir, entry) = team::create(parent, &base, |id| {
         let mut opened = opened.clone();
         opened.id = id.to_string();
-        Ok(Entry {
+        let mut entry = Entry {
             record: Record {
                 seq: 0,
                 time: now,
@@ -798,7 +936,10 @@ pub fn open_incident(
             seen: BTreeMap::new(),
             at: None,
             fixed_clock: crate::clock::is_fixed(),
-        })
+            sig: None,
+        };
+        sign(&mut entry)?;
+        Ok(entry)
     })?;
     let incident = incident::fold(std::slice::from_ref(&entry.record))
         .map_err(|e| invalid(format!("{}: {e}", dir.display())))?;
@@ -854,6 +995,8 @@ pub fn upgrade(path: &Path, operator: &str) -> anyhow::Result<PathBuf> {
             seen: BTreeMap::new(),
             at: None,
             fixed_clock: false,
+            // The upgrading device did not write these records: they are not signed.
+            sig: None,
         };
         let (t, h) = team::encode(&entry)?;
         text.push_str(&t);

@@ -817,7 +817,7 @@ fn integrity(h: &mut Html, r: &Report) {
 
 /// Section 10 for a team incident: open conflicts, clock notes, seals.
 fn team_integrity(h: &mut Html, r: &Report) {
-    let lists: [(&str, Vec<String>); 3] = [
+    let lists: [(&str, Vec<String>); 4] = [
         (
             "<p><strong class=\"bad\">Open conflicts</strong> (decisions taken at the same time on different devices, not yet decided again by someone who saw both):</p>",
             r.conflicts.iter().map(|c| escape(&c.describe())).collect(),
@@ -825,6 +825,13 @@ fn team_integrity(h: &mut Html, r: &Report) {
         (
             "<p>How the records were timed:</p>",
             r.clock_notes.iter().map(|n| escape(n)).collect(),
+        ),
+        (
+            "<p>Signatures, per journal (SSH signatures of each record):</p>",
+            r.signatures
+                .iter()
+                .map(|s| format!("{}: {}", escape(&s.writer), escape(&s.describe())))
+                .collect(),
         ),
         (
             "<p>Seals (<code>breach verify --sealed DIGEST</code> proves nothing before one changed):</p>",

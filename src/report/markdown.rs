@@ -799,6 +799,12 @@ fn team_integrity(o: &mut String, r: &Report) {
             let _ = writeln!(o, "- {}", text(n));
         }
     }
+    if !r.signatures.is_empty() {
+        o.push_str("\nSignatures, per journal (SSH signatures of each record):\n\n");
+        for s in &r.signatures {
+            let _ = writeln!(o, "- {}: {}", text(&s.writer), text(&s.describe()));
+        }
+    }
     if !r.seals.is_empty() {
         o.push_str(
             "\nSeals (`breach verify --sealed DIGEST` proves nothing before one changed):\n\n",

@@ -74,6 +74,9 @@ pub struct Report<'a> {
     /// How records were timed (a clock that went back; in a team incident, a fixed clock).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub clock_notes: Vec<String>,
+    /// Team incidents: how each journal is signed (docs/incident-file-format.md, 12.3a).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<crate::incident::Signing>,
     /// Team incidents: the seals recorded (`breach seal`), oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub seals: Vec<SealReport>,
@@ -1023,6 +1026,7 @@ impl<'a> Report<'a> {
             fold_warnings: incident.warnings.clone(),
             conflicts: incident.conflicts.clone(),
             clock_notes: incident.clock_notes.clone(),
+            signatures: incident.signing.clone(),
             seals: seals(scan),
             records: Records {
                 verified: &scan.records,

@@ -18,7 +18,8 @@ pub const OPERATOR: &str = "tester";
 
 /// A command for the `breach` binary, run in `dir` (incidents in `dir/incidents`, the
 /// default), with `BREACH_NOW` = [`NOW`], `BREACH_OPERATOR` = [`OPERATOR`], `TZ=UTC`,
-/// `NO_COLOR=1`, and without any `BREACH_DIR` or `BREACH_RUNBOOKS` from the environment.
+/// `NO_COLOR=1`, and without any `BREACH_DIR`, `BREACH_RUNBOOKS`, `BREACH_SIGNING_KEY` or
+/// `BREACH_SSH_PROGRAM` from the environment.
 /// The search for the incident directory and `.breach.toml` stops at `dir`
 /// (`BREACH_CEILING_DIRECTORIES`), and the user's configuration file is looked for in
 /// `dir/.xdg` (`XDG_CONFIG_HOME`), so nothing outside the test's directory counts.
@@ -27,6 +28,8 @@ pub fn breach(dir: &Path) -> assert_cmd::Command {
     cmd.current_dir(dir)
         .env_remove("BREACH_DIR")
         .env_remove("BREACH_RUNBOOKS")
+        .env_remove("BREACH_SIGNING_KEY")
+        .env_remove("BREACH_SSH_PROGRAM")
         .env("BREACH_CEILING_DIRECTORIES", dir)
         .env("XDG_CONFIG_HOME", dir.join(".xdg"))
         .env("BREACH_NOW", NOW)

@@ -16,12 +16,24 @@ Prints one line and exits with:
   3  "unsupported: ..."                          a format version this verifier does not know
   4  "error: ..."                                the directory cannot be read
 Options: --sealed DIGEST  also require a seal record with this digest (exit 1 if none).
+         --allowed-signers FILE  check record signatures against this allowed-signers
+                                 file (section 12.3b) for each record's operator.
+         --require-signed        exit 1 unless every journal is signed by a known key.
+
+Signatures (section 12.3a) are checked with OpenSSH's `ssh-keygen -Y verify` (against the
+allowed-signers file, as the record's operator) and `ssh-keygen -Y check-novalidate` (a
+valid signature by a key the file does not allow): a bad one is exit 1. When a record is
+signed, or --allowed-signers is given, a second line follows the ok line:
+  "signatures: W=STATE ..."  for every journal, STATE one of known, unknown, bad, partly,
+                             unsigned
 """
 
 import hashlib
 import os
 import re
+import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import verify_incident as v1  # noqa: E402  (the format 1 splitting and chain rules)
@@ -32,6 +44,7 @@ HEX32 = re.compile(r"[0-9a-f]{32}")
 WRITER = re.compile(r"[a-z0-9][a-z0-9._@-]{0,99}")
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 FIXED = ["seq", "time", "operator", "writer", "kind", "prev", "seen"]
+BASE64 = re.compile(r"[A-Za-z0-9+/=]+")
 SKEW = 120
 
 
@@ -71,7 +84,11 @@ def parse_record(journal, index, line_no, chunk, is_last):
     lines = text.split("\n")[1:]
     top = [(i, l) for i, l in enumerate(lines) if l and not l.startswith(" ")]
     names = [l.split(":", 1)[0] for _, l in top]
-    allowed = [FIXED + extra + ["payload"] for extra in ([], ["at"], ["clock"], ["at", "clock"])]
+    allowed = [
+        FIXED + extra + ["payload"] + sig
+        for extra in ([], ["at"], ["clock"], ["at", "clock"])
+        for sig in ([], ["sig"])
+    ]
     if names not in allowed:
         raise Bad(where + ": malformed (fields %s)" % names)
     if [l.split(":", 1)[0] for l in lines[:7]] != FIXED:
@@ -114,6 +131,18 @@ def parse_record(journal, index, line_no, chunk, is_last):
     rec["seen"] = seen
     payload_at = top[names.index("payload")][0]
     rec["payload"] = lines[payload_at:]
+    rec["sig"] = None
+    if "sig" in names:
+        # Section 12.3a: the last line before `hash:`; it signs the bytes before it.
+        sig_line = lines[-2] if lines[-1] == "" else None
+        if sig_line is None or not sig_line.startswith("sig: "):
+            raise Bad(where + ": malformed (sig is not the last line before hash)")
+        value = sig_line[len("sig: ") :]
+        if not BASE64.fullmatch(value):
+            raise Bad(where + ": malformed (sig is not base64)")
+        rec["payload"] = lines[payload_at : len(lines) - 2]
+        rec["sig"] = value
+        rec["signed"] = hashed[: len(hashed) - len(sig_line.encode("utf-8")) - 1]
     return rec
 
 
@@ -186,7 +215,62 @@ def read_journal(path, writer):
     return records
 
 
-def verify(directory, sealed=None):
+def ssh_keygen(args, message):
+    try:
+        done = subprocess.run(
+            ["ssh-keygen"] + args, input=message, capture_output=True, timeout=60
+        )
+    except FileNotFoundError:
+        raise OSError("ssh-keygen is not installed; signatures cannot be checked")
+    return done.returncode == 0
+
+
+def signature_state(rec, allowed_signers, tmp):
+    """known, unknown or bad for one signed record (section 12.3a)."""
+    value = rec["sig"]
+    armoured = "-----BEGIN SSH SIGNATURE-----\n"
+    armoured += "".join(value[i : i + 70] + "\n" for i in range(0, len(value), 70))
+    armoured += "-----END SSH SIGNATURE-----\n"
+    sig_file = os.path.join(tmp, "record.sig")
+    with open(sig_file, "w") as f:
+        f.write(armoured)
+    if allowed_signers is not None and ssh_keygen(
+        ["-Y", "verify", "-f", allowed_signers, "-I", rec["operator"], "-n", "breach", "-s", sig_file],
+        rec["signed"],
+    ):
+        return "known"
+    if ssh_keygen(["-Y", "check-novalidate", "-n", "breach", "-s", sig_file], rec["signed"]):
+        return "unknown"
+    return "bad"
+
+
+def signatures(journals, allowed_signers):
+    """Each journal's state, as in the table of section 12.3a."""
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for w, records in journals.items():
+            states = []
+            for r in records:
+                if not r["sig"]:
+                    continue
+                state = signature_state(r, allowed_signers, tmp)
+                if state == "bad":
+                    raise Bad(
+                        "%s.yaml: record %d (line %d): badly signed" % (w, r["seq"], r["line"])
+                    )
+                states.append(state)
+            if not states:
+                out[w] = "unsigned"
+            elif len(states) < len(records):
+                out[w] = "partly"
+            elif "unknown" in states:
+                out[w] = "unknown"
+            else:
+                out[w] = "known"
+    return out
+
+
+def verify(directory, sealed=None, allowed_signers=None, require_signed=False):
     names = sorted(
         n[: -len(".yaml")]
         for n in os.listdir(directory)
@@ -249,7 +333,16 @@ def verify(directory, sealed=None):
     if sealed is not None and sealed not in seals:
         raise Bad("no seal with digest %s: records before it were changed or removed" % sealed)
     heads = [(w, len(j) - 1, j[-1]["hash"]) for w, j in journals.items() if j]
-    return "ok: %d records in %d journals, digest %s" % (total, len(names), seal_digest(heads))
+    line = "ok: %d records in %d journals, digest %s" % (total, len(names), seal_digest(heads))
+    any_signed = any(r["sig"] for j in journals.values() for r in j)
+    if any_signed or allowed_signers is not None or require_signed:
+        states = signatures(journals, allowed_signers)
+        if require_signed:
+            for w in names:
+                if states[w] != "known":
+                    raise Bad("%s.yaml: %s, not signed by a known key" % (w, states[w]))
+        line += "\nsignatures: " + " ".join("%s=%s" % (w, states[w]) for w in names)
+    return line
 
 
 class Unsupported(Exception):
@@ -296,15 +389,27 @@ def check_original(directory, first):
 
 def main(argv):
     args = argv[1:]
-    sealed = None
-    if len(args) == 3 and args[1] == "--sealed":
-        sealed = args[2]
-        args = args[:1]
-    if len(args) != 1:
-        print("usage: verify_team.py DIR [--sealed DIGEST]", file=sys.stderr)
+    sealed = allowed_signers = None
+    require_signed = False
+    rest = []
+    while args:
+        a = args.pop(0)
+        if a == "--sealed" and args:
+            sealed = args.pop(0)
+        elif a == "--allowed-signers" and args:
+            allowed_signers = args.pop(0)
+        elif a == "--require-signed":
+            require_signed = True
+        else:
+            rest.append(a)
+    if len(rest) != 1:
+        print(
+            "usage: verify_team.py DIR [--sealed DIGEST] [--allowed-signers FILE] [--require-signed]",
+            file=sys.stderr,
+        )
         return 4
     try:
-        print(verify(args[0], sealed))
+        print(verify(rest[0], sealed, allowed_signers, require_signed))
         return 0
     except Torn as e:
         print("torn: %s" % e)

@@ -20,6 +20,7 @@ mod limits;
 mod props;
 mod security;
 mod selection;
+mod signing;
 mod tamper;
 mod team;
 mod whole_incident;

@@ -692,7 +692,7 @@ fn killed_team_writers_lose_no_acknowledged_record() {
 }
 
 /// Runs the independent format 2 verifier: `(exit code, its one line)`.
-fn independent_team(py: &str, dir: &Path, extra: &[&str]) -> (i32, String) {
+pub fn independent_team(py: &str, dir: &Path, extra: &[&str]) -> (i32, String) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/independent/verify_team.py");
     let out = Command::new(py)
         .arg(script)
