@@ -152,10 +152,11 @@ pub fn verify(args: &VerifyArgs, ctx: &Ctx, dir: &std::path::Path) -> anyhow::Re
     } else if c.ok() {
         // "ok" only when nothing below fails (a bad signature, a seal that does not hold).
         ctx.out.print(&format!(
-            "{}{} records in {} journals, every chain and cross-reference intact, seal digest of the heads {}",
+            "{}{} records in {} journal{}, every chain and cross-reference intact, seal digest of the heads {}",
             if ok { "ok: " } else { "" },
             c.records(),
             c.journals.len(),
+            if c.journals.len() == 1 { "" } else { "s" },
             c.digest()
         ))?;
     } else {
