@@ -511,6 +511,10 @@ pub struct ActionAddArgs {
     /// The day it is due, as YYYY-MM-DD (a UTC day).
     #[arg(long, value_name = "DATE")]
     pub due: String,
+    /// When it happened, if not now (RFC 3339, or `YYYY-MM-DD HH:MM` local): the event
+    /// time, kept apart from the time it is recorded (team incidents only).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 /// Arguments of `breach action done`.
@@ -519,6 +523,10 @@ pub struct ActionDoneArgs {
     /// The action item's id, e.g. A1.
     #[arg(value_name = "ID")]
     pub id: String,
+    /// When it happened, if not now (RFC 3339, or `YYYY-MM-DD HH:MM` local): the event
+    /// time, kept apart from the time it is recorded (team incidents only).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 /// A lone `--json` flag.

@@ -1004,8 +1004,10 @@ fn notes_in(dir: &Path, id: &str) -> Vec<String> {
 fn pty_with_two_open_incidents_a_write_asks_which_and_names_the_one_picked() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path();
+    // Both opened before the harness's time, at which the notes are written (a record more
+    // than 120 seconds before an incident's last one is refused).
     let older = start_at(dir, "2026-11-23T08:00:00Z", "Alpha");
-    let newer = start_at(dir, "2026-11-24T08:00:00Z", "Beta");
+    let newer = start_at(dir, "2026-11-23T09:00:00Z", "Beta");
     assert_ne!(older, newer);
 
     // The most recent is listed first; one key down picks the older one.

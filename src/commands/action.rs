@@ -27,7 +27,7 @@ pub fn parse_due(text: &str) -> anyhow::Result<chrono::NaiveDate> {
 
 fn add(args: &ActionAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let due = parse_due(&args.due)?;
-    let (path, record, _) = ctx.record(None, |incident| {
+    let (path, record, _) = ctx.record_at(None, args.at.as_deref(), |incident| {
         Ok(Payload::Action(ActionAdded {
             id: next_action_id(incident.actions.len()),
             text: args.text.clone(),
@@ -54,7 +54,7 @@ fn add(args: &ActionAddArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 }
 
 fn done(args: &ActionDoneArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let (path, record, _) = ctx.record(None, |incident| {
+    let (path, record, _) = ctx.record_at(None, args.at.as_deref(), |incident| {
         // Ids are matched without regard to case (`a1` is `A1`); the record holds the id
         // as it was assigned.
         let id = incident

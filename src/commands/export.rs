@@ -59,7 +59,13 @@ pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             copy: v.copy_check.as_ref().map(file_check),
         })
         .collect();
-    let report = Report::build(&scan, &incident, now).with_evidence_checks(checks);
+    let mut report = Report::build(&scan, &incident, now).with_evidence_checks(checks);
+    // Reading forges nothing, so a fixed clock is allowed here in any build, but the report
+    // and stderr say so.
+    if let Some(note) = crate::clock::fixed_note(now) {
+        ctx.out.info(&format!("note: {note}"));
+        report.clock_notes.push(note);
+    }
     // The JSON report holds every record, so it is streamed to its destination rather than
     // built in memory first; the text formats are small enough to build.
     let pdf = match &browser {
@@ -125,7 +131,9 @@ fn single_file(path: &Path, scan: &file::Scan) -> anyhow::Result<crate::incident
             path.display()
         )));
     }
-    crate::ledger::fold(scan)
+    let mut incident = crate::ledger::fold(scan)?;
+    incident.clock_notes = crate::ledger::clock_notes(path, &scan.records);
+    Ok(incident)
 }
 
 /// Writes `bytes` to `path` so that readers see the old file or the complete new one,

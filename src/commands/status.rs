@@ -46,7 +46,8 @@ struct StatusJson<'a> {
     /// Team incidents: open conflicts (left out when there are none).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     conflicts: &'a [crate::incident::Conflict],
-    /// Team incidents: how records were timed (left out when there is nothing to say).
+    /// How records were timed: a clock that went back, a team incident's fixed clock (left out
+    /// when there is nothing to say).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     clock_notes: &'a [String],
     /// Team incidents: how each journal is signed.
@@ -246,6 +247,10 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     };
     let (_, inc) = crate::ledger::load(&path)?;
     let now = crate::clock::now()?;
+    // Reading forges nothing, so a fixed clock is allowed here in any build, but said.
+    if let Some(note) = crate::clock::fixed_note(now) {
+        ctx.out.info(&format!("note: {note}"));
+    }
     let (closed, applicable) = inc.progress();
     let clocks = deadlines::evaluate(&inc, now);
 

@@ -49,6 +49,8 @@ pub fn run(args: &VerifyArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     // `closed`, a file named for another incident. Each is reported as a warning (the
     // records verify); a write to such a file is refused.
     let mut problems = Vec::new();
+    // Times that go back are flagged, not failed: every such record verifies.
+    let clock_notes = crate::ledger::clock_notes(&path, &scan.records);
     if scan.status == ChainStatus::Intact {
         // A sound chain is not enough: the file must be an incident this build can read
         // (an `opened` record first, a format version it knows).
@@ -80,10 +82,11 @@ pub fn run(args: &VerifyArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             "last_hash": scan.last_hash(),
             "status": scan.status,
             "warnings": problems,
+            "clock_notes": clock_notes,
         }))?;
         return Ok(status);
     }
-    for p in &problems {
+    for p in problems.iter().chain(&clock_notes) {
         ctx.out.warn(p);
     }
     match &scan.status {

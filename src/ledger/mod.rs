@@ -21,6 +21,7 @@ use crate::journal::format;
 use crate::journal::record::FORMAT_VERSION;
 use crate::journal::record::Override;
 use crate::journal::snapshot::{self, Key};
+use crate::journal::team::CLOCK_SKEW_SECONDS;
 use crate::journal::{Opened, Payload, PinnedRunbook, Record, store};
 use crate::runbook::{LoadedRunbook, RunbookSource};
 use crate::types::Severity;
@@ -80,7 +81,59 @@ pub fn load(path: &Path) -> anyhow::Result<(Scan, Incident)> {
     if let Some(problem) = scan.records.first().and_then(|f| name_mismatch(path, f)) {
         incident.warnings.push(problem);
     }
+    incident.clock_notes = clock_notes(path, &scan.records);
     Ok((scan, incident))
+}
+
+/// The records of a format 1 file whose time is more than [`CLOCK_SKEW_SECONDS`] earlier
+/// than the time of the record before it, as `(seq, line)`: the clock went back
+/// (docs/incident-file-format.md, section 4, "Times"). `breach` refuses to write such a
+/// record; a file written by an earlier release or another program may hold them.
+pub fn clock_went_back(records: &[Record]) -> Vec<(u64, usize)> {
+    records
+        .windows(2)
+        .filter(|w| (w[0].time - w[1].time).num_seconds() > CLOCK_SKEW_SECONDS)
+        .map(|w| (w[1].seq, w[1].line))
+        .collect()
+}
+
+/// The sentence for a format 1 file whose clock went back, worded as a team incident's
+/// (none when it never did).
+pub fn clock_notes(path: &Path, records: &[Record]) -> Vec<String> {
+    let back = clock_went_back(records);
+    let Some((seq, line)) = back.first() else {
+        return Vec::new();
+    };
+    vec![format!(
+        "{}: the clock went back more than {CLOCK_SKEW_SECONDS} seconds at record {seq} (line {line}){}; the chain itself is intact",
+        path.display(),
+        match back.len() {
+            1 => String::new(),
+            n => format!(" and {} more times", n - 1),
+        }
+    )]
+}
+
+/// Refuses a record time more than [`CLOCK_SKEW_SECONDS`] earlier than the time of the
+/// file's last record (the machine's clock, or `BREACH_NOW`, went back); nothing is written.
+fn require_forward(path: &Path, last: DateTime<Utc>, now: DateTime<Utc>) -> anyhow::Result<()> {
+    if (last - now).num_seconds() <= CLOCK_SKEW_SECONDS {
+        return Ok(());
+    }
+    let clock = if crate::clock::is_fixed() {
+        format!(
+            "{} (the clock fixed by {})",
+            crate::types::format_utc(now),
+            crate::clock::NOW_ENV
+        )
+    } else {
+        crate::types::format_utc(now)
+    };
+    Err(invalid(format!(
+        "{}: the time now is {clock}, but the incident's last record was written at {}: the clock went back; set the clock right and record again (nothing was recorded)",
+        path.display(),
+        crate::types::format_utc(last)
+    )))
 }
 
 /// Appends one record. `build` sees the current state (read under the lock) and returns
@@ -100,6 +153,7 @@ pub fn append(
     if team::is_team(path) {
         return team::append(path, operator, now, &team::WriteOptions::default(), build);
     }
+    crate::clock::require_unmarked_allowed()?;
     let mut writer = Writer::open(path)?;
     let payload = build(writer.incident())?;
     let record = writer.append(operator, now, payload, true)?;
@@ -123,6 +177,7 @@ pub fn append_overriding(
             path.display()
         )));
     }
+    crate::clock::require_unmarked_allowed()?;
     let mut writer = Writer::open(path)?;
     let mut payload = build(writer.incident())?;
     action::validate(writer.incident(), &payload)?;
@@ -187,6 +242,7 @@ pub fn append_quick_with(
         return team::append(path, operator, now, &team::WriteOptions::default(), build)
             .map(|(r, _)| r);
     }
+    crate::clock::require_unmarked_allowed()?;
     let mut locked = Locked::open(path)?;
     let Some(ends) = locked.ends()? else {
         return Err(explain(&mut locked));
@@ -212,6 +268,8 @@ pub fn append_quick_with(
         return append(path, operator, now, |_| Ok(payload)).map(|(r, _)| r);
     }
     action::validate(&incident, &payload)?;
+    crate::clock::require_unmarked_allowed()?;
+    require_forward(path, ends.last.time, now)?;
     let seq = ends.last.seq + 1;
     let (text, hash) = format::encode(seq, now, operator, &ends.last.hash, &payload)?;
     locked.write(text.as_bytes(), true)?;
@@ -255,6 +313,7 @@ pub fn append_batch(
     if payloads.is_empty() {
         return Ok(Vec::new());
     }
+    crate::clock::require_unmarked_allowed()?;
     let mut locked = Locked::open(path)?;
     let Some(ends) = locked.ends()? else {
         return Err(explain(&mut locked));
@@ -278,6 +337,7 @@ pub fn append_batch(
             seq: ends.last.seq,
             hash: ends.last.hash.clone(),
             lines: 0,
+            time: ends.last.time,
         },
     };
     let mut records = writer.append_batch(operator, now, payloads, false)?;
@@ -358,6 +418,8 @@ struct Tip {
     hash: String,
     /// Lines in the file so far, so each new record knows the line it starts on.
     lines: usize,
+    /// The last record's time: a new record's may not be much earlier.
+    time: DateTime<Utc>,
 }
 
 impl Writer {
@@ -395,6 +457,7 @@ impl Writer {
             seq: last.seq,
             hash: last.hash.clone(),
             lines,
+            time: last.time,
         };
         save_cache(&locked, &incident, &tip);
         Ok(Writer {
@@ -425,6 +488,7 @@ impl Writer {
                 seq: state.key.last_seq,
                 hash: state.key.last_hash,
                 lines: state.key.lines,
+                time: ends.last.time,
             },
         })
     }
@@ -526,6 +590,8 @@ fn write_checked(
 ) -> anyhow::Result<Record> {
     action::validate(incident, &payload)?;
     action::check_plausible(incident, &payload, now)?;
+    crate::clock::require_unmarked_allowed()?;
+    require_forward(locked.path(), tip.time, now)?;
     let seq = tip.seq + 1;
     let (text, hash) = format::encode(seq, now, operator, &tip.hash, &payload)?;
     locked.write(text.as_bytes(), sync)?;
@@ -541,6 +607,7 @@ fn write_checked(
     incident.apply(&record);
     tip.seq = seq;
     tip.hash = hash;
+    tip.time = now;
     tip.lines += text.bytes().filter(|&b| b == b'\n').count();
     Ok(record)
 }
@@ -559,9 +626,10 @@ fn save_cache(locked: &Locked, incident: &Incident, tip: &Tip) {
 }
 
 /// Where a long-running writer (the walk) left an incident file: the state it holds is the
-/// file's state for as long as the file is exactly as it left it.
+/// file's state for as long as the file is exactly as it left it. With the key, the time of
+/// the file's last record.
 #[derive(Debug, Clone)]
-pub struct Mark(Option<Key>);
+pub struct Mark(Option<(Key, DateTime<Utc>)>);
 
 /// Reads, verifies and folds an incident file (the complete state) and marks where the
 /// file was, for [`append_held`].
@@ -570,9 +638,13 @@ pub fn load_marked(path: &Path) -> anyhow::Result<(Incident, Mark)> {
         // A team incident is read whole at every append (its journals change under it).
         return team::load(path).map(|(_, incident)| (incident, Mark(None)));
     }
+    // The walk appends to what this loads: a build that refuses a fixed clock in a format 1
+    // file says so before the walk asks anything.
+    crate::clock::require_unmarked_allowed()?;
     let writer = Writer::open_full(Locked::open(path)?)?;
     let key = key_of(&writer.locked, &writer.tip)?;
-    Ok((writer.into_incident(), Mark(Some(key))))
+    let time = writer.tip.time;
+    Ok((writer.into_incident(), Mark(Some((key, time)))))
 }
 
 /// Appends one record against the state the caller holds (from [`load_marked`] or an
@@ -600,12 +672,13 @@ pub fn append_held(
     let held = mark
         .0
         .as_ref()
-        .filter(|key| locked.metadata().is_ok_and(|m| key.matches_meta(&m)));
-    let mut tip = if let Some(key) = held {
+        .filter(|(key, _)| locked.metadata().is_ok_and(|m| key.matches_meta(&m)));
+    let mut tip = if let Some((key, time)) = held {
         Tip {
             seq: key.last_seq,
             hash: key.last_hash.clone(),
             lines: key.lines,
+            time: *time,
         }
     } else {
         let writer = Writer::open_full(locked)?;
@@ -625,7 +698,7 @@ pub fn append_held(
     if record.is_ok() {
         save_cache(&locked, incident, &tip);
     }
-    *mark = Mark(Some(key_of(&locked, &tip)?));
+    *mark = Mark(Some((key_of(&locked, &tip)?, tip.time)));
     record
 }
 
@@ -698,6 +771,7 @@ pub fn open_incident(
     operator: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(PathBuf, Incident)> {
+    crate::clock::require_unmarked_allowed()?;
     let problems = intake.problems(now);
     if !problems.is_empty() && !intake.override_checks {
         return Err(action::implausible(

@@ -196,6 +196,58 @@ fn a_writer_appends_many_records_against_its_own_state() {
     );
 }
 
+#[test]
+fn no_write_path_accepts_a_time_more_than_the_skew_before_the_last_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = new_incident(dir.path());
+    let back = t("2026-11-23T10:12:59Z");
+    let within = t("2026-11-23T10:13:00Z");
+    let len = std::fs::metadata(&path).unwrap().len();
+    let refused = |e: anyhow::Error| {
+        assert_eq!(
+            crate::error::status_of(&e),
+            crate::error::ExitStatus::InvalidInput
+        );
+        assert!(e.to_string().contains("the clock went back"), "{e}");
+    };
+    refused(append_quick_with(&path, "bob", back, |_| Ok(note("quick"))).unwrap_err());
+    refused(append(&path, "bob", back, |_| Ok(note("full"))).unwrap_err());
+    refused(append_batch(&path, "bob", back, None, vec![evidence(1), evidence(2)]).unwrap_err());
+    let (mut inc, mut mark) = load_marked(&path).unwrap();
+    refused(append_held(&path, &mut inc, &mut mark, "walker", back, note("held")).unwrap_err());
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        len,
+        "nothing written"
+    );
+    // The held time follows each append: the walk is held to its own last record.
+    append_held(&path, &mut inc, &mut mark, "walker", within, note("ok")).unwrap();
+    refused(
+        append_held(
+            &path,
+            &mut inc,
+            &mut mark,
+            "walker",
+            t("2026-11-23T10:10:59Z"),
+            note("x"),
+        )
+        .unwrap_err(),
+    );
+    // With a state cache written by a full append, the cached path is held to it too.
+    append(&path, "bob", t("2026-11-23T11:00:00Z"), |_| {
+        Ok(note("later"))
+    })
+    .unwrap();
+    refused(append(&path, "bob", within, |_| Ok(note("cached"))).unwrap_err());
+    refused(append_quick_with(&path, "bob", within, |_| Ok(note("cached quick"))).unwrap_err());
+    refused(append_batch(&path, "bob", within, None, vec![evidence(3)]).unwrap_err());
+    let mut writer = Writer::open(&path).unwrap();
+    writer
+        .append("bob", t("2026-11-23T11:00:00Z"), note("a"), true)
+        .unwrap();
+    refused(writer.append("bob", within, note("b"), true).unwrap_err());
+}
+
 fn evidence(i: usize) -> Payload {
     Payload::Evidence(crate::journal::EvidenceEntry {
         path: format!("/srv/www/logs/access-{i}.log"),

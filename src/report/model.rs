@@ -71,7 +71,7 @@ pub struct Report<'a> {
     /// Team incidents: concurrent contradictory decisions not yet resolved.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conflicts: Vec<crate::incident::Conflict>,
-    /// Team incidents: how records were timed (a clock that went back, a fixed clock).
+    /// How records were timed (a clock that went back; in a team incident, a fixed clock).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub clock_notes: Vec<String>,
     /// Team incidents: how each journal is signed (docs/incident-file-format.md, 12.3a).
@@ -1004,9 +1004,10 @@ impl<'a> Report<'a> {
                         "open"
                     },
                     added_by: a.added.by.clone(),
-                    added_at: a.added.at,
+                    // The event time (`--at`) where one was given, as in the timeline.
+                    added_at: event_time(scan, a.added.seq, a.added.at),
                     done_by: a.done.as_ref().map(|s| s.by.clone()),
-                    done_at: a.done.as_ref().map(|s| s.at),
+                    done_at: a.done.as_ref().map(|s| event_time(scan, s.seq, s.at)),
                     after_close: incident
                         .closed
                         .as_ref()
@@ -1234,6 +1235,12 @@ fn findings(incident: &Incident) -> Findings {
         access_ended,
         access_duration,
     }
+}
+
+/// When what record `seq` says happened: its event time (`--at`, team incidents) where it
+/// gives one, else its record time `recorded`.
+fn event_time(scan: &Scan, seq: u64, recorded: DateTime<Utc>) -> DateTime<Utc> {
+    scan.event_times.get(&seq).copied().unwrap_or(recorded)
 }
 
 /// Section 7: every record, the verified ones and then those after a break.

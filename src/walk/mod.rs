@@ -147,6 +147,9 @@ fn start_inner(
     opened: &mut Option<String>,
 ) -> anyhow::Result<WalkEnd> {
     let now = crate::clock::now()?;
+    // The walk opens a format 1 incident, which cannot mark a fixed clock: a build that
+    // refuses one says so before asking anything.
+    crate::clock::require_unmarked_allowed()?;
     let aware_flag = args.aware_at;
     let determined_flag = args.determined_at;
     let flag_detected = args.detected_at;

@@ -9,13 +9,15 @@ Usage: verify_incident.py FILE
 Prints one line (then any warnings, one a line) and exits with:
   0  "ok: N records, last hash H"               every record verifies; it may be followed by
      "warning: ..." lines for what section 9 reports as warnings (a record after `closed`
-     other than an action item; a file name that is not the incident id)
+     other than an action item; a file name that is not the incident id; a record time more
+     than 120 seconds before the previous record's)
   1  "bad: record S (line L): WHAT"             a record fails (the first one is named)
   2  "torn: record S (line L): ..."             only the last record is incomplete
   3  "unsupported: ..."                         a format version this verifier does not know
   4  "error: ..."                               the file cannot be read
 """
 
+import datetime
 import hashlib
 import os
 import re
@@ -27,6 +29,8 @@ HEX64 = re.compile(r"[0-9a-f]{64}")
 HASH_LINE = re.compile(rb"hash: ([0-9a-f]{64})\n")
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 FIELDS = ["seq", "time", "operator", "kind", "prev", "payload"]
+# Section 4, "Times": the skew allowed before a time counts as going back.
+CLOCK_SKEW_SECONDS = 120
 SUPPORTED_FORMATS = {1}
 # Section 5: the kinds that may follow `closed`.
 AFTER_CLOSED = {"action", "action_done"}
@@ -177,11 +181,19 @@ def check_record(index, line_no, chunk, prev_hash, is_last):
         version = int(unquote(fmt[0].split(":", 1)[1].strip()))
         if version not in SUPPORTED_FORMATS:
             return "unsupported", "format version %d is not supported" % version, None
-    return "ok", "", (stored, values["kind"], payload_field(lines, "id") if index == 0 else None)
+    found = (stored, values["kind"], payload_field(lines, "id") if index == 0 else None)
+    return "ok", "", found + (values["time"], line_no)
 
 
-def warnings(kinds, incident_id, file_name):
-    """Section 9's warnings for a file whose every record verifies."""
+def seconds(time):
+    """A `time` value (section 2) as seconds since the epoch."""
+    t = datetime.datetime.strptime(time, "%Y-%m-%dT%H:%M:%SZ")
+    return t.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def warnings(kinds, incident_id, file_name, times=()):
+    """Section 9's warnings for a file whose every record verifies; `times` holds each
+    record's (time, line)."""
     found = []
     if "closed" in kinds:
         closed_at = kinds.index("closed")
@@ -194,6 +206,21 @@ def warnings(kinds, incident_id, file_name):
         stem = os.path.splitext(os.path.basename(file_name))[0]
         if stem != incident_id:
             found.append("the file is named %s but holds incident %s" % (stem, incident_id))
+    back = [
+        (s, times[s][1])
+        for s in range(1, len(times))
+        if seconds(times[s - 1][0]) - seconds(times[s][0]) > CLOCK_SKEW_SECONDS
+    ]
+    if back:
+        found.append(
+            "the clock went back more than %d seconds at record %d (line %d)%s"
+            % (
+                CLOCK_SKEW_SECONDS,
+                back[0][0],
+                back[0][1],
+                "" if len(back) == 1 else " and %d more times" % (len(back) - 1),
+            )
+        )
     return found
 
 
@@ -205,6 +232,7 @@ def verify(data, file_name=None):
         return 1, "bad: the file has no records"
     prev = GENESIS
     kinds = []
+    times = []
     incident_id = None
     for index, (line_no, chunk) in enumerate(records):
         status, message, found = check_record(
@@ -216,12 +244,13 @@ def verify(data, file_name=None):
             return 3, "unsupported: " + message
         if status == "bad":
             return 1, "bad: " + message
-        prev, kind, opened_id = found
+        prev, kind, opened_id, time, start = found
         kinds.append(kind)
+        times.append((time, start))
         if index == 0:
             incident_id = opened_id
     lines = ["ok: %d records, last hash %s" % (len(records), prev)]
-    lines += ["warning: " + w for w in warnings(kinds, incident_id, file_name)]
+    lines += ["warning: " + w for w in warnings(kinds, incident_id, file_name, times)]
     return 0, "\n".join(lines)
 
 

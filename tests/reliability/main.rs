@@ -11,6 +11,7 @@
 mod common;
 
 mod bad_input;
+mod clocks;
 mod concurrency;
 mod crash;
 mod full_disk;

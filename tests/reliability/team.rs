@@ -1007,3 +1007,111 @@ fn two_responders_sync_through_a_bare_git_repository() {
         stderr(&out)
     );
 }
+
+/// `--at` on `action add` and `action done`: the timeline and the report's action items use
+/// the event times; a format 1 file refuses them, pointing to `breach upgrade`.
+#[test]
+fn action_items_take_their_event_times() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    open_team(root, "tester-box", "Late actions");
+    let later = |args: &[&str]| {
+        breach(root)
+            .env("BREACH_DEVICE", "tester-box")
+            .env("BREACH_NOW", "2026-11-23T18:00:00Z")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert_ok(&later(&[
+        "action",
+        "add",
+        "rotate the API keys",
+        "--owner",
+        "dev",
+        "--due",
+        "2026-12-01",
+        "--at",
+        "2026-11-23T14:00:00Z",
+    ]));
+    assert_ok(&later(&[
+        "action",
+        "done",
+        "A1",
+        "--at",
+        "2026-11-23T16:00:00Z",
+    ]));
+    assert_ok(&later(&[
+        "action",
+        "add",
+        "audit plugins",
+        "--owner",
+        "ops",
+        "--due",
+        "2026-12-15",
+    ]));
+    assert_fails(
+        &later(&["action", "done", "A2", "--at", "2026-11-24T00:00:00Z"]),
+        3,
+    );
+
+    let out = later(&["export", "--format", "json"]);
+    assert_ok(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let timeline: Vec<(String, String, Option<String>)> = json["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"].as_str().unwrap().starts_with("action"))
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_string(),
+                e["at"].as_str().unwrap().to_string(),
+                e["recorded_at"].as_str().map(String::from),
+            )
+        })
+        .collect();
+    let rec = Some("2026-11-23T18:00:00Z".to_string());
+    assert_eq!(
+        timeline,
+        [
+            ("action".into(), "2026-11-23T14:00:00Z".into(), rec.clone()),
+            ("action_done".into(), "2026-11-23T16:00:00Z".into(), rec),
+            ("action".into(), "2026-11-23T18:00:00Z".into(), None),
+        ]
+    );
+    let items = json["action_items"].as_array().unwrap();
+    assert_eq!(items[0]["added_at"], "2026-11-23T14:00:00Z", "{json}");
+    assert_eq!(items[0]["done_at"], "2026-11-23T16:00:00Z", "{json}");
+    assert_eq!(items[1]["added_at"], "2026-11-23T18:00:00Z", "{json}");
+    let md = stdout(&later(&["export"]));
+    assert!(md.contains("2026-11-23 14:00"), "{md}");
+
+    // A format 1 file cannot store an event time: refused, with the way to one that can.
+    let single = tempfile::tempdir().unwrap();
+    let path = open_tiny(single.path(), "One file");
+    let before = std::fs::read(&path).unwrap();
+    for args in [
+        &[
+            "action",
+            "add",
+            "x",
+            "--owner",
+            "dev",
+            "--due",
+            "2026-12-01",
+            "--at",
+            "2026-11-23T10:00:00Z",
+        ][..],
+        &["action", "done", "A1", "--at", "2026-11-23T10:00:00Z"],
+    ] {
+        let out = run(single.path(), args);
+        assert_fails(&out, 3);
+        assert!(
+            stderr(&out).contains("can only be recorded in a team incident (format 2); `breach upgrade` converts this file"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}

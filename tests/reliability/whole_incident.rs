@@ -65,7 +65,6 @@ fn a_whole_incident_is_recorded_and_verifies() {
     // bob answers one question: the operator is on the record.
     let out = breach(root)
         .env("BREACH_OPERATOR", "bob")
-        .env("BREACH_NOW", "2026-11-23T11:00:00Z")
         .args(["answer", "assess/affected_customers", "1350"])
         .output()
         .unwrap();
