@@ -335,6 +335,17 @@ pub enum SigningState {
     Unsigned,
 }
 
+/// A known key that signed records under an operator name it is not allowed for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Misattributed {
+    /// The key's SHA-256 fingerprint.
+    pub key: String,
+    /// The operator the records name.
+    pub operator: String,
+    /// The principals the allowed-signers file gives the key to.
+    pub allowed_for: Vec<String>,
+}
+
 /// One journal's signatures, as `verify`, `status` and the export report them.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Signing {
@@ -348,6 +359,9 @@ pub struct Signing {
     pub principals: Vec<String>,
     /// The SHA-256 fingerprints of keys not allowed for the operator they signed as, sorted.
     pub unknown_keys: Vec<String>,
+    /// Of those, the keys the allowed-signers file gives to someone else: a record signed
+    /// by one person's key under another person's name. Sorted.
+    pub misattributed: Vec<Misattributed>,
     /// The first record whose signature does not verify, and why.
     pub bad_record: Option<u64>,
     pub bad_reason: Option<String>,
@@ -362,10 +376,21 @@ impl Signing {
             SigningState::Known => {
                 format!("signed by a known key ({})", self.principals.join(", "))
             }
-            SigningState::Unknown => format!(
-                "signed by an unknown key ({})",
-                self.unknown_keys.join(", ")
-            ),
+            SigningState::Unknown => {
+                let mut text = format!(
+                    "signed by an unknown key ({})",
+                    self.unknown_keys.join(", ")
+                );
+                for m in &self.misattributed {
+                    text.push_str(&format!(
+                        "; {} is the key of {}, but signed as {}",
+                        m.key,
+                        m.allowed_for.join(", "),
+                        m.operator
+                    ));
+                }
+                text
+            }
             SigningState::Bad => format!(
                 "badly signed: record {}: {}",
                 self.bad_record.unwrap_or(0),

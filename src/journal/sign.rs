@@ -217,6 +217,21 @@ impl AllowedSigners {
         })
     }
 
+    /// Every principal pattern under which `key` may sign in the `breach` namespace, in
+    /// file order: who the key belongs to, when it signed as someone else.
+    pub fn principals_of(&self, key: &KeyData) -> Vec<&str> {
+        self.lines
+            .iter()
+            .filter(|a| &a.key == key)
+            .filter(|a| {
+                a.namespaces
+                    .as_ref()
+                    .is_none_or(|ns| ns.iter().any(|p| glob(p, NAMESPACE)))
+            })
+            .flat_map(|a| a.principals.iter().map(String::as_str))
+            .collect()
+    }
+
     /// The principal pattern under which `key` may sign as `operator` in the `breach`
     /// namespace, if any.
     pub fn allows(&self, operator: &str, key: &KeyData) -> Option<&str> {
@@ -397,6 +412,8 @@ mod tests {
         assert_eq!(a.allows("bob", &key), Some("bob"));
         assert_eq!(a.allows("carol", &key), None);
         assert_eq!(a.allows("mallory", &key), None);
+        assert!(a.principals_of(&key).contains(&"alice"));
+        assert!(!a.principals_of(&key).contains(&"mallory"));
     }
 
     #[test]

@@ -82,6 +82,7 @@ pub fn signing(c: &Checked, allowed: Option<&AllowedSigners>) -> Vec<Signing> {
                 signed: 0,
                 principals: Vec::new(),
                 unknown_keys: Vec::new(),
+                misattributed: Vec::new(),
                 bad_record: None,
                 bad_reason: None,
                 first_unsigned: None,
@@ -110,6 +111,22 @@ pub fn signing(c: &Checked, allowed: Option<&AllowedSigners>) -> Vec<Signing> {
                             }
                         } else {
                             let fp = good.fingerprint();
+                            let owners: Vec<String> = allowed
+                                .map(|a| a.principals_of(&good.key))
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(str::to_string)
+                                .collect();
+                            if !owners.is_empty() {
+                                let m = crate::incident::Misattributed {
+                                    key: fp.clone(),
+                                    operator: operator.clone(),
+                                    allowed_for: owners,
+                                };
+                                if !s.misattributed.contains(&m) {
+                                    s.misattributed.push(m);
+                                }
+                            }
                             if !s.unknown_keys.contains(&fp) {
                                 s.unknown_keys.push(fp);
                             }
@@ -119,6 +136,7 @@ pub fn signing(c: &Checked, allowed: Option<&AllowedSigners>) -> Vec<Signing> {
             }
             s.principals.sort();
             s.unknown_keys.sort();
+            s.misattributed.sort();
             s.state = if s.bad_record.is_some() {
                 SigningState::Bad
             } else if s.signed == 0 {

@@ -350,6 +350,22 @@ fn two_responders_sign_with_a_key_file_and_through_ssh_agent() {
         &["--allowed-signers", other_name.to_str().unwrap()],
     );
     assert_eq!(s["bob-desk"]["state"], "unknown");
+    // ... and it is named as robert's key that signed as bob.
+    assert_eq!(
+        s["bob-desk"]["misattributed"],
+        serde_json::json!([{
+            "key": fingerprint(&bob_key).as_str(),
+            "operator": "bob",
+            "allowed_for": ["robert"],
+        }])
+    );
+    // A key the file does not list at all is unknown and misattributed to nobody.
+    let (_, s) = verify_json(
+        &a,
+        &dir_a,
+        &["--allowed-signers", alice_only.to_str().unwrap()],
+    );
+    assert_eq!(s["bob-desk"]["misattributed"], serde_json::json!([]));
 
     // The independent verifier, from the spec and ssh-keygen, agrees.
     if let Some(py) = super::independent::python() {
@@ -597,6 +613,27 @@ fn a_tampered_or_swapped_signature_is_caught() {
     assert_eq!(
         s["alice-laptop"]["unknown_keys"][0],
         fingerprint(&mallory).as_str()
+    );
+    // Mallory's key is in the file, for mallory: the record signed as alice is named as
+    // signed by mallory's key, in JSON and in the text.
+    assert_eq!(s["alice-laptop"]["misattributed"][0]["operator"], "alice");
+    assert_eq!(
+        s["alice-laptop"]["misattributed"][0]["allowed_for"],
+        serde_json::json!(["mallory"])
+    );
+    let text = breach(root)
+        .args(["verify", "--allowed-signers", allowed_arg])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let said =
+        String::from_utf8_lossy(&text.stdout).into_owned() + &String::from_utf8_lossy(&text.stderr);
+    assert!(
+        said.contains(&format!(
+            "{} is the key of mallory, but signed as alice",
+            fingerprint(&mallory)
+        )),
+        "{said}"
     );
     if let Some(py) = super::independent::python() {
         let (code, said) = independent_team(py, &dir, &["--allowed-signers", allowed_arg]);
