@@ -875,7 +875,8 @@ fn write_many(
         && (last.record.time - now).num_seconds() > CLOCK_SKEW_SECONDS
     {
         return Err(invalid(format!(
-            "this machine's clock says {}, but this device's last record was written at {}: the clock went back; set the clock right and record again",
+            "{}: this machine's clock says {}, but this device's last record was written at {}: the clock went back; set the clock right and record again (nothing was recorded)",
+            c.dir.join(format!("{writer}.yaml")).display(),
             crate::types::format_utc(now),
             crate::types::format_utc(last.record.time)
         )));

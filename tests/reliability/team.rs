@@ -479,6 +479,13 @@ fn clocks_that_go_back_or_are_fixed_are_refused_or_shown() {
         "{}",
         stderr(&back)
     );
+    // The refusal names the journal and says that nothing was written.
+    assert!(
+        stderr(&back).contains("tester-box.yaml: this machine's clock says")
+            && stderr(&back).contains("(nothing was recorded)"),
+        "{}",
+        stderr(&back)
+    );
     let skew = breach(root)
         .env("BREACH_DEVICE", "tester-box")
         .env("BREACH_NOW", "2026-11-23T10:13:00Z")
