@@ -217,9 +217,8 @@ impl AllowedSigners {
         })
     }
 
-    /// Every principal pattern under which `key` may sign in the `breach` namespace, in
-    /// file order: who the key belongs to, when it signed as someone else.
-    pub fn principals_of(&self, key: &KeyData) -> Vec<&str> {
+    /// The lines that let `key` sign in the `breach` namespace, in file order.
+    fn lines_for(&self, key: &KeyData) -> Vec<&Allowed> {
         self.lines
             .iter()
             .filter(|a| &a.key == key)
@@ -228,6 +227,14 @@ impl AllowedSigners {
                     .as_ref()
                     .is_none_or(|ns| ns.iter().any(|p| glob(p, NAMESPACE)))
             })
+            .collect()
+    }
+
+    /// Every principal pattern under which `key` may sign in the `breach` namespace, in
+    /// file order: who the key belongs to, when it signed as someone else.
+    pub fn principals_of(&self, key: &KeyData) -> Vec<&str> {
+        self.lines_for(key)
+            .into_iter()
             .flat_map(|a| a.principals.iter().map(String::as_str))
             .collect()
     }
@@ -235,20 +242,11 @@ impl AllowedSigners {
     /// The principal pattern under which `key` may sign as `operator` in the `breach`
     /// namespace, if any.
     pub fn allows(&self, operator: &str, key: &KeyData) -> Option<&str> {
-        self.lines
-            .iter()
-            .filter(|a| &a.key == key)
-            .filter(|a| {
-                a.namespaces
-                    .as_ref()
-                    .is_none_or(|ns| ns.iter().any(|p| glob(p, NAMESPACE)))
-            })
-            .find_map(|a| {
-                a.principals
-                    .iter()
-                    .find(|p| glob(p, operator))
-                    .map(String::as_str)
-            })
+        self.lines_for(key)
+            .into_iter()
+            .flat_map(|a| a.principals.iter())
+            .find(|p| glob(p, operator))
+            .map(String::as_str)
     }
 }
 
