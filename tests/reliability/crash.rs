@@ -59,6 +59,59 @@ impl Rng {
     }
 }
 
+/// Runs the ignored test `writer` of this binary as a child with `env` naming `path`, waits
+/// until it has acknowledged a first record, kills it after a random pause of up to
+/// `max_micros`, and returns every `ack SEQ` it printed and whether the kill landed mid-run.
+fn kill_a_writer(
+    writer: &str,
+    env: &str,
+    path: &Path,
+    rng: &mut Rng,
+    max_micros: u64,
+) -> (Vec<u64>, bool) {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", writer, "--ignored", "--nocapture"])
+        .args(["--test-threads", "1", "--quiet"])
+        .env(env, path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the writer is appending, then kill it at a random moment.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    while !first.contains("ack ") && stdout.read_line(&mut first).unwrap() > 0 {}
+    std::thread::sleep(Duration::from_micros(rng.next() % max_micros));
+    child.kill().unwrap();
+    let killed = child.wait().unwrap().code().is_none();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let acked = first
+        .lines()
+        .chain(rest.lines())
+        .filter_map(|l| l.strip_prefix("ack "))
+        .map(|s| s.parse::<u64>().unwrap())
+        .collect();
+    (acked, killed)
+}
+
+/// The file after a kill: intact, or a torn tail that `repair` turns into an intact file
+/// keeping every complete record; never a broken chain. Whether a tail was repaired.
+fn intact_or_repaired(path: &Path, round: usize) -> bool {
+    let scan = file::read(path).unwrap();
+    match &scan.status {
+        ChainStatus::Intact => false,
+        ChainStatus::TornTail { .. } => {
+            let now = breach::types::parse_time("2026-11-23T10:15:00Z").unwrap();
+            let repaired = file::repair(path, now).unwrap().unwrap();
+            assert_eq!(repaired.records, scan.records.len());
+            assert_eq!(file::read(path).unwrap().status, ChainStatus::Intact);
+            true
+        }
+        ChainStatus::Broken(b) => panic!("round {round}: chain broken: {b:?}"),
+    }
+}
+
 #[test]
 fn killed_writers_lose_no_acknowledged_record() {
     let tmp = tempfile::tempdir().unwrap();
@@ -67,46 +120,10 @@ fn killed_writers_lose_no_acknowledged_record() {
     let mut acked: Vec<u64> = Vec::new();
     let (mut torn, mut kills) = (0, 0);
     for round in 0..200 {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "crash::crash_writer", "--ignored", "--nocapture"])
-            .args(["--test-threads", "1", "--quiet"])
-            .env(FILE_ENV, &path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Wait until the writer is appending, then kill it at a random moment.
-        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        while !first.contains("ack ") && stdout.read_line(&mut first).unwrap() > 0 {}
-        std::thread::sleep(Duration::from_micros(rng.next() % 8_000));
-        child.kill().unwrap();
-        let status = child.wait().unwrap();
-        if status.code().is_none() {
-            kills += 1;
-        }
-        let mut rest = String::new();
-        stdout.read_to_string(&mut rest).unwrap();
-        acked.extend(
-            first
-                .lines()
-                .chain(rest.lines())
-                .filter_map(|l| l.strip_prefix("ack "))
-                .map(|s| s.parse::<u64>().unwrap()),
-        );
-
-        let scan = file::read(&path).unwrap();
-        match &scan.status {
-            ChainStatus::Intact => {}
-            ChainStatus::TornTail { .. } => {
-                torn += 1;
-                let now = breach::types::parse_time("2026-11-23T10:15:00Z").unwrap();
-                let repaired = file::repair(&path, now).unwrap().unwrap();
-                assert_eq!(repaired.records, scan.records.len());
-                assert_eq!(file::read(&path).unwrap().status, ChainStatus::Intact);
-            }
-            ChainStatus::Broken(b) => panic!("round {round}: chain broken: {b:?}"),
-        }
+        let (got, killed) = kill_a_writer("crash::crash_writer", FILE_ENV, &path, &mut rng, 8_000);
+        kills += usize::from(killed);
+        acked.extend(got);
+        torn += usize::from(intact_or_repaired(&path, round));
         let recs = records(&path);
         for &seq in &acked {
             let r = recs
@@ -193,50 +210,16 @@ fn killed_batch_writers_lose_no_acknowledged_record() {
             acked.clear();
             path = open_tiny(tmp.path(), &format!("Batch crash target {}", round / 25));
         }
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "crash::crash_batch_writer",
-                "--ignored",
-                "--nocapture",
-            ])
-            .args(["--test-threads", "1", "--quiet"])
-            .env(BATCH_ENV, &path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        while !first.contains("ack ") && stdout.read_line(&mut first).unwrap() > 0 {}
-        std::thread::sleep(Duration::from_micros(rng.next() % 40_000));
-        child.kill().unwrap();
-        let status = child.wait().unwrap();
-        if status.code().is_none() {
-            kills += 1;
-        }
-        let mut rest = String::new();
-        stdout.read_to_string(&mut rest).unwrap();
-        acked.extend(
-            first
-                .lines()
-                .chain(rest.lines())
-                .filter_map(|l| l.strip_prefix("ack "))
-                .map(|s| s.parse::<u64>().unwrap()),
+        let (got, killed) = kill_a_writer(
+            "crash::crash_batch_writer",
+            BATCH_ENV,
+            &path,
+            &mut rng,
+            40_000,
         );
-
-        let scan = file::read(&path).unwrap();
-        match &scan.status {
-            ChainStatus::Intact => {}
-            ChainStatus::TornTail { .. } => {
-                torn += 1;
-                let now = breach::types::parse_time("2026-11-23T10:15:00Z").unwrap();
-                let repaired = file::repair(&path, now).unwrap().unwrap();
-                assert_eq!(repaired.records, scan.records.len());
-                assert_eq!(file::read(&path).unwrap().status, ChainStatus::Intact);
-            }
-            ChainStatus::Broken(b) => panic!("round {round}: chain broken: {b:?}"),
-        }
+        kills += usize::from(killed);
+        acked.extend(got);
+        torn += usize::from(intact_or_repaired(&path, round));
         let recs = records(&path);
         for &seq in &acked {
             assert!(
