@@ -47,10 +47,10 @@ fn crash_writer() {
 }
 
 /// A small deterministic generator (SplitMix64), so a failure can be replayed.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -59,13 +59,14 @@ impl Rng {
     }
 }
 
-/// Runs the ignored test `writer` of this binary as a child with `env` naming `path`, waits
-/// until it has acknowledged a first record, kills it after a random pause of up to
-/// `max_micros`, and returns every `ack SEQ` it printed and whether the kill landed mid-run.
-fn kill_a_writer(
+/// Runs the ignored test `writer` of this binary as a child with `env` naming `path` (and
+/// the variables of `extra`), waits until it has acknowledged a first record, kills it after
+/// a random pause of up to `max_micros`, and returns every `ack N` it printed and whether
+/// the kill landed mid-run.
+pub(super) fn kill_a_writer(
     writer: &str,
-    env: &str,
-    path: &Path,
+    (env, path): (&str, &Path),
+    extra: &[(&str, &str)],
     rng: &mut Rng,
     max_micros: u64,
 ) -> (Vec<u64>, bool) {
@@ -73,6 +74,7 @@ fn kill_a_writer(
         .args(["--exact", writer, "--ignored", "--nocapture"])
         .args(["--test-threads", "1", "--quiet"])
         .env(env, path)
+        .envs(extra.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -120,7 +122,13 @@ fn killed_writers_lose_no_acknowledged_record() {
     let mut acked: Vec<u64> = Vec::new();
     let (mut torn, mut kills) = (0, 0);
     for round in 0..200 {
-        let (got, killed) = kill_a_writer("crash::crash_writer", FILE_ENV, &path, &mut rng, 8_000);
+        let (got, killed) = kill_a_writer(
+            "crash::crash_writer",
+            (FILE_ENV, &path),
+            &[],
+            &mut rng,
+            8_000,
+        );
         kills += usize::from(killed);
         acked.extend(got);
         torn += usize::from(intact_or_repaired(&path, round));
@@ -212,8 +220,8 @@ fn killed_batch_writers_lose_no_acknowledged_record() {
         }
         let (got, killed) = kill_a_writer(
             "crash::crash_batch_writer",
-            BATCH_ENV,
-            &path,
+            (BATCH_ENV, &path),
+            &[],
             &mut rng,
             40_000,
         );

@@ -4,8 +4,7 @@
 //! concurrency tests of the new layout.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, Read};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use breach::journal::team::{self, Entry};
@@ -636,47 +635,20 @@ fn team_crash_writer() {
 fn killed_team_writers_lose_no_acknowledged_record() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = open_team(tmp.path(), "opener", "Team crash target");
-    let mut seed = 0x7ea3_u64;
+    let mut rng = super::crash::Rng(0x7ea3);
     let mut acked: Vec<u64> = Vec::new();
     let mut kills = 0;
     for round in 0..200 {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "team::team_crash_writer",
-                "--ignored",
-                "--nocapture",
-            ])
-            .args(["--test-threads", "1", "--quiet"])
-            .env(TEAM_CRASH_ENV, &dir)
-            .env(
-                "BREACH_DEVICE",
-                if round % 2 == 0 { "crash-a" } else { "crash-b" },
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        while !first.contains("ack ") && stdout.read_line(&mut first).unwrap() > 0 {}
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        std::thread::sleep(Duration::from_micros((seed >> 33) % 8_000));
-        child.kill().unwrap();
-        if child.wait().unwrap().code().is_none() {
-            kills += 1;
-        }
-        let mut rest = String::new();
-        stdout.read_to_string(&mut rest).unwrap();
-        acked.extend(
-            first
-                .lines()
-                .chain(rest.lines())
-                .filter_map(|l| l.strip_prefix("ack "))
-                .map(|s| s.parse::<u64>().unwrap()),
+        let device = if round % 2 == 0 { "crash-a" } else { "crash-b" };
+        let (got, killed) = super::crash::kill_a_writer(
+            "team::team_crash_writer",
+            (TEAM_CRASH_ENV, &dir),
+            &[("BREACH_DEVICE", device)],
+            &mut rng,
+            8_000,
         );
+        kills += usize::from(killed);
+        acked.extend(got);
         let now = breach::types::parse_time("2026-11-23T10:15:00Z").unwrap();
         team::repair_all(&dir, now).unwrap();
         let checked = breach::ledger::team::check(&dir, None).unwrap();
