@@ -61,11 +61,12 @@ printf '%s\n' "${BUILDS[@]%%=*}" >"$OUT/builds"
 ssh-keygen -q -t ed25519 -N '' -C bench -f "$OUT/key"
 echo "alice,bob,carol $(cat "$OUT/key.pub")" >"$OUT/allowed_signers"
 printf 'allowed_signers = "%s"\n' "$OUT/allowed_signers" >"$OUT/config/breach/config.toml"
-# No colour, a fixed width, the configuration above only. The reading commands evaluate at
+# No colour, a fixed width, the configuration above only, the team state caches (of the
+# builds that keep them) in $OUT/cache. The reading commands evaluate at
 # a fixed clock after the last generated record (READ_NOW); the appends record at the
 # machine's clock, as in real use (a record written under BREACH_NOW is marked as such).
 READ_NOW=2026-12-31T00:00:00Z
-export NO_COLOR=1 COLUMNS=100 TZ=UTC XDG_CONFIG_HOME="$OUT/config"
+export NO_COLOR=1 COLUMNS=100 TZ=UTC XDG_CONFIG_HOME="$OUT/config" XDG_CACHE_HOME="$OUT/cache"
 export BREACH_OPERATOR=bench
 unset BREACH_DIR BREACH_RUNBOOKS BREACH_NOW BREACH_SIGNING_KEY BREACH_DEVICE
 
