@@ -541,6 +541,7 @@ mod tests {
             prev: String::new(),
             hash: String::new(),
             payload: Payload::Opened(Box::new(opened)),
+            at: None,
             line: 0,
         }];
         for (i, (path, value)) in answers.iter().enumerate() {
@@ -556,6 +557,7 @@ mod tests {
                     question: question.into(),
                     value: value.clone(),
                 }),
+                at: None,
                 line: 0,
             });
         }
