@@ -171,36 +171,17 @@ pub fn append_overriding(
     build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
 ) -> anyhow::Result<(Record, Incident)> {
     if team::is_team(path) {
-        return Err(invalid(format!(
-            "{}: recording a time that fails the plausibility checks (--override-check) is not \
-             supported in a team incident yet",
-            path.display()
-        )));
+        return team::append_overriding(path, operator, now, build);
     }
     crate::clock::require_unmarked_allowed()?;
     let mut writer = Writer::open(path)?;
-    let mut payload = build(writer.incident())?;
-    action::validate(writer.incident(), &payload)?;
-    let found = action::plausibility(writer.incident(), &payload, now);
-    if !found.is_empty() {
-        match &mut payload {
-            Payload::Amended(a) => a.overrode = found,
-            Payload::Answer(a) => {
-                let fact = format!("{}/{}", a.step, a.question);
-                writer.append(
-                    operator,
-                    now,
-                    Payload::Override(Override {
-                        fact,
-                        checks: found,
-                    }),
-                    false,
-                )?;
-            }
-            _ => {}
-        }
-    }
-    let record = writer.append(operator, now, payload, true)?;
+    let payload = build(writer.incident())?;
+    let payloads = action::overriding(writer.incident(), payload, now)?;
+    // The override and the answer it covers go in one write: neither without the other.
+    let mut records = writer.append_batch(operator, now, payloads, true)?;
+    let record = records
+        .pop()
+        .ok_or_else(|| integrity(format!("{}: nothing was written", path.display())))?;
     Ok((record, writer.into_incident()))
 }
 

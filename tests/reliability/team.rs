@@ -456,6 +456,21 @@ fn a_seal_holds_until_a_rewrite_before_it() {
     let out = run(root, &["verify", "--sealed", &digest]);
     assert_fails(&out, 5);
     assert!(stderr(&out).contains("does not hold"), "{}", stderr(&out));
+
+    // A closed incident can still be sealed, and `seal` finds it without being told; the
+    // confirmation names the incident.
+    assert_ok(&run_as(root, "tester", "tester-box", &["close"]));
+    let out = run_as(root, "tester", "tester-box", &["seal"]);
+    assert_ok(&out);
+    let id = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let line = stdout(&out);
+    let after_close = line
+        .trim()
+        .split_once(&format!(" in {id}: sealed, digest "))
+        .map(|(_, d)| d.to_string())
+        .unwrap_or_else(|| panic!("{line}"));
+    let out = run(root, &["verify", "--sealed", &after_close]);
+    assert_ok(&out);
 }
 
 /// A record time more than 120 seconds before this device's last record is refused;
@@ -975,6 +990,15 @@ fn two_responders_sync_through_a_bare_git_repository() {
             "{json}"
         );
     }
+    // A closed incident still syncs, found without being named: its `closed` record
+    // reaches the other side.
+    assert_ok(&run_as(&a, "alice", "alice-laptop", &["close"]));
+    assert_ok(&sync_as(&a, "alice", "alice-laptop"));
+    let out = sync_as(&b, "bob", "bob-desk");
+    assert_ok(&out);
+    assert_eq!(stdout(&out).trim(), "1 new record from alice-laptop");
+    assert_eq!(status_json(&b)["state"], "closed", "{}", status_json(&b));
+
     // Outside a git repository, sync says what it needs.
     let plain = tempfile::tempdir().unwrap();
     open_team(plain.path(), "x", "Not in git");
@@ -985,6 +1009,34 @@ fn two_responders_sync_through_a_bare_git_repository() {
         "{}",
         stderr(&out)
     );
+    // In one without a remote, or on a branch without an upstream, it says what to set up
+    // and commits nothing.
+    git(plain.path(), &["init", "--quiet", "-b", "main"]);
+    let out = sync_as(plain.path(), "x", "x");
+    assert_fails(&out, 3);
+    assert!(
+        stderr(&out).contains("no remote to exchange records with")
+            && stderr(&out).contains("git push -u origin main")
+            && stderr(&out).contains("nothing was committed"),
+        "{}",
+        stderr(&out)
+    );
+    git(
+        plain.path(),
+        &["remote", "add", "team", remote.to_str().unwrap()],
+    );
+    let out = sync_as(plain.path(), "x", "x");
+    assert_fails(&out, 3);
+    assert!(
+        stderr(&out).contains("has no upstream") && stderr(&out).contains("git push -u team main"),
+        "{}",
+        stderr(&out)
+    );
+    let commits = Command::new("git")
+        .args(["-C", plain.path().to_str().unwrap(), "rev-list", "--all"])
+        .output()
+        .unwrap();
+    assert!(commits.stdout.is_empty(), "nothing was committed");
 }
 
 /// `--at` on `action add` and `action done`: the timeline and the report's action items use
