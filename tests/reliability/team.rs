@@ -1290,3 +1290,19 @@ fn action_list_and_status_show_event_times() {
         );
     }
 }
+
+/// Outside a git repository, `sync` refuses (exit 3) and its message says what it needs.
+#[test]
+fn sync_outside_git_says_it_needs_a_repository() {
+    let plain = tempfile::tempdir().unwrap();
+    let dir = open_team(plain.path(), "x", "Not in git");
+    let out = sync_as(plain.path(), "x", "x");
+    assert_fails(&out, 3);
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: {} is not in a git repository; `breach sync` needs one (docs/team.md shows the setups)\n",
+            dir.display()
+        )
+    );
+}
