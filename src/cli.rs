@@ -273,8 +273,8 @@ pub struct StartArgs {
     pub json: bool,
     /// Open a team incident (format version 2): a directory with one journal per device, so
     /// that several responders can record from several machines and merge with any file
-    /// sync. Walk it afterwards with `breach resume`.
-    #[arg(long, requires = "no_walk")]
+    /// sync (docs/team.md). The walk works the same on it.
+    #[arg(long)]
     pub team: bool,
 }
 

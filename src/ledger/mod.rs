@@ -781,8 +781,9 @@ pub fn open_incident(
 
 /// Creates a version 2 incident (a directory of journals, see [`team`]) in `dir`; this
 /// device's journal is its first journal. Returns the incident directory and the state.
-/// Intake times that fail the plausibility checks are refused (a team incident cannot record
-/// an override yet).
+/// Intake times that fail the plausibility checks are refused unless the intake overrides
+/// them; the overrides are then recorded right after the opening record, as in
+/// [`open_incident`].
 pub fn open_team_incident(
     dir: &Path,
     loaded: &LoadedRunbook,
@@ -791,12 +792,33 @@ pub fn open_team_incident(
     now: DateTime<Utc>,
 ) -> anyhow::Result<(PathBuf, Incident)> {
     let problems = intake.problems(now);
-    if !problems.is_empty() {
+    if !problems.is_empty() && !intake.override_checks {
         return Err(action::implausible(
             problems.into_iter().flat_map(|(_, found)| found).collect(),
         ));
     }
-    team::open_incident(dir, opening(loaded, intake, now), operator, now)
+    let (path, incident) = team::open_incident(dir, opening(loaded, intake, now), operator, now)?;
+    if problems.is_empty() {
+        return Ok((path, incident));
+    }
+    // The overrides follow the opening record, as in a format 1 incident, in one write.
+    let overrides = problems
+        .into_iter()
+        .map(|(fact, checks)| {
+            Payload::Override(Override {
+                fact: fact.to_string(),
+                checks,
+            })
+        })
+        .collect();
+    let (_, incident) = team::append_batch(
+        &path,
+        operator,
+        now,
+        &team::WriteOptions::default(),
+        overrides,
+    )?;
+    Ok((path, incident))
 }
 
 /// The opening record of a new incident: the intake and the pinned runbook.

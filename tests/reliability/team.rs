@@ -473,6 +473,56 @@ fn a_seal_holds_until_a_rewrite_before_it() {
     assert_ok(&out);
 }
 
+/// Intake times that fail the plausibility checks are refused when a team incident is
+/// opened, and with `--override-check` recorded with their overrides right after the opening
+/// record, as in a format 1 file.
+#[test]
+fn a_team_incident_opens_with_overridden_intake_times_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let start = [
+        "start",
+        "--no-walk",
+        "--team",
+        "--json",
+        "--title",
+        "Odd clock",
+        "--detected-at",
+        "2026-11-23T08:00:00Z",
+        "--aware-at",
+        "2026-11-23T07:00:00Z",
+    ];
+    let out = run_as(root, "tester", "tester-box", &start);
+    assert_fails(&out, 3);
+    assert!(
+        stderr(&out).contains("before the detection time"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!root.join("incidents").exists(), "nothing was created");
+    let out = run_as(
+        root,
+        "tester",
+        "tester-box",
+        &[&start[..], &["--override-check"]].concat(),
+    );
+    assert_ok(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dir = root.join(json["path"].as_str().unwrap());
+    let records = merged(&dir);
+    assert_eq!(records.len(), 2);
+    match &records[1].payload {
+        Payload::Override(o) => {
+            assert_eq!(o.fact, "detected", "the same fact as in a format 1 file");
+            assert!(o.checks[0].contains("before the detection time"), "{o:?}");
+        }
+        other => panic!("expected the override after the opening record, got {other:?}"),
+    }
+    let (_, incident) = breach::ledger::load(&dir).unwrap();
+    assert!(incident.warnings.is_empty(), "{:?}", incident.warnings);
+    assert_eq!(incident.overrides.len(), 1);
+}
+
 /// A record time more than 120 seconds before this device's last record is refused;
 /// a journal whose clock went back is flagged by `verify`; records written under
 /// `BREACH_NOW` are marked, and status says so.
