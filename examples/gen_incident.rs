@@ -356,10 +356,10 @@ pub fn generate_team(
                 hash: String::new(),
                 payload,
                 line: lines[j],
+                at: None,
             },
             writer: writer_of(j),
             seen,
-            at: None,
             fixed_clock: false,
             sig: None,
         };

@@ -90,6 +90,10 @@ pub struct StampState {
     pub by: String,
     pub at: DateTime<Utc>,
     pub seq: u64,
+    /// The record's event time (`--at`), which only records of a team incident carry: a
+    /// format 1 cache never has the field, so its form is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_at: Option<DateTime<Utc>>,
 }
 
 /// One checklist item.
@@ -454,6 +458,7 @@ mod tests {
             by: "alice".into(),
             at: t(),
             seq: 3,
+            event_at: None,
         };
         State {
             key: Key::of(meta, 3, &sha256_hex(b"last"), 40),
@@ -488,6 +493,7 @@ mod tests {
                     by: "alice".into(),
                     at: t(),
                     seq: 2,
+                    event_at: None,
                 },
                 done: None,
             }],

@@ -42,13 +42,24 @@ fn cache_of(dir: &Path) -> PathBuf {
 
 /// Appends `payload` as `who` (the device `who@HOST`), through the cache (`cached`) or not.
 fn add_with(dir: &Path, cached: bool, who: &str, payload: Payload) -> anyhow::Result<Incident> {
+    add_at(dir, cached, who, None, payload)
+}
+
+/// [`add_with`] with an event time (`--at`).
+fn add_at(
+    dir: &Path,
+    cached: bool,
+    who: &str,
+    at: Option<DateTime<Utc>>,
+    payload: Payload,
+) -> anyhow::Result<Incident> {
     let cache = cached.then(|| cache_of(dir));
     write_many_cached(
         dir,
         cache.as_deref(),
         who,
         t(),
-        &WriteOptions::default(),
+        &WriteOptions { at },
         |_| Ok(vec![payload]),
         true,
     )
@@ -163,7 +174,9 @@ fn appends_through_the_cache_give_the_state_of_a_full_read() {
             n += 1;
             let through_cache = from_cache(&dir, by);
             assert_eq!(through_cache.is_some(), n > 3, "append {n}: cache in place");
-            let after = add(&dir, by, payload.clone()).unwrap();
+            // Every other record says when it happened: the stamps keep the event time.
+            let at = (n % 2 == 0).then(|| t() - chrono::TimeDelta::minutes(n as i64));
+            let after = add_at(&dir, true, by, at, payload.clone()).unwrap();
             let full = folded(&dir);
             assert_eq!(part(&after), part(&full), "append {n}: {payload:?}");
             let next = from_cache(&dir, by).expect("the append wrote the cache");
@@ -171,6 +184,16 @@ fn appends_through_the_cache_give_the_state_of_a_full_read() {
         }
     }
     assert_eq!(folded(&dir).record_count, 1 + n as u64);
+    let with_event_times = part(&folded(&dir))
+        .steps
+        .iter()
+        .flat_map(|s| s.answers.iter().map(|a| &a.stamp))
+        .filter(|stamp| stamp.event_at.is_some())
+        .count();
+    assert!(
+        with_event_times > 0,
+        "the mix sets event times in the stamps"
+    );
     // The records written from the cache form journals that verify, with the lines they
     // say they are on.
     let c = check_dir(&dir);
