@@ -273,8 +273,8 @@ pub struct StartArgs {
     pub json: bool,
     /// Open a team incident (format version 2): a directory with one journal per device, so
     /// that several responders can record from several machines and merge with any file
-    /// sync. Walk it afterwards with `breach resume`.
-    #[arg(long, requires = "no_walk")]
+    /// sync (docs/team.md). The walk works the same on it.
+    #[arg(long)]
     pub team: bool,
 }
 
@@ -698,10 +698,11 @@ pub struct UpgradeArgs {
     pub incident: Option<String>,
 }
 
-/// Arguments of `breach seal`.
+/// Arguments of `breach seal` and `breach sync`.
 #[derive(Debug, Args)]
 pub struct SealArgs {
-    /// The incident (id, unique id prefix or path). Default: the latest open one.
+    /// The incident (id, unique id prefix or path). Default: the one open incident, or the
+    /// most recent one when none is open (a closed incident can be sealed and synced).
     #[arg(id = "incident_arg", value_name = "INCIDENT")]
     pub incident: Option<String>,
     /// Print the result as JSON.

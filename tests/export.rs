@@ -32,13 +32,17 @@ fn append(path: &Path, now: &str, operator: &str, payload: Payload) {
     breach::ledger::append(path, operator, at(now), |_| Ok(payload)).expect("append succeeds");
 }
 
-/// The incident file in `dir`.
+/// The incident in `dir`: its file, or the directory of a team incident.
 fn incident_file(dir: &Path) -> PathBuf {
     let incidents = dir.join("incidents");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&incidents)
         .expect("the incident directory exists")
         .map(|e| e.expect("a directory entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .filter(|p| {
+            // A format 1 file, or the directory of a team incident (not an evidence folder).
+            p.extension().is_some_and(|x| x == "yaml")
+                || (p.is_dir() && p.extension().is_none_or(|x| x != "evidence"))
+        })
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     files.pop().expect("one incident file")
@@ -789,12 +793,25 @@ fn correcting_the_awareness_time_moves_the_gdpr_clock_and_the_export_shows_it() 
 
 #[test]
 fn implausible_times_are_refused_on_the_command_line_unless_overridden_and_recorded() {
+    implausible_times_are_refused_unless_overridden(&[]);
+}
+
+#[test]
+fn a_team_incident_refuses_implausible_times_and_records_overrides_alike() {
+    implausible_times_are_refused_unless_overridden(&["--team"]);
+}
+
+/// The plausibility checks on the command line, for a format 1 incident or (with
+/// `--team` in `start_flags`) a team incident: the same refusals, the same overrides.
+fn implausible_times_are_refused_unless_overridden(start_flags: &[&str]) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path();
     let now = "2026-11-23T10:15:00Z";
     // start: awareness before detection.
     breach(dir)
-        .args(["start", "--no-walk", "--title", "Typo", "--detected-at"])
+        .args(["start", "--no-walk"])
+        .args(start_flags)
+        .args(["--title", "Typo", "--detected-at"])
         .args(["2026-11-23T08:00:00Z", "--aware-at", "2026-11-23T07:00:00Z"])
         .assert()
         .code(3)
@@ -803,19 +820,13 @@ fn implausible_times_are_refused_on_the_command_line_unless_overridden_and_recor
         ))
         .stderr(predicates::str::contains("--override-check"));
     assert!(!dir.join("incidents").exists(), "nothing was created");
-    run(
-        dir,
-        now,
-        "alice",
-        &[
-            "start",
-            "--no-walk",
-            "--title",
-            "Typo",
-            "--detected-at",
-            "2026-11-23T08:00:00Z",
-        ],
-    );
+    let start = [
+        &["start", "--no-walk"][..],
+        start_flags,
+        &["--title", "Typo", "--detected-at", "2026-11-23T08:00:00Z"],
+    ]
+    .concat();
+    run(dir, now, "alice", &start);
     // answer: a year typo in a time that starts US state clocks.
     breach(dir)
         .args(["answer", "assess/determined_at", "2027-01-01T10:00:00Z"])

@@ -60,11 +60,15 @@ fn exit_code(p: &mut PtySession) -> i32 {
     }
 }
 
+/// The incident in `dir`: its file, or the directory of a team incident.
 fn incident_file(dir: &Path) -> PathBuf {
     let files: Vec<PathBuf> = std::fs::read_dir(dir.join("incidents"))
         .expect("incident dir")
         .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "yaml")
+                || (p.is_dir() && p.extension().is_none_or(|x| x != "evidence"))
+        })
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     files[0].clone()
@@ -497,10 +501,27 @@ fn documented_example() -> String {
 #[test]
 fn answers_file_from_the_docs_drives_start_and_resume() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let dir = tmp.path();
+    answers_file_drives_start_and_resume(tmp.path(), &[]);
+    assert!(incident_file(tmp.path()).is_file());
+}
+
+#[test]
+fn the_walk_opens_and_walks_a_team_incident() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    answers_file_drives_start_and_resume(tmp.path(), &["--team"]);
+    assert!(
+        incident_file(tmp.path()).is_dir(),
+        "a team incident is a directory"
+    );
+}
+
+/// The documented answers file through `start` (with `start_flags`) in `dir`, and a second
+/// one through `resume`.
+fn answers_file_drives_start_and_resume(dir: &Path, start_flags: &[&str]) {
     std::fs::write(dir.join("rehearsal.yaml"), documented_example()).expect("write");
     let out = breach(dir)
         .args(["start", "--answers", "rehearsal.yaml"])
+        .args(start_flags)
         .write_stdin("")
         .timeout(Duration::from_secs(20))
         .output()

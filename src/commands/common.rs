@@ -32,17 +32,36 @@ impl Ctx<'_> {
     }
 
     fn write_path(&self, positional: Option<&str>) -> anyhow::Result<PathBuf> {
+        // No incident, or every one closed: the store says which.
+        self.open_or(positional, |ctx| store::resolve(ctx.dir(), None))
+    }
+
+    /// The incident of a command that may act on a closed incident too (`seal`, `sync`):
+    /// the one named, else the one open incident, else (none is open) the most recently
+    /// started one; with several open, the operator picks one as for a write.
+    pub fn open_or_latest_path(&self, positional: Option<&str>) -> anyhow::Result<PathBuf> {
+        let path = self.open_or(positional, |ctx| ctx.read_path(None))?;
+        self.warn_if_unsigned(&path);
+        Ok(path)
+    }
+
+    /// The incident named, else the one open incident, else `none_open`; with several
+    /// open, [`Ctx::choose_open`].
+    fn open_or(
+        &self,
+        positional: Option<&str>,
+        none_open: impl FnOnce(&Self) -> anyhow::Result<PathBuf>,
+    ) -> anyhow::Result<PathBuf> {
         if let Some(path) = self.named_incident(positional)? {
             return Ok(path);
         }
-        let open: Vec<PathBuf> = store::incident_files(self.dir())?
+        let mut open: Vec<PathBuf> = store::incident_files(self.dir())?
             .into_iter()
             .filter(|p| !store::is_closed_quick(p))
             .collect();
         match open.len() {
-            // No incident, or every one closed: the store says which.
-            0 => store::resolve(self.dir(), None),
-            1 => Ok(open.into_iter().next().unwrap_or_default()),
+            0 => none_open(self),
+            1 => Ok(open.remove(0)),
             _ => self.choose_open(open),
         }
     }

@@ -24,10 +24,11 @@ pub fn run(args: &StartArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             aware_at: parse_time_arg("--aware-at", args.aware_at.as_deref())?,
             determined_at: parse_time_arg("--determined-at", args.determined_at.as_deref())?,
             override_checks: args.override_check,
+            team: args.team,
         };
-        if ctx.settings.signer.is_some() {
+        if ctx.settings.signer.is_some() && !args.team {
             ctx.out.warn(
-                "a signing key is configured, but the walk opens a format 1 incident file, which cannot hold signatures: what is recorded in it is not signed (open a team incident with `breach start --no-walk --team` for signed records)",
+                "a signing key is configured, but the walk opens a format 1 incident file, which cannot hold signatures: what is recorded in it is not signed (open a team incident with `breach start --team` for signed records)",
             );
         }
         return walk::start(answering, &options, &ctx.session()?);

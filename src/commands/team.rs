@@ -32,7 +32,8 @@ pub fn upgrade(args: &UpgradeArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 }
 
 pub fn seal(args: &SealArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let path = ctx.incident_path(args.incident.as_deref())?;
+    // A closed incident can be sealed: the default includes it when none is open.
+    let path = ctx.open_or_latest_path(args.incident.as_deref())?;
     if !team::is_team(&path) {
         return Err(invalid(format!(
             "{} is a format 1 incident file; seals are for team incidents (`breach upgrade` converts it)",
@@ -47,8 +48,7 @@ pub fn seal(args: &SealArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             "record": record.seq,
         }))?;
     } else {
-        ctx.out
-            .print(&format!("sealed #{}: {digest}", record.seq))?;
+        ctx.recorded(&path, &record, &format!("sealed, digest {digest}"))?;
         ctx.out.info(
             "keep the digest somewhere else; `breach verify --sealed DIGEST` proves nothing before it changed",
         );
@@ -57,7 +57,8 @@ pub fn seal(args: &SealArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 }
 
 pub fn sync(args: &SealArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let path = ctx.incident_path(args.incident.as_deref())?;
+    // The records of a closed incident (its `closed` record, action items) still travel.
+    let path = ctx.open_or_latest_path(args.incident.as_deref())?;
     if !team::is_team(&path) {
         return Err(invalid(format!(
             "{} is a format 1 incident file; only team incidents sync (`breach upgrade` converts it)",

@@ -4,7 +4,7 @@
 //! things.
 
 use crate::error::{conflict, invalid, not_found};
-use crate::journal::record::{Payload, StepOutcome};
+use crate::journal::record::{Override, Payload, StepOutcome};
 use crate::runbook::{Question, QuestionKind};
 
 use chrono::{DateTime, Utc};
@@ -342,6 +342,40 @@ pub fn plausibility(incident: &Incident, payload: &Payload, now: DateTime<Utc>) 
     match time_fact(incident, payload) {
         Some((_, kind, at)) => problems(&Times::of(incident).with(kind, at), kind, now),
         None => Vec::new(),
+    }
+}
+
+/// The records that record `payload` overriding the plausibility checks it fails at `now`
+/// (`--override-check`), after the same check as [`validate`]: an answer is preceded by an
+/// `override` record naming the checks, a correction carries them in its `overrode` field,
+/// and a payload that fails none is recorded as it is. One definition for both formats, so
+/// that [`check_plausible`] accepts what this returns and nothing else slips through.
+pub fn overriding(
+    incident: &Incident,
+    payload: Payload,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Payload>> {
+    validate(incident, &payload)?;
+    let found = plausibility(incident, &payload, now);
+    if found.is_empty() {
+        return Ok(vec![payload]);
+    }
+    match payload {
+        Payload::Amended(mut a) => {
+            a.overrode = found;
+            Ok(vec![Payload::Amended(a)])
+        }
+        Payload::Answer(a) => Ok(vec![
+            Payload::Override(Override {
+                fact: format!("{}/{}", a.step, a.question),
+                checks: found,
+            }),
+            Payload::Answer(a),
+        ]),
+        other => Err(invalid(format!(
+            "a `{}` record sets no time whose checks can be overridden",
+            other.kind()
+        ))),
     }
 }
 

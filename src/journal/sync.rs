@@ -94,11 +94,55 @@ fn top_level(dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
+/// Refuses, before anything is committed, a repository whose current branch has no
+/// upstream to pull from and push to, saying what to set up.
+fn require_upstream(top: &Path) -> anyhow::Result<()> {
+    let upstream = git(
+        top,
+        &[
+            "rev-parse",
+            "--abbrev-ref",
+            "--symbolic-full-name",
+            "@{upstream}",
+        ],
+    )?;
+    if upstream.status.success() {
+        return Ok(());
+    }
+    let text = |args: &[&str]| -> anyhow::Result<String> {
+        Ok(String::from_utf8_lossy(&git(top, args)?.stdout)
+            .trim()
+            .to_string())
+    };
+    let branch = text(&["branch", "--show-current"])?;
+    let remotes = text(&["remote"])?;
+    let why = if branch.is_empty() {
+        "no branch is checked out (a detached HEAD); check out the team's branch".to_string()
+    } else if remotes.is_empty() {
+        format!(
+            "the repository has no remote to exchange records with; add the team's once with \
+             `git remote add origin URL` and `git push -u origin {branch}`"
+        )
+    } else {
+        let remote = remotes.lines().next().unwrap_or("origin");
+        format!(
+            "the branch `{branch}` has no upstream to pull from and push to; set it once with \
+             `git push -u {remote} {branch}`"
+        )
+    };
+    Err(invalid(format!(
+        "{}: {why} (docs/team.md shows the setups); nothing was committed",
+        top.display()
+    )))
+}
+
 /// Commits the incident directory's changes as `writer`'s records, pulls (merging) and
-/// pushes.
+/// pushes. A repository without an upstream branch is refused before anything is
+/// committed.
 pub fn sync(dir: &Path, writer: &str) -> anyhow::Result<Synced> {
     let dir = dir.canonicalize()?;
     let top = top_level(&dir)?;
+    require_upstream(&top)?;
     let rel = dir
         .strip_prefix(&top)
         .unwrap_or(&dir)

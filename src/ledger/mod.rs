@@ -171,36 +171,17 @@ pub fn append_overriding(
     build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
 ) -> anyhow::Result<(Record, Incident)> {
     if team::is_team(path) {
-        return Err(invalid(format!(
-            "{}: recording a time that fails the plausibility checks (--override-check) is not \
-             supported in a team incident yet",
-            path.display()
-        )));
+        return team::append_overriding(path, operator, now, build);
     }
     crate::clock::require_unmarked_allowed()?;
     let mut writer = Writer::open(path)?;
-    let mut payload = build(writer.incident())?;
-    action::validate(writer.incident(), &payload)?;
-    let found = action::plausibility(writer.incident(), &payload, now);
-    if !found.is_empty() {
-        match &mut payload {
-            Payload::Amended(a) => a.overrode = found,
-            Payload::Answer(a) => {
-                let fact = format!("{}/{}", a.step, a.question);
-                writer.append(
-                    operator,
-                    now,
-                    Payload::Override(Override {
-                        fact,
-                        checks: found,
-                    }),
-                    false,
-                )?;
-            }
-            _ => {}
-        }
-    }
-    let record = writer.append(operator, now, payload, true)?;
+    let payload = build(writer.incident())?;
+    let payloads = action::overriding(writer.incident(), payload, now)?;
+    // The override and the answer it covers go in one write: neither without the other.
+    let mut records = writer.append_batch(operator, now, payloads, true)?;
+    let record = records
+        .pop()
+        .ok_or_else(|| integrity(format!("{}: nothing was written", path.display())))?;
     Ok((record, writer.into_incident()))
 }
 
@@ -802,8 +783,9 @@ pub fn open_incident(
 
 /// Creates a version 2 incident (a directory of journals, see [`team`]) in `dir`; this
 /// device's journal is its first journal. Returns the incident directory and the state.
-/// Intake times that fail the plausibility checks are refused (a team incident cannot record
-/// an override yet).
+/// Intake times that fail the plausibility checks are refused unless the intake overrides
+/// them; the overrides are then recorded right after the opening record, as in
+/// [`open_incident`].
 pub fn open_team_incident(
     dir: &Path,
     loaded: &LoadedRunbook,
@@ -812,12 +794,33 @@ pub fn open_team_incident(
     now: DateTime<Utc>,
 ) -> anyhow::Result<(PathBuf, Incident)> {
     let problems = intake.problems(now);
-    if !problems.is_empty() {
+    if !problems.is_empty() && !intake.override_checks {
         return Err(action::implausible(
             problems.into_iter().flat_map(|(_, found)| found).collect(),
         ));
     }
-    team::open_incident(dir, opening(loaded, intake, now), operator, now)
+    let (path, incident) = team::open_incident(dir, opening(loaded, intake, now), operator, now)?;
+    if problems.is_empty() {
+        return Ok((path, incident));
+    }
+    // The overrides follow the opening record, as in a format 1 incident, in one write.
+    let overrides = problems
+        .into_iter()
+        .map(|(fact, checks)| {
+            Payload::Override(Override {
+                fact: fact.to_string(),
+                checks,
+            })
+        })
+        .collect();
+    let (_, incident) = team::append_batch(
+        &path,
+        operator,
+        now,
+        &team::WriteOptions::default(),
+        overrides,
+    )?;
+    Ok((path, incident))
 }
 
 /// The opening record of a new incident: the intake and the pinned runbook.

@@ -796,11 +796,35 @@ pub fn append(
     opts: &WriteOptions,
     build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
 ) -> anyhow::Result<(Record, Incident)> {
-    write(dir, operator, now, opts, |incident| {
-        let payload = build(incident)?;
-        action::validate(incident, &payload)?;
-        Ok(payload)
-    })
+    write(
+        dir,
+        operator,
+        now,
+        opts,
+        |i| build(i).map(|p| vec![p]),
+        true,
+    )
+}
+
+/// [`append`], overriding the plausibility checks of the time the record sets and
+/// recording that ([`action::overriding`]): an answer and the `override` record before it
+/// are written together, so they stay next to each other in the merged order (they have one
+/// writer and one time, and every record of another journal either comes before both or
+/// after both).
+pub fn append_overriding(
+    dir: &Path,
+    operator: &str,
+    now: DateTime<Utc>,
+    build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
+) -> anyhow::Result<(Record, Incident)> {
+    write(
+        dir,
+        operator,
+        now,
+        &WriteOptions::default(),
+        |incident| action::overriding(incident, build(incident)?, now),
+        true,
+    )
 }
 
 /// Appends a batch of records to this device's journal in one `write` and one fsync, each
@@ -820,23 +844,16 @@ pub fn append_batch(
     write_many(dir, operator, now, opts, |_| Ok(payloads), true)
 }
 
-/// [`append`] with the check left to `build` (a seal is checked by nothing but the
-/// journals, and may seal a closed incident).
+/// [`write_many`], returning the last record written (the one the command is about).
 fn write(
     dir: &Path,
     operator: &str,
     now: DateTime<Utc>,
     opts: &WriteOptions,
-    build: impl FnOnce(&Incident) -> anyhow::Result<Payload>,
+    build: impl FnOnce(&Incident) -> anyhow::Result<Vec<Payload>>,
+    validate: bool,
 ) -> anyhow::Result<(Record, Incident)> {
-    let (mut records, incident) = write_many(
-        dir,
-        operator,
-        now,
-        opts,
-        |i| build(i).map(|p| vec![p]),
-        false,
-    )?;
+    let (mut records, incident) = write_many(dir, operator, now, opts, build, validate)?;
     let record = records
         .pop()
         .ok_or_else(|| integrity(format!("{}: nothing was written", dir.display())))?;
@@ -844,7 +861,9 @@ fn write(
 }
 
 /// Writes the payloads `build` returns to this device's journal, in one call and one fsync;
-/// with `validate`, each is first checked against the state including the ones before it.
+/// with `validate`, each is first checked against the state including the ones before it
+/// ([`action::validate`] and the plausibility checks of the time it sets,
+/// [`action::check_plausible`], as in a format 1 incident).
 fn write_many(
     dir: &Path,
     operator: &str,
@@ -894,6 +913,7 @@ fn write_many(
     for (seq, payload) in (first_seq..).zip(payloads) {
         if validate {
             action::validate(&incident, &payload)?;
+            action::check_plausible(&incident, &payload, now)?;
         }
         let mut entry = Entry {
             record: Record {
@@ -1035,9 +1055,15 @@ pub fn seal(dir: &Path, operator: &str, now: DateTime<Utc>) -> anyhow::Result<(R
     }
     let heads = c.heads();
     let digest = seal_digest(&heads);
-    let (record, _) = write(dir, operator, now, &WriteOptions::default(), |_| {
-        Ok(seal_payload(&heads, &digest))
-    })?;
+    // A seal is checked by nothing but the journals, and may seal a closed incident.
+    let (record, _) = write(
+        dir,
+        operator,
+        now,
+        &WriteOptions::default(),
+        |_| Ok(vec![seal_payload(&heads, &digest)]),
+        false,
+    )?;
     Ok((record, digest))
 }
 

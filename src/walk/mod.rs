@@ -25,7 +25,7 @@ pub use term::DialoguerPrompter;
 
 use crate::error::{BreachError, ExitStatus};
 use crate::incident::checks::TimeFact;
-use crate::ledger::{Intake, check_title, open_incident};
+use crate::ledger::{Intake, check_title, open_incident, open_team_incident};
 use crate::output::{ColorChoice, Output};
 use crate::runbook::{self, builtin};
 use crate::types::Severity;
@@ -54,6 +54,8 @@ pub struct StartOptions {
     /// `--override-check`: record the intake times given as flags even if they fail the
     /// plausibility checks.
     pub override_checks: bool,
+    /// `--team`: open a team incident (format 2) instead of a format 1 file.
+    pub team: bool,
 }
 
 /// Where `breach resume` carries on.
@@ -252,7 +254,12 @@ fn start_inner(
     if let Some(script) = answering.script() {
         script.check_against(&loaded.runbook)?;
     }
-    let (path, incident) = open_incident(session.dir, &loaded, &intake, &session.operator, now)?;
+    let open = if args.team {
+        open_team_incident
+    } else {
+        open_incident
+    };
+    let (path, incident) = open(session.dir, &loaded, &intake, &session.operator, now)?;
     *opened = Some(incident.id.clone());
     let prompter = answering.prompter();
     prompter.show(&format!(

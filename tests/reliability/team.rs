@@ -456,6 +456,71 @@ fn a_seal_holds_until_a_rewrite_before_it() {
     let out = run(root, &["verify", "--sealed", &digest]);
     assert_fails(&out, 5);
     assert!(stderr(&out).contains("does not hold"), "{}", stderr(&out));
+
+    // A closed incident can still be sealed, and `seal` finds it without being told; the
+    // confirmation names the incident.
+    assert_ok(&run_as(root, "tester", "tester-box", &["close"]));
+    let out = run_as(root, "tester", "tester-box", &["seal"]);
+    assert_ok(&out);
+    let id = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let line = stdout(&out);
+    let after_close = line
+        .trim()
+        .split_once(&format!(" in {id}: sealed, digest "))
+        .map(|(_, d)| d.to_string())
+        .unwrap_or_else(|| panic!("{line}"));
+    let out = run(root, &["verify", "--sealed", &after_close]);
+    assert_ok(&out);
+}
+
+/// Intake times that fail the plausibility checks are refused when a team incident is
+/// opened, and with `--override-check` recorded with their overrides right after the opening
+/// record, as in a format 1 file.
+#[test]
+fn a_team_incident_opens_with_overridden_intake_times_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let start = [
+        "start",
+        "--no-walk",
+        "--team",
+        "--json",
+        "--title",
+        "Odd clock",
+        "--detected-at",
+        "2026-11-23T08:00:00Z",
+        "--aware-at",
+        "2026-11-23T07:00:00Z",
+    ];
+    let out = run_as(root, "tester", "tester-box", &start);
+    assert_fails(&out, 3);
+    assert!(
+        stderr(&out).contains("before the detection time"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!root.join("incidents").exists(), "nothing was created");
+    let out = run_as(
+        root,
+        "tester",
+        "tester-box",
+        &[&start[..], &["--override-check"]].concat(),
+    );
+    assert_ok(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dir = root.join(json["path"].as_str().unwrap());
+    let records = merged(&dir);
+    assert_eq!(records.len(), 2);
+    match &records[1].payload {
+        Payload::Override(o) => {
+            assert_eq!(o.fact, "detected", "the same fact as in a format 1 file");
+            assert!(o.checks[0].contains("before the detection time"), "{o:?}");
+        }
+        other => panic!("expected the override after the opening record, got {other:?}"),
+    }
+    let (_, incident) = breach::ledger::load(&dir).unwrap();
+    assert!(incident.warnings.is_empty(), "{:?}", incident.warnings);
+    assert_eq!(incident.overrides.len(), 1);
 }
 
 /// A record time more than 120 seconds before this device's last record is refused;
@@ -975,6 +1040,15 @@ fn two_responders_sync_through_a_bare_git_repository() {
             "{json}"
         );
     }
+    // A closed incident still syncs, found without being named: its `closed` record
+    // reaches the other side.
+    assert_ok(&run_as(&a, "alice", "alice-laptop", &["close"]));
+    assert_ok(&sync_as(&a, "alice", "alice-laptop"));
+    let out = sync_as(&b, "bob", "bob-desk");
+    assert_ok(&out);
+    assert_eq!(stdout(&out).trim(), "1 new record from alice-laptop");
+    assert_eq!(status_json(&b)["state"], "closed", "{}", status_json(&b));
+
     // Outside a git repository, sync says what it needs.
     let plain = tempfile::tempdir().unwrap();
     open_team(plain.path(), "x", "Not in git");
@@ -985,6 +1059,34 @@ fn two_responders_sync_through_a_bare_git_repository() {
         "{}",
         stderr(&out)
     );
+    // In one without a remote, or on a branch without an upstream, it says what to set up
+    // and commits nothing.
+    git(plain.path(), &["init", "--quiet", "-b", "main"]);
+    let out = sync_as(plain.path(), "x", "x");
+    assert_fails(&out, 3);
+    assert!(
+        stderr(&out).contains("no remote to exchange records with")
+            && stderr(&out).contains("git push -u origin main")
+            && stderr(&out).contains("nothing was committed"),
+        "{}",
+        stderr(&out)
+    );
+    git(
+        plain.path(),
+        &["remote", "add", "team", remote.to_str().unwrap()],
+    );
+    let out = sync_as(plain.path(), "x", "x");
+    assert_fails(&out, 3);
+    assert!(
+        stderr(&out).contains("has no upstream") && stderr(&out).contains("git push -u team main"),
+        "{}",
+        stderr(&out)
+    );
+    let commits = Command::new("git")
+        .args(["-C", plain.path().to_str().unwrap(), "rev-list", "--all"])
+        .output()
+        .unwrap();
+    assert!(commits.stdout.is_empty(), "nothing was committed");
 }
 
 /// `--at` on `action add` and `action done`: the timeline and the report's action items use
