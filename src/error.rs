@@ -154,6 +154,10 @@ pub enum Topic {
     NoTerminal { command: String },
     /// A time failed the plausibility checks (future, before its start, contradicting).
     Implausible,
+    /// A correction names a fact that cannot be corrected (a question the runbook lacks).
+    NotCorrectable,
+    /// A directory that must be in a git work tree is not.
+    NotInGitRepository,
 }
 
 /// A [`BreachError`] with its [`Topic`]. It reads as the error; [`status_of`] sees the

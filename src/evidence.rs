@@ -1056,6 +1056,7 @@ mod tests {
             by: "ana".into(),
             at: DateTime::from_timestamp(0, 0).unwrap(),
             seq: 1,
+            event_at: None,
         };
         let mut evidence = Vec::new();
         for (name, len, copy) in [("a.log", BUFFER + 1, true), ("b.log", 10, false)] {

@@ -1,5 +1,6 @@
 //! The import rules of `docs/architecture.md`, enforced: every `crate::…` path in `src/` must
-//! point at a part that the rules table allows for the part the file belongs to.
+//! point at a part that the rules table allows for the part the file belongs to; and the
+//! core names no command outside its comments.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -218,4 +219,66 @@ fn the_check_catches_a_broken_rule() {
     assert!(violations(&rules, "commands", "c.rs", "use crate::walk::Session;").is_empty());
     // Comments do not count.
     assert!(violations(&rules, "journal", "j.rs", "// see crate::incident::fold").is_empty());
+}
+
+/// The parts that know no command line: their messages say what is wrong, and the words that
+/// name a command are added in `commands`.
+const CORE: [&str; 4] = ["types", "runbook", "journal", "incident"];
+
+/// The lines of a source, outside comments, that name a command as `breach SUBCOMMAND`
+/// in backticks (the form every message and hint uses).
+fn command_names(file: &str, source: &str) -> Vec<String> {
+    source
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim_start().starts_with("//"))
+        .filter(|(_, line)| {
+            line.match_indices("`breach ").any(|(at, m)| {
+                line[at + m.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_lowercase())
+            })
+        })
+        .map(|(n, line)| format!("{file}:{}: {}", n + 1, line.trim()))
+        .collect()
+}
+
+#[test]
+fn the_core_names_no_command() {
+    let src = Path::new(ROOT).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for path in &files {
+        let relative = path.strip_prefix(&src).expect("under src/");
+        if !part_of(relative).is_some_and(|p| CORE.contains(&p.as_str())) {
+            continue;
+        }
+        checked += 1;
+        let source = std::fs::read_to_string(path).expect("read a source file");
+        problems.extend(command_names(&relative.display().to_string(), &source));
+    }
+    assert!(checked > 20, "only {checked} files were checked");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_command_check_catches_a_command_and_spares_comments_and_the_name() {
+    for source in [
+        "format!(\"run `breach answer {}/{id} VALUE`\")\n",
+        "    \"no such thing; `breach sync` needs one\",\n",
+    ] {
+        assert_eq!(command_names("x.rs", source).len(), 1, "{source:?}");
+    }
+    for source in [
+        "/// `breach answer STEP/ID VALUE` records it.\n",
+        "    // then `breach step STEP --done`\n",
+        "\"a breach runbook starts with its format version\"\n",
+        "\"this build of `breach` reads versions 1 and 2\"\n",
+    ] {
+        assert!(command_names("x.rs", source).is_empty(), "{source:?}");
+    }
 }

@@ -1141,3 +1141,28 @@ fn the_report_says_whether_each_evidence_file_verified_changed_or_went_missing()
     let md = export(dir, "markdown");
     assert!(row(&md).contains("| **missing** |"), "{}", row(&md));
 }
+
+/// A correction of a question the runbook does not have is refused (exit 4), and the message
+/// says what `breach amend` corrects.
+#[test]
+fn amending_a_question_the_runbook_lacks_says_what_can_be_corrected() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let now = "2026-11-23T10:15:00Z";
+    run(
+        dir,
+        now,
+        "alice",
+        &["start", "--no-walk", "--title", "Skimmer"],
+    );
+    let out = breach(dir)
+        .env("BREACH_NOW", now)
+        .args(["amend", "assess/nope", "1", "--reason", "typo"])
+        .assert()
+        .code(4);
+    assert_eq!(
+        String::from_utf8_lossy(&out.get_output().stderr),
+        "error: no question `nope` in step `assess`; `breach amend` corrects detected, aware, \
+         determined, title, severity or STEP/QUESTION\n"
+    );
+}

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::cli::{ActionAddArgs, ActionCommand, ActionDoneArgs, JsonArg};
 use crate::error::{ExitStatus, invalid};
-use crate::incident::{ActionState, Incident, next_action_id};
+use crate::incident::{ActionState, Incident, Stamp, next_action_id};
 use crate::journal::{ActionAdded, ActionDone, Payload};
 
 pub fn run(cmd: &ActionCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
@@ -90,12 +90,20 @@ pub struct ActionJson<'a> {
     pub due: String,
     /// `open`, `overdue` or `done`.
     pub state: &'static str,
+    /// The `action` record's time.
     #[serde(with = "crate::journal::record::utc")]
     pub added_at: DateTime<Utc>,
     pub added_by: &'a str,
+    /// When it was agreed, where the `action` record gives an event time (`--at`).
+    #[serde(with = "crate::journal::record::utc_opt")]
+    pub added_event_at: Option<DateTime<Utc>>,
+    /// The `action_done` record's time.
     #[serde(with = "crate::journal::record::utc_opt")]
     pub done_at: Option<DateTime<Utc>>,
     pub done_by: Option<&'a str>,
+    /// When it was done, where the `action_done` record gives an event time (`--at`).
+    #[serde(with = "crate::journal::record::utc_opt")]
+    pub done_event_at: Option<DateTime<Utc>>,
 }
 
 /// `open`, `overdue` or `done` at `now`.
@@ -119,9 +127,22 @@ impl<'a> ActionJson<'a> {
             state: state(a, now),
             added_at: a.added.at,
             added_by: &a.added.by,
+            added_event_at: a.added.event_at,
             done_at: a.done.as_ref().map(|s| s.at),
             done_by: a.done.as_ref().map(|s| s.by.as_str()),
+            done_event_at: a.done.as_ref().and_then(|s| s.event_at),
         }
+    }
+}
+
+/// When a record says something happened, in UTC to the minute, as the report's timeline
+/// words it: the event time where the record gives one (`--at`), followed by when it was
+/// recorded, `2026-11-23 14:00 UTC (recorded 2026-11-23 18:00 UTC)`; else the record time.
+pub fn when(stamp: &Stamp) -> String {
+    let minute = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    match stamp.event_at {
+        Some(event) => format!("{} (recorded {})", minute(event), minute(stamp.at)),
+        None => minute(stamp.at),
     }
 }
 
@@ -156,13 +177,15 @@ fn list(args: &JsonArg, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     table
         .load_preset(presets::NOTHING)
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(["id", "state", "due", "owner", "action"]);
+        .set_header(["id", "state", "due", "owner", "added", "done", "action"]);
     for a in items {
         table.add_row(vec![
             a.id.clone(),
             state(a, now).to_string(),
             a.due.to_string(),
             crate::output::sanitize(&a.owner),
+            when(&a.added),
+            a.done.as_ref().map_or_else(|| "-".to_string(), when),
             crate::output::sanitize(&a.text),
         ]);
     }

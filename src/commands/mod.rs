@@ -38,10 +38,26 @@ pub fn dispatch(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
     run_command(cli, out).map_err(attach_hint)
 }
 
-/// The hint for what to do next, for the errors whose remedy is a command.
+/// The hint for what to do next, for the errors whose remedy is a command; for a few
+/// topics, the words that name the command continue the core's message instead.
 fn attach_hint(err: anyhow::Error) -> anyhow::Error {
     let hint = match crate::error::topic_of(&err) {
         None => return err,
+        Some(Topic::NotCorrectable) => {
+            return continued(err, |m| {
+                crate::error::not_found(format!(
+                    "{m}; `breach amend` corrects {}",
+                    crate::incident::action::AMENDABLE
+                ))
+            });
+        }
+        Some(Topic::NotInGitRepository) => {
+            return continued(err, |m| {
+                crate::error::invalid(format!(
+                    "{m}; `breach sync` needs one (docs/team.md shows the setups)"
+                ))
+            });
+        }
         Some(Topic::TornTail) => "run `breach verify --repair` to move it aside".to_string(),
         Some(Topic::ChainBroken) => {
             "the file was changed after it was written; nothing more can be recorded in it"
@@ -72,6 +88,17 @@ fn attach_hint(err: anyhow::Error) -> anyhow::Error {
             .to_string(),
     };
     crate::error::with_hint(err, hint)
+}
+
+/// A core error whose message the command layer continues: `reword` gets the message and
+/// builds the error with the same exit status. Only an error that is the topic's own (no
+/// context around it) is reworded; anything else is left as it is.
+fn continued(err: anyhow::Error, reword: impl FnOnce(String) -> anyhow::Error) -> anyhow::Error {
+    if err.downcast_ref::<crate::error::About>().is_some() {
+        reword(err.to_string())
+    } else {
+        err
+    }
 }
 
 fn run_command(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {

@@ -11,7 +11,7 @@ use super::Ctx;
 use crate::cli::{IncidentJsonArgs, NotifyCommand, NotifyDraftArgs, NotifySentArgs};
 use crate::error::{ExitStatus, conflict, invalid, not_found};
 use crate::incident::Incident;
-use crate::incident::facts::{self, Draft};
+use crate::incident::facts::{self, Draft, Fill};
 use crate::journal::{NoticeSent, Payload};
 use crate::output::{safe, safe_lines};
 use crate::runbook::Template;
@@ -121,11 +121,49 @@ fn warn_missing(ctx: &Ctx, d: &Draft) {
         );
         for m in &d.missing {
             warning.push_str(&format!("\n  - {}: {}", m.fact, m.description));
-            if !m.hint.is_empty() {
-                warning.push_str(&format!(" ({})", m.hint));
+            let hint = fill_hint(&m.fill);
+            if !hint.is_empty() {
+                warning.push_str(&format!(" ({hint})"));
             }
         }
         ctx.out.warn(&warning);
+    }
+}
+
+/// How to record a missing fact, in words that name the commands (empty for nothing).
+fn fill_hint(fill: &Fill) -> String {
+    match fill {
+        Fill::Nothing => String::new(),
+        Fill::StepsDone => "mark steps done with `breach step STEP --done`".into(),
+        Fill::Reasons => "write the reasons into the draft".into(),
+        Fill::Answers {
+            runbook,
+            asks,
+            intake,
+        } => {
+            let text = match asks.as_slice() {
+                // Two questions the runbook does not ask: one sentence, not the same twice.
+                [a, b] if a.step.is_none() && b.step.is_none() => format!(
+                    "runbook {runbook} asks neither `{}` nor `{}`; write it into the draft by hand",
+                    a.question, b.question
+                ),
+                _ => asks
+                    .iter()
+                    .map(|a| match &a.step {
+                        Some(step) => format!("`breach answer {step}/{} VALUE`", a.question),
+                        None => format!(
+                            "runbook {runbook} does not ask `{}`; write it into the draft by hand",
+                            a.question
+                        ),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+            };
+            match intake {
+                Some(anchor) => format!("{text} (or `breach start --{}-at`)", anchor.as_str()),
+                None => text,
+            }
+        }
     }
 }
 
@@ -346,4 +384,72 @@ fn list(args: &IncidentJsonArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     ctx.out
         .info("draft one with `breach notify draft TEMPLATE`");
     Ok(ExitStatus::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill_hint;
+    use crate::incident::facts::{Ask, Fill};
+    use crate::runbook::IntakeAnchor;
+
+    fn answers(asks: &[(&str, Option<&str>)], intake: Option<IntakeAnchor>) -> Fill {
+        Fill::Answers {
+            runbook: "woocommerce".into(),
+            asks: asks
+                .iter()
+                .map(|(q, step)| Ask {
+                    question: (*q).into(),
+                    step: step.map(String::from),
+                })
+                .collect(),
+            intake,
+        }
+    }
+
+    #[test]
+    fn a_fill_is_worded_with_the_commands_that_record_it() {
+        assert_eq!(
+            fill_hint(&answers(
+                &[("responder_contact", Some("engage-team"))],
+                None
+            )),
+            "`breach answer engage-team/responder_contact VALUE`"
+        );
+        assert_eq!(
+            fill_hint(&answers(&[("responder_contact", None)], None)),
+            "runbook woocommerce does not ask `responder_contact`; write it into the draft by hand"
+        );
+        assert_eq!(
+            fill_hint(&answers(
+                &[("access_started", Some("scope")), ("access_ended", None)],
+                None
+            )),
+            "`breach answer scope/access_started VALUE` and runbook woocommerce does not ask \
+             `access_ended`; write it into the draft by hand"
+        );
+        assert_eq!(
+            fill_hint(&answers(
+                &[("access_started", None), ("access_ended", None)],
+                None
+            )),
+            "runbook woocommerce asks neither `access_started` nor `access_ended`; \
+             write it into the draft by hand"
+        );
+        assert_eq!(
+            fill_hint(&answers(
+                &[("determined_at", Some("assess"))],
+                Some(IntakeAnchor::Determined)
+            )),
+            "`breach answer assess/determined_at VALUE` (or `breach start --determined-at`)"
+        );
+        assert_eq!(
+            fill_hint(&Fill::StepsDone),
+            "mark steps done with `breach step STEP --done`"
+        );
+        assert_eq!(
+            fill_hint(&Fill::Reasons),
+            "write the reasons into the draft"
+        );
+        assert_eq!(fill_hint(&Fill::Nothing), "");
+    }
 }

@@ -498,7 +498,7 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     text.push_str(&table.to_string());
     text.push('\n');
     text.push_str(&deadline_table(&clocks, out, args.utc, fit));
-    text.push_str(&action_lines(&inc, now, fit));
+    text.push_str(&action_lines(&inc, now, args.utc, fit));
     if let Some(next) = next_action(&inc, &clocks, fit) {
         text.push_str(&format!("\n{} {next}\n", out.paint("Next:", bold)));
     }
@@ -533,8 +533,9 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 }
 
 /// The open action items, overdue first; shown for a closed incident too, since follow-ups
-/// outlive it. Nothing when there are none.
-fn action_lines(inc: &Incident, now: DateTime<Utc>, fit: Fit) -> String {
+/// outlive it. Nothing when there are none. An item added with an event time (`--at`) says
+/// when it was agreed and when that was recorded.
+fn action_lines(inc: &Incident, now: DateTime<Utc>, utc: bool, fit: Fit) -> String {
     let open: Vec<_> = super::action::ordered(inc, now)
         .into_iter()
         .filter(|a| a.done.is_none())
@@ -549,8 +550,15 @@ fn action_lines(inc: &Incident, now: DateTime<Utc>, fit: Fit) -> String {
         open.len()
     );
     for a in open {
+        let agreed = a.added.event_at.map_or_else(String::new, |event| {
+            format!(
+                " (added {}, recorded {})",
+                short_time(event, utc),
+                short_time(a.added.at, utc)
+            )
+        });
         text.push_str(&format!(
-            "  {:<4} {:<8} due {}  {}: {}\n",
+            "  {:<4} {:<8} due {}  {}: {}{agreed}\n",
             a.id,
             super::action::state(a, now),
             a.due,

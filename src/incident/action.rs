@@ -3,7 +3,7 @@
 //! commands and the interactive walk both go through here, so they accept exactly the same
 //! things.
 
-use crate::error::{conflict, invalid, not_found};
+use crate::error::{BreachError, Topic, about, conflict, invalid, not_found};
 use crate::journal::record::{Override, Payload, StepOutcome};
 use crate::runbook::{Question, QuestionKind};
 
@@ -187,8 +187,8 @@ pub fn check_value(q: &Question, value: &AnswerValue) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What `breach amend` can correct, for messages.
-const AMENDABLE: &str = "detected, aware, determined, title, severity or STEP/QUESTION";
+/// The facts an `amended` record can correct, for messages.
+pub const AMENDABLE: &str = "detected, aware, determined, title, severity or STEP/QUESTION";
 
 /// Checks an incident title: one line, not empty, at most 500 characters.
 pub fn check_title_text(title: &str) -> anyhow::Result<String> {
@@ -220,9 +220,10 @@ fn amended_question<'a>(incident: &'a Incident, path: &str) -> anyhow::Result<&'
         .iter()
         .find(|q| q.id == question)
         .ok_or_else(|| {
-            not_found(format!(
-                "no question `{question}` in step `{step}`; `breach amend` corrects {AMENDABLE}"
-            ))
+            about(
+                Topic::NotCorrectable,
+                BreachError::NotFound(format!("no question `{question}` in step `{step}`")),
+            )
         })
 }
 

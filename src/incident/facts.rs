@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::{Incident, StepStatus};
 pub use crate::runbook::facts::{FACTS, describe, environment, is_fact, marker, variables};
-use crate::runbook::{Question, Template};
+use crate::runbook::{IntakeAnchor, Question, Template};
 use crate::types::{AnswerValue, format_number};
 
 /// Something a draft needs that is not recorded yet.
@@ -25,15 +25,44 @@ pub struct Missing {
     pub fact: String,
     /// What it means (the marker's text).
     pub description: String,
-    /// How to record it, e.g. "answer assess/affected_customers".
-    pub hint: String,
+    /// What would record it.
+    pub fill: Fill,
+}
+
+/// What would record a fact, as data: the command layer words it (`commands::notify`), so
+/// the fold names no command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fill {
+    /// Nothing: the fact is always recorded (the intake, the id, the draft's day).
+    Nothing,
+    /// Answers to these questions of runbook `runbook` (one, or the two ends of a window),
+    /// each where the runbook asks it; with `intake`, the intake time that gives the fact too.
+    Answers {
+        runbook: String,
+        asks: Vec<Ask>,
+        intake: Option<IntakeAnchor>,
+    },
+    /// Steps marked done.
+    StepsDone,
+    /// Reasons only a person can give, written into the draft.
+    Reasons,
+}
+
+/// One question that would record a fact, and the step that asks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ask {
+    /// The question id.
+    pub question: String,
+    /// The first step of the runbook that asks it; `None` when the runbook does not.
+    pub step: Option<String>,
 }
 
 /// The facts of an incident, each recorded (`Some`) or not yet (`None`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
     values: BTreeMap<&'static str, Option<String>>,
-    hints: BTreeMap<&'static str, String>,
+    fills: BTreeMap<&'static str, Fill>,
     /// Markers embedded inside a recorded fact (e.g. the reasons for a late notice).
     embedded: Vec<(&'static str, Missing)>,
 }
@@ -64,7 +93,7 @@ impl Facts {
                 out.push(Missing {
                     fact: (*name).to_string(),
                     description: (*description).to_string(),
-                    hint: self.hints.get(name).cloned().unwrap_or_default(),
+                    fill: self.fills.get(name).cloned().unwrap_or(Fill::Nothing),
                 });
             }
             for (_, m) in self.embedded.iter().filter(|(n, _)| n == name) {
@@ -92,42 +121,31 @@ fn answer<'a>(inc: &'a Incident, id: &str) -> Option<(&'a Question, &'a AnswerVa
         })
 }
 
-/// How to record the answer to question `id`: where the runbook asks it, or that it does not.
-fn answer_hint(inc: &Incident, id: &str) -> String {
-    inc.runbook
-        .steps
+/// The questions `ids` as a [`Fill`]: each with the step of the incident's runbook that asks
+/// it, if one does; and the intake time that gives the fact too, if one does.
+fn answers(inc: &Incident, ids: &[&str], intake: Option<IntakeAnchor>) -> Fill {
+    let asks = ids
         .iter()
-        .find(|s| s.questions.iter().any(|q| q.id == id))
-        .map(|s| format!("`breach answer {}/{id} VALUE`", s.id))
-        .unwrap_or_else(|| {
-            format!(
-                "runbook {} does not ask `{id}`; write it into the draft by hand",
-                inc.runbook.id
-            )
+        .map(|id| Ask {
+            question: (*id).to_string(),
+            step: inc
+                .runbook
+                .steps
+                .iter()
+                .find(|s| s.questions.iter().any(|q| q.id == *id))
+                .map(|s| s.id.clone()),
         })
+        .collect();
+    Fill::Answers {
+        runbook: inc.runbook.id.clone(),
+        asks,
+        intake,
+    }
 }
 
-/// How to record a fact made of two answers: one hint for both when the runbook asks
-/// neither, instead of the same sentence twice.
-fn answer_pair_hint(inc: &Incident, first: &str, second: &str) -> String {
-    let asks = |id: &str| {
-        inc.runbook
-            .steps
-            .iter()
-            .any(|s| s.questions.iter().any(|q| q.id == id))
-    };
-    if asks(first) || asks(second) {
-        format!(
-            "{} and {}",
-            answer_hint(inc, first),
-            answer_hint(inc, second)
-        )
-    } else {
-        format!(
-            "runbook {} asks neither `{first}` nor `{second}`; write it into the draft by hand",
-            inc.runbook.id
-        )
-    }
+/// The answer to question `id` as a [`Fill`].
+fn answer_fill(inc: &Incident, id: &str) -> Fill {
+    answers(inc, &[id], None)
 }
 
 fn answer_text(inc: &Incident, id: &str) -> Option<String> {
@@ -214,60 +232,57 @@ fn categories(inc: &Incident) -> Option<Vec<String>> {
 /// Computes the facts of an incident as of `now` (the time of the draft).
 pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
     let mut values: BTreeMap<&'static str, Option<String>> = BTreeMap::new();
-    let mut hints: BTreeMap<&'static str, String> = BTreeMap::new();
+    let mut fills: BTreeMap<&'static str, Fill> = BTreeMap::new();
     let mut embedded = Vec::new();
-    let mut set = |name: &'static str, value: Option<String>, hint: String| {
+    let mut set = |name: &'static str, value: Option<String>, fill: Fill| {
         values.insert(name, value);
-        hints.insert(name, hint);
+        fills.insert(name, fill);
     };
 
-    set("title", Some(inc.title.clone()), String::new());
-    set("incident_id", Some(inc.id.clone()), String::new());
+    set("title", Some(inc.title.clone()), Fill::Nothing);
+    set("incident_id", Some(inc.id.clone()), Fill::Nothing);
     set(
         "severity",
         Some(inc.severity.as_str().to_string()),
-        String::new(),
+        Fill::Nothing,
     );
     set(
         "store_name",
         answer_text(inc, "store_name"),
-        answer_hint(inc, "store_name"),
+        answer_fill(inc, "store_name"),
     );
     set(
         "store_contact",
         answer_text(inc, "store_contact"),
-        answer_hint(inc, "store_contact"),
+        answer_fill(inc, "store_contact"),
     );
     set(
         "dpo_contact",
         answer_text(inc, "dpo_contact"),
-        answer_hint(inc, "dpo_contact"),
+        answer_fill(inc, "dpo_contact"),
     );
     set(
         "what_happened",
         answer_text(inc, "breach_type"),
-        answer_hint(inc, "breach_type"),
+        answer_fill(inc, "breach_type"),
     );
     set(
         "entry_point",
         answer_text(inc, "entry_point"),
-        answer_hint(inc, "entry_point"),
+        answer_fill(inc, "entry_point"),
     );
     set(
         "detected_at",
         Some(notice_time(inc.detected_at)),
-        String::new(),
+        Fill::Nothing,
     );
-    set("aware_at", Some(notice_time(inc.aware_at)), String::new());
+    set("aware_at", Some(notice_time(inc.aware_at)), Fill::Nothing);
     set(
         "determined_at",
         inc.determined_at
             .or_else(|| answer_time(inc, "determined_at"))
             .map(notice_time),
-        format!(
-            "{} (or `breach start --determined-at`)",
-            answer_hint(inc, "determined_at")
-        ),
+        answers(inc, &["determined_at"], Some(IntakeAnchor::Determined)),
     );
     let window = match (
         answer_time(inc, "access_started"),
@@ -287,12 +302,12 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
     set(
         "access_window",
         window,
-        answer_pair_hint(inc, "access_started", "access_ended"),
+        answers(inc, &["access_started", "access_ended"], None),
     );
     set(
         "data_categories",
         answer_text(inc, "data_types").filter(|t| t != "(none)"),
-        answer_hint(inc, "data_types"),
+        answer_fill(inc, "data_types"),
     );
     let number = |id: &str| match answer(inc, id) {
         Some((_, AnswerValue::Count(n))) => Some(n.to_string()),
@@ -302,17 +317,17 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
     set(
         "people_affected",
         number("affected_customers"),
-        answer_hint(inc, "affected_customers"),
+        answer_fill(inc, "affected_customers"),
     );
     set(
         "records_affected",
         number("records_affected"),
-        answer_hint(inc, "records_affected"),
+        answer_fill(inc, "records_affected"),
     );
     set(
         "jurisdictions",
         answer_text(inc, "jurisdictions").filter(|t| t != "(none)"),
-        answer_hint(inc, "jurisdictions"),
+        answer_fill(inc, "jurisdictions"),
     );
     set(
         "high_risk",
@@ -324,7 +339,7 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
             }
             .to_string()
         }),
-        answer_hint(inc, "high_risk"),
+        answer_fill(inc, "high_risk"),
     );
     let cats = categories(inc);
     let only_business = cats
@@ -342,7 +357,7 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
                 )
             }
         }),
-        answer_hint(inc, "data_types"),
+        answer_fill(inc, "data_types"),
     );
     set(
         "recipient_actions",
@@ -362,7 +377,7 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
             }
             bullets(lines).unwrap_or_default()
         }),
-        answer_hint(inc, "data_types"),
+        answer_fill(inc, "data_types"),
     );
     set(
         "containment",
@@ -373,7 +388,7 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
                 "The breach is not yet fully contained; work to stop it continues.".to_string()
             }
         }),
-        answer_hint(inc, "contained"),
+        answer_fill(inc, "contained"),
     );
     let titled = |status: &dyn Fn(StepStatus, bool) -> bool| {
         bullets(
@@ -389,7 +404,7 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
     set(
         "steps_done",
         titled(&|s, _| s == StepStatus::Done),
-        "mark steps done with `breach step STEP --done`".into(),
+        Fill::StepsDone,
     );
     set(
         "open_steps",
@@ -397,27 +412,27 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
             titled(&|s, applies| applies && !s.is_closed())
                 .unwrap_or_else(|| "- (none: every step is done or skipped)".into()),
         ),
-        String::new(),
+        Fill::Nothing,
     );
     set(
         "remediation",
         answer_text(inc, "remediation_summary"),
-        answer_hint(inc, "remediation_summary"),
+        answer_fill(inc, "remediation_summary"),
     );
     set(
         "support_contact",
         answer_text(inc, "support_contact"),
-        answer_hint(inc, "support_contact"),
+        answer_fill(inc, "support_contact"),
     );
     set(
         "responder_contact",
         answer_text(inc, "responder_contact"),
-        answer_hint(inc, "responder_contact"),
+        answer_fill(inc, "responder_contact"),
     );
     set(
         "authorities",
         answer_text(inc, "authorities"),
-        answer_hint(inc, "authorities"),
+        answer_fill(inc, "authorities"),
     );
     set(
         "law_enforcement",
@@ -429,7 +444,7 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
             }
             .to_string()
         }),
-        answer_hint(inc, "law_enforcement"),
+        answer_fill(inc, "law_enforcement"),
     );
     let files = inc.evidence.len();
     set(
@@ -439,7 +454,7 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
             1 => "1 evidence file is registered, with its SHA-256 hash.".to_string(),
             n => format!("{n} evidence files are registered, with their SHA-256 hashes."),
         }),
-        String::new(),
+        Fill::Nothing,
     );
     let elapsed = now - inc.aware_at;
     let delay = if elapsed <= TimeDelta::hours(72) {
@@ -451,7 +466,7 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
             Missing {
                 fact: "notification_delay".into(),
                 description: what.into(),
-                hint: "write the reasons into the draft".into(),
+                fill: Fill::Reasons,
             },
         ));
         format!(
@@ -460,21 +475,21 @@ pub fn compute(inc: &Incident, now: DateTime<Utc>) -> Facts {
             marker(what)
         )
     };
-    set("notification_delay", Some(delay), String::new());
+    set("notification_delay", Some(delay), Fill::Nothing);
     set(
         "update_cadence",
         answer_text(inc, "cadence"),
-        answer_hint(inc, "cadence"),
+        answer_fill(inc, "cadence"),
     );
     set(
         "today",
         Some(now.format("%Y-%m-%d").to_string()),
-        String::new(),
+        Fill::Nothing,
     );
 
     Facts {
         values,
-        hints,
+        fills,
         embedded,
     }
 }
@@ -541,6 +556,7 @@ mod tests {
             prev: String::new(),
             hash: String::new(),
             payload: Payload::Opened(Box::new(opened)),
+            at: None,
             line: 0,
         }];
         for (i, (path, value)) in answers.iter().enumerate() {
@@ -556,6 +572,7 @@ mod tests {
                     question: question.into(),
                     value: value.clone(),
                 }),
+                at: None,
                 line: 0,
             });
         }
@@ -645,11 +662,16 @@ mod tests {
             .iter()
             .find(|m| m.fact == "responder_contact")
             .unwrap();
-        assert_eq!(
-            rc.hint,
-            "`breach answer engage-team/responder_contact VALUE`"
-        );
-        // A runbook that does not ask the question says so in the hint.
+        let ask = |step: Option<&str>| Fill::Answers {
+            runbook: "woocommerce".into(),
+            asks: vec![Ask {
+                question: "responder_contact".into(),
+                step: step.map(String::from),
+            }],
+            intake: None,
+        };
+        assert_eq!(rc.fill, ask(Some("engage-team")));
+        // A runbook that does not ask the question: no step.
         let mut inc = inc;
         for step in &mut inc.runbook.steps {
             step.questions.retain(|q| q.id != "responder_contact");
@@ -660,11 +682,11 @@ mod tests {
             .iter()
             .find(|m| m.fact == "responder_contact")
             .unwrap();
-        assert!(rc.hint.contains("does not ask"), "{}", rc.hint);
+        assert_eq!(rc.fill, ask(None));
     }
 
     #[test]
-    fn a_window_neither_half_of_which_is_asked_has_one_hint() {
+    fn a_window_is_filled_by_two_answers_asked_or_not() {
         // A runbook without the two questions: the built-in one with them taken out.
         let mut inc = incident("woocommerce", &[]);
         for step in &mut inc.runbook.steps {
@@ -677,10 +699,17 @@ mod tests {
             .into_iter()
             .find(|m| m.fact == "access_window")
             .unwrap();
+        let unasked = |id: &str| Ask {
+            question: id.into(),
+            step: None,
+        };
         assert_eq!(
-            window.hint,
-            "runbook woocommerce asks neither `access_started` nor `access_ended`; \
-             write it into the draft by hand"
+            window.fill,
+            Fill::Answers {
+                runbook: "woocommerce".into(),
+                asks: vec![unasked("access_started"), unasked("access_ended")],
+                intake: None,
+            }
         );
         let inc = incident("ecommerce-breach", &[]);
         let facts = compute(&inc, t("2026-11-23T12:00:00Z"));
@@ -689,12 +718,14 @@ mod tests {
             .into_iter()
             .find(|m| m.fact == "access_window")
             .unwrap();
-        assert!(
-            window.hint.starts_with("`breach answer ")
-                && window.hint.contains(" and `breach answer "),
-            "{}",
-            window.hint
-        );
+        let Fill::Answers { asks, .. } = &window.fill else {
+            panic!("{:?}", window.fill)
+        };
+        let asked: Vec<(&str, bool)> = asks
+            .iter()
+            .map(|a| (a.question.as_str(), a.step.is_some()))
+            .collect();
+        assert_eq!(asked, [("access_started", true), ("access_ended", true)]);
     }
 
     #[test]
@@ -716,8 +747,15 @@ mod tests {
         let names: Vec<&str> = draft.missing.iter().map(|m| m.fact.as_str()).collect();
         assert_eq!(names, ["what_happened", "people_affected"]);
         assert_eq!(
-            draft.missing[1].hint,
-            "`breach answer assess/affected_customers VALUE`"
+            draft.missing[1].fill,
+            Fill::Answers {
+                runbook: "ecommerce-breach".into(),
+                asks: vec![Ask {
+                    question: "affected_customers".into(),
+                    step: Some("assess".into()),
+                }],
+                intake: None,
+            }
         );
     }
 

@@ -49,22 +49,40 @@ impl StepStatus {
     }
 }
 
-/// Who did something, and when (the record's operator, time and sequence number).
+/// Who did something, and when (the record's operator, time and sequence number, and the
+/// event time the record gives, if any).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stamp {
     pub by: String,
+    /// The record time.
     #[serde(with = "crate::journal::record::utc")]
     pub at: DateTime<Utc>,
     pub seq: u64,
+    /// When what the record says happened, where it gives that apart from the record time
+    /// (the record's `at`, `--at`; team incidents only). The one source of event times for
+    /// everything that shows the state.
+    #[serde(
+        default,
+        with = "crate::journal::record::utc_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub event_at: Option<DateTime<Utc>>,
 }
 
 impl Stamp {
-    fn of(r: &Record) -> Stamp {
+    /// The stamp of record `r`.
+    pub fn of(r: &Record) -> Stamp {
         Stamp {
             by: r.operator.clone(),
             at: r.time,
             seq: r.seq,
+            event_at: r.at,
         }
+    }
+
+    /// When it happened: the event time where the record gives one, else the record time.
+    pub fn when(&self) -> DateTime<Utc> {
+        self.event_at.unwrap_or(self.at)
     }
 }
 

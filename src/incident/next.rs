@@ -145,6 +145,7 @@ mod tests {
             prev: String::new(),
             hash: String::new(),
             payload: Payload::Opened(Box::new(opened)),
+            at: None,
             line: 0,
         }];
         for (i, payload) in payloads.into_iter().enumerate() {
@@ -155,6 +156,7 @@ mod tests {
                 prev: String::new(),
                 hash: String::new(),
                 payload,
+                at: None,
                 line: 0,
             });
         }

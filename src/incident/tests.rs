@@ -57,6 +57,7 @@ fn rec(seq: u64, at: DateTime<Utc>, op: &str, payload: Payload) -> Record {
         prev: String::new(),
         hash: String::new(),
         payload,
+        at: None,
         line: 0,
     }
 }
@@ -682,6 +683,25 @@ fn action_items_fold_in_order_and_an_out_of_sequence_one_is_a_warning() {
     assert!(inc.warnings[0].contains("`A3` out of sequence"));
     assert!(inc.warnings[1].contains("unknown action item `A9`"));
     assert!(inc.is_closed());
+}
+
+/// The event time a record gives (`at`) is in the stamps the fold keeps, beside the
+/// record time, and is what `Stamp::when` answers.
+#[test]
+fn stamps_keep_the_event_time_a_record_gives() {
+    let mut added = rec(1, t(18, 0), "a", add_action("A1", false));
+    added.at = Some(t(14, 0));
+    let mut done = rec(2, t(18, 1), "a", action_done("A1", false));
+    done.at = Some(t(16, 0));
+    let plain = rec(3, t(18, 2), "a", add_action("A2", false));
+    let inc = fold(&[opened(), added, done, plain]).expect("folds");
+    let a1 = &inc.actions[0];
+    assert_eq!((a1.added.at, a1.added.event_at), (t(18, 0), Some(t(14, 0))));
+    assert_eq!(a1.added.when(), t(14, 0));
+    let finished = a1.done.as_ref().expect("done");
+    assert_eq!((finished.at, finished.when()), (t(18, 1), t(16, 0)));
+    let a2 = &inc.actions[1];
+    assert_eq!((a2.added.event_at, a2.added.when()), (None, t(18, 2)));
 }
 
 #[test]

@@ -91,9 +91,6 @@ pub struct Scan {
     /// Bytes of the verified prefix.
     pub good_len: usize,
     pub status: ChainStatus,
-    /// Team incidents (format 2): the event time (`at`) of the records that give one, by
-    /// their position in `records`. Always empty for a format 1 file.
-    pub event_times: std::collections::BTreeMap<u64, DateTime<Utc>>,
 }
 
 impl Scan {
@@ -135,7 +132,6 @@ pub fn scan_text(path: &Path, text: &str) -> Scan {
         unverified: Vec::new(),
         good_len: 0,
         status: ChainStatus::Intact,
-        event_times: std::collections::BTreeMap::new(),
     };
     let parts = format::chunks(text);
     let count = parts.len();
@@ -586,6 +582,7 @@ pub fn create(
             prev: GENESIS.into(),
             hash,
             payload,
+            at: None,
             line: 1,
         };
         return Ok((path, record));

@@ -288,6 +288,7 @@ pub fn decode(chunk: &str, line: usize) -> Result<Record, DecodeError> {
         prev: typed.prev,
         hash: stored.to_string(),
         payload,
+        at: None,
         line,
     })
 }

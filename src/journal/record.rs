@@ -31,6 +31,10 @@ pub struct Record {
     pub hash: String,
     /// What happened.
     pub payload: Payload,
+    /// The event time (`at`, docs/incident-file-format.md section 12.3): when what the
+    /// record says happened, where the operator gave it apart from the record time
+    /// (`--at`). Always `None` in format 1, which has no place for it.
+    pub at: Option<DateTime<Utc>>,
     /// The 1-based line of the record's `---` in the file (0 when not read from a file).
     pub line: usize,
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::error::invalid;
+use crate::error::{BreachError, Topic, about, invalid};
 
 /// What a sync did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -86,10 +86,10 @@ fn counts(dir: &Path) -> anyhow::Result<BTreeMap<String, usize>> {
 fn top_level(dir: &Path) -> anyhow::Result<PathBuf> {
     let out = git(dir, &["rev-parse", "--show-toplevel"])?;
     if !out.status.success() {
-        return Err(invalid(format!(
-            "{} is not in a git repository; `breach sync` needs one (docs/team.md shows the setups)",
-            dir.display()
-        )));
+        return Err(about(
+            Topic::NotInGitRepository,
+            BreachError::InvalidInput(format!("{} is not in a git repository", dir.display())),
+        ));
     }
     Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }

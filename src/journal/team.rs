@@ -51,8 +51,6 @@ pub struct Entry {
     pub writer: String,
     /// The heads of the other journals the writer had read.
     pub seen: BTreeMap<String, Head>,
-    /// The event time, when the operator gave one.
-    pub at: Option<DateTime<Utc>>,
     /// Whether `time` came from `BREACH_NOW` (`clock: fixed`).
     pub fixed_clock: bool,
     /// The writer's SSH signature (section 12.3a), when the record is signed.
@@ -180,7 +178,7 @@ pub fn signed_bytes(entry: &Entry) -> anyhow::Result<String> {
         kind: r.payload.kind(),
         prev: &r.prev,
         seen: &entry.seen,
-        at: entry.at.map(crate::types::format_utc),
+        at: r.at.map(crate::types::format_utc),
         clock: entry.fixed_clock.then_some("fixed"),
         payload: r.payload.to_value()?,
     };
@@ -352,11 +350,11 @@ pub fn decode(chunk: &str, line: usize) -> Result<Entry, DecodeError> {
             prev: raw.prev,
             hash: stored.to_string(),
             payload,
+            at,
             line,
         },
         writer: raw.writer,
         seen: raw.seen,
-        at,
         fixed_clock,
         sig,
     })
@@ -878,11 +876,11 @@ mod tests {
                     text: "found it".into(),
                     step: None,
                 }),
+                at: None,
                 line: 0,
             },
             writer: "alice-laptop".into(),
             seen: BTreeMap::new(),
-            at: None,
             fixed_clock: false,
             sig: None,
         }

@@ -28,6 +28,8 @@ fn stamp_in(s: &StampState) -> Stamp {
         by: s.by.clone(),
         at: s.at,
         seq: s.seq,
+        // The cache is kept for format 1 files only, whose records carry no event time.
+        event_at: None,
     }
 }
 

@@ -261,6 +261,7 @@ pub fn append_quick_with(
         prev: ends.last.hash,
         hash,
         payload,
+        at: None,
         line: 0,
     })
 }
@@ -358,11 +359,7 @@ fn ends_state(path: &Path, ends: &Ends) -> anyhow::Result<Incident> {
     } else if ends.last.payload.ends_closed() {
         // An action item recorded after `close`: the incident is closed, but the ends do not
         // say when; the stamp is the last record's (a full read gives the closing record's).
-        incident.closed = Some(crate::incident::Stamp {
-            by: ends.last.operator.clone(),
-            at: ends.last.time,
-            seq: ends.last.seq,
-        });
+        incident.closed = Some(crate::incident::Stamp::of(&ends.last));
     }
     Ok(incident)
 }
@@ -583,6 +580,7 @@ fn write_checked(
         prev: tip.hash.clone(),
         hash: hash.clone(),
         payload,
+        at: None,
         line: tip.lines + 1,
     };
     incident.apply(&record);

@@ -758,12 +758,6 @@ fn view(c: &Checked) -> anyhow::Result<(Scan, Incident)> {
         unverified: Vec::new(),
         good_len: 0,
         status: ChainStatus::Intact,
-        event_times: c
-            .order
-            .iter()
-            .enumerate()
-            .filter_map(|(pos, &at)| c.entry(at).at.map(|t| (pos as u64, t)))
-            .collect(),
     };
     Ok((scan, incident))
 }
@@ -923,11 +917,11 @@ fn write_many(
                 prev: prev.clone(),
                 hash: String::new(),
                 payload,
+                at: opts.at,
                 line,
             },
             writer: writer.clone(),
             seen: seen.clone(),
-            at: opts.at,
             fixed_clock: crate::clock::is_fixed(),
             sig: None,
         };
@@ -969,11 +963,11 @@ pub fn open_incident(
                 prev: GENESIS.into(),
                 hash: String::new(),
                 payload: Payload::Opened(Box::new(opened)),
+                at: None,
                 line: 1,
             },
             writer: writer.clone(),
             seen: BTreeMap::new(),
-            at: None,
             fixed_clock: crate::clock::is_fixed(),
             sig: None,
         };
@@ -1028,11 +1022,11 @@ pub fn upgrade(path: &Path, operator: &str) -> anyhow::Result<PathBuf> {
                 prev: prev.clone(),
                 hash: String::new(),
                 payload,
+                at: None,
                 line: 0,
             },
             writer: writer.clone(),
             seen: BTreeMap::new(),
-            at: None,
             fixed_clock: false,
             // The upgrading device did not write these records: they are not signed.
             sig: None,

@@ -16,7 +16,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use crate::incident::deadlines::{self, DeadlineState, MetTiming, Outcome};
-use crate::incident::{Incident, StepStatus};
+use crate::incident::{Incident, Stamp, StepStatus};
 use crate::journal::file::{ChainStatus, Scan};
 use crate::journal::record::{utc, utc_opt};
 use crate::journal::{Payload, Record, StepOutcome};
@@ -1005,9 +1005,9 @@ impl<'a> Report<'a> {
                     },
                     added_by: a.added.by.clone(),
                     // The event time (`--at`) where one was given, as in the timeline.
-                    added_at: event_time(scan, a.added.seq, a.added.at),
+                    added_at: a.added.when(),
                     done_by: a.done.as_ref().map(|s| s.by.clone()),
-                    done_at: a.done.as_ref().map(|s| event_time(scan, s.seq, s.at)),
+                    done_at: a.done.as_ref().map(Stamp::when),
                     after_close: incident
                         .closed
                         .as_ref()
@@ -1237,28 +1237,14 @@ fn findings(incident: &Incident) -> Findings {
     }
 }
 
-/// When what record `seq` says happened: its event time (`--at`, team incidents) where it
-/// gives one, else its record time `recorded`.
-fn event_time(scan: &Scan, seq: u64, recorded: DateTime<Utc>) -> DateTime<Utc> {
-    scan.event_times.get(&seq).copied().unwrap_or(recorded)
-}
-
 /// Section 7: every record, the verified ones and then those after a break.
 fn timeline(scan: &Scan, incident: &Incident) -> Vec<TimelineEntry> {
     let mut verified: Vec<TimelineEntry> = scan
         .records
         .iter()
-        .map(|r| {
-            let mut e = timeline_entry(incident, r, true);
-            if let Some(at) = scan.event_times.get(&r.seq) {
-                e.text = format!("{} (recorded {})", e.text, fmt_time(e.at));
-                e.recorded_at = Some(e.at);
-                e.at = *at;
-            }
-            e
-        })
+        .map(|r| timeline_entry(incident, r, true))
         .collect();
-    if !scan.event_times.is_empty() {
+    if scan.records.iter().any(|r| r.at.is_some()) {
         // Events recorded later take their place in time; the sort is stable.
         verified.sort_by_key(|e| e.at);
     }
@@ -1873,10 +1859,19 @@ fn timeline_entry(incident: &Incident, r: &Record, verified: bool) -> TimelineEn
             format!("A `{kind}` record (written by a newer breach; not interpreted)")
         }
     };
+    // A record given an event time (`--at`) is placed at it, and says when it was recorded.
+    let (at, recorded_at, text) = match r.at {
+        Some(at) => (
+            at,
+            Some(r.time),
+            format!("{text} (recorded {})", fmt_time(r.time)),
+        ),
+        None => (r.time, None, text),
+    };
     TimelineEntry {
         seq: r.seq,
-        at: r.time,
-        recorded_at: None,
+        at,
+        recorded_at,
         operator: r.operator.clone(),
         kind: r.payload.kind().to_string(),
         text,

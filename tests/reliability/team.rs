@@ -1196,3 +1196,163 @@ fn action_items_take_their_event_times() {
     }
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
+
+/// `action list` and `status`, as text and as JSON, show the event times of action items
+/// added and done with `--at`, telling them from the record times; the export agrees.
+#[test]
+fn action_list_and_status_show_event_times() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    open_team(root, "tester-box", "Late actions");
+    let later = |args: &[&str]| {
+        let out = breach(root)
+            .env("BREACH_DEVICE", "tester-box")
+            .env("BREACH_NOW", "2026-11-23T18:00:00Z")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_ok(&out);
+        out
+    };
+    let add = |text: &str, due: &str, at: Option<&str>| {
+        let mut args = vec!["action", "add", text, "--owner", "dev", "--due", due];
+        args.extend(at.iter().flat_map(|at| ["--at", *at]));
+        later(&args);
+    };
+    add(
+        "rotate the API keys",
+        "2026-12-01",
+        Some("2026-11-23T14:00:00Z"),
+    );
+    later(&["action", "done", "A1", "--at", "2026-11-23T16:00:00Z"]);
+    add("audit plugins", "2026-12-15", None);
+    add("train staff", "2026-12-10", Some("2026-11-23T15:30:00Z"));
+
+    let rec = "2026-11-23T18:00:00Z";
+    let list: serde_json::Value =
+        serde_json::from_slice(&later(&["action", "list", "--json"]).stdout).unwrap();
+    let shown: Vec<[serde_json::Value; 5]> = list["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            [
+                a["id"].clone(),
+                a["added_at"].clone(),
+                a["added_event_at"].clone(),
+                a["done_at"].clone(),
+                a["done_event_at"].clone(),
+            ]
+        })
+        .collect();
+    let null = serde_json::Value::Null;
+    assert_eq!(
+        shown,
+        [
+            [
+                "A3".into(),
+                rec.into(),
+                "2026-11-23T15:30:00Z".into(),
+                null.clone(),
+                null.clone()
+            ],
+            [
+                "A2".into(),
+                rec.into(),
+                null.clone(),
+                null.clone(),
+                null.clone()
+            ],
+            [
+                "A1".into(),
+                rec.into(),
+                "2026-11-23T14:00:00Z".into(),
+                rec.into(),
+                "2026-11-23T16:00:00Z".into()
+            ],
+        ],
+        "{list}"
+    );
+
+    let text = stdout(&later(&["action", "list"]));
+    // One line per item, its columns' padding collapsed to one space.
+    let line = |id: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("no line for {id}: {text}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(
+        line("A1"),
+        "A1 done 2026-12-01 dev 2026-11-23 14:00 UTC (recorded 2026-11-23 18:00 UTC) 2026-11-23 16:00 UTC (recorded 2026-11-23 18:00 UTC) rotate the API keys",
+        "{text}"
+    );
+    assert_eq!(
+        line("A3"),
+        "A3 open 2026-12-10 dev 2026-11-23 15:30 UTC (recorded 2026-11-23 18:00 UTC) - train staff",
+        "{text}"
+    );
+    assert_eq!(
+        line("A2"),
+        "A2 open 2026-12-15 dev 2026-11-23 18:00 UTC - audit plugins",
+        "{text}"
+    );
+
+    let status = stdout(&later(&["status", "--utc"]));
+    assert!(
+        status.contains("train staff (added 23 Nov 15:30Z, recorded 23 Nov 18:00Z)"),
+        "{status}"
+    );
+    assert!(status.contains("dev: audit plugins\n"), "{status}");
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&later(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(json["actions"], list["actions"], "{json}");
+
+    // The export reads the same event times: where one was given, it is the item's time.
+    let export: serde_json::Value =
+        serde_json::from_slice(&later(&["export", "--format", "json"]).stdout).unwrap();
+    for item in export["action_items"].as_array().unwrap() {
+        let listed = list["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == item["id"])
+            .unwrap();
+        let when = |event: &str, record: &str| {
+            if listed[event].is_null() {
+                listed[record].clone()
+            } else {
+                listed[event].clone()
+            }
+        };
+        assert_eq!(
+            item["added_at"],
+            when("added_event_at", "added_at"),
+            "{export}"
+        );
+        assert_eq!(
+            item["done_at"],
+            when("done_event_at", "done_at"),
+            "{export}"
+        );
+    }
+}
+
+/// Outside a git repository, `sync` refuses (exit 3) and its message says what it needs.
+#[test]
+fn sync_outside_git_says_it_needs_a_repository() {
+    let plain = tempfile::tempdir().unwrap();
+    let dir = open_team(plain.path(), "x", "Not in git");
+    let out = sync_as(plain.path(), "x", "x");
+    assert_fails(&out, 3);
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: {} is not in a git repository; `breach sync` needs one (docs/team.md shows the setups)\n",
+            dir.display()
+        )
+    );
+}

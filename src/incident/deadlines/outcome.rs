@@ -285,6 +285,7 @@ mod tests {
                 by: "alice".into(),
                 at: t("2026-11-25T10:00:00Z"),
                 seq: 4,
+                event_at: None,
             },
         });
         assert_eq!(sentence(&d), "met 2026-11-25 10:00 UTC");

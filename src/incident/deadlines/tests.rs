@@ -136,6 +136,7 @@ fn incident_with(
             },
             upgraded_from: None,
         })),
+        at: None,
         line: 0,
     };
     let mut records = vec![opened];
@@ -147,6 +148,7 @@ fn incident_with(
             prev: String::new(),
             hash: String::new(),
             payload,
+            at: None,
             line: 0,
         });
     }
