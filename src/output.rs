@@ -110,15 +110,32 @@ impl Output {
     }
 }
 
-/// The width to lay tables out in: the terminal's, or 80 columns when not a terminal.
+/// The width to lay tables out in. On a terminal: `COLUMNS` when it is set to a number (as
+/// `ls` and `git` honour it), else the terminal's own width, and at least 40. When stdout is
+/// not a terminal: 80 columns (list tables do not wrap there, see [`list_arrangement`]).
 pub fn terminal_width() -> u16 {
-    let (rows, cols) = console::Term::stdout().size_checked().unwrap_or((24, 80));
-    let _ = rows;
-    if std::io::stdout().is_terminal() {
-        cols.max(40)
-    } else {
-        80
+    if !std::io::stdout().is_terminal() {
+        return 80;
     }
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|&c| c > 0);
+    let cols = columns.unwrap_or_else(|| {
+        console::Term::stdout()
+            .size_checked()
+            .map_or(80, |(_rows, cols)| cols)
+    });
+    cols.max(40)
+}
+
+/// The width a fitted layout (`breach status`) may use: `Some` on a terminal
+/// ([`terminal_width`]), where long values are cut to fit; `None` when stdout is a pipe or a
+/// file, where every value is printed whole and each table row stays one line (for `grep`).
+pub fn fit_width() -> Option<usize> {
+    std::io::stdout()
+        .is_terminal()
+        .then(|| usize::from(terminal_width()))
 }
 
 /// How a list-like table (`list`, `evidence list`, `notify list`, ...) lays out its cells:

@@ -146,6 +146,12 @@ const BAD: &[(&str, usize, usize, &str)] = &[
     ("unknown-question-kind", 23, 15, "did you mean `number`?"),
     ("several-problems", 12, 13, "duplicate item id `scope`"),
     ("mixed-problems", 12, 5, "unknown field `colour`"),
+    (
+        "wrong-type-entry",
+        24,
+        13,
+        "options[0]: invalid type: string \"skimmer\"",
+    ),
 ];
 
 #[test]
@@ -252,6 +258,67 @@ fn every_problem_of_a_file_is_reported_shape_and_meaning_alike() {
         o.stdout
     );
     assert_eq!(v[0]["valid"], false);
+}
+
+/// An entry of the wrong type takes only itself out of the check: the other entries of its
+/// list are still checked, for shape and meaning, and each problem names its place.
+#[test]
+fn a_list_entry_of_the_wrong_type_leaves_its_siblings_checked() {
+    let path = bad_dir().join("wrong-type-entry.yaml");
+    let o = validate(&path);
+    assert_refused(&o, "wrong-type-entry", 3);
+    let file = path.display().to_string();
+    let located: Vec<&str> = o
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("error: ")?.strip_prefix(file.as_str()))
+        .collect();
+    let expected = [
+        ":15:53: steps[0].items[0].or[0]: invalid type: integer `12`",
+        ":15:57: item `assess/scope`: `or` names `preserved`",
+        ":16:9: steps[0].items[1]: invalid type: string \"Check the backups\"",
+        ":18:14: duplicate item id `preserve`",
+        ":24:13: steps[0].questions[0].options[0]: invalid type: string \"skimmer\"",
+        ":25:44: steps[0].questions[0].options[1]: unknown field `colour`",
+        ":26:18: duplicate option `theft`",
+        ":34:28: deadlines[0].holidays[1]: ",
+        ":34:40: deadlines[0].holidays[2]: ",
+        ":35:45: deadlines[0].satisfied_by[1]: invalid type: integer `12`",
+        ":35:56: deadline `gdpr`: `satisfied_by` refers to item `assess/nothing`",
+        ":40:22: deadlines[1].from[1]: invalid type: integer `7`",
+        ":40:32: deadline `acquirer`: `from` refers to item `assess/gone`",
+    ];
+    for (line, want) in located.iter().zip(expected) {
+        assert!(line.starts_with(want), "`{want}` expected, got `{line}`");
+    }
+    assert_eq!(located.len(), expected.len(), "{}", o.stderr);
+
+    // The JSON gives the same places, in file order.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let o = run(tmp.path(), &["runbook", "validate", "--json", &file]);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).expect("JSON");
+    let at: Vec<(u64, u64)> = v[0]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| {
+            (
+                p["line"].as_u64().unwrap_or(0),
+                p["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let want: Vec<(u64, u64)> = expected
+        .iter()
+        .map(|e| {
+            let mut parts = e[1..].split(':');
+            let line = parts.next().unwrap().parse().unwrap();
+            let column = parts.next().unwrap().parse().unwrap();
+            (line, column)
+        })
+        .collect();
+    assert_eq!(at, want, "{}", o.stdout);
 }
 
 /// A runbook that is valid but for what each generated case adds.

@@ -156,6 +156,47 @@ fn the_json_has_the_documented_shape() {
     insta::assert_json_snapshot!("status_json", s);
 }
 
+/// `breach ARGS` in `dir` on a pseudo-terminal (stdout is a terminal), with the test
+/// environment and `extra`: what it prints on stdout, lines ending in `\n`. Standard error
+/// goes to a file, so only the result is compared.
+fn on_a_terminal(dir: &Path, args: &[&str], extra: &[(&str, &str)]) -> String {
+    let stderr = std::fs::File::create(dir.join("stderr.txt")).expect("a file for stderr");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_breach"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("BREACH_NOW", common::NOW)
+        .env("BREACH_OPERATOR", common::OPERATOR)
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env("TZ", "UTC")
+        .env_remove("CI")
+        .env_remove("COLUMNS")
+        .env_remove("BREACH_DIR")
+        .env_remove("BREACH_RUNBOOKS")
+        .env("BREACH_CEILING_DIRECTORIES", dir)
+        .env("XDG_CONFIG_HOME", dir.join(".xdg"))
+        .stderr(stderr);
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let options = rexpect::session::Options::new().timeout_ms(Some(60_000));
+    let mut p = rexpect::session::spawn_with_options(cmd, options).expect("spawn in a pty");
+    let text = p.exp_eof().expect("the program ends");
+    match p.process().wait().expect("wait") {
+        rexpect::process::WaitStatus::Exited(_, 0) => {}
+        other => panic!("breach {args:?} did not succeed: {other:?}\n{text}"),
+    }
+    // rexpect gives each byte read as one char: put the UTF-8 back together.
+    let bytes: Vec<u8> = text
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).expect("one byte per char"))
+        .collect();
+    String::from_utf8(bytes)
+        .expect("UTF-8 output")
+        .replace("\r\n", "\n")
+}
+
+/// On a terminal the table is fitted to its width (`COLUMNS` says how wide it is here).
 #[test]
 fn the_table_fits_80_columns_and_reads_well() {
     let dir = tempfile::tempdir().unwrap();
@@ -168,19 +209,20 @@ fn the_table_fits_80_columns_and_reads_well() {
         .args(["step", "rebuild-trust", "--skip", "not yet relevant"])
         .assert()
         .success();
-    let out = breach(dir.path())
-        .env("BREACH_NOW", "2026-11-26T08:15:00Z")
-        .arg("status")
-        .assert()
-        .success();
-    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let text = on_a_terminal(
+        dir.path(),
+        &["status"],
+        &[("BREACH_NOW", "2026-11-26T08:15:00Z"), ("COLUMNS", "80")],
+    );
     for line in text.lines() {
         assert!(
             line.chars().count() <= 80,
             "wider than 80 columns: {line:?}"
         );
     }
-    assert!(!text.contains('\u{1b}'), "no colour when not a terminal");
+    assert!(!text.contains('\u{1b}'), "no colour under NO_COLOR");
+    // Long titles are cut to fit.
+    assert!(text.contains("Stay calm and assess t…"), "{text}");
     // The legend names the form the table shows for a running `asap` clock.
     assert!(text.contains("2d 22h on "), "{text}");
     assert!(
@@ -201,6 +243,116 @@ fn the_table_fits_80_columns_and_reads_well() {
         "{text}"
     );
     insta::assert_snapshot!("status_table", text);
+
+    // A wider terminal gets the owner column and longer titles.
+    let wide = on_a_terminal(
+        dir.path(),
+        &["status"],
+        &[("BREACH_NOW", "2026-11-26T08:15:00Z"), ("COLUMNS", "120")],
+    );
+    assert!(wide.lines().all(|l| l.chars().count() <= 120), "{wide}");
+    assert!(
+        wide.lines()
+            .any(|l| l.contains(" owner ") && l.contains("last activity")),
+        "{wide}"
+    );
+    assert!(
+        wide.contains("Stay calm and assess the situation"),
+        "{wide}"
+    );
+}
+
+/// A runbook whose step title, deadline title and authority are far longer than a column.
+const LONG_RUNBOOK: &str = r#"breach_runbook: 1
+id: long-names
+title: Long names
+steps:
+  - id: contain-the-checkout-skimmer
+    title: Contain the skimmer on the checkout page and every page that loads its script
+    guidance: Take the script out.
+    owner: the on-call web developer of the shop
+    items:
+      - id: removed
+        text: Remove the script
+deadlines:
+  - id: acquirer
+    title: Tell the acquiring bank about the skimmer on the checkout page within three days
+    authority: The acquiring bank of the shop, through its merchant support line
+    citation: Merchant agreement, section 12
+    from: detected
+    within: {hours: 72}
+"#;
+
+/// In a pipe or a file nothing is cut and nothing wraps: a long step title, a long deadline
+/// title and authority, and a long action item come whole, each table row on one line.
+#[test]
+fn in_a_pipe_status_prints_every_value_whole_one_row_a_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("long.yaml"), LONG_RUNBOOK).unwrap();
+    breach(dir)
+        .args(["start", "--no-walk", "--runbook", "long.yaml"])
+        .args(["--title", "Skimmer with long names"])
+        .args(["--detected-at", "2026-11-23T08:00:00Z"])
+        .assert()
+        .success();
+    let action = "Replace every third-party script on the checkout page with a copy served from the shop itself";
+    let owner = "the on-call web developer of the shop";
+    breach(dir)
+        .args([
+            "action",
+            "add",
+            action,
+            "--owner",
+            owner,
+            "--due",
+            "2026-12-15",
+        ])
+        .assert()
+        .success();
+    let out = breach(dir).arg("status").assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(!text.contains('…'), "nothing is cut in a pipe:\n{text}");
+    let line_with = |needle: &str| -> &str {
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains(needle)).collect();
+        assert_eq!(lines.len(), 1, "{needle:?} on one line:\n{text}");
+        lines[0]
+    };
+    // The step's row: number, whole id, whole title, state, items, owner, last activity.
+    let step = line_with("contain-the-checkout-skimmer");
+    for cell in [
+        " 1 ",
+        "Contain the skimmer on the checkout page and every page that loads its script",
+        "pending",
+        "0/1",
+        owner,
+        " - ",
+    ] {
+        assert!(step.contains(cell), "{cell:?} in the step's row: {step:?}");
+    }
+    // The deadline's row: whole title and authority, due, left, state.
+    let clock = line_with(
+        "Tell the acquiring bank about the skimmer on the checkout page within three days",
+    );
+    for cell in [
+        "The acquiring bank of the shop, through its merchant support line",
+        "26 Nov 08:00",
+        "2d 21h",
+        "open",
+    ] {
+        assert!(
+            clock.contains(cell),
+            "{cell:?} in the deadline's row: {clock:?}"
+        );
+    }
+    // The action item: one line with its id, state, due day, whole owner and text.
+    let item = line_with(action);
+    for cell in ["A1", "open", "2026-12-15", owner] {
+        assert!(
+            item.contains(cell),
+            "{cell:?} in the action's line: {item:?}"
+        );
+    }
 }
 
 #[test]

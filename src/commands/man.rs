@@ -45,6 +45,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "NO_COLOR",
         "When set and not empty, no colour (as --color never).",
     ),
+    (
+        "COLUMNS",
+        "On a terminal, the width that tables and breach status fit into (default: the terminal's width). In a pipe or a file nothing is cut or wrapped: every value is printed whole, one table row a line.",
+    ),
 ];
 
 /// The exit codes, as (code, meaning); docs/exit-codes.md has the full table.

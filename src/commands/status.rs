@@ -122,7 +122,7 @@ fn answer_json(v: &AnswerValue) -> serde_json::Value {
 
 /// What to do next, in one sentence: the choice the walk makes too
 /// ([`crate::incident::next::next`]).
-fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
+fn next_action(inc: &Incident, clocks: &[DeadlineStatus], fit: Fit) -> Option<String> {
     match crate::incident::next::next(inc, clocks) {
         Next::Closed => None,
         Next::Clock {
@@ -159,17 +159,18 @@ fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
                 .collect();
             if !others.is_empty() {
                 text.push_str(&format!("\n      also pressing ({} more):", others.len()));
-                let width = usize::from(crate::output::terminal_width());
                 for o in others {
                     let when = deadlines::Outcome::of(o).sentence(|t| short_time(t, false));
                     let line = format!("        {}: {when}", safe(&o.title));
-                    if line.chars().count() <= width {
-                        text.push_str(&format!("\n{line}"));
-                    } else {
-                        text.push_str(&format!(
-                            "\n        {}\n          {when}",
-                            truncate(&o.title, width.saturating_sub(8))
-                        ));
+                    match fit {
+                        // Too long for the terminal: the title on its line, the time below.
+                        Fit::Columns(width) if line.chars().count() > width => {
+                            text.push_str(&format!(
+                                "\n        {}\n          {when}",
+                                truncate(&o.title, width.saturating_sub(8))
+                            ));
+                        }
+                        _ => text.push_str(&format!("\n{line}")),
                     }
                 }
             }
@@ -187,6 +188,33 @@ fn next_action(inc: &Incident, clocks: &[DeadlineStatus]) -> Option<String> {
         }
         Next::AllClosed => {
             Some("every step is done or skipped\n      `breach close`, then `breach export`".into())
+        }
+    }
+}
+
+/// How `status` lays its text out: fitted to a terminal's width, long values cut with `…`;
+/// or, when stdout is a pipe or a file, every value whole and each table row on one line,
+/// so that `breach status | grep ...` sees what is stored.
+#[derive(Debug, Clone, Copy)]
+enum Fit {
+    /// A terminal this many columns wide.
+    Columns(usize),
+    /// No width: nothing is cut.
+    Whole,
+}
+
+impl Fit {
+    /// The layout for stdout as it is ([`crate::output::fit_width`]).
+    fn of_stdout() -> Fit {
+        crate::output::fit_width().map_or(Fit::Whole, Fit::Columns)
+    }
+
+    /// A value for a cell or a line, made safe for the terminal; cut to `max` characters
+    /// when fitting a width, whole otherwise.
+    fn cell(self, text: &str, max: usize) -> String {
+        match self {
+            Fit::Columns(_) => truncate(text, max),
+            Fit::Whole => crate::output::sanitize(text),
         }
     }
 }
@@ -314,7 +342,8 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 .into_iter()
                 .map(|a| super::action::ActionJson::of(a, now))
                 .collect(),
-            next: next_action(&inc, &clocks),
+            // The same whatever stdout is: nothing is cut in JSON.
+            next: next_action(&inc, &clocks, Fit::Whole),
             conflicts: &inc.conflicts,
             clock_notes: &inc.clock_notes,
             signatures: &inc.signing,
@@ -336,6 +365,7 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     }
 
     let out = ctx.out;
+    let fit = Fit::of_stdout();
     let bold = console::Style::new().bold();
     let mut text = String::new();
     let state = if inc.is_closed() { "closed" } else { "open" };
@@ -394,7 +424,7 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             if a.import.places.is_empty() {
                 "no known place".to_string()
             } else {
-                truncate(&a.import.places.join(", "), 60)
+                fit.cell(&a.import.places.join(", "), 60)
             },
             a.import.format,
             a.stamp.seq,
@@ -402,13 +432,19 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         ));
     }
 
-    let width = usize::from(crate::output::terminal_width());
-    // One line per step. The owner column appears when there is room for it; the title gets
-    // whatever the fixed columns leave.
-    let show_owner = width >= 100;
-    let fixed = 2 + 13 + 11 + 5 + 12 + if show_owner { 18 } else { 0 };
-    let columns = if show_owner { 7 } else { 6 };
-    let title_width = width.saturating_sub(fixed + 2 * columns + 2).clamp(12, 60);
+    // One line per step. On a terminal the owner column appears when there is room for it,
+    // and the title gets whatever the fixed columns leave; in a pipe every column is there
+    // and nothing is cut.
+    let (show_owner, title_width) = match fit {
+        Fit::Columns(width) => {
+            let show_owner = width >= 100;
+            let fixed = 2 + 13 + 11 + 5 + 12 + if show_owner { 18 } else { 0 };
+            let columns = if show_owner { 7 } else { 6 };
+            let title_width = width.saturating_sub(fixed + 2 * columns + 2).clamp(12, 60);
+            (show_owner, title_width)
+        }
+        Fit::Whole => (true, usize::MAX),
+    };
     let mut table = Table::new();
     let mut header = vec!["#", "id", "step", "state", "items"];
     if show_owner {
@@ -439,8 +475,8 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         }
         let mut row = vec![
             Cell::new(i + 1),
-            Cell::new(truncate(&spec.id, 13)),
-            Cell::new(truncate(&spec.title, title_width)),
+            Cell::new(fit.cell(&spec.id, 13)),
+            Cell::new(fit.cell(&spec.title, title_width)),
             state_cell,
             Cell::new(if total == 0 {
                 "-".to_string()
@@ -449,7 +485,7 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             }),
         ];
         if show_owner {
-            row.push(Cell::new(truncate(&spec.owner, 18)));
+            row.push(Cell::new(fit.cell(&spec.owner, 18)));
         }
         row.push(Cell::new(
             st.last_activity
@@ -461,9 +497,9 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     text.push('\n');
     text.push_str(&table.to_string());
     text.push('\n');
-    text.push_str(&deadline_table(&clocks, out, args.utc, width));
-    text.push_str(&action_lines(&inc, now, args.utc));
-    if let Some(next) = next_action(&inc, &clocks) {
+    text.push_str(&deadline_table(&clocks, out, args.utc, fit));
+    text.push_str(&action_lines(&inc, now, args.utc, fit));
+    if let Some(next) = next_action(&inc, &clocks, fit) {
         text.push_str(&format!("\n{} {next}\n", out.paint("Next:", bold)));
     }
     if !inc.conflicts.is_empty() {
@@ -499,7 +535,7 @@ pub fn run(args: &StatusArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 /// The open action items, overdue first; shown for a closed incident too, since follow-ups
 /// outlive it. Nothing when there are none. An item added with an event time (`--at`) says
 /// when it was agreed and when that was recorded.
-fn action_lines(inc: &Incident, now: DateTime<Utc>, utc: bool) -> String {
+fn action_lines(inc: &Incident, now: DateTime<Utc>, utc: bool, fit: Fit) -> String {
     let open: Vec<_> = super::action::ordered(inc, now)
         .into_iter()
         .filter(|a| a.done.is_none())
@@ -526,8 +562,8 @@ fn action_lines(inc: &Incident, now: DateTime<Utc>, utc: bool) -> String {
             a.id,
             super::action::state(a, now),
             a.due,
-            truncate(&crate::output::sanitize(&a.owner), 18),
-            truncate(&crate::output::sanitize(&a.text), 60)
+            fit.cell(&a.owner, 18),
+            fit.cell(&a.text, 60)
         ));
     }
     text
@@ -538,7 +574,7 @@ fn deadline_table(
     clocks: &[DeadlineStatus],
     out: &crate::output::Output,
     utc: bool,
-    width: usize,
+    fit: Fit,
 ) -> String {
     let mut shown: Vec<&DeadlineStatus> = clocks
         .iter()
@@ -563,9 +599,12 @@ fn deadline_table(
         text.push('\n');
         return text;
     }
-    let title_width = width
-        .saturating_sub(14 + 12 + 10 + 8 + 10 + 2)
-        .clamp(12, 60);
+    let title_width = match fit {
+        Fit::Columns(width) => width
+            .saturating_sub(14 + 12 + 10 + 8 + 10 + 2)
+            .clamp(12, 60),
+        Fit::Whole => usize::MAX,
+    };
     let mut table = Table::new();
     table
         .load_preset(presets::NOTHING)
@@ -596,7 +635,7 @@ fn deadline_table(
         };
         let state = d.state.as_str().replace('_', " ");
         let mut state_cell = Cell::new(&state);
-        let mut title_cell = Cell::new(truncate(
+        let mut title_cell = Cell::new(fit.cell(
             &format!("{}{}", if d.verified { "" } else { "*" }, d.title),
             title_width,
         ));
@@ -617,7 +656,7 @@ fn deadline_table(
         }
         table.add_row(vec![
             title_cell,
-            Cell::new(truncate(&d.authority, 14)),
+            Cell::new(fit.cell(&d.authority, 14)),
             Cell::new(due),
             Cell::new(left),
             state_cell,

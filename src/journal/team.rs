@@ -183,12 +183,33 @@ pub fn signed_bytes(entry: &Entry) -> anyhow::Result<String> {
         clock: entry.fixed_clock.then_some("fixed"),
         payload: r.payload.to_value()?,
     };
-    let mut text = String::from("---\n");
-    text.push_str(&serde_yaml::to_string(&body)?);
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
-    Ok(text)
+    let with_start = |t: &str| {
+        let mut text = format!("---\n{t}");
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text
+    };
+    let emitted = with_start(&serde_yaml::to_string(&body)?);
+    // Quoted for YAML 1.1 readers too, as a format 1 record is; should that ever not read
+    // back exactly, the text as emitted is used (`encode` checks it again).
+    let quoted = super::yaml11::quote_for_yaml11(&emitted);
+    let reads_back = || {
+        let mut full = quoted.clone();
+        let hash = format::sha256_hex(full.as_bytes());
+        full.push_str(&format!("hash: {hash}\n"));
+        decode(&full, 0).is_ok_and(|back| {
+            back.record.payload == r.payload
+                && back.record.operator == r.operator
+                && back.writer == entry.writer
+                && back.seen == entry.seen
+        })
+    };
+    Ok(if quoted != emitted && reads_back() {
+        quoted
+    } else {
+        emitted
+    })
 }
 
 /// Encodes a version 2 record, with its `sig` line when it is signed. Returns `(text,

@@ -7,12 +7,17 @@
 //! of the shape. When an element is refused, the problem is reported at the node serde names
 //! ([`serde_path_to_error`] gives its path, the [`SpanIndex`] its position) and the element
 //! is repaired and tried again: an unknown field is taken out, a field of the wrong type is
-//! taken out, and a required field that is missing (or was taken out) is filled with an
-//! empty text. An element that cannot be repaired that way (an unknown question kind, say)
-//! is left out of the runbook the semantic pass then checks; its name is kept in
-//! [`Layout::broken`] so that references to it are not reported as well.
+//! taken out, an entry of the wrong type in a list (an option written as a plain string, a
+//! holiday that is not a date) is taken out of its list while the other entries stay and are
+//! checked, and a required field that is missing (or was taken out) is filled with an empty
+//! text. An element that cannot be repaired that way (an unknown question kind, say) is left
+//! out of the runbook the semantic pass then checks; its name is kept in [`Layout::broken`]
+//! so that references to it are not reported as well. The entries taken out of lists are
+//! kept in [`Layout::dropped`], so that every path (of a shape problem found after the entry
+//! was taken out, or of a semantic problem) names the entry's index in the file.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::de::DeserializeOwned;
 use serde_path_to_error::Segment;
@@ -42,6 +47,9 @@ pub(super) struct Layout {
     /// were taken out of: a semantic problem there is a consequence of the shape problem
     /// already reported.
     repaired: HashSet<String>,
+    /// The lists inside elements (`steps[0].questions[1].options`, by their paths in the
+    /// file) that had entries taken out, and the file indices of those entries.
+    dropped: HashMap<String, BTreeSet<usize>>,
 }
 
 #[derive(Debug, Default)]
@@ -110,6 +118,57 @@ impl Layout {
     pub fn was_repaired(&self, path: &str) -> bool {
         self.repaired.contains(path)
     }
+
+    /// The path in the file of a node of the checked runbook: `path`'s steps, items,
+    /// questions, deadlines and templates are already the file's (see [`Layout::step`]), the
+    /// indices inside an element count the entries that parsed; each of those is moved past
+    /// the entries taken out before it.
+    pub fn file_path<'p>(&self, path: &'p str) -> Cow<'p, str> {
+        if self.dropped.is_empty() || !path.contains('[') {
+            return Cow::Borrowed(path);
+        }
+        Cow::Owned(in_file(path, |list| self.dropped.get(list)))
+    }
+}
+
+/// `path` with the index after each list in `dropped` moved past that list's dropped
+/// entries. The lists are looked up by their paths in the file, built as `path` is read.
+fn in_file<'d>(path: &str, dropped: impl Fn(&str) -> Option<&'d BTreeSet<usize>>) -> String {
+    let mut out = String::with_capacity(path.len() + 4);
+    let mut rest = path;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(']') else {
+            break;
+        };
+        let index = match after[..close].parse::<usize>() {
+            Ok(i) => original_index(i, dropped(&out)),
+            Err(_) => {
+                out.push_str(&rest[open..open + close + 2]);
+                rest = &after[close + 1..];
+                continue;
+            }
+        };
+        out.push_str(&format!("[{index}]"));
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The file index of the `i`th entry that is left of a list whose entries `dropped` (file
+/// indices) were taken out.
+fn original_index(i: usize, dropped: Option<&BTreeSet<usize>>) -> usize {
+    let mut index = i;
+    for &d in dropped.into_iter().flatten() {
+        if d <= index {
+            index += 1;
+        } else {
+            break;
+        }
+    }
+    index
 }
 
 /// What the shape pass found.
@@ -300,7 +359,15 @@ impl Pass<'_> {
         // Paths (inside the element) that this pass took out or filled in.
         let mut removed: HashSet<String> = HashSet::new();
         let mut filled: HashSet<String> = HashSet::new();
-        let parsed = self.repair_loop(&mut value, base, &mut removed, &mut filled);
+        let mut dropped: HashMap<String, BTreeSet<usize>> = HashMap::new();
+        let parsed = self.repair_loop(&mut value, base, &mut removed, &mut filled, &mut dropped);
+        for (list, entries) in dropped {
+            self.layout
+                .dropped
+                .entry(join(base, &list))
+                .or_default()
+                .extend(entries);
+        }
         for path in &removed {
             let full = join(base, path);
             let parent = full.rfind(['.', '[']).map_or("", |cut| &full[..cut]);
@@ -319,12 +386,15 @@ impl Pass<'_> {
         base: &str,
         removed: &mut HashSet<String>,
         filled: &mut HashSet<String>,
+        dropped: &mut HashMap<String, BTreeSet<usize>>,
     ) -> Option<T> {
         for _ in 0..MAX_TRIES {
             let error = match serde_path_to_error::deserialize::<_, T>(&*value) {
                 Ok(t) => return Some(t),
                 Err(e) => e,
             };
+            // `segs` is where the problem is in `value` as repaired so far, `at_file` where
+            // it is in the file: they differ after a list entry before it was taken out.
             let mut segs = Vec::new();
             for seg in error.path().iter() {
                 match seg {
@@ -333,15 +403,16 @@ impl Pass<'_> {
                     Segment::Enum { .. } | Segment::Unknown => break,
                 }
             }
+            let at_file = in_file_segs(&segs, dropped);
             let message = error.inner().to_string();
-            let inner = render(&segs);
+            let inner = render(&at_file);
             if message.starts_with("unknown field `") {
                 let full = join(base, &inner);
-                let parent = join(base, &render(&segs[..segs.len().saturating_sub(1)]));
+                let parent = join(base, &render(&at_file[..at_file.len().saturating_sub(1)]));
                 self.report(self.spans.key(&full), &parent, &message);
                 if let Some(near) = did_you_mean(&message, "unknown field `") {
                     // `titel` for `title`: the missing `title` is the same problem.
-                    let mut at = segs[..segs.len().saturating_sub(1)].to_vec();
+                    let mut at = at_file[..at_file.len().saturating_sub(1)].to_vec();
                     at.push(Seg::Key(near));
                     removed.insert(render(&at));
                 }
@@ -354,7 +425,7 @@ impl Pass<'_> {
                 .strip_prefix("missing field `")
                 .and_then(|rest| rest.split('`').next())
             {
-                let mut at = segs.clone();
+                let mut at = at_file.clone();
                 at.push(Seg::Key(field.to_string()));
                 let path = render(&at);
                 if filled.contains(&path) {
@@ -380,12 +451,24 @@ impl Pass<'_> {
             }
             let full = join(base, &inner);
             self.report(self.spans.value(&full), &full, &message);
+            // An entry of a list that has others: only it is taken out, and the others are
+            // still checked.
+            if let (Some(Seg::Index(i)), Some(Seg::Index(file_index))) =
+                (segs.last(), at_file.last())
+                && remove_entry(value, &segs[..segs.len() - 1], *i)
+            {
+                dropped
+                    .entry(render(&at_file[..at_file.len() - 1]))
+                    .or_default()
+                    .insert(*file_index);
+                removed.insert(inner);
+                continue;
+            }
             let last_key = segs.iter().rposition(|s| matches!(s, Seg::Key(_)))?;
-            let entry = &segs[..=last_key];
-            if !remove(value, entry) {
+            if !remove(value, &segs[..=last_key]) {
                 return None;
             }
-            removed.insert(render(entry));
+            removed.insert(render(&at_file[..=last_key]));
         }
         None
     }
@@ -437,6 +520,34 @@ fn node_mut<'v>(mut value: &'v mut Value, segs: &[Seg]) -> Option<&'v mut Value>
     Some(value)
 }
 
+/// `segs` (in an element as repaired so far) in the file: each index moved past the entries
+/// taken out of its list before it (`dropped`, by the lists' paths in the file).
+fn in_file_segs(segs: &[Seg], dropped: &HashMap<String, BTreeSet<usize>>) -> Vec<Seg> {
+    let mut out: Vec<Seg> = Vec::with_capacity(segs.len());
+    for seg in segs {
+        let seg = match seg {
+            Seg::Index(i) if !dropped.is_empty() => {
+                Seg::Index(original_index(*i, dropped.get(&render(&out))))
+            }
+            other => other.clone(),
+        };
+        out.push(seg);
+    }
+    out
+}
+
+/// Takes entry `index` out of the list at `segs`, if the list has other entries (a list left
+/// empty would be a new problem of its own; the caller takes out the whole list instead).
+fn remove_entry(value: &mut Value, segs: &[Seg], index: usize) -> bool {
+    match node_mut(value, segs).and_then(Value::as_sequence_mut) {
+        Some(list) if list.len() > 1 && index < list.len() => {
+            list.remove(index);
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Takes out the mapping entry at `segs` (whose last segment is a key).
 fn remove(value: &mut Value, segs: &[Seg]) -> bool {
     let Some((Seg::Key(key), parent)) = segs.split_last() else {
@@ -477,5 +588,40 @@ mod tests {
             ]),
             "options[1].label"
         );
+    }
+
+    #[test]
+    fn indices_after_dropped_entries_are_the_files() {
+        let mut dropped: HashMap<String, BTreeSet<usize>> = HashMap::new();
+        dropped.insert("steps[0].questions[1].options".into(), [0, 2].into());
+        dropped.insert("steps[0].questions[1].options[3].x".into(), [1].into());
+        let get = |list: &str| dropped.get(list);
+        // Left: options 1, 3, 4, ... of the file.
+        assert_eq!(
+            in_file("steps[0].questions[1].options[0].id", get),
+            "steps[0].questions[1].options[1].id"
+        );
+        assert_eq!(
+            in_file("steps[0].questions[1].options[1].x[1]", get),
+            "steps[0].questions[1].options[3].x[2]"
+        );
+        assert_eq!(
+            in_file("steps[0].questions[1].options[2]", get),
+            "steps[0].questions[1].options[4]"
+        );
+        // Other lists, and paths without lists, are as they are.
+        assert_eq!(
+            in_file("deadlines[2].holidays[0]", get),
+            "deadlines[2].holidays[0]"
+        );
+        assert_eq!(in_file("steps[0].id", get), "steps[0].id");
+        let segs = [
+            Seg::Key("options".into()),
+            Seg::Index(1),
+            Seg::Key("id".into()),
+        ];
+        let mut local = HashMap::new();
+        local.insert("options".to_string(), BTreeSet::from([1]));
+        assert_eq!(render(&in_file_segs(&segs, &local)), "options[2].id");
     }
 }

@@ -336,8 +336,10 @@ fn check(
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut add = |path: &str, message: String| {
-        if !layout.was_repaired(path) {
-            problems.push(Problem::at(origin, spans.value(path), message));
+        // The checked runbook lacks the list entries the shape pass took out.
+        let path = layout.file_path(path);
+        if !layout.was_repaired(&path) {
+            problems.push(Problem::at(origin, spans.value(&path), message));
         }
     };
 
@@ -656,13 +658,22 @@ fn check(
                 &mut add,
             );
         }
-        let list_form = matches!(d.from, super::model::Anchor::First(_));
-        for (ei, e) in d.from.events().into_iter().enumerate() {
-            let fp = if list_form {
-                format!("{dp}.from[{ei}]")
-            } else {
-                format!("{dp}.from")
-            };
+        // Each event at its own entry of a `from` list (an intake anchor in the list has
+        // none, so the list's indices are not the events').
+        let from: Vec<(String, &super::model::EventRef)> = match &d.from {
+            super::model::Anchor::First(list) => list
+                .iter()
+                .enumerate()
+                .flat_map(|(i, a)| a.events().into_iter().map(move |e| (i, e)))
+                .map(|(i, e)| (format!("{dp}.from[{i}]"), e))
+                .collect(),
+            single => single
+                .events()
+                .into_iter()
+                .map(|e| (format!("{dp}.from"), e))
+                .collect(),
+        };
+        for (fp, e) in from {
             index.check_event(e, &fp, &what, "from", &mut add);
             if e.deadline.as_deref() == Some(d.id.as_str()) {
                 add(
@@ -1012,19 +1023,26 @@ deadlines:
                 "templates:\n",
                 "templates:\n  - {id: other, audience: [x], subject: S, body: B}\n",
             );
-        // An option that is not a mapping takes its question's options out of the check
-        // (the other option is not looked at); the template after it is still read.
+        // An option that is not a mapping takes only itself out of the check: the option
+        // after it is still checked, and so is the template after the step.
         let ps = problems(&text);
-        assert_eq!(ps.len(), 2, "{ps:?}");
+        assert_eq!(ps.len(), 3, "{ps:?}");
         assert!(ps[0].2.contains("expected an option"), "{ps:?}");
         assert_eq!((ps[0].0, ps[0].1), (17, 13), "{ps:?}");
         assert!(
-            ps[1].2.starts_with("templates[0].audience: invalid type"),
+            ps[1]
+                .2
+                .starts_with("steps[0].questions[0].options[1]: unknown field `labl`"),
+            "{ps:?}"
+        );
+        assert_eq!((ps[1].0, ps[1].1), (18, 21), "{ps:?}");
+        assert!(
+            ps[2].2.starts_with("templates[0].audience: invalid type"),
             "{ps:?}"
         );
         // The template that did not parse is not reported as missing where it is named.
         let named = text.replace("{notice: notice}", "{notice: other}");
-        assert_eq!(problems(&named).len(), 2, "{:?}", problems(&named));
+        assert_eq!(problems(&named).len(), 3, "{:?}", problems(&named));
     }
 
     #[test]

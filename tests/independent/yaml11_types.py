@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Loads incident files with PyYAML (a YAML 1.1 reader) and prints, as JSON, every scalar
-with the name of the Python type PyYAML gave it: [[path, type, value], ...] per file.
+with the name of the Python type PyYAML gave it: [[path, type, value], ...] per file. A
+path is the document's index and the keys and list indices under it, joined with `.`; a
+timestamp or a date is given in ISO 8601 (`2026-11-23T10:15:00+00:00`).
 
 Usage: yaml11_types.py FILE...    (exit 3 if PyYAML is not installed)
 """
+import datetime
 import json
 import sys
 
@@ -22,7 +25,8 @@ def walk(node, path, out):
         for i, v in enumerate(node):
             walk(v, path + [str(i)], out)
     else:
-        out.append([".".join(path), type(node).__name__, str(node)])
+        text = node.isoformat() if isinstance(node, datetime.date) else str(node)
+        out.append([".".join(path), type(node).__name__, text])
 
 
 result = []

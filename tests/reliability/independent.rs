@@ -394,8 +394,9 @@ const YAML11_TEXTS: &[&str] = &[
     "plain words",
 ];
 
-#[test]
-fn a_yaml11_reader_reads_every_text_as_text() {
+/// Whether PyYAML can be imported. Without it the YAML 1.1 checks are skipped, except under
+/// `CI`, where its absence fails the test.
+fn pyyaml() -> bool {
     let ok = Command::new("python3")
         .args(["-c", "import yaml"])
         .status()
@@ -406,6 +407,13 @@ fn a_yaml11_reader_reads_every_text_as_text() {
             "PyYAML (python3-yaml) is needed in CI for this test"
         );
         eprintln!("SKIPPED: PyYAML is not installed; the YAML 1.1 check was not run");
+    }
+    ok
+}
+
+#[test]
+fn a_yaml11_reader_reads_every_text_as_text() {
+    if !pyyaml() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -479,4 +487,310 @@ fn a_yaml11_reader_reads_every_text_as_text() {
         "{:?}",
         of(".time")
     );
+}
+
+/// One scalar of a YAML file: its path (the document's index, then the keys and indices
+/// under it, joined with `.`), the name of its type as Python gives it, and its value.
+type Scalar = (String, String, String);
+
+/// The scalars of every document of `text` as `breach`'s own reader (YAML 1.2) reads them,
+/// in the form `yaml11_types.py` prints; `None` when it is not YAML to that reader.
+fn yaml12_scalars(text: &str) -> Option<Vec<Scalar>> {
+    use serde::Deserialize;
+    fn walk(v: &serde_yaml::Value, path: &str, out: &mut Vec<Scalar>) {
+        let at = |k: &str| format!("{path}.{k}");
+        let (kind, value) = match v {
+            serde_yaml::Value::Mapping(m) => {
+                for (k, v) in m {
+                    let key = match k {
+                        serde_yaml::Value::String(s) => s.clone(),
+                        serde_yaml::Value::Bool(b) => if *b { "True" } else { "False" }.into(),
+                        other => serde_yaml::to_string(other)
+                            .unwrap_or_default()
+                            .trim()
+                            .into(),
+                    };
+                    walk(v, &at(&key), out);
+                }
+                return;
+            }
+            serde_yaml::Value::Sequence(l) => {
+                for (i, v) in l.iter().enumerate() {
+                    walk(v, &at(&i.to_string()), out);
+                }
+                return;
+            }
+            serde_yaml::Value::String(s) => ("str", s.clone()),
+            serde_yaml::Value::Bool(b) => ("bool", if *b { "True" } else { "False" }.into()),
+            serde_yaml::Value::Number(n) if n.is_i64() || n.is_u64() => ("int", n.to_string()),
+            serde_yaml::Value::Number(n) => ("float", n.to_string()),
+            serde_yaml::Value::Null => ("NoneType", "None".into()),
+            serde_yaml::Value::Tagged(t) => ("tagged", t.tag.to_string()),
+        };
+        out.push((path.to_string(), kind.to_string(), value));
+    }
+    let mut out = Vec::new();
+    for (i, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
+        let value = serde_yaml::Value::deserialize(doc).ok()?;
+        walk(&value, &i.to_string(), &mut out);
+    }
+    Some(out)
+}
+
+/// The instant `text` names, if it is a time in the file's own form, `YYYY-MM-DDTHH:MM:SSZ`.
+fn own_time(text: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    let form = text.len() == 20 && text.ends_with('Z') && text.as_bytes()[10] == b'T';
+    form.then(|| chrono::DateTime::parse_from_rfc3339(text).ok())
+        .flatten()
+}
+
+/// Where PyYAML (`py`) and YAML 1.2 (`own`) read a file differently: a value of another type
+/// or another value, a key read as something else. The one difference the format allows: a
+/// time in the file's own form, which stays plain, read by PyYAML as a timestamp of the same
+/// instant. With `dates`, a `YYYY-MM-DD` read as a date of that day is allowed too (a
+/// runbook's holidays are dates).
+fn disagreements(py: &[Scalar], own: &[Scalar], dates: bool) -> Vec<String> {
+    let py_at: std::collections::BTreeMap<&str, (&str, &str)> = py
+        .iter()
+        .map(|(p, t, v)| (p.as_str(), (t.as_str(), v.as_str())))
+        .collect();
+    let own_at: std::collections::BTreeMap<&str, (&str, &str)> = own
+        .iter()
+        .map(|(p, t, v)| (p.as_str(), (t.as_str(), v.as_str())))
+        .collect();
+    let mut found = Vec::new();
+    for (path, (kind, value)) in &own_at {
+        let Some(&(py_kind, py_value)) = py_at.get(path) else {
+            found.push(format!(
+                "{path}: PyYAML has no such value (a key read as another type?)"
+            ));
+            continue;
+        };
+        let same = match (*kind, py_kind) {
+            ("float", "float") => value.parse::<f64>().ok() == py_value.parse::<f64>().ok(),
+            (a, b) if a == b => value == &py_value,
+            ("str", "datetime") => own_time(value).is_some_and(|t| {
+                chrono::DateTime::parse_from_rfc3339(py_value).is_ok_and(|p| p == t)
+            }),
+            ("str", "date") => {
+                dates
+                    && chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok()
+                    && value == &py_value
+            }
+            _ => false,
+        };
+        if !same {
+            found.push(format!(
+                "{path}: YAML 1.2 reads {kind} {value:?}, PyYAML {py_kind} {py_value:?}"
+            ));
+        }
+    }
+    for path in py_at.keys().filter(|p| !own_at.contains_key(*p)) {
+        found.push(format!("{path}: only PyYAML reads a value here"));
+    }
+    found
+}
+
+/// Runs `yaml11_types.py` on one file.
+fn pyyaml_scalars(file: &Path) -> Vec<Scalar> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/independent/yaml11_types.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "PyYAML cannot read {}: {}",
+        file.display(),
+        stderr(&out)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The files under `dir` (recursively), sorted.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every incident file committed under tests/fixtures, every file the built-in runbooks
+/// produce (a format 1 file with records of most kinds, a team incident's journals), and the
+/// runbook pinned in each of them: PyYAML reads every value as the type and value `breach`'s
+/// own YAML 1.2 reader does (times in the file's own form as timestamps of the same instant).
+/// A fixture damaged on purpose in a way that is not YAML to `breach` either (tests/fixtures/
+/// bad-input/incidents/integrity: bytes that are not UTF-8, a tab, a syntax error, nesting or
+/// aliases past the limits) says nothing about how a writer quotes, and is left out, named.
+#[test]
+fn a_yaml11_reader_reads_every_fixture_and_built_in_incident_file_as_breach_does() {
+    if !pyyaml() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+
+    // What the built-in runbooks produce.
+    for (i, (id, _)) in breach::runbook::builtin::BUILTINS.iter().enumerate() {
+        let dir = root.join(format!("made-{id}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_ok(&run(
+            &dir,
+            &[
+                "start",
+                "--no-walk",
+                "--runbook",
+                id,
+                "--title",
+                "Card skimmer",
+            ],
+        ));
+        let team = root.join(format!("team-{id}"));
+        std::fs::create_dir_all(&team).unwrap();
+        assert_ok(&run(
+            &team,
+            &[
+                "start",
+                "--no-walk",
+                "--team",
+                "--runbook",
+                id,
+                "--title",
+                "on",
+            ],
+        ));
+        assert_ok(&run(&team, &["note", "1:20"]));
+        assert_ok(&run(
+            &team,
+            &[
+                "action",
+                "add",
+                "yes",
+                "--owner",
+                "no",
+                "--due",
+                "2026-12-15",
+            ],
+        ));
+        if i == 0 {
+            // Records of most kinds, with the values a YAML 1.1 reader could misread.
+            std::fs::write(dir.join("access.log"), "GET /checkout\n").unwrap();
+            for args in [
+                &[
+                    "answer",
+                    "assess/data_types",
+                    "payment_cards,contact_details",
+                ][..],
+                &["answer", "assess/personal_data", "yes"],
+                &["answer", "assess/jurisdictions", "EU"],
+                &["answer", "assess/affected_customers", "1200"],
+                &["check", "contain/isolate_systems"],
+                &["note", "2026-01-01"],
+                &["evidence", "add", "access.log", "--note", "off"],
+                &[
+                    "action",
+                    "add",
+                    "0777",
+                    "--owner",
+                    "y",
+                    "--due",
+                    "2026-12-15",
+                ],
+                &["notify", "sent", "authority-notice", "--to", "=", "--at"],
+            ] {
+                let mut args = args.to_vec();
+                if args[0] == "notify" {
+                    args.push("2026-11-23T10:00:00Z");
+                }
+                assert_ok(&run(&dir, &args));
+            }
+            assert_ok(&run(&dir, &["step", "rebuild-trust", "--skip", "null"]));
+            assert_ok(&run(&dir, &["close"]));
+        }
+    }
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let is_incident = |p: &Path| {
+        std::fs::read(p)
+            .is_ok_and(|b| b.starts_with(b"---\nseq:") || b.starts_with(b"\xef\xbb\xbf---\nseq:"))
+    };
+    let mut files: Vec<PathBuf> = files_under(&fixtures)
+        .into_iter()
+        .filter(|p| is_incident(p))
+        .collect();
+    let committed = files.len();
+    files.extend(files_under(root).into_iter().filter(|p| {
+        p.extension().is_some_and(|e| e == "yaml")
+            && p.components().any(|c| c.as_os_str() == "incidents")
+    }));
+    assert!(committed >= 40, "the incident fixtures: {committed}");
+    assert!(files.len() >= committed + 4, "{files:?}");
+
+    let mut problems = Vec::new();
+    let mut left_out = Vec::new();
+    let mut checked = 0;
+    let mut pinned: Vec<(String, String)> = Vec::new();
+    for file in &files {
+        let name = file
+            .strip_prefix(&fixtures)
+            .or_else(|_| file.strip_prefix(root))
+            .unwrap_or(file)
+            .display()
+            .to_string();
+        let own = std::fs::read_to_string(file)
+            .ok()
+            .filter(|t| breach::yaml_guard::check(t).is_ok())
+            .and_then(|t| yaml12_scalars(&t));
+        let Some(own) = own else {
+            assert!(
+                name.starts_with("bad-input/incidents/integrity/"),
+                "{name} is not YAML to breach"
+            );
+            left_out.push(name);
+            continue;
+        };
+        let py = pyyaml_scalars(file);
+        for d in disagreements(&py, &own, false) {
+            problems.push(format!("{name}: {d}"));
+        }
+        checked += 1;
+        // The runbook pinned in an `opened` record, a YAML text of its own.
+        for (path, kind, text) in &own {
+            if kind == "str"
+                && path.ends_with(".payload.runbook.text")
+                && !pinned.iter().any(|(_, t)| t == text)
+            {
+                pinned.push((format!("{name} ({path})"), text.clone()));
+            }
+        }
+    }
+    assert!(
+        pinned.len() >= 3,
+        "tiny and the built-in runbooks: {}",
+        pinned.len()
+    );
+    for (i, (name, text)) in pinned.iter().enumerate() {
+        let copy = root.join(format!("pinned-{i}.yaml"));
+        std::fs::write(&copy, text).unwrap();
+        let own = yaml12_scalars(text)
+            .unwrap_or_else(|| panic!("{name}: the pinned runbook is not YAML"));
+        for d in disagreements(&pyyaml_scalars(&copy), &own, true) {
+            problems.push(format!("{name}, the pinned runbook: {d}"));
+        }
+    }
+    eprintln!(
+        "{checked} incident files and {} pinned runbooks read alike; left out, not YAML on purpose: {left_out:?}",
+        pinned.len()
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
