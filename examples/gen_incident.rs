@@ -12,6 +12,20 @@
 //! operators and choices are fixed by the record count, so the same arguments always write
 //! the same bytes. Records are written without an fsync each; the file is synced once at
 //! the end. The path of the written file is printed on standard output.
+//!
+//! ```text
+//! cargo run --release --example gen_incident -- --records 10000 --out bench/data \
+//!     --journals 3 --sign ~/.ssh/id_ed25519
+//! ```
+//!
+//! With `--journals K`, the same records become a team incident (format 2, a directory of
+//! `K` journals, docs/incident-file-format.md section 12): record `n` goes to journal
+//! `(n / 5) % K`, each record names the heads of every other journal (each writer had seen
+//! everything before it, so the merged order is the order of generation), and the records
+//! are written as `breach` writes them (`journal::team::encode`). With `--sign KEY` (an
+//! unencrypted ed25519 private key file in OpenSSH format, such as `ssh-keygen -t ed25519
+//! -N ''` writes) every record is signed with that key, in-process, in the sshsig format
+//! `breach` checks. The directory's path is printed.
 
 use std::path::{Path, PathBuf};
 
@@ -20,9 +34,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use breach::incident::{Incident, StepStatus};
 use breach::journal::record::FORMAT_VERSION;
+use breach::journal::record::TEAM_FORMAT_VERSION;
+use breach::journal::team::{self, Entry, Head, Signature};
 use breach::journal::{
-    Answer, Check, EvidenceEntry, Note, NoticeSent, Opened, Payload, PinnedRunbook, StepChange,
-    StepOutcome, file, format, store,
+    Answer, Check, EvidenceEntry, Note, NoticeSent, Opened, Payload, PinnedRunbook, Record,
+    StepChange, StepOutcome, file, format, store,
 };
 use breach::runbook::{self, QuestionKind};
 use breach::types::AnswerValue;
@@ -262,9 +278,119 @@ fn step(inc: &Incident, rng: &mut Rng, seq: u64) -> Payload {
     })
 }
 
+/// The writer id of journal `j` of a generated team incident.
+fn writer_of(j: usize) -> String {
+    format!("{}@device-{}", OPERATORS[j % OPERATORS.len()], j + 1)
+}
+
+/// The `sig` value of `message` signed by `key` in the `breach` namespace: the base64 of
+/// the sshsig blob on one line, as `breach` stores it (the armour of `ssh-keygen -Y sign`
+/// taken off).
+fn sign(key: &ssh_key::PrivateKey, message: &str) -> anyhow::Result<String> {
+    let sig = key.sign(
+        breach::journal::sign::NAMESPACE,
+        ssh_key::HashAlg::Sha512,
+        message.as_bytes(),
+    )?;
+    let pem = sig.to_pem(ssh_key::LineEnding::LF)?;
+    Ok(pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<String>())
+}
+
+/// Generates the same records as [`generate`] as a team incident of `journals` journals in
+/// `dir/ID/` (replacing a directory of that name), signed with `key` if given. Returns the
+/// directory.
+pub fn generate_team(
+    dir: &Path,
+    records: u64,
+    journals: usize,
+    key: Option<&ssh_key::PrivateKey>,
+) -> anyhow::Result<PathBuf> {
+    if journals == 0 {
+        bail!("--journals must be at least 1");
+    }
+    let single = generate(dir, records)?;
+    let scan = file::read(&single)?;
+    scan.require_intact()?;
+    for p in [single.clone(), single.with_extension("yaml.state")] {
+        if p.exists() {
+            std::fs::remove_file(&p).with_context(|| format!("cannot remove {}", p.display()))?;
+        }
+    }
+    let Some(Payload::Opened(opened)) = scan.records.first().map(|r| &r.payload) else {
+        bail!("the generated file does not start with `opened`");
+    };
+    let out = dir.join(&opened.id);
+    if out.exists() {
+        std::fs::remove_dir_all(&out)
+            .with_context(|| format!("cannot replace {}", out.display()))?;
+    }
+    std::fs::create_dir(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut texts = vec![String::new(); journals];
+    let mut lines = vec![1usize; journals];
+    let mut heads: Vec<Option<Head>> = vec![None; journals];
+    for (n, old) in scan.records.iter().enumerate() {
+        let j = (n / 5) % journals;
+        let payload = match &old.payload {
+            Payload::Opened(o) => {
+                let mut o = o.clone();
+                o.format = TEAM_FORMAT_VERSION;
+                Payload::Opened(o)
+            }
+            p => p.clone(),
+        };
+        let seen = (0..journals)
+            .filter(|&k| k != j)
+            .filter_map(|k| heads[k].clone().map(|h| (writer_of(k), h)))
+            .collect();
+        let mut entry = Entry {
+            record: Record {
+                seq: heads[j].as_ref().map_or(0, |h| h.seq + 1),
+                time: old.time,
+                operator: OPERATORS[j % OPERATORS.len()].to_string(),
+                prev: heads[j]
+                    .as_ref()
+                    .map_or(format::GENESIS.to_string(), |h| h.hash.clone()),
+                hash: String::new(),
+                payload,
+                line: lines[j],
+                at: None,
+            },
+            writer: writer_of(j),
+            seen,
+            fixed_clock: false,
+            sig: None,
+        };
+        if let Some(key) = key {
+            let signed = team::signed_bytes(&entry)?;
+            entry.sig = Some(Signature {
+                sshsig: sign(key, &signed)?,
+                signed,
+            });
+        }
+        let (text, hash) = team::encode(&entry).with_context(|| format!("encoding record {n}"))?;
+        lines[j] += text.bytes().filter(|&b| b == b'\n').count();
+        texts[j].push_str(&text);
+        heads[j] = Some(Head {
+            seq: entry.record.seq,
+            hash,
+        });
+    }
+    for (j, text) in texts.iter().enumerate().filter(|(_, t)| !t.is_empty()) {
+        team::write_new(&team::journal_path(&out, &writer_of(j)), text.as_bytes())?;
+    }
+    Ok(out)
+}
+
+const USAGE: &str = "gen_incident --records N --out DIR [--journals K [--sign KEY]]";
+
 fn main() -> anyhow::Result<()> {
     let mut records = None;
     let mut out = None;
+    let mut journals = None;
+    let mut key = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -281,18 +407,36 @@ fn main() -> anyhow::Result<()> {
                     args.next().context("--out needs a directory")?,
                 ))
             }
+            "--journals" => {
+                let k = args.next().context("--journals needs a number")?;
+                journals = Some(
+                    k.parse::<usize>()
+                        .with_context(|| format!("--journals {k:?} is not a number"))?,
+                );
+            }
+            "--sign" => {
+                let path = PathBuf::from(args.next().context("--sign needs a key file")?);
+                key = Some(
+                    ssh_key::PrivateKey::read_openssh_file(&path)
+                        .with_context(|| format!("cannot read the key {}", path.display()))?,
+                );
+            }
             "-h" | "--help" => {
-                println!("usage: gen_incident --records N --out DIR");
+                println!("usage: {USAGE}");
                 return Ok(());
             }
             other => {
-                bail!("unexpected argument {other:?} (usage: gen_incident --records N --out DIR)")
+                bail!("unexpected argument {other:?} (usage: {USAGE})")
             }
         }
     }
     let records = records.context("--records N is required")?;
     let out = out.context("--out DIR is required")?;
-    let path = generate(&out, records)?;
+    let path = match journals {
+        Some(k) => generate_team(&out, records, k, key.as_ref())?,
+        None if key.is_some() => bail!("--sign needs --journals (only team incidents are signed)"),
+        None => generate(&out, records)?,
+    };
     println!("{}", path.display());
     Ok(())
 }
@@ -323,5 +467,62 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(std::fs::read(&again).unwrap(), bytes);
         assert_eq!(std::fs::read(&other).unwrap(), bytes);
+    }
+
+    #[test]
+    fn generated_team_incidents_verify_and_fold_like_the_single_file() {
+        let a = tempfile::tempdir().unwrap();
+        let single = generate(a.path(), 120).unwrap();
+        let (_, want) = breach::ledger::load(&single).unwrap();
+        let seed = ssh_key::private::Ed25519Keypair::from_seed(&[7; 32]);
+        let key = ssh_key::PrivateKey::from(seed);
+        for signed in [None, Some(&key)] {
+            let b = tempfile::tempdir().unwrap();
+            let dir = generate_team(b.path(), 120, 3, signed).unwrap();
+            let checked = breach::ledger::team::check(&dir, None).unwrap();
+            assert!(checked.ok(), "{:?}", checked.problems);
+            assert_eq!(checked.journals.len(), 3);
+            assert!(checked.journals.iter().all(|j| j.entries.len() == 40));
+            // Each record saw everything before it: the merged order is the generated one.
+            let merged = checked.merged_records();
+            let original = breach::journal::file::read(&single).unwrap().records;
+            assert_eq!(merged.len(), original.len());
+            for (m, o) in merged.iter().zip(&original).skip(1) {
+                assert_eq!((m.time, &m.payload), (o.time, &o.payload));
+            }
+            let got = breach::incident::fold(&merged).unwrap();
+            assert_eq!(got.record_count, want.record_count);
+            assert_eq!(got.steps, want.steps);
+            assert!(checked.conflicts().is_empty());
+            let allowed = breach::journal::sign::AllowedSigners::parse(
+                Path::new("allowed_signers"),
+                &format!(
+                    "alice,bob,carol {}\n",
+                    key.public_key().to_openssh().unwrap()
+                ),
+            )
+            .unwrap();
+            let states: Vec<_> = breach::ledger::team::signing(&checked, Some(&allowed))
+                .into_iter()
+                .map(|s| s.state)
+                .collect();
+            let expected = match signed {
+                Some(_) => breach::incident::SigningState::Known,
+                None => breach::incident::SigningState::Unsigned,
+            };
+            assert_eq!(states, vec![expected; 3]);
+            // Regenerating writes the same bytes.
+            let again = generate_team(b.path(), 120, 3, signed).unwrap();
+            assert_eq!(again, dir);
+            let c = tempfile::tempdir().unwrap();
+            let other = generate_team(c.path(), 120, 3, signed).unwrap();
+            for j in 0..3 {
+                let name = format!("{}.yaml", writer_of(j));
+                assert_eq!(
+                    std::fs::read(dir.join(&name)).unwrap(),
+                    std::fs::read(other.join(&name)).unwrap()
+                );
+            }
+        }
     }
 }

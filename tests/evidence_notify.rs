@@ -500,7 +500,8 @@ fn pty(dir: &Path, args: &[&str], extra: &[(&str, &str)]) -> rexpect::session::P
         .env_remove("BREACH_DIR")
         .env_remove("BREACH_RUNBOOKS")
         .env("BREACH_CEILING_DIRECTORIES", dir)
-        .env("XDG_CONFIG_HOME", dir.join(".xdg"));
+        .env("XDG_CONFIG_HOME", dir.join(".xdg"))
+        .env("XDG_CACHE_HOME", dir.join(".cache"));
     for (k, v) in extra {
         cmd.env(k, v);
     }

@@ -52,6 +52,7 @@ fn release(dir: &Path) -> Command {
         .env_remove("BREACH_NOW")
         .env("BREACH_CEILING_DIRECTORIES", dir)
         .env("XDG_CONFIG_HOME", dir.join(".xdg"))
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
         .env("BREACH_OPERATOR", "tester")
         .env("BREACH_DEVICE", "tester-box")
         .env("NO_COLOR", "1")

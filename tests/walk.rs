@@ -27,7 +27,8 @@ fn pty(dir: &Path, args: &[&str]) -> PtySession {
         .env_remove("BREACH_DIR")
         .env_remove("BREACH_RUNBOOKS")
         .env("BREACH_CEILING_DIRECTORIES", dir)
-        .env("XDG_CONFIG_HOME", dir.join(".xdg"));
+        .env("XDG_CONFIG_HOME", dir.join(".xdg"))
+        .env("XDG_CACHE_HOME", dir.join(".cache"));
     // Generous per-expect timeout for a loaded 2-core machine; each test takes seconds.
     let options = Options::new()
         .timeout_ms(Some(20_000))

@@ -116,6 +116,7 @@ fn run_command(cli: Cli, out: &Output) -> anyhow::Result<ExitStatus> {
     };
     crate::ledger::team::use_signer(ctx.settings.signer.clone());
     crate::ledger::team::use_allowed_signers(ctx.settings.allowed_signers.clone());
+    crate::ledger::team::use_state_cache(settings::team_state_cache_dir());
     match cli.command {
         Command::Completions(args) => completions::run(&args, &ctx),
         Command::Man => man::run(&ctx),

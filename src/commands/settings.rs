@@ -212,6 +212,23 @@ fn user_config_path() -> Option<PathBuf> {
     Some(base.join("breach").join("config.toml"))
 }
 
+/// Where the derived state caches of team incidents are kept: `$XDG_CACHE_HOME/breach/team`,
+/// or `~/.cache/breach/team` (docs/incident-file-format.md, section 12.12). A relative
+/// `XDG_CACHE_HOME` is ignored, as the XDG specification says. `None` (no cache, every
+/// append reads every journal) when neither gives an absolute directory.
+pub fn team_state_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .map(|h| h.join(".cache"))
+        })?;
+    Some(base.join("breach").join("team"))
+}
+
 /// The directories the upward searches do not go above.
 fn ceilings() -> Vec<PathBuf> {
     std::env::var_os(CEILING_ENV)

@@ -12,13 +12,17 @@
 //! changes the change time, so the cache is rebuilt from a full, verified read. A cache that
 //! is stale, corrupt, of another version or for another incident is ignored and rebuilt.
 //!
+//! A team incident (a directory of journals) has a cache of its own, [`TeamState`], with
+//! the key of every journal: it lives in the user's cache directory, never in the incident
+//! directory, which a team shares (section 12.12).
+//!
 //! This module knows only the file and its plain data; converting it from and to the
 //! incident's state is the writer's job.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -86,6 +90,10 @@ pub struct StampState {
     pub by: String,
     pub at: DateTime<Utc>,
     pub seq: u64,
+    /// The record's event time (`--at`), which only records of a team incident carry: a
+    /// format 1 cache never has the field, so its form is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_at: Option<DateTime<Utc>>,
 }
 
 /// One checklist item.
@@ -193,9 +201,14 @@ pub fn path_for(incident: &Path) -> PathBuf {
 /// The cache file's bytes: a header line `breach-state VERSION SHA256`, where SHA256 is the
 /// hex SHA-256 of the rest, then the state as one line of JSON.
 pub fn encode(state: &State) -> Vec<u8> {
+    framed(MAGIC, STATE_VERSION, state)
+}
+
+/// `MAGIC VERSION SHA256`, a newline, `value` as one line of JSON and a newline.
+fn framed<T: Serialize>(magic: &str, version: u32, value: &T) -> Vec<u8> {
     // Serializing plain data to JSON cannot fail.
-    let json = serde_json::to_string(state).unwrap_or_default();
-    let mut out = format!("{MAGIC} {STATE_VERSION} {}\n", sha256_hex(json.as_bytes()));
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let mut out = format!("{magic} {version} {}\n", sha256_hex(json.as_bytes()));
     out.push_str(&json);
     out.push('\n');
     out.into_bytes()
@@ -204,15 +217,24 @@ pub fn encode(state: &State) -> Vec<u8> {
 /// Reads a cache file's bytes back; anything but an intact cache of this version is
 /// [`Unusable::Corrupt`].
 pub fn decode(bytes: &[u8]) -> Result<State, Unusable> {
+    unframed(MAGIC, STATE_VERSION, bytes)
+}
+
+/// The value of [`framed`] bytes with this first word and version.
+fn unframed<T: serde::de::DeserializeOwned>(
+    magic: &str,
+    want: u32,
+    bytes: &[u8],
+) -> Result<T, Unusable> {
     let corrupt = |why: &str| Unusable::Corrupt(why.to_string());
     let text = std::str::from_utf8(bytes).map_err(|_| corrupt("not UTF-8"))?;
     let (header, rest) = text.split_once('\n').ok_or_else(|| corrupt("no header"))?;
     let mut words = header.split(' ');
-    if words.next() != Some(MAGIC) {
+    if words.next() != Some(magic) {
         return Err(corrupt("not a breach state cache"));
     }
     let version = words.next().and_then(|v| v.parse::<u32>().ok());
-    if version != Some(STATE_VERSION) {
+    if version != Some(want) {
         // An older or newer cache: rebuilt (and overwritten) by this build.
         return Err(corrupt("another version"));
     }
@@ -229,11 +251,16 @@ pub fn decode(bytes: &[u8]) -> Result<State, Unusable> {
 /// Reads the cache of an incident file (never through a symbolic link, never more than
 /// [`MAX_STATE_BYTES`]).
 pub fn load(incident: &Path) -> Result<State, Unusable> {
-    let path = path_for(incident);
+    decode(&read_capped(&path_for(incident))?)
+}
+
+/// A cache file's bytes (never through a symbolic link, never more than
+/// [`MAX_STATE_BYTES`]).
+fn read_capped(path: &Path) -> Result<Vec<u8>, Unusable> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(O_NOFOLLOW)
-        .open(&path)
+        .open(path)
         .map_err(|_| Unusable::Missing)?;
     if !file.metadata().is_ok_and(|m| m.is_file()) {
         return Err(Unusable::Corrupt("not a regular file".into()));
@@ -245,7 +272,7 @@ pub fn load(incident: &Path) -> Result<State, Unusable> {
     if bytes.len() as u64 > MAX_STATE_BYTES {
         return Err(Unusable::Corrupt("too large".into()));
     }
-    decode(&bytes)
+    Ok(bytes)
 }
 
 /// Reads the cache and checks its key against the incident file's metadata and last record.
@@ -269,7 +296,12 @@ pub fn load_matching(
 /// the old one, so a reader sees the old cache or the new one, never a mix. Not fsynced: a
 /// cache lost or cut short by a crash fails its checksum and is rebuilt.
 pub fn store(incident: &Path, state: &State) -> std::io::Result<()> {
-    let path = path_for(incident);
+    write_atomic(&path_for(incident), &encode(state))
+}
+
+/// Writes `bytes` to a new file (mode 0600, never through a symbolic link) renamed over
+/// `path`.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
     tmp_name.push(format!(".tmp-{}", std::process::id()));
     let tmp = path.with_file_name(tmp_name);
@@ -281,9 +313,9 @@ pub fn store(incident: &Path, state: &State) -> std::io::Result<()> {
             .mode(0o600)
             .custom_flags(O_NOFOLLOW)
             .open(&tmp)?;
-        file.write_all(&encode(state))?;
+        file.write_all(bytes)?;
         drop(file);
-        std::fs::rename(&tmp, &path)
+        std::fs::rename(&tmp, path)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -294,6 +326,115 @@ pub fn store(incident: &Path, state: &State) -> std::io::Result<()> {
 /// Deletes the cache of an incident file, if there is one.
 pub fn remove(incident: &Path) {
     let _ = std::fs::remove_file(path_for(incident));
+}
+
+/// The version of the team state cache format this build writes and reads.
+pub const TEAM_STATE_VERSION: u32 = 1;
+
+/// The first word of a team state cache file.
+const TEAM_MAGIC: &str = "breach-team-state";
+
+/// One file of a team incident's directory as a team cache was made from it: its name and
+/// what its metadata said before it was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileKey {
+    /// The file's name in the incident directory (`WRITER.yaml` or `format-1.yaml.orig`).
+    pub name: String,
+    pub len: u64,
+    pub dev: u64,
+    pub ino: u64,
+    /// Modification and change times, in nanoseconds since 1970.
+    pub mtime_ns: i128,
+    pub ctime_ns: i128,
+}
+
+impl FileKey {
+    /// The key of the file `name` from its metadata.
+    pub fn of(name: &str, meta: &std::fs::Metadata) -> FileKey {
+        let key = Key::of(meta, 0, "", 0);
+        FileKey {
+            name: name.to_string(),
+            len: key.len,
+            dev: key.dev,
+            ino: key.ino,
+            mtime_ns: key.mtime_ns,
+            ctime_ns: key.ctime_ns,
+        }
+    }
+}
+
+/// What appending to a journal, or naming it in `seen`, needs of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalHead {
+    pub writer: String,
+    /// How many records it holds (0 for an empty journal).
+    pub records: u64,
+    /// Its last record's hash and time (`None` for an empty journal).
+    pub last_hash: Option<String>,
+    pub last_time: Option<DateTime<Utc>>,
+    /// Its number of lines (so a new record knows the line it starts on).
+    pub lines: usize,
+}
+
+/// The cached state of a team incident (format 2): the merged view folded, with the key of
+/// every file it was read from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamState {
+    /// The incident directory (canonical path) the cache is for.
+    pub dir: String,
+    /// Every journal and, in an upgraded incident, `format-1.yaml.orig`, sorted by name.
+    pub files: Vec<FileKey>,
+    /// Every journal's head, sorted by writer id.
+    pub heads: Vec<JournalHead>,
+    /// The first journal's writer id and the hash of its `opened` record.
+    pub first_writer: String,
+    pub opened_hash: String,
+    /// The folded state; its `key` is that of the journal last appended to.
+    pub state: State,
+}
+
+/// Where the team cache of the incident directory `dir` lives under `root` (a directory
+/// of the user's cache, never inside the incident directory, which is shared):
+/// `ID-HASH.state`, HASH naming the directory's canonical path.
+pub fn team_path_for(root: &Path, dir: &Path) -> PathBuf {
+    let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let id = canonical
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let hash = sha256_hex(canonical.as_os_str().as_encoded_bytes());
+    root.join(format!("{id}-{}.state", &hash[..16]))
+}
+
+/// A team cache file's bytes, in the form of [`encode`] with its own first word.
+pub fn encode_team(state: &TeamState) -> Vec<u8> {
+    framed(TEAM_MAGIC, TEAM_STATE_VERSION, state)
+}
+
+/// Reads a team cache file's bytes back.
+pub fn decode_team(bytes: &[u8]) -> Result<TeamState, Unusable> {
+    unframed(TEAM_MAGIC, TEAM_STATE_VERSION, bytes)
+}
+
+/// Reads the team cache at `path` (never through a symbolic link, never more than
+/// [`MAX_STATE_BYTES`]).
+pub fn load_team(path: &Path) -> Result<TeamState, Unusable> {
+    decode_team(&read_capped(path)?)
+}
+
+/// Writes the team cache at `path` atomically, creating its directory (mode 0700) if
+/// needed; not fsynced, as [`store`].
+pub fn store_team(path: &Path, state: &TeamState) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)?;
+    }
+    write_atomic(path, &encode_team(state))
 }
 
 /// `O_NOFOLLOW` on Linux and the BSDs/macOS.
@@ -317,6 +458,7 @@ mod tests {
             by: "alice".into(),
             at: t(),
             seq: 3,
+            event_at: None,
         };
         State {
             key: Key::of(meta, 3, &sha256_hex(b"last"), 40),
@@ -351,6 +493,7 @@ mod tests {
                     by: "alice".into(),
                     at: t(),
                     seq: 2,
+                    event_at: None,
                 },
                 done: None,
             }],

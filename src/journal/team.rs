@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::file::{self, Break, BreakKind, ChainStatus, Locked, O_NOFOLLOW};
 use super::format::{self, DecodeError, GENESIS};
 use super::record::{Payload, Record};
+use super::snapshot::FileKey;
 use crate::error::{integrity, invalid};
 
 pub use super::record::TEAM_FORMAT_VERSION;
@@ -375,6 +376,10 @@ pub struct Journal {
     /// Records whose time is more than [`CLOCK_SKEW_SECONDS`] earlier than the record
     /// before them: `(seq, line)`.
     pub clock_went_back: Vec<(u64, usize)>,
+    /// The file's key (for the state cache), taken before it was read, when every byte
+    /// read is a verified record in `entries`; `None` when part of it was left out (a torn
+    /// or cut tail, a damaged record) or it was not read from a file.
+    pub stamp: Option<FileKey>,
 }
 
 impl Journal {
@@ -409,6 +414,7 @@ pub fn scan_journal(path: &Path, writer: &str, bytes: &[u8]) -> Journal {
         lines: bytes.iter().filter(|&&b| b == b'\n').count(),
         status: ChainStatus::Intact,
         clock_went_back: Vec::new(),
+        stamp: None,
     };
     let parts = format::chunks(text);
     let count = parts.len();
@@ -535,6 +541,45 @@ pub fn scan_journal(path: &Path, writer: &str, bytes: &[u8]) -> Journal {
     j
 }
 
+/// Sets the journal's key from the file's metadata taken before its bytes were read, when
+/// every byte of the file is a verified record: a file that changed after `meta` was taken
+/// no longer matches the key.
+fn stamped(mut j: Journal, meta: &std::fs::Metadata) -> Journal {
+    if matches!(j.status, ChainStatus::Intact) && j.good_len as u64 == meta.len() {
+        j.stamp = Some(FileKey::of(&j.name(), meta));
+    }
+    j
+}
+
+/// The first record of a journal, read without the rest: for a state cache, the `opened`
+/// record (with the pinned runbook) of the first journal. `None` when it cannot be read
+/// or its hash does not verify.
+pub fn read_first(path: &Path) -> Option<Entry> {
+    use std::os::unix::fs::FileExt;
+    let f = OpenOptions::new()
+        .read(true)
+        .custom_flags(O_NOFOLLOW)
+        .open(path)
+        .ok()?;
+    let size = f.metadata().ok()?.len();
+    let mut window = 64 * 1024u64;
+    loop {
+        let len = window.min(size);
+        let mut bytes = vec![0; len as usize];
+        f.read_exact_at(&mut bytes, 0).ok()?;
+        let text = String::from_utf8_lossy(&bytes);
+        let parts = format::chunks(&text);
+        // Complete when a second record starts in the window, or the window is the file.
+        if parts.len() >= 2 || len == size {
+            let (line, chunk) = parts.first().copied()?;
+            return decode(chunk, line)
+                .ok()
+                .filter(|e| e.record.seq == 0 && e.record.prev == GENESIS);
+        }
+        window *= 2;
+    }
+}
+
 /// The path of a writer's journal in an incident directory.
 pub fn journal_path(dir: &Path, writer: &str) -> PathBuf {
     dir.join(format!("{writer}.yaml"))
@@ -582,8 +627,9 @@ pub fn read_journal(dir: &Path, writer: &str) -> anyhow::Result<Journal> {
     let mut f = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
     f.lock_shared()
         .with_context(|| format!("cannot lock {}", path.display()))?;
+    let meta = f.metadata()?;
     let bytes = file::read_bytes(&mut f, &path)?;
-    Ok(scan_journal(&path, writer, &bytes))
+    Ok(stamped(scan_journal(&path, writer, &bytes), &meta))
 }
 
 /// Reads every journal of an incident directory, verifying each on its own, each under a
@@ -606,8 +652,9 @@ pub fn read_all(dir: &Path, own: Option<Journal>) -> anyhow::Result<Vec<Journal>
                 file::check_regular(&path)?;
                 let mut f =
                     File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+                let meta = f.metadata()?;
                 let bytes = file::read_bytes(&mut f, &path)?;
-                let mut j = scan_journal(&path, &writer, &bytes);
+                let mut j = stamped(scan_journal(&path, &writer, &bytes), &meta);
                 if matches!(j.status, ChainStatus::TornTail { .. }) {
                     j.status = ChainStatus::Intact;
                 }
@@ -648,6 +695,7 @@ fn consistent_cut(journals: &mut [Journal], own: Option<&str>) {
             });
             if let Some(cut) = beyond {
                 j.entries.truncate(cut);
+                j.stamp = None;
                 changed = true;
             }
         }
@@ -695,8 +743,22 @@ impl OwnJournal {
 
     /// Reads and verifies the journal through the locked handle.
     pub fn scan(&mut self) -> anyhow::Result<Journal> {
+        let meta = self.locked.metadata()?;
         let (scan_bytes, path) = (self.locked.read_all()?, self.locked.path().to_path_buf());
-        Ok(scan_journal(&path, &self.writer, &scan_bytes))
+        Ok(stamped(
+            scan_journal(&path, &self.writer, &scan_bytes),
+            &meta,
+        ))
+    }
+
+    /// The writer id.
+    pub fn writer(&self) -> &str {
+        &self.writer
+    }
+
+    /// The journal's metadata, through the locked handle.
+    pub fn metadata(&self) -> anyhow::Result<std::fs::Metadata> {
+        self.locked.metadata()
     }
 
     /// Writes one encoded record in a single call and fsyncs it.

@@ -20,6 +20,7 @@ fn stamp_out(s: &Stamp) -> StampState {
         by: s.by.clone(),
         at: s.at,
         seq: s.seq,
+        event_at: s.event_at,
     }
 }
 
@@ -28,8 +29,8 @@ fn stamp_in(s: &StampState) -> Stamp {
         by: s.by.clone(),
         at: s.at,
         seq: s.seq,
-        // The cache is kept for format 1 files only, whose records carry no event time.
-        event_at: None,
+        // Only records of a team incident carry one (in its cache, section 12.12).
+        event_at: s.event_at,
     }
 }
 

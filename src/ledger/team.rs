@@ -14,10 +14,13 @@ use crate::journal::file::{self, ChainStatus, Scan};
 use crate::journal::format::{self, GENESIS};
 use crate::journal::record::{FORMAT_VERSION, TEAM_FORMAT_VERSION, UpgradedFrom};
 use crate::journal::sign::{self as signatures, AllowedSigners, Signer};
+use crate::journal::snapshot::{self, FileKey, JournalHead, Key, TeamState};
 use crate::journal::team::{
     self, CLOCK_SKEW_SECONDS, Entry, Head, Journal, ORIGINAL_V1, OwnJournal, Signature,
 };
 use crate::journal::{Opened, Payload, Record};
+
+use super::cache;
 
 /// This device's signing key, set once by the command line ([`use_signer`]). It is a
 /// property of the device, like its writer id: every record the device writes into a
@@ -854,10 +857,140 @@ fn write(
     Ok((record, incident))
 }
 
+/// The directory of the user's cache the team state caches go in, set once by the command
+/// line ([`use_state_cache`]); `None`: no cache, every append reads every journal.
+static STATE_CACHE: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+
+/// Sets the directory the derived state caches of team incidents are kept in
+/// (docs/incident-file-format.md, section 12.12), or `None` for none.
+pub fn use_state_cache(root: Option<PathBuf>) {
+    *STATE_CACHE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = root;
+}
+
+/// Where the state cache of the incident `dir` is, when caches are kept.
+fn state_cache_for(dir: &Path) -> Option<PathBuf> {
+    STATE_CACHE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_deref()
+        .map(|root| snapshot::team_path_for(root, dir))
+}
+
+/// What an append needs of the journals besides the folded state: every journal's head
+/// and the key of every file, from a full read or from the cache.
+struct Base {
+    heads: Vec<JournalHead>,
+    /// The key of every file read (`None` when a journal was not read whole, or a file
+    /// changed while it was read: then no cache is written).
+    files: Option<Vec<FileKey>>,
+    first_writer: String,
+    opened_hash: String,
+}
+
+impl Base {
+    fn total(&self) -> usize {
+        self.heads.iter().map(|h| h.records as usize).sum()
+    }
+}
+
+/// The key of `format-1.yaml.orig`, if the incident has one.
+fn original_key(dir: &Path) -> anyhow::Result<Option<FileKey>> {
+    match std::fs::symlink_metadata(dir.join(ORIGINAL_V1)) {
+        Ok(meta) => Ok(Some(FileKey::of(ORIGINAL_V1, &meta))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::Error::new(e)
+            .context(format!("cannot read {}", dir.join(ORIGINAL_V1).display()))),
+    }
+}
+
+/// Reads, checks and merges every journal (`own`, this device's, under its lock): the
+/// state and the base of an append.
+fn full_read(dir: &Path, own: &mut OwnJournal) -> anyhow::Result<(Base, Incident)> {
+    // Every key is taken before its file is read (the journals' in `team::read_all`): a
+    // file that grows after its key was taken no longer matches it.
+    let original = original_key(dir)?;
+    let mine = own.scan()?;
+    let c = check(dir, Some(mine))?;
+    if !c.ok() {
+        return Err(refuse(&c));
+    }
+    let (_, incident) = view(&c)?;
+    let mut files: Option<Vec<FileKey>> = c.journals.iter().map(|j| j.stamp.clone()).collect();
+    if let (Some(files), Some(o)) = (files.as_mut(), original) {
+        files.push(o);
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    let heads = c
+        .journals
+        .iter()
+        .map(|j| JournalHead {
+            writer: j.writer.clone(),
+            records: j.entries.len() as u64,
+            last_hash: j.entries.last().map(|e| e.record.hash.clone()),
+            last_time: j.entries.last().map(|e| e.record.time),
+            lines: j.lines,
+        })
+        .collect();
+    let first = &c.journals[c.first];
+    let base = Base {
+        heads,
+        files,
+        first_writer: first.writer.clone(),
+        opened_hash: first.entries[0].record.hash.clone(),
+    };
+    Ok((base, incident))
+}
+
+/// The state and base from the cache at `path`, when it matches every file of the
+/// incident exactly as it is now (section 12.12); `None` otherwise.
+fn cached(dir: &Path, path: &Path, own: &OwnJournal) -> Option<(Base, Incident)> {
+    let cache = snapshot::load_team(path).ok()?;
+    let canonical = std::fs::canonicalize(dir).ok()?;
+    if cache.dir != canonical.to_string_lossy() {
+        return None;
+    }
+    // The set of journals, and each one's metadata: a journal that arrived, grew (by sync
+    // or another writer on this machine), shrank or was edited makes the cache stale.
+    let mut files = Vec::new();
+    for writer in team::journal_names(dir).ok()? {
+        let name = format!("{writer}.yaml");
+        let meta = if writer == own.writer() {
+            own.metadata().ok()?
+        } else {
+            std::fs::symlink_metadata(team::journal_path(dir, &writer)).ok()?
+        };
+        files.push(FileKey::of(&name, &meta));
+    }
+    if let Some(o) = original_key(dir).ok()? {
+        files.push(o);
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    if files != cache.files {
+        return None;
+    }
+    let opened = team::read_first(&team::journal_path(dir, &cache.first_writer))?;
+    if opened.record.hash != cache.opened_hash || opened.writer != cache.first_writer {
+        return None;
+    }
+    let incident = cache::from_cache(&opened.record, &cache.state)?;
+    let base = Base {
+        heads: cache.heads,
+        files: Some(cache.files),
+        first_writer: cache.first_writer,
+        opened_hash: cache.opened_hash,
+    };
+    Some((base, incident))
+}
+
 /// Writes the payloads `build` returns to this device's journal, in one call and one fsync;
 /// with `validate`, each is first checked against the state including the ones before it
 /// ([`action::validate`] and the plausibility checks of the time it sets,
-/// [`action::check_plausible`], as in a format 1 incident).
+/// [`action::check_plausible`], as in a format 1 incident). The state comes from the
+/// derived state cache when it matches every file of the incident (section 12.12), else
+/// from reading and checking every journal; either way the cache is written again
+/// afterwards.
 fn write_many(
     dir: &Path,
     operator: &str,
@@ -866,14 +999,33 @@ fn write_many(
     build: impl FnOnce(&Incident) -> anyhow::Result<Vec<Payload>>,
     validate: bool,
 ) -> anyhow::Result<(Vec<Record>, Incident)> {
+    write_many_cached(
+        dir,
+        state_cache_for(dir).as_deref(),
+        operator,
+        now,
+        opts,
+        build,
+        validate,
+    )
+}
+
+/// [`write_many`] with the state cache at `cache` (`None`: none).
+fn write_many_cached(
+    dir: &Path,
+    cache: Option<&Path>,
+    operator: &str,
+    now: DateTime<Utc>,
+    opts: &WriteOptions,
+    build: impl FnOnce(&Incident) -> anyhow::Result<Vec<Payload>>,
+    validate: bool,
+) -> anyhow::Result<(Vec<Record>, Incident)> {
     let writer = team::writer_id(operator)?;
     let mut own = OwnJournal::open(dir, &writer)?;
-    let mine = own.scan()?;
-    let c = check(dir, Some(mine))?;
-    if !c.ok() {
-        return Err(refuse(&c));
-    }
-    let (scan, mut incident) = view(&c)?;
+    let (base, mut incident) = match cache.and_then(|p| cached(dir, p, &own)) {
+        Some(fast) => fast,
+        None => full_read(dir, &mut own)?,
+    };
     let payloads = build(&incident)?;
     if let Some(at) = opts.at.filter(|at| *at > now) {
         return Err(invalid(format!(
@@ -882,28 +1034,44 @@ fn write_many(
             crate::types::format_utc(now)
         )));
     }
-    let journal = c.journals.iter().find(|j| j.writer == writer);
-    let last = journal.and_then(|j| j.entries.last());
-    if let Some(last) = last
-        && (last.record.time - now).num_seconds() > CLOCK_SKEW_SECONDS
+    let mine = base.heads.iter().find(|h| h.writer == writer);
+    if let Some(last) = mine.and_then(|h| h.last_time)
+        && (last - now).num_seconds() > CLOCK_SKEW_SECONDS
     {
         return Err(invalid(format!(
             "{}: this machine's clock says {}, but this device's last record was written at {}: the clock went back; set the clock right and record again (nothing was recorded)",
-            c.dir.join(format!("{writer}.yaml")).display(),
+            dir.join(format!("{writer}.yaml")).display(),
             crate::types::format_utc(now),
-            crate::types::format_utc(last.record.time)
+            crate::types::format_utc(last)
         )));
     }
-    let seen: BTreeMap<String, Head> = c
-        .heads()
-        .into_iter()
-        .filter(|(w, _)| *w != writer)
+    // The new records name the head of every other journal: each has every record of the
+    // incident in its causal past, so in the merged order (section 12.8) it comes after all
+    // of them and the state including it is the state before it with it applied, whatever
+    // the times and writer ids. This is what lets the cache fold it last.
+    let seen: BTreeMap<String, Head> = base
+        .heads
+        .iter()
+        .filter(|h| h.writer != writer)
+        .filter_map(|h| {
+            Some((
+                h.writer.clone(),
+                Head {
+                    seq: h.records.checked_sub(1)?,
+                    hash: h.last_hash.clone()?,
+                },
+            ))
+        })
         .collect();
-    let first_seq = last.map_or(0, |l| l.record.seq + 1);
-    let mut prev = last.map_or(GENESIS.to_string(), |l| l.record.hash.clone());
-    let mut line = journal.map_or(0, |j| j.lines) + 1;
+    let first_seq = mine.map_or(0, |h| h.records);
+    let mut prev = mine
+        .and_then(|h| h.last_hash.clone())
+        .unwrap_or_else(|| GENESIS.to_string());
+    let mut line = mine.map_or(0, |h| h.lines) + 1;
+    let total = base.total();
     let mut text = String::new();
     let mut records = Vec::with_capacity(payloads.len());
+    let mut last_time = None;
     for (seq, payload) in (first_seq..).zip(payloads) {
         if validate {
             action::validate(&incident, &payload)?;
@@ -933,13 +1101,68 @@ fn write_many(
         line += encoded.bytes().filter(|&b| b == b'\n').count();
         prev.clone_from(&hash);
         entry.record.hash = hash;
+        last_time = Some(entry.record.time);
         let mut record = entry.record;
-        record.seq = (scan.records.len() + records.len()) as u64;
+        record.seq = (total + records.len()) as u64;
         incident.apply(&record);
         records.push(record);
     }
     own.write(text.as_bytes())?;
+    if let Some(path) = cache {
+        store_cache(
+            path,
+            dir,
+            &own,
+            base,
+            records.len() as u64,
+            (prev, last_time, line - 1),
+            &incident,
+        );
+    }
     Ok((records, incident))
+}
+
+/// Writes the state cache for the incident as it is after this device's journal got
+/// `added` records, the last with `hash` and `time`, the journal now `lines` long. The
+/// cache is derived data: when it cannot be written, the next append reads in full.
+fn store_cache(
+    path: &Path,
+    dir: &Path,
+    own: &OwnJournal,
+    mut base: Base,
+    added: u64,
+    (hash, time, lines): (String, Option<DateTime<Utc>>, usize),
+    incident: &Incident,
+) {
+    let (Some(mut files), Some(i)) = (
+        base.files.take(),
+        base.heads.iter().position(|h| h.writer == own.writer()),
+    ) else {
+        return;
+    };
+    let Ok(meta) = own.metadata() else { return };
+    let head = &mut base.heads[i];
+    head.records += added;
+    head.last_hash = Some(hash.clone());
+    head.last_time = time.or(head.last_time);
+    head.lines = lines;
+    let key = Key::of(&meta, head.records.saturating_sub(1), &hash, lines);
+    let name = format!("{}.yaml", own.writer());
+    files.retain(|f| f.name != name);
+    files.push(FileKey::of(&name, &meta));
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    let Ok(canonical) = std::fs::canonicalize(dir) else {
+        return;
+    };
+    let state = TeamState {
+        dir: canonical.to_string_lossy().into_owned(),
+        files,
+        heads: base.heads,
+        first_writer: base.first_writer,
+        opened_hash: base.opened_hash,
+        state: cache::to_cache(incident, key),
+    };
+    let _ = snapshot::store_team(path, &state);
 }
 
 /// Creates a version 2 incident whose first journal is this device's, holding `opened`.
@@ -1094,3 +1317,6 @@ pub fn sealed(c: &Checked, digest: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod cache_tests;

@@ -22,7 +22,8 @@ pub const OPERATOR: &str = "tester";
 /// `BREACH_SSH_PROGRAM` from the environment.
 /// The search for the incident directory and `.breach.toml` stops at `dir`
 /// (`BREACH_CEILING_DIRECTORIES`), and the user's configuration file is looked for in
-/// `dir/.xdg` (`XDG_CONFIG_HOME`), so nothing outside the test's directory counts.
+/// `dir/.xdg` (`XDG_CONFIG_HOME`) and the state caches of team incidents are kept in
+/// `dir/.cache` (`XDG_CACHE_HOME`), so nothing outside the test's directory counts.
 pub fn breach(dir: &Path) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_breach"));
     cmd.current_dir(dir)
@@ -32,6 +33,7 @@ pub fn breach(dir: &Path) -> assert_cmd::Command {
         .env_remove("BREACH_SSH_PROGRAM")
         .env("BREACH_CEILING_DIRECTORIES", dir)
         .env("XDG_CONFIG_HOME", dir.join(".xdg"))
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
         .env("BREACH_NOW", NOW)
         .env("BREACH_OPERATOR", OPERATOR)
         .env("NO_COLOR", "1")
