@@ -197,36 +197,35 @@ fn read_config(path: &Path) -> anyhow::Result<ConfigFile> {
     })
 }
 
-/// `$XDG_CONFIG_HOME/breach/config.toml`, or `~/.config/breach/config.toml`. A relative
-/// `XDG_CONFIG_HOME` is ignored, as the XDG specification says.
+/// An XDG base directory: the variable `var` if it holds an absolute path, else `~/{home_dir}`.
+/// A relative value is ignored, as the XDG specification says.
+fn xdg_dir(var: &str, home_dir: &str) -> Option<PathBuf> {
+    let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+    std::env::var_os(var).and_then(absolute).or_else(|| {
+        std::env::var_os("HOME")
+            .and_then(absolute)
+            .map(|h| h.join(home_dir))
+    })
+}
+
+/// `$XDG_CONFIG_HOME/breach/config.toml`, or `~/.config/breach/config.toml`.
 fn user_config_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .filter(|p| p.is_absolute())
-                .map(|h| h.join(".config"))
-        })?;
-    Some(base.join("breach").join("config.toml"))
+    Some(
+        xdg_dir("XDG_CONFIG_HOME", ".config")?
+            .join("breach")
+            .join("config.toml"),
+    )
 }
 
 /// Where the derived state caches of team incidents are kept: `$XDG_CACHE_HOME/breach/team`,
-/// or `~/.cache/breach/team` (docs/incident-file-format.md, section 12.12). A relative
-/// `XDG_CACHE_HOME` is ignored, as the XDG specification says. `None` (no cache, every
-/// append reads every journal) when neither gives an absolute directory.
+/// or `~/.cache/breach/team` (docs/incident-file-format.md, section 12.12). `None` (no
+/// cache, every append reads every journal) when neither gives an absolute directory.
 pub fn team_state_cache_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .filter(|p| p.is_absolute())
-                .map(|h| h.join(".cache"))
-        })?;
-    Some(base.join("breach").join("team"))
+    Some(
+        xdg_dir("XDG_CACHE_HOME", ".cache")?
+            .join("breach")
+            .join("team"),
+    )
 }
 
 /// The directories the upward searches do not go above.
