@@ -488,20 +488,8 @@ fn large_file(dir: &Path) -> std::path::PathBuf {
 
 /// `breach ARGS` in a pseudo-terminal in `dir`, with the test environment and `extra`.
 fn pty(dir: &Path, args: &[&str], extra: &[(&str, &str)]) -> rexpect::session::PtySession {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_breach"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env("BREACH_NOW", common::NOW)
-        .env("BREACH_OPERATOR", common::OPERATOR)
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm")
-        .env("TZ", "UTC")
-        .env_remove("CI")
-        .env_remove("BREACH_DIR")
-        .env_remove("BREACH_RUNBOOKS")
-        .env("BREACH_CEILING_DIRECTORIES", dir)
-        .env("XDG_CONFIG_HOME", dir.join(".xdg"))
-        .env("XDG_CACHE_HOME", dir.join(".cache"));
+    let mut cmd = common::command(dir);
+    cmd.args(args).env("TERM", "xterm").env_remove("CI");
     for (k, v) in extra {
         cmd.env(k, v);
     }

@@ -161,20 +161,11 @@ fn the_json_has_the_documented_shape() {
 /// goes to a file, so only the result is compared.
 fn on_a_terminal(dir: &Path, args: &[&str], extra: &[(&str, &str)]) -> String {
     let stderr = std::fs::File::create(dir.join("stderr.txt")).expect("a file for stderr");
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_breach"));
+    let mut cmd = common::command(dir);
     cmd.args(args)
-        .current_dir(dir)
-        .env("BREACH_NOW", common::NOW)
-        .env("BREACH_OPERATOR", common::OPERATOR)
-        .env("NO_COLOR", "1")
         .env("TERM", "xterm")
-        .env("TZ", "UTC")
         .env_remove("CI")
         .env_remove("COLUMNS")
-        .env_remove("BREACH_DIR")
-        .env_remove("BREACH_RUNBOOKS")
-        .env("BREACH_CEILING_DIRECTORIES", dir)
-        .env("XDG_CONFIG_HOME", dir.join(".xdg"))
         .stderr(stderr);
     for (k, v) in extra {
         cmd.env(k, v);

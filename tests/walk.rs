@@ -17,18 +17,8 @@ const ESC: &str = "\x1b";
 
 /// `breach ARGS` in a fresh pseudo-terminal, in `dir`, with the test environment.
 fn pty(dir: &Path, args: &[&str]) -> PtySession {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_breach"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env("BREACH_NOW", NOW)
-        .env("BREACH_OPERATOR", "tester")
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm")
-        .env_remove("BREACH_DIR")
-        .env_remove("BREACH_RUNBOOKS")
-        .env("BREACH_CEILING_DIRECTORIES", dir)
-        .env("XDG_CONFIG_HOME", dir.join(".xdg"))
-        .env("XDG_CACHE_HOME", dir.join(".cache"));
+    let mut cmd = common::command(dir);
+    cmd.args(args).env("TERM", "xterm");
     // Generous per-expect timeout for a loaded 2-core machine; each test takes seconds.
     let options = Options::new()
         .timeout_ms(Some(20_000))

@@ -16,16 +16,17 @@ pub const NOW: &str = "2026-11-23T10:15:00Z";
 /// The fixed operator of every test.
 pub const OPERATOR: &str = "tester";
 
-/// A command for the `breach` binary, run in `dir` (incidents in `dir/incidents`, the
-/// default), with `BREACH_NOW` = [`NOW`], `BREACH_OPERATOR` = [`OPERATOR`], `TZ=UTC`,
+/// The `breach` binary as a plain [`std::process::Command`] in `dir`, with the test
+/// environment: `BREACH_NOW` = [`NOW`], `BREACH_OPERATOR` = [`OPERATOR`], `TZ=UTC`,
 /// `NO_COLOR=1`, and without any `BREACH_DIR`, `BREACH_RUNBOOKS`, `BREACH_SIGNING_KEY` or
 /// `BREACH_SSH_PROGRAM` from the environment.
 /// The search for the incident directory and `.breach.toml` stops at `dir`
 /// (`BREACH_CEILING_DIRECTORIES`), and the user's configuration file is looked for in
 /// `dir/.xdg` (`XDG_CONFIG_HOME`) and the state caches of team incidents are kept in
-/// `dir/.cache` (`XDG_CACHE_HOME`), so nothing outside the test's directory counts.
-pub fn breach(dir: &Path) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_breach"));
+/// `dir/.cache` (`XDG_CACHE_HOME`), so nothing outside the test's directory counts. The
+/// pseudo-terminal tests start it through this too.
+pub fn command(dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_breach"));
     cmd.current_dir(dir)
         .env_remove("BREACH_DIR")
         .env_remove("BREACH_RUNBOOKS")
@@ -39,4 +40,9 @@ pub fn breach(dir: &Path) -> assert_cmd::Command {
         .env("NO_COLOR", "1")
         .env("TZ", "UTC");
     cmd
+}
+
+/// [`command`] as an `assert_cmd` command, for the tests that assert on its output.
+pub fn breach(dir: &Path) -> assert_cmd::Command {
+    assert_cmd::Command::from_std(command(dir))
 }
