@@ -20,14 +20,7 @@ ROWS=${BENCH_ROWS:-1000000}
 RUNS=${BENCH_RUNS:-5}
 OUT=${BENCH_OUT:-target/bench-affected}
 
-need() { command -v "$1" >/dev/null 2>&1; }
-install() {
-  echo "== installing $*" >&2
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq "$@" >/dev/null
-}
+source bench/lib.sh
 need hyperfine || install hyperfine
 [ -x /usr/bin/time ] || install time
 

@@ -28,14 +28,7 @@ RUNS=${BENCH_RUNS:-10}
 BEFORE=${BREACH_BEFORE:-}
 OUT=${BENCH_OUT:-target/bench-evidence}
 
-need() { command -v "$1" >/dev/null 2>&1; }
-install() {
-  echo "== installing $*" >&2
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq "$@" >/dev/null
-}
+source bench/lib.sh
 need hyperfine || install hyperfine
 need strace || install strace
 

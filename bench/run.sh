@@ -25,14 +25,7 @@ WARMUP=${BENCH_WARMUP:-3}
 EXPORT=${BENCH_EXPORT:-auto}
 OUT=${BENCH_OUT:-target/bench}
 
-need() { command -v "$1" >/dev/null 2>&1; }
-install() {
-  echo "== installing $*" >&2
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq "$@" >/dev/null
-}
+source bench/lib.sh
 need hyperfine || install hyperfine
 [ -x /usr/bin/time ] || install time
 need python3 || install python3

@@ -28,14 +28,7 @@ RUNS_LARGE=${BENCH_RUNS_LARGE:-10}
 WARMUP=${BENCH_WARMUP:-2}
 OUT=${BENCH_OUT:-target/bench-team}
 
-need() { command -v "$1" >/dev/null 2>&1; }
-install() {
-  echo "== installing $*" >&2
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq "$@" >/dev/null
-}
+source bench/lib.sh
 need hyperfine || install hyperfine
 need python3 || install python3
 need ssh-keygen || install openssh-client
